@@ -1,0 +1,111 @@
+"""Command line: `jepa-claims measure` exports tidy tables; `jepa-claims fetch` gets checkpoints and data."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .config import Conventions
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def _int_tuple(text: str) -> tuple[int, ...]:
+    """'30,31' -> (30, 31)."""
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from error
+
+
+def add_convention_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options for every field of Conventions."""
+    defaults = Conventions()
+    parser.add_argument("--layer-indexing", choices=["hidden_states", "block_output"], default=defaults.layer_indexing)
+    parser.add_argument("--fill", choices=["black", "mean"], default=defaults.fill)
+    parser.add_argument("--normalisation", choices=["processor", "imagenet"], default=defaults.normalisation)
+    parser.add_argument("--trimap-object", choices=["pet+border", "pet"], default=defaults.trimap_object)
+    parser.add_argument("--tau", type=float, default=defaults.tau)
+    parser.add_argument("--late-window", type=_int_tuple, default=None,
+                        help="late layers in the chosen indexing (default: depth-2,depth-1, i.e. 30,31 at depth 32)")
+
+
+def conventions_from(args: argparse.Namespace) -> Conventions:
+    """Conventions from parsed options."""
+    return Conventions(layer_indexing=args.layer_indexing, fill=args.fill, normalisation=args.normalisation,
+                       trimap_object=args.trimap_object, tau=args.tau, late_window=args.late_window)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The jepa-claims argument parser."""
+    parser = argparse.ArgumentParser(prog="jepa-claims", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    measure = commands.add_parser("measure", help="write a tidy CSV of drift or rescue measurements")
+    measure.add_argument("--checkpoint", required=True, help="hub id, local directory, or id in the HF cache")
+    measure.add_argument("--revision", default=None)
+    measure.add_argument("--offline", action="store_true", help="only use files already in the HF cache")
+    measure.add_argument("--data-root", required=True, type=Path)
+    measure.add_argument("--slice", required=True, help="slice name (4x3, 8x3, 12x3, 16x3, voc8x3) or manifest file")
+    measure.add_argument("--protocol", required=True, choices=["drift", "rescue"])
+    measure.add_argument("--sites", default=None, help="one patch group, e.g. 29.intermediate,30.attn.out,31.attn.out")
+    measure.add_argument("--mode", choices=["context", "masked", "full"], default="context")
+    measure.add_argument("--masks", default="object,background", help="mask families: object,background,bg_rect,rect")
+    measure.add_argument("--device", default="cpu")
+    measure.add_argument("--dtype", choices=sorted(DTYPES), default="float32")
+    measure.add_argument("--batch-size", type=int, default=8)
+    measure.add_argument("--out", required=True, type=Path)
+    add_convention_arguments(measure)
+    from .data.fetch import add_fetch_arguments
+
+    add_fetch_arguments(commands.add_parser("fetch", help="download checkpoints and data sets"))
+    return parser
+
+
+def write_csv_atomic(frame, path: Path) -> None:
+    """Write a CSV so that a reader never sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="") as handle:
+            frame.to_csv(handle, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run_measure(args: argparse.Namespace) -> int:
+    """The measure command."""
+    from .export import measure_slice
+
+    frame = measure_slice(
+        checkpoint=args.checkpoint, revision=args.revision, offline=args.offline, data_root=args.data_root,
+        slice_name=args.slice, protocol=args.protocol, sites=args.sites, mode=args.mode,
+        masks=tuple(m for m in args.masks.split(",") if m), device=args.device, dtype=DTYPES[args.dtype],
+        batch_size=args.batch_size, conv=conventions_from(args),
+    )
+    write_csv_atomic(frame, args.out)
+    print(f"wrote {len(frame)} rows to {args.out}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the jepa-claims command."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "measure":
+            return run_measure(args)
+        from .data.fetch import run_fetch
+
+        return run_fetch(args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"jepa-claims: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Scoped forward hooks: capture a module's output, or overwrite some of its tokens.
+
+Every hook is registered inside a context manager and removed in `finally`, so an exception in
+a forward never leaves a hook behind. Models that pass through here are tracked (weakly) so the
+test suite can check after every test that no hook is left on any of them.
+"""
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+_TRACKED: "weakref.WeakSet[nn.Module]" = weakref.WeakSet()
+
+
+def track(model: nn.Module) -> nn.Module:
+    """Remember a model so that `leftover_hooks` can check it."""
+    _TRACKED.add(model)
+    return model
+
+
+def hook_count(model: nn.Module) -> int:
+    """Forward and forward-pre hooks registered anywhere in a model."""
+    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules())
+
+
+def leftover_hooks() -> list[tuple[str, int]]:
+    """(class name, hook count) of every tracked model that still carries a hook."""
+    return [(type(m).__name__, n) for m in list(_TRACKED) if (n := hook_count(m))]
+
+
+def _first(output):
+    """The tensor a module returns, whether bare or first in a tuple (transformers 4.x blocks)."""
+    return output[0] if isinstance(output, tuple) else output
+
+
+def _replace_first(output, tensor: torch.Tensor):
+    """Put a tensor back where `_first` found it."""
+    return (tensor, *output[1:]) if isinstance(output, tuple) else tensor
+
+
+@contextmanager
+def capture(root: nn.Module, modules: Mapping[str, nn.Module]) -> Iterator[dict[str, torch.Tensor]]:
+    """Record each module's output under its name; the dict fills as the forward runs."""
+    track(root)
+    store: dict[str, torch.Tensor] = {}
+    handles = []
+    try:
+        for name, module in modules.items():
+            def hook(_module, _inputs, output, name=name):
+                store[name] = _first(output).detach()
+            handles.append(module.register_forward_hook(hook))
+        yield store
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+@dataclass(frozen=True)
+class Overwrite:
+    """Overwrite a module's output with `source` at the selected tokens (paper, appendix A.1, eq. 2)."""
+
+    module: nn.Module
+    source: torch.Tensor  # [batch, tokens, width], clean activations
+    select: torch.Tensor  # [batch, tokens] bool, tokens to take from `source`
+
+
+@contextmanager
+def overwrite(root: nn.Module, patches: Sequence[Overwrite]) -> Iterator[None]:
+    """Apply every overwrite during the forwards run inside the block."""
+    track(root)
+    handles = []
+    try:
+        for patch in patches:
+            def hook(_module, _inputs, output, patch=patch):
+                value = _first(output)
+                if value.shape != patch.source.shape:
+                    raise RuntimeError(f"patch source {tuple(patch.source.shape)} does not fit output {tuple(value.shape)}")
+                mixed = torch.where(patch.select.unsqueeze(-1), patch.source.to(value.dtype), value)
+                return _replace_first(output, mixed)
+            handles.append(patch.module.register_forward_hook(hook))
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
