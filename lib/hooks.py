@@ -23,9 +23,22 @@ def track(model: nn.Module) -> nn.Module:
     return model
 
 
+def _ours(function):
+    """Mark a hook function as registered by this module."""
+    function._jepa_claims_hook = True
+    return function
+
+
 def hook_count(model: nn.Module) -> int:
-    """Forward and forward-pre hooks registered anywhere in a model."""
-    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules())
+    """Hooks registered by this module and still present anywhere in a model.
+
+    transformers 5 installs its own permanent hooks to record outputs; those are not ours to check.
+    """
+    return sum(
+        getattr(hook, "_jepa_claims_hook", False)
+        for m in model.modules()
+        for hook in [*m._forward_hooks.values(), *m._forward_pre_hooks.values()]
+    )
 
 
 def leftover_hooks() -> list[tuple[str, int]]:
@@ -51,6 +64,7 @@ def capture(root: nn.Module, modules: Mapping[str, nn.Module]) -> Iterator[dict[
     handles = []
     try:
         for name, module in modules.items():
+            @_ours
             def hook(_module, _inputs, output, name=name):
                 store[name] = _first(output).detach()
             handles.append(module.register_forward_hook(hook))
@@ -76,6 +90,7 @@ def overwrite(root: nn.Module, patches: Sequence[Overwrite]) -> Iterator[None]:
     handles = []
     try:
         for patch in patches:
+            @_ours
             def hook(_module, _inputs, output, patch=patch):
                 value = _first(output)
                 if value.shape != patch.source.shape:

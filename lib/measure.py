@@ -79,8 +79,9 @@ class ChunkRuns:
 def run_chunk(encoder, images: dict[str, torch.Tensor], jobs: list[MaskJob], sites: Sequence[Site], conv: Conventions) -> ChunkRuns:
     """One clean run per image of the chunk (capturing sites), one masked run per job."""
     ids = list(dict.fromkeys(job.image_id for job in jobs))
-    device = encoder.device
-    clean_pixels = torch.stack([images[i] for i in ids]).to(device, encoder.dtype)
+    weight = next(encoder.model.parameters())
+    device = weight.device
+    clean_pixels = torch.stack([images[i] for i in ids]).to(device, weight.dtype)
     clean = run(encoder, clean_pixels, sites=sites)
     index = [ids.index(job.image_id) for job in jobs]
     tokens = torch.from_numpy(np.stack([job.tokens for job in jobs])).to(device)
