@@ -46,7 +46,7 @@ REFUSED = {
 _V4 = {
     "intermediate": "encoder.layer.{L}.intermediate",
     "fc1": "encoder.layer.{L}.intermediate.dense",
-    "attn.out": "encoder.layer.{L}.attention.output.dense",
+    "attn.out": "encoder.layer.{L}.attention.attention.value",
     "value": "encoder.layer.{L}.attention.attention.value",
     "resid": "encoder.layer.{L}",
 }
@@ -54,7 +54,7 @@ _V4 = {
 _V5 = {
     "intermediate": "layers.{L}.mlp.activation_fn",
     "fc1": "layers.{L}.mlp.fc1",
-    "attn.out": "layers.{L}.attention.o_proj",
+    "attn.out": "layers.{L}.attention.v_proj",
     "value": "layers.{L}.attention.v_proj",
     "resid": "layers.{L}",
 }

@@ -1,8 +1,9 @@
 """Shared helpers for the model and site self-tests: tiny checkpoints, pixels, hook captures.
 
-Run as a script (`python model_helpers.py CHECKPOINT PIXELS OUT`) it loads CHECKPOINT with this
-interpreter's transformers, captures every site at every block on PIXELS and writes them to OUT
-(safetensors); test_sites.py uses that to compare the two module layouts across versions.
+Run as a script (`python model_helpers.py PIXELS CHECKPOINT OUT [CHECKPOINT OUT ...]`) it loads each
+CHECKPOINT with this interpreter's transformers, captures every site at every block on PIXELS, writes
+them to OUT (safetensors) and prints its transformers version; test_sites.py uses that to compare the
+two module layouts across versions.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import torch
+import transformers
 from safetensors.torch import load_file, save_file
 
 from jepa_claims.builders import build_model, save_pretrained_layout, tiny_config
@@ -62,12 +64,15 @@ def capture(encoder: Encoder, sites: list[Site], pixel_values: torch.Tensor) -> 
     return seen
 
 
-def main(checkpoint: str, pixel_file: str, out_file: str) -> None:
-    """Capture every site of `checkpoint` on the saved pixels and write them to `out_file`."""
-    encoder = load_encoder(checkpoint)
-    seen = capture(encoder, all_sites(encoder), load_file(pixel_file)["pixel_values"])
-    save_file({name: values[0].contiguous() for name, values in seen.items()}, out_file)
+def main(pixel_file: str, *pairs: str) -> None:
+    """Capture every site of each checkpoint on the saved pixels and write them to its output file."""
+    pixel_values = load_file(pixel_file)["pixel_values"]
+    for checkpoint, out_file in zip(pairs[::2], pairs[1::2]):
+        encoder = load_encoder(checkpoint)
+        seen = capture(encoder, all_sites(encoder), pixel_values)
+        save_file({name: values[0].contiguous() for name, values in seen.items()}, out_file)
+    sys.stdout.write(transformers.__version__)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:])

@@ -1,0 +1,127 @@
+"""Worlds: which checkpoints, which data, and which layers play the paper's roles.
+
+Claims speak of roles (bottleneck MLP, late attention, late window), never of literal layer numbers;
+a world maps roles to layers. `paper` is the paper's four checkpoints on Oxford-IIIT Pet and VOC
+2012; `toy` is small encoders built by code on synthetic scenes in the same on-disk layouts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PAPER_SLICES = ("4x3", "8x3", "12x3", "16x3", "voc8x3")
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Layers playing the paper's roles in one encoder (block indices 0..depth-1 unless stated)."""
+
+    depth: int
+    bottleneck: int  # MLP intermediate of the bottleneck (paper: 29)
+    mlp_partner: int  # second MLP of the MLP-only pair (paper: 30)
+    late_attention: tuple[int, int]  # attention outputs of the triple (paper: 30, 31)
+    onset_window: tuple[int, int]  # hidden_states layers where large masks reach onset (paper: 23-29)
+    peak_window: tuple[int, int]  # blocks where the depth sweep's rescue peaks (paper: 28-30)
+    late_sites: tuple[int, ...]  # blocks whose single sites compete in C2 (paper: the late window 26-31)
+
+    @classmethod
+    def for_depth(cls, depth: int) -> "Roles":
+        """The paper's roles at depth 32, and the same relative positions at any other depth."""
+        scale = depth / 32
+
+        def at(layer: int) -> int:
+            return min(depth - 1, round(layer * scale))
+
+        return cls(
+            depth=depth, bottleneck=depth - 3, mlp_partner=depth - 2, late_attention=(depth - 2, depth - 1),
+            onset_window=(at(23), min(depth, at(29))), peak_window=(at(28), at(30)),
+            late_sites=tuple(range(max(0, depth - 6), depth)),
+        )
+
+    def groups(self) -> dict[str, tuple[str, ...]]:
+        """The three patch groups of Table 2, in the paper's site names."""
+        b, p, (a1, a2) = self.bottleneck, self.mlp_partner, self.late_attention
+        return {
+            "single": (f"{b}.intermediate",),
+            "pair": (f"{b}.intermediate", f"{p}.intermediate"),
+            "triple": (f"{b}.intermediate", f"{a1}.attn.out", f"{a2}.attn.out"),
+        }
+
+
+@dataclass(frozen=True)
+class CheckpointSpec:
+    """One checkpoint of a world."""
+
+    key: str  # ijepa_1k, ijepa_22k, mae, beit
+    family: str  # ijepa, vit_mae, beit
+    source: str  # hub id (paper) or toy model name (toy)
+    label: str  # how the report names it
+    revision: str | None = None
+
+
+PAPER_CHECKPOINTS = (
+    CheckpointSpec("ijepa_1k", "ijepa", "facebook/ijepa_vith14_1k", "I-JEPA ViT-H/14 (IN-1k)"),
+    CheckpointSpec("ijepa_22k", "ijepa", "facebook/ijepa_vith14_22k", "I-JEPA ViT-H/14 (IN-22k)"),
+    CheckpointSpec("mae", "vit_mae", "facebook/vit-mae-base", "ViT-MAE base"),
+    CheckpointSpec("beit", "beit", "microsoft/beit-base-patch16-224-pt22k-ft22k", "BEiT base pt22k-ft22k"),
+)
+TOY_CHECKPOINTS = (
+    CheckpointSpec("ijepa_1k", "ijepa", "toy:ijepa_1k", "toy I-JEPA (planted pathway)"),
+    CheckpointSpec("ijepa_22k", "ijepa", "toy:ijepa_22k", "toy I-JEPA, second checkpoint"),
+    CheckpointSpec("mae", "vit_mae", "toy:mae", "toy MAE-like (no object signal)"),
+    CheckpointSpec("beit", "beit", "toy:beit", "toy BEiT-like (object signal)"),
+)
+
+
+@dataclass(frozen=True)
+class World:
+    """Checkpoints, slices and data root of one world."""
+
+    name: str
+    checkpoints: tuple[CheckpointSpec, ...]
+    slices: tuple[str, ...]
+    data_root: Path
+    banner: str | None = None
+    notes: dict = field(default_factory=dict)
+
+    def checkpoint(self, key: str) -> CheckpointSpec:
+        """The checkpoint with this key, or a clear error."""
+        for spec in self.checkpoints:
+            if spec.key == key:
+                return spec
+        raise KeyError(f"world {self.name!r} has no checkpoint {key!r}; it has {[c.key for c in self.checkpoints]}")
+
+    def select(self, checkpoints: tuple[str, ...] | None, slices: tuple[str, ...] | None) -> "World":
+        """The same world restricted to some checkpoints and slices (unknown names are errors)."""
+        chosen = tuple(self.checkpoint(k) for k in checkpoints) if checkpoints else self.checkpoints
+        unknown = sorted(set(slices or ()) - set(self.slices))
+        if unknown:
+            raise ValueError(f"unknown slices {unknown}; world {self.name!r} has {list(self.slices)}")
+        return World(self.name, chosen, tuple(slices) if slices else self.slices, self.data_root, self.banner, self.notes)
+
+
+TOY_BANNER = (
+    "TOY WORLD - this is not a replication. The claims ran on small encoders built by code with a "
+    "planted mechanism, on synthetic scenes. To replicate the paper, run `jepa-claims fetch "
+    "--data-root DATA` and then `pytest claims/ -n 4 --world paper --data-root DATA`."
+)
+
+
+def paper_world(data_root: Path) -> World:
+    """The paper's checkpoints and slices; nothing is downloaded here (see `jepa-claims fetch`)."""
+    return World("paper", PAPER_CHECKPOINTS, PAPER_SLICES, Path(data_root))
+
+
+def toy_world(cache_dir: Path) -> World:
+    """Synthetic scenes written (once, under a lock) into the official layouts, with toy encoders."""
+    from filelock import FileLock
+
+    from .data.synthetic import write_all
+
+    root = Path(cache_dir) / "toy-data"
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(root) + ".lock"):
+        if not (root / ".complete").exists():
+            write_all(root, seed=0)
+            (root / ".complete").write_text("ok\n")
+    return World("toy", TOY_CHECKPOINTS, PAPER_SLICES, root, banner=TOY_BANNER)
