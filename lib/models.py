@@ -13,8 +13,13 @@ from pathlib import Path
 
 import torch
 from huggingface_hub import snapshot_download
-from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
-from transformers import BeitConfig, BeitModel, IJepaConfig, IJepaModel, ViTMAEConfig, ViTMAEModel
+from huggingface_hub.errors import (
+    HFValidationError,
+    LocalEntryNotFoundError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+from transformers import BeitConfig, BeitModel, IJepaConfig, IJepaModel, PretrainedConfig, ViTMAEConfig, ViTMAEModel
 
 FAMILIES = {
     "ijepa": (IJepaConfig, IJepaModel),
@@ -139,7 +144,15 @@ def load_encoder(
     return _describe(model, family, source, resolved, geometry, config, mae_mask_ratio)
 
 
-def _describe(model, family, source, revision, geometry, config, mae_mask_ratio) -> Encoder:
+def _describe(
+    model: torch.nn.Module,
+    family: str,
+    source: str,
+    revision: str | None,
+    geometry: ProcessorGeometry,
+    config: PretrainedConfig,
+    mae_mask_ratio: float | None,
+) -> Encoder:
     """Wrap a loaded model with the facts read from its config."""
     patch = config.patch_size
     if isinstance(patch, (list, tuple)):
@@ -161,7 +174,9 @@ def _hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "ON", "YES", "TRUE"}
 
 
-def _locate(source: str, revision: str | None, local_files_only: bool, cache_dir: str | None) -> tuple[Path, str | None]:
+def _locate(
+    source: str, revision: str | None, local_files_only: bool, cache_dir: str | None
+) -> tuple[Path, str | None]:
     """Directory holding the checkpoint files and the resolved commit sha (None for a plain directory)."""
     path = Path(source).expanduser()
     if path.is_dir():
@@ -178,14 +193,15 @@ def _locate(source: str, revision: str | None, local_files_only: bool, cache_dir
     except HFValidationError as error:
         raise CheckpointError(f"{source!r} is neither an existing directory nor a valid hub id: {error}") from error
     except LocalEntryNotFoundError as error:
-        where = "offline (local_files_only or HF_HUB_OFFLINE=1)" if offline else "hub unreachable"
-        raise CheckpointError(f"{source!r} (revision {revision or 'main'}) is not in the HF cache and {where}") from error
+        where = "offline (local_files_only or HF_HUB_OFFLINE=1)" if offline else "the hub is unreachable"
+        message = f"{source!r} (revision {revision or 'main'}) is not in the HF cache and {where}"
+        raise CheckpointError(message) from error
     except (RepositoryNotFoundError, RevisionNotFoundError) as error:
-        raise CheckpointError(f"{source!r} (revision {revision or 'main'}) not found on the hub: {error}") from error
+        raise CheckpointError(f"{source!r} (revision {revision or 'main'}) not found on the hub") from error
     return Path(folder), Path(folder).name
 
 
-def _read_config(directory: Path) -> tuple[str, object]:
+def _read_config(directory: Path) -> tuple[str, PretrainedConfig]:
     """Family and config object from config.json; refuses model types this suite cannot hook."""
     config_file = directory / "config.json"
     if not config_file.is_file():
@@ -212,10 +228,12 @@ def _check_weights(directory: Path) -> None:
             f"{directory}: only pickled weights ({', '.join(pickled)}); this suite loads safetensors only, "
             "convert the checkpoint to model.safetensors"
         )
-    raise CheckpointError(f"{directory}: no model.safetensors (or sharded index) found")
+    raise CheckpointError(
+        f"{directory}: no model.safetensors (or sharded index); pickled .bin weights are never downloaded or read"
+    )
 
 
-def _load_weights(directory: Path, family: str, config, dtype: torch.dtype) -> torch.nn.Module:
+def _load_weights(directory: Path, family: str, config: PretrainedConfig, dtype: torch.dtype) -> torch.nn.Module:
     """The family's base model with every weight loaded from safetensors, frozen, in eval mode."""
     _, model_class = FAMILIES[family]
     # The pooler is unused here: the I-JEPA and BEiT base models are loaded without it.
@@ -236,34 +254,51 @@ def _load_weights(directory: Path, family: str, config, dtype: torch.dtype) -> t
 
 
 def read_geometry(directory: str | Path, family: str) -> ProcessorGeometry:
-    """Square resize geometry from preprocessor_config.json; keys it omits take the processor class default."""
+    """Square resize geometry from preprocessor_config.json; keys it omits take the processor class default.
+
+    A missing file is an error, not a fallback: the paper's checkpoints differ in resample and
+    normalisation, so guessing would silently change every drift number. `size` is required.
+    """
     path = Path(directory) / "preprocessor_config.json"
     if not path.is_file():
         raise CheckpointError(f"{directory}: no preprocessor_config.json (the checkpoint's own geometry is required)")
-    spec = json.loads(path.read_text())
+    try:
+        spec = dict(json.loads(path.read_text()))
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError) as error:
+        raise CheckpointError(f"{path}: not a JSON object ({error})") from error
     processor = spec.get("image_processor_type") or spec.get("feature_extractor_type") or ""
-    # BeitImageProcessor defaults to bicubic, ViTImageProcessor (I-JEPA, MAE) to bilinear.
-    default_resample = BICUBIC if processor.startswith("Beit") or (not processor and family == "beit") else BILINEAR
-    unsupported = _unsupported_steps(spec)
+    beit = processor.startswith("Beit") or (not processor and family == "beit")
+    unsupported = _unsupported_steps(spec, beit)
     if unsupported:
         raise CheckpointError(f"{path}: unsupported preprocessing ({'; '.join(unsupported)})")
     normalize = spec.get("do_normalize", True)
     return ProcessorGeometry(
         size=_square_size(spec.get("size"), path),
-        resample=int(spec.get("resample", default_resample)),
-        mean=tuple(spec.get("image_mean", IMAGENET_STANDARD)) if normalize else (0.0, 0.0, 0.0),
-        std=tuple(spec.get("image_std", IMAGENET_STANDARD)) if normalize else (1.0, 1.0, 1.0),
+        # BeitImageProcessor defaults to bicubic, ViTImageProcessor (I-JEPA, MAE) to bilinear.
+        resample=int(spec.get("resample", BICUBIC if beit else BILINEAR)),
+        mean=_triple(spec.get("image_mean", IMAGENET_STANDARD), path) if normalize else (0.0, 0.0, 0.0),
+        std=_triple(spec.get("image_std", IMAGENET_STANDARD), path) if normalize else (1.0, 1.0, 1.0),
     )
 
 
-def _unsupported_steps(spec: dict) -> list[str]:
+def _triple(values, path: Path) -> tuple[float, float, float]:
+    """Per-channel RGB statistics as three floats."""
+    if not isinstance(values, (list, tuple)) or len(values) != 3:
+        raise CheckpointError(f"{path}: expected three per-channel values, got {values!r}")
+    return tuple(float(value) for value in values)
+
+
+def _unsupported_steps(spec: dict, beit: bool) -> list[str]:
     """Preprocessing steps a square resize + rescale by 1/255 + normalise cannot express."""
     problems = []
     if not spec.get("do_resize", True):
         problems.append("do_resize is false")
     if not spec.get("do_rescale", True) or abs(spec.get("rescale_factor", 1 / 255) - 1 / 255) > 1e-12:
         problems.append("rescaling other than by 1/255")
-    if spec.get("do_center_crop", False) and _crop_side(spec.get("crop_size")) != _crop_side(spec.get("size")):
+    # BeitImageProcessor's default do_center_crop is True in transformers 4.x and False in 5.x:
+    # a BEiT json that leaves it out while naming a different crop_size is read as cropping.
+    crops = spec.get("do_center_crop", beit and "crop_size" in spec)
+    if crops and _crop_side(spec.get("crop_size")) != _crop_side(spec.get("size")):
         problems.append("a center crop smaller than the resize")
     return problems
 

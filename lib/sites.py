@@ -46,7 +46,7 @@ REFUSED = {
 _V4 = {
     "intermediate": "encoder.layer.{L}.intermediate",
     "fc1": "encoder.layer.{L}.intermediate.dense",
-    "attn.out": "encoder.layer.{L}.attention.attention.value",
+    "attn.out": "encoder.layer.{L}.attention.output.dense",
     "value": "encoder.layer.{L}.attention.attention.value",
     "resid": "encoder.layer.{L}",
 }
@@ -54,7 +54,7 @@ _V4 = {
 _V5 = {
     "intermediate": "layers.{L}.mlp.activation_fn",
     "fc1": "layers.{L}.mlp.fc1",
-    "attn.out": "layers.{L}.attention.v_proj",
+    "attn.out": "layers.{L}.attention.o_proj",
     "value": "layers.{L}.attention.v_proj",
     "resid": "layers.{L}",
 }
@@ -84,7 +84,8 @@ def parse_site(name: str, depth: int | None = None) -> Site:
     if word in REFUSED:
         raise SiteError(f"site {name!r}: {REFUSED[word]}")
     if word not in KIND_ALIASES:
-        raise SiteError(f"site {name!r}: unknown kind {word!r}; kinds: {', '.join(KINDS)}; aliases: {', '.join(KIND_ALIASES)}")
+        known = f"kinds: {', '.join(KINDS)}; aliases: {', '.join(KIND_ALIASES)}"
+        raise SiteError(f"site {name!r}: unknown kind {word!r}; {known}")
     if depth is not None and block >= depth:
         raise SiteError(f"site {name!r}: block {block} out of range for a {depth}-block encoder (0..{depth - 1})")
     kind = KIND_ALIASES[word]

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import torch
 import transformers
-from safetensors.torch import load_file, save_file
-
 from jepa_claims.builders import build_model, save_pretrained_layout, tiny_config
 from jepa_claims.models import Encoder, ProcessorGeometry, load_encoder
 from jepa_claims.sites import KINDS, Site, parse_site, resolve_site
+from safetensors.torch import load_file, save_file
 
 FAMILIES = ("ijepa", "vit_mae", "beit")
 # Enough noise that constant-initialised parameters (BEiT relative position tables, biases) matter.
@@ -67,7 +66,7 @@ def capture(encoder: Encoder, sites: list[Site], pixel_values: torch.Tensor) -> 
 def main(pixel_file: str, *pairs: str) -> None:
     """Capture every site of each checkpoint on the saved pixels and write them to its output file."""
     pixel_values = load_file(pixel_file)["pixel_values"]
-    for checkpoint, out_file in zip(pairs[::2], pairs[1::2]):
+    for checkpoint, out_file in zip(pairs[::2], pairs[1::2], strict=True):
         encoder = load_encoder(checkpoint)
         seen = capture(encoder, all_sites(encoder), pixel_values)
         save_file({name: values[0].contiguous() for name, values in seen.items()}, out_file)

@@ -10,12 +10,16 @@ import os
 import pytest
 import torch
 from huggingface_hub import try_to_load_from_cache
-from model_helpers import FAMILIES, geometry_for, pixels, save_tiny
-
 from jepa_claims.builders import (
-    IJEPA_GEOMETRY, build_model, save_hub_cache, save_pretrained_layout, tiny_config, vith14_config,
+    IJEPA_GEOMETRY,
+    build_model,
+    save_hub_cache,
+    save_pretrained_layout,
+    tiny_config,
+    vith14_config,
 )
 from jepa_claims.models import CheckpointError, ProcessorGeometry, load_encoder, read_geometry
+from model_helpers import FAMILIES, geometry_for, pixels, save_tiny
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 EXPECTED = {  # family: (prefix tokens, grid) of the tiny configs
@@ -202,11 +206,20 @@ def test_geometry_from_preprocessor_config(tmp_path, spec, family, expected):
     ({"size": 256, "do_center_crop": True, "crop_size": {"height": 224, "width": 224}}, "center crop"),
     ({"size": 224, "do_resize": False}, "do_resize is false"),
     ({"size": 224, "rescale_factor": 1 / 127.5}, "rescaling"),
+    ({"feature_extractor_type": "BeitFeatureExtractor", "size": 256, "crop_size": 224}, "center crop"),
+    ({"size": 224, "image_mean": [0.5, 0.5]}, "three per-channel values"),
+    ({"resample": 2}, "size None is not a square resize"),
 ])
 def test_unsupported_preprocessing_refused(tmp_path, spec, message):
     (tmp_path / "preprocessor_config.json").write_text(json.dumps(spec))
     with pytest.raises(CheckpointError, match=message):
         read_geometry(tmp_path, "ijepa")
+
+
+def test_preprocessor_config_must_be_json(tmp_path):
+    (tmp_path / "preprocessor_config.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="not a JSON object"):
+        read_geometry(tmp_path, "beit")
 
 
 def test_mae_default_config_masks_and_shuffles(checkpoints):
@@ -239,7 +252,8 @@ def test_mae_our_default_keeps_every_token_in_order(checkpoints):
     torch.testing.assert_close(plain[:, 0], ours[:, 0], atol=1e-5, rtol=0)
     match = torch.cdist(plain[:, 1:], ours[:, 1:]).argmin(dim=-1)
     assert all(sorted(row.tolist()) == list(range(49)) for row in match)
-    torch.testing.assert_close(plain[:, 1:], torch.stack([o[m] for o, m in zip(ours[:, 1:], match)]), atol=1e-5, rtol=0)
+    permuted = torch.stack([row[order] for row, order in zip(ours[:, 1:], match, strict=True)])
+    torch.testing.assert_close(plain[:, 1:], permuted, atol=1e-5, rtol=0)
 
 
 def test_mae_mask_ratio_values(checkpoints):
@@ -257,9 +271,10 @@ def test_build_model_is_seeded_and_leaves_global_rng_alone(family):
     first, again, other = (build_model(family, config, seed) for seed in (7, 7, 8))
     assert torch.equal(torch.rand(1), expected_next)
     assert not first.training
-    for (key, a), b, c in zip(first.state_dict().items(), again.state_dict().values(), other.state_dict().values()):
+    for (key, a), b in zip(first.state_dict().items(), again.state_dict().values(), strict=True):
         assert torch.equal(a, b), key
-    assert any(not torch.equal(a, c) for a, c in zip(first.state_dict().values(), other.state_dict().values()))
+    pairs = zip(first.state_dict().values(), other.state_dict().values(), strict=True)
+    assert any(not torch.equal(a, c) for a, c in pairs)
 
 
 def test_tiny_beit_is_shaped_like_the_paper_checkpoint():

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 import torch
 import transformers
-from model_helpers import FAMILIES, all_sites, capture, pixels, save_tiny
-from safetensors.torch import load_file, save_file
-
 from jepa_claims.models import load_encoder
 from jepa_claims.sites import ALIASES, KINDS, SiteError, parse_site, parse_sites, resolve_site
+from model_helpers import FAMILIES, all_sites, capture, pixels, save_tiny
+from safetensors.torch import load_file, save_file
 
 # Test-side weight paths, written independently of the alias table under test.
 WEIGHTS = {
@@ -104,8 +103,8 @@ def _attention(encoder, block, normed, values):
     def split(x):
         return x.view(batch, tokens, heads, hidden // heads).transpose(1, 2)
 
-    scores = split(_linear(block, encoder.layout, "q", normed)) @ split(_linear(block, encoder.layout, "k", normed)).transpose(-1, -2)
-    scores = scores * (hidden // heads) ** -0.5
+    query, key = (split(_linear(block, encoder.layout, name, normed)) for name in ("q", "k"))
+    scores = query @ key.transpose(-1, -2) * (hidden // heads) ** -0.5
     if encoder.family == "beit":
         table = block.get_submodule(WEIGHTS[encoder.layout]["bias"])
         scores = scores + table((encoder.grid, encoder.grid), False, dim_size=tokens)
@@ -124,8 +123,10 @@ def test_captures_equal_recomputation_from_weights(encoders, family):
             site = {kind: seen[f"{index}.{kind}"] for kind in KINDS}
             scale_1, scale_2 = getattr(block, "lambda_1", 1.0), getattr(block, "lambda_2", 1.0)
             normed = block.layernorm_before(hidden)
-            torch.testing.assert_close(site["value"], _linear(block, encoder.layout, "v", normed), atol=1e-5, rtol=0)
-            torch.testing.assert_close(site["attn.out"], _attention(encoder, block, normed, site["value"]), atol=1e-5, rtol=0)
+            value = _linear(block, encoder.layout, "v", normed)
+            torch.testing.assert_close(site["value"], value, atol=1e-5, rtol=0)
+            attention = _attention(encoder, block, normed, site["value"])
+            torch.testing.assert_close(site["attn.out"], attention, atol=1e-5, rtol=0)
             # attn.out is taken before the residual add and before BEiT's layer scale.
             middle = hidden + scale_1 * site["attn.out"]
             fc1 = _linear(block, encoder.layout, "fc1", block.layernorm_after(middle))
@@ -210,7 +211,7 @@ def test_captures_agree_across_transformers_versions(encoders, tmp_path):
         [os.environ["JEPA_CLAIMS_OTHER_PYTHON"], str(helper), str(tmp_path / "pixels.safetensors"), *pairs],
         check=True, capture_output=True, text=True, timeout=300,
     )
-    assert other.stdout.split(".")[0] != transformers.__version__.split(".")[0], "the other python has the same major version"
+    assert other.stdout.split(".")[0] != transformers.__version__.split(".")[0], "same major version on both sides"
     for family, encoder in encoders.items():
         theirs = load_file(tmp_path / family)
         ours = {name: values[0] for name, values in capture(encoder, all_sites(encoder), x).items()}

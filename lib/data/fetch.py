@@ -218,7 +218,9 @@ def check_models(cache_dir: Path | None = None, models: Mapping[str, str] = MODE
             _snapshot(repo, revision, cache_dir, local_only=True)
             status[repo] = "present"
         except DataError as error:
-            status[repo] = f"missing ({error})"
+            cause = error.__cause__
+            not_cached = cause is not None and type(cause).__name__ == "LocalEntryNotFoundError"
+            status[repo] = f"missing ({'not in the HF cache at ' + revision[:12] if not_cached else error})"
     return status
 
 
