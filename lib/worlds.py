@@ -59,11 +59,18 @@ class CheckpointSpec:
     revision: str | None = None
 
 
+def _pinned(key: str, family: str, repo: str, label: str) -> CheckpointSpec:
+    """A paper checkpoint at the revision `jepa-claims fetch` downloads."""
+    from .data.fetch import MODEL_REVISIONS
+
+    return CheckpointSpec(key, family, repo, label, MODEL_REVISIONS[repo])
+
+
 PAPER_CHECKPOINTS = (
-    CheckpointSpec("ijepa_1k", "ijepa", "facebook/ijepa_vith14_1k", "I-JEPA ViT-H/14 (IN-1k)"),
-    CheckpointSpec("ijepa_22k", "ijepa", "facebook/ijepa_vith14_22k", "I-JEPA ViT-H/14 (IN-22k)"),
-    CheckpointSpec("mae", "vit_mae", "facebook/vit-mae-base", "ViT-MAE base"),
-    CheckpointSpec("beit", "beit", "microsoft/beit-base-patch16-224-pt22k-ft22k", "BEiT base pt22k-ft22k"),
+    _pinned("ijepa_1k", "ijepa", "facebook/ijepa_vith14_1k", "I-JEPA ViT-H/14 (IN-1k)"),
+    _pinned("ijepa_22k", "ijepa", "facebook/ijepa_vith14_22k", "I-JEPA ViT-H/14 (IN-22k)"),
+    _pinned("mae", "vit_mae", "facebook/vit-mae-base", "ViT-MAE base"),
+    _pinned("beit", "beit", "microsoft/beit-base-patch16-224-pt22k-ft22k", "BEiT base pt22k-ft22k"),
 )
 TOY_CHECKPOINTS = (
     CheckpointSpec("ijepa_1k", "ijepa", "toy:ijepa_1k", "toy I-JEPA (planted pathway)"),

@@ -57,8 +57,10 @@ def test_pet_slices_are_balanced_over_the_first_breeds(manifests, name):
     assert all(r.dataset == "pets" and r.label_kind == "trimap" and r.target_class is None for r in manifest.records)
 
 
-def test_pet_slices_are_pairwise_disjoint(manifests):
+def test_pet_slices_are_pairwise_disjoint_and_from_trainval(root, manifests):
     sets = {name: {r.image_id for r in manifests[name].records} for name in PET_SLICES}
+    test_ids = {e.image_id for e in pets.read_split(root, "test")}
+    assert not set().union(*sets.values()) & test_ids
     names = list(sets)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
@@ -164,6 +166,7 @@ def test_corrupt_or_missing_files_fail_the_build_unless_skipped(tmp_path):
     reasons = {s["image_id"]: s["reason"] for s in manifest.header["skipped"]}
     assert set(reasons) == {entries[0].image_id, entries[4].image_id}
     assert all(reason.startswith("unreadable") for reason in reasons.values())
+    assert str(tmp_path) not in manifest.to_bytes().decode()  # no absolute paths in the manifest
     assert len(manifest.records) == 12
 
 

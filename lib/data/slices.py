@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,7 +95,8 @@ def _rule_text(name: str) -> str:
     if name in PET_SLICES:
         k = list(PET_SLICES).index(name)
         return (f"Oxford-IIIT Pet trainval; first {PET_SLICES[name]} breeds by class id; per breed, ids sorted "
-                f"by trailing number, {eligible}; this slice takes eligible images {3 * k + 1}..{3 * k + 3}")
+                f"by trailing number, {eligible}; this slice takes eligible images "
+                f"{PER_CLASS * k + 1}..{PER_CLASS * k + PER_CLASS}")
     return ("VOC 2012 Segmentation trainval, ids sorted; target = dominant label ignoring 0 and 255 (ties to lower "
             f"index); {eligible} for the target; first {VOC_SLICES[name]} class indices with >= {PER_CLASS} "
             f"eligible images; first {PER_CLASS} eligible ids per class")
@@ -111,7 +113,9 @@ class _Scan:
         """Record an unreadable image (or re-raise under the strict policy); always False."""
         if not self.skip_unreadable:
             raise error
-        self.skipped.append({"image_id": image_id, "reason": f"unreadable: {error}"})
+        # Paths relative to data_root, so the manifest bytes do not depend on where the data lives.
+        message = str(error).replace(f"{self.data_root}{os.sep}", "")
+        self.skipped.append({"image_id": image_id, "reason": f"unreadable: {message}"})
         return False
 
     def check(self, stub: Record) -> int | None | bool:

@@ -1,0 +1,121 @@
+"""The replication check: options, the world, the shared table store, parametrization, the report."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from jepa_claims.config import Conventions
+from jepa_claims.options import SuiteOptions, resolve_world
+
+pytest_plugins = ["jepa_claims.report"]
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The suite's command-line options."""
+    group = parser.getgroup("jepa-claims")
+    group.addoption("--world", choices=["auto", "paper", "toy"], default="auto",
+                    help="paper: the paper's checkpoints and data (error if missing); toy: built-in toy world; auto: paper if present")
+    group.addoption("--checkpoints", default=None, help="comma-separated checkpoint keys (ijepa_1k,ijepa_22k,mae,beit)")
+    group.addoption("--slices", default=None, help="comma-separated slices (4x3,8x3,12x3,16x3,voc8x3)")
+    group.addoption("--device", default="cpu", help="cpu, cuda, cuda:N (with -n and several GPUs each worker takes its own)")
+    group.addoption("--dtype", choices=sorted(DTYPES), default="float32")
+    group.addoption("--data-root", default=None, help="folder holding oxford-iiit-pet/ and VOCdevkit/ (paper world)")
+    group.addoption("--cache-dir", default=".cache/jepa-claims", help="measurement tables, toy data and toy checkpoints")
+
+
+def _split(text: str | None) -> tuple[str, ...] | None:
+    """'a,b' -> ('a', 'b'); None stays None."""
+    return tuple(p.strip() for p in text.split(",") if p.strip()) if text else None
+
+
+def _device(requested: str, config: pytest.Config) -> str:
+    """The device of this process: with several GPUs each xdist worker takes its own."""
+    if requested != "cuda" or not hasattr(config, "workerinput"):
+        return requested
+    count = torch.cuda.device_count()
+    worker = int(config.workerinput["workerid"].removeprefix("gw"))
+    return f"cuda:{worker % count}" if count > 1 else "cuda"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Resolve the world once, and make the HTML report the replication record."""
+    config.addinivalue_line("markers", "claim(id, checkpoints, slices): a claim test over checkpoints x slices")
+    options = SuiteOptions(
+        world=config.getoption("--world"), checkpoints=_split(config.getoption("--checkpoints")),
+        slices=_split(config.getoption("--slices")), device=_device(config.getoption("--device"), config),
+        dtype=config.getoption("--dtype"), data_root=config.getoption("--data-root"),
+        cache_dir=Path(config.getoption("--cache-dir")), run_id=_run_id(config),
+    )
+    config.jepa_options = options
+    config.jepa_world = resolve_world(options)
+    if not getattr(config.option, "htmlpath", None) and not hasattr(config, "workerinput"):
+        config.option.htmlpath = "reports/replication.html"
+        config.option.self_contained_html = True
+
+
+def _run_id(config: pytest.Config) -> str:
+    """One id shared by the controller and all xdist workers of a run."""
+    if hasattr(config, "workerinput"):
+        return config.workerinput["testrunuid"]
+    return os.environ.get("PYTEST_XDIST_TESTRUNUID") or _controller_uid(config)
+
+
+def _controller_uid(config: pytest.Config) -> str:
+    """xdist's testrunuid on the controller (it hands the same to workers), else a fresh one."""
+    import uuid
+
+    uid = getattr(config.option, "testrunuid", None) or uuid.uuid4().hex
+    config.option.testrunuid = uid
+    return uid
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize claim tests over the world's checkpoints x slices, grouped per checkpoint for xdist."""
+    marker = metafunc.definition.get_closest_marker("claim")
+    if marker is None or "checkpoint" not in metafunc.fixturenames:
+        return
+    world = metafunc.config.jepa_world
+    wanted_ck = marker.kwargs.get("checkpoints", ())
+    wanted_sl = marker.kwargs.get("slices", ())
+    have_ck = [c.key for c in world.checkpoints]
+    params = [
+        pytest.param(ck, sl, id=f"{ck}-{sl}", marks=pytest.mark.xdist_group(ck))
+        for ck in wanted_ck if ck in have_ck for sl in wanted_sl if sl in world.slices
+    ]
+    if not params:
+        params = [pytest.param(None, None, id="not-selected",
+                               marks=pytest.mark.skip(reason="no selected checkpoint/slice for this claim"))]
+    metafunc.parametrize(("checkpoint", "slice_name"), params)
+
+
+@pytest.fixture(scope="session")
+def world(pytestconfig):
+    """The world this run checks."""
+    return pytestconfig.jepa_world
+
+
+@pytest.fixture(scope="session")
+def store(pytestconfig):
+    """The shared table store (tables computed once across workers, cached on disk)."""
+    from jepa_claims.tables import TableStore
+
+    options: SuiteOptions = pytestconfig.jepa_options
+    return TableStore(pytestconfig.jepa_world, options.cache_dir, Conventions(), options.device,
+                      DTYPES[options.dtype], options.run_id)
+
+
+@pytest.fixture
+def verdict(request, store, checkpoint, slice_name, record_property):
+    """The verdict of the test's claim (its `claim` marker) on this checkpoint and slice, recorded for the report."""
+    from jepa_claims.checks import evaluate
+
+    claim = request.node.get_closest_marker("claim").args[0]
+    result = evaluate(claim, store, checkpoint, slice_name)
+    record_property("verdict", result.to_dict())
+    return result

@@ -1,0 +1,11 @@
+"""C2: "Patching the layer-29 MLP intermediate state (context-only) yields strong late context rescue ...,
+while many attention outputs at similar depths are neutral or even harmful" (section 3.1).
+"""
+import pytest
+
+pytestmark = pytest.mark.claim("C2", checkpoints=("ijepa_1k",), slices=("8x3",))
+
+
+def test_bottleneck_is_best_single_late_site_against_paper(verdict):
+    """The bottleneck MLP intermediate is the best single late site; several late attention outputs are neutral or harmful."""
+    assert verdict.passed, verdict.statement

@@ -1,0 +1,11 @@
+"""C13: "our strict zero-overlap procedure explicitly guarantees that the selected background mask contains
+exactly the same area (number of patches) as the respective object" (appendix B; Table 4).
+"""
+import pytest
+
+pytestmark = pytest.mark.claim("C13", checkpoints=("ijepa_1k",), slices=("4x3", "8x3", "16x3"))
+
+
+def test_object_and_background_budgets_equal_against_paper(verdict):
+    """Object and zero-overlap background masks hide the same number of tokens on every image."""
+    assert verdict.passed, verdict.statement
