@@ -46,6 +46,7 @@ def _device(requested: str, config: pytest.Config) -> str:
 def pytest_configure(config: pytest.Config) -> None:
     """Resolve the world once, and make the HTML report the replication record."""
     config.addinivalue_line("markers", "claim(id, checkpoints, slices): a claim test over checkpoints x slices")
+    config.addinivalue_line("markers", "probe(id, checkpoints, slices): a probe beyond the paper over checkpoints x slices")
     options = SuiteOptions(
         world=config.getoption("--world"), checkpoints=_split(config.getoption("--checkpoints")),
         slices=_split(config.getoption("--slices")), device=_device(config.getoption("--device"), config),
@@ -77,7 +78,7 @@ def _controller_uid(config: pytest.Config) -> str:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize claim tests over the world's checkpoints x slices, grouped per checkpoint for xdist."""
-    marker = metafunc.definition.get_closest_marker("claim")
+    marker = metafunc.definition.get_closest_marker("claim") or metafunc.definition.get_closest_marker("probe")
     if marker is None or "checkpoint" not in metafunc.fixturenames:
         return
     world = metafunc.config.jepa_world
@@ -119,3 +120,14 @@ def verdict(request, store, checkpoint, slice_name, record_property):
     result = evaluate(claim, store, checkpoint, slice_name)
     record_property("verdict", result.to_dict())
     return result
+
+
+@pytest.fixture
+def record_probe(request, record_property):
+    """Record what a probe found for a claim, with the sentence the report shows."""
+    probe = request.node.get_closest_marker("probe").args[0]
+
+    def record(claim: str, checkpoint: str, slice_name: str, holds: bool, sentence: str, **measured) -> None:
+        record_property("probe", {"probe": probe, "claim": claim, "checkpoint": checkpoint, "slice": slice_name,
+                                  "holds": bool(holds), "sentence": sentence, "measured": measured})
+    return record

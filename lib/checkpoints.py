@@ -2,7 +2,7 @@
 
 Toy checkpoints are saved in the Hugging Face layout and loaded back through `load_encoder`, so the
 real loading code runs in every toy session. A `random:` prefix on a checkpoint key builds the same
-architecture untrained (the random-init control, P1).
+architecture untrained with HF's own init under a fixed seed (the random-init control, P1).
 """
 from __future__ import annotations
 
@@ -51,8 +51,33 @@ def _hf_cache(cache_dir: Path) -> str | None:
     return str(local) if local.exists() else None
 
 
+def _random_dir(spec: CheckpointSpec, cache_dir: Path) -> Path:
+    """Folder of an untrained copy of another checkpoint's architecture (P1), written once."""
+    import dataclasses
+    import hashlib
+
+    from .builders import build_model, save_pretrained_layout
+    from .models import read_geometry
+
+    inner = dataclasses.replace(spec, source=spec.source.removeprefix("random:"))
+    source_dir = checkpoint_folder(inner, cache_dir)
+    tag = hashlib.sha256(str(source_dir.resolve()).encode()).hexdigest()[:12]
+    folder = Path(cache_dir) / "random-checkpoints" / f"{spec.key}-{tag}-seed{RANDOM_SEED}"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder) + ".lock"):
+        if not (folder / "model.safetensors").exists():
+            from transformers import AutoConfig
+
+            config = AutoConfig.from_pretrained(str(source_dir))
+            model = build_model(config.model_type, config, RANDOM_SEED)
+            save_pretrained_layout(model, folder, read_geometry(source_dir, config.model_type))
+    return folder
+
+
 def checkpoint_folder(spec: CheckpointSpec, cache_dir: Path) -> Path:
     """Where the checkpoint's config.json and weights are."""
+    if spec.source.startswith("random:"):
+        return _random_dir(spec, cache_dir)
     if spec.source.startswith("toy:"):
         return _toy_dir(spec, cache_dir)
     return _snapshot(spec, cache_dir)
@@ -73,13 +98,3 @@ def load_checkpoint(spec: CheckpointSpec, cache_dir: Path, device: str = "cpu", 
     """The checkpoint's encoder in eval mode with grads off."""
     return load_encoder(str(checkpoint_folder(spec, cache_dir)), device=device, dtype=dtype)
 
-
-def random_init_like(encoder: Encoder, seed: int = RANDOM_SEED) -> Encoder:
-    """The same architecture untrained (P1): HF's own init under a fixed seed, same geometry."""
-    import dataclasses
-
-    from .builders import build_model
-
-    model = build_model(encoder.family, encoder.model.config, seed).to(next(encoder.model.parameters()))
-    model.requires_grad_(False)
-    return dataclasses.replace(encoder, model=model, source=f"random-init:{encoder.source}", revision=None)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .batching import resolve_batch_size
 from .config import Conventions
 from .drift import drift_profiles, in_convention, late_mean, rescue
 from .images import apply_pixel_mask, fill_value
@@ -89,10 +90,14 @@ def run_chunk(encoder, images: dict[str, torch.Tensor], jobs: list[MaskJob], sit
     return ChunkRuns(jobs, pixels, tokens, clean, index, run(encoder, pixels))
 
 
-def drift_table(encoder, images: dict[str, torch.Tensor], jobs: Sequence[MaskJob], conv: Conventions, batch_size: int = 8) -> pd.DataFrame:
-    """Per-layer global, masked and context drift of every mask job."""
+def drift_table(encoder, images: dict[str, torch.Tensor], jobs: Sequence[MaskJob], conv: Conventions,
+                batch_size: int | str | None = 8) -> pd.DataFrame:
+    """Per-layer global, masked and context drift of every mask job.
+
+    batch_size: mask jobs per chunk; None or "auto" chooses it from the memory available (batching.py).
+    """
     rows = []
-    for chunk in chunks(jobs, batch_size):
+    for chunk in chunks(jobs, resolve_batch_size(batch_size, encoder, patched=False)):
         runs = run_chunk(encoder, images, chunk, (), conv)
         profiles = drift_profiles(runs.clean.hidden[:, runs.index], runs.masked.hidden, runs.tokens, encoder.prefix_tokens)
         columns = {k: in_convention(v, conv, encoder.depth) for k, v in profiles.items()}
@@ -110,12 +115,15 @@ def rescue_table(
     groups: Sequence[Sequence[Site]],
     modes: Sequence[Mode],
     conv: Conventions,
-    batch_size: int = 8,
+    batch_size: int | str | None = 8,
 ) -> pd.DataFrame:
-    """Late context rescue of every patch group and mode, for every mask job (section 2.5)."""
+    """Late context rescue of every patch group and mode, for every mask job (section 2.5).
+
+    batch_size: mask jobs per chunk; None or "auto" chooses it from the memory available (batching.py).
+    """
     sites = list(dict.fromkeys(site for group in groups for site in group))
     rows = []
-    for chunk in chunks(jobs, batch_size):
+    for chunk in chunks(jobs, resolve_batch_size(batch_size, encoder, sites)):
         runs = run_chunk(encoder, images, chunk, sites, conv)
         clean_hidden = runs.clean.hidden[:, runs.index]
         late_masked = late_mean(_context(clean_hidden, runs.masked, runs.tokens, encoder), conv, encoder.depth)

@@ -9,6 +9,7 @@
 | geometry | per-layer drift of rectangles by area x aspect                   | C1              |
 | panel    | the three groups at small, medium and full object token budgets  | C9              |
 | proxy    | ridge predictor proxy hidden[depth-1] -> hidden[depth]           | C11             |
+| mae_default | late global drift under HF ViTMAE's default random masking   | P2              |
 """
 from __future__ import annotations
 
@@ -151,7 +152,15 @@ def proxy_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_
     return pd.DataFrame(rows, columns=["image_id", "mask", "condition", "proxy_global_drift", "proxy_context_drift"])
 
 
+def _mae_default(*args) -> pd.DataFrame:
+    """P2's table (lib/probes.py), registered here so it is cached like every other table."""
+    from .probes import mae_default_table
+
+    return mae_default_table(*args)
+
+
 PROTOCOLS: dict[str, Callable[..., pd.DataFrame]] = {
+    "mae_default": _mae_default,
     "masks": masks_table,
     "semantic": semantic_table,
     "rescue": rescue_table_,

@@ -64,6 +64,11 @@ class TableStore:
     _manifests: dict = field(default_factory=dict)
     _inputs: dict = field(default_factory=dict)
 
+    def variant(self, world: World | None = None, conv: Conventions | None = None) -> "TableStore":
+        """A store over another world or conventions, sharing this one's cache and device."""
+        return TableStore(world or self.world, self.cache_dir, conv or self.conv, self.device, self.dtype,
+                          self.run_id, self.batch_size)
+
     def encoder(self, key: str):
         """The checkpoint's encoder, loaded once per process."""
         if key not in self._encoders:
@@ -107,11 +112,20 @@ class TableStore:
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
-    def table(self, kind: str, checkpoint: str, slice_name: str) -> pd.DataFrame:
-        """The table, from the cache or computed now (under a lock shared by all workers)."""
+    def path(self, kind: str, checkpoint: str, slice_name: str) -> Path:
+        """Where the table lives in the cache."""
         if kind not in PROTOCOLS:
             raise ValueError(f"unknown table kind {kind!r}; known: {sorted(PROTOCOLS)}")
-        path = self.cache_dir / "tables" / f"{kind}-{checkpoint}-{slice_name}-{self.key(kind, checkpoint, slice_name)}.pkl"
+        return self.cache_dir / "tables" / f"{kind}-{checkpoint}-{slice_name}-{self.key(kind, checkpoint, slice_name)}.pkl"
+
+    def cached(self, kind: str, checkpoint: str, slice_name: str) -> pd.DataFrame | None:
+        """The table if it is already in the cache, else None (never computes)."""
+        path = self.path(kind, checkpoint, slice_name)
+        return pd.read_pickle(path) if path.exists() else None
+
+    def table(self, kind: str, checkpoint: str, slice_name: str) -> pd.DataFrame:
+        """The table, from the cache or computed now (under a lock shared by all workers)."""
+        path = self.path(kind, checkpoint, slice_name)
         if not path.exists():
             with FileLock(str(path) + ".lock"):
                 if not path.exists():

@@ -1,0 +1,426 @@
+"""Issue 6: the paper's causal protocol for one checkpoint on one slice, three ways, on 2 CPU cores.
+
+Model: the ViT-H/14-shaped random-init I-JEPA. Data: the first images (one per class, round robin)
+of the synthetic 4x3 slice in the official Oxford-IIIT Pet layout; object and zero-overlap background
+masks through the suite's own export path.
+
+Protocols
+- late window: the rescue runs of Table 2: groups single (29.intermediate), pair (+ 30.intermediate),
+  triple (+ 30.attn.out + 31.attn.out), modes context-only and masked-only, object and background masks.
+- full: the late window plus the depth sweep (every block's intermediate and attn.out alone,
+  context-only, object masks), as the suite's rescue and sweep tables compute them.
+
+Variants, each in its own process (so that each has its own peak memory):
+- naive: what the paper describes: for every (image, mask, group, mode), a clean forward with plain
+  forward hooks capturing the sites, a masked forward and a patched forward, each a full HF forward of
+  one image (output_hidden_states=True). Run on the late window only (the sweep would need 192 full
+  forwards per image).
+- engine: the suite (measure.rescue_table: cached clean activations, resume, batch size "auto").
+- nnsight: the same protocol written with nnsight (NNsight wrapper of the HF model): one clean trace
+  per chunk saving the sites and late hidden states, one masked trace, one patched trace per group and
+  mode; every trace is a full forward (nnsight runs the model's own forward: it cannot resume).
+
+The FLOP floor is the matmul work the protocol cannot avoid (one clean forward per image, one masked
+forward per mask, and the patched blocks from each group's first block on) divided by this machine's
+throughput on the model's own matmul shapes, measured in the same run (before and after the variants).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import common
+
+GROUPS = {
+    "single": ("29.intermediate",),
+    "pair": ("29.intermediate", "30.intermediate"),
+    "triple": ("29.intermediate", "30.attn.out", "31.attn.out"),
+}
+LATE_MODES = ("context", "masked")
+VARIANTS = ("naive", "engine", "nnsight")
+
+
+# ------------------------------------------------------------------------------------- protocol
+
+def late_groups(depth: int):
+    from jepa_claims.sites import parse_sites
+
+    return [parse_sites(list(sites), depth) for sites in GROUPS.values()]
+
+
+def sweep_groups(depth: int):
+    from jepa_claims.sites import parse_sites
+
+    return [parse_sites(f"{b}.{kind}", depth) for b in range(depth) for kind in ("intermediate", "attn.out")]
+
+
+def key(image_id, mask, group, mode) -> str:
+    return f"{image_id}|{mask}|{' + '.join(s.name for s in group)}|{mode}"
+
+
+# --------------------------------------------------------------------------------- naive (paper)
+
+def naive_late(encoder, images, jobs, conv) -> dict[str, float]:
+    """Every (image, mask, group, mode): clean, masked and patched full forwards of one image, plain hooks."""
+    from jepa_claims.drift import drift_profiles, late_mean, rescue
+    from jepa_claims.measure import masked_pixels
+    from jepa_claims.runs import select_tokens
+    from jepa_claims.sites import resolve_site
+
+    model, prefix = encoder.model, encoder.prefix_tokens
+    out = {}
+
+    def forward(pixels):
+        return torch.stack(model(pixels, output_hidden_states=True).hidden_states)
+
+    with torch.inference_mode():
+        for job in jobs:
+            tokens = torch.from_numpy(job.tokens)[None]
+            clean_pixels = images[job.image_id][None].to(next(model.parameters()).dtype)
+            for group in late_groups(encoder.depth):
+                for mode in LATE_MODES:
+                    captured, handles = {}, []
+                    for site in group:  # clean run, capturing the group's sites
+                        def keep(_m, _i, output, name=site.name):
+                            captured[name] = output.detach()
+                        handles.append(resolve_site(encoder, site).register_forward_hook(keep))
+                    try:
+                        clean = forward(clean_pixels)
+                    finally:
+                        for h in handles:
+                            h.remove()
+                    pixels = masked_pixels(encoder, clean_pixels, tokens, conv)
+                    masked = forward(pixels)
+                    select = select_tokens(tokens, mode, prefix).unsqueeze(-1)
+                    handles = []
+                    for site in group:  # patched run: overwrite the selected tokens with clean values
+                        def patch(_m, _i, output, name=site.name):
+                            return torch.where(select, captured[name], output)
+                        handles.append(resolve_site(encoder, site).register_forward_hook(patch))
+                    try:
+                        patched = forward(pixels)
+                    finally:
+                        for h in handles:
+                            h.remove()
+                    late_masked = late_mean(drift_profiles(clean, masked, tokens, prefix)["context"], conv, encoder.depth)
+                    late_patched = late_mean(drift_profiles(clean, patched, tokens, prefix)["context"], conv, encoder.depth)
+                    out[key(job.image_id, job.mask, group, mode)] = float(rescue(late_masked, late_patched)[0][0])
+    return out
+
+
+# ----------------------------------------------------------------------------------------- engine
+
+def engine_run(encoder, images, jobs, groups, modes, conv, batch) -> dict[str, float]:
+    """The suite's measure.rescue_table."""
+    from jepa_claims.measure import rescue_table
+
+    table = rescue_table(encoder, images, jobs, groups, list(modes), conv, batch)
+    names = {" + ".join(s.name for s in g): g for g in groups}
+    return {key(r.image_id, r.mask, names[r.sites], r.mode): float(r.rescue) for r in table.itertuples()}
+
+
+# ---------------------------------------------------------------------------------------- nnsight
+
+def nnsight_run(wrapped, encoder, images, jobs, groups, modes, conv, batch) -> dict[str, float]:
+    """The same rescue measurements written with nnsight traces (full forwards, batched by chunk)."""
+    import nnsight
+    from jepa_claims.drift import drift_profiles, rescue
+    from jepa_claims.measure import chunks, masked_pixels
+    from jepa_claims.runs import select_tokens
+    from jepa_claims.sites import ALIASES
+
+    template = ALIASES[(encoder.family, encoder.layout)]
+    late = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]  # hidden_states indices
+    late_blocks = [index - 1 for index in late]  # hidden_states[l] is the output of block l - 1
+    order = {"value": 0, "attn.out": 1, "fc1": 2, "intermediate": 3, "resid": 4}  # execution order in a block
+    prefix, dtype = encoder.prefix_tokens, next(encoder.model.parameters()).dtype
+
+    def envoy(site):
+        node = wrapped
+        for part in template[site.kind].format(L=site.block).split("."):
+            node = node[int(part)] if part.isdigit() else getattr(node, part)
+        return node
+
+    def trace(pixels, capture=(), patches=None):
+        """One forward: saved site outputs and the late hidden states [len(late), B, T, H]."""
+        by_block: dict[int, list] = {}
+        for site in [*capture, *(patches or {})]:
+            by_block.setdefault(site.block, []).append(site)
+        with wrapped.trace(pixels):
+            saved = nnsight.save({})
+            states = nnsight.save([])
+            for block in range(max([*late_blocks, *by_block]) + 1):
+                for site in sorted(by_block.get(block, []), key=lambda s: order[s.kind]):
+                    node = envoy(site)
+                    if patches and site in patches:
+                        source, select = patches[site]
+                        node.output = torch.where(select, source, node.output)
+                    else:
+                        saved[site.name] = node.output
+                if block in late_blocks:
+                    states.append(wrapped.layers[block].output if encoder.layout == "v5" else wrapped.encoder.layer[block].output[0])
+        return saved, torch.stack(list(states))
+
+    def late_context(clean, other, tokens):
+        return drift_profiles(clean, other, tokens, prefix)["context"].mean(axis=1)
+
+    sites = list(dict.fromkeys(s for g in groups for s in g))
+    out = {}
+    with torch.inference_mode():
+        for chunk in chunks(jobs, batch):
+            ids = list(dict.fromkeys(j.image_id for j in chunk))
+            clean_pixels = torch.stack([images[i] for i in ids]).to(dtype)
+            clean_sites, clean_late = trace(clean_pixels, capture=sites)
+            index = [ids.index(j.image_id) for j in chunk]
+            tokens = torch.from_numpy(np.stack([j.tokens for j in chunk]))
+            pixels = masked_pixels(encoder, clean_pixels[index], tokens, conv)
+            _, masked_late = trace(pixels)
+            clean_late = clean_late[:, index]
+            late_masked = late_context(clean_late, masked_late, tokens)
+            for group in groups:
+                for mode in modes:
+                    select = select_tokens(tokens, mode, prefix).unsqueeze(-1)
+                    patches = {s: (clean_sites[s.name][index], select) for s in group}
+                    _, patched_late = trace(pixels, patches=patches)
+                    absolute, _ = rescue(late_masked, late_context(clean_late, patched_late, tokens))
+                    for j, job in enumerate(chunk):
+                        out[key(job.image_id, job.mask, group, mode)] = float(absolute[j])
+    return out
+
+
+# ------------------------------------------------------------------------------------------ child
+
+def child(args) -> int:
+    """Run one variant on both protocols; write timings, counts, memory and results as JSON."""
+    from jepa_claims.batching import auto_batch_size, encoder_item_bytes
+    from jepa_claims.config import Conventions
+    from jepa_claims.runs import run
+
+    conv = Conventions()
+    encoder = common.load(Path(args.checkpoint), args.dtype)
+    images, jobs = common.inputs(encoder, common.slice_records("4x3", args.images))
+    objects = [j for j in jobs if j.mask == "object"]
+    with torch.inference_mode():  # warm-up: one forward of one image, same for every variant
+        run(encoder, next(iter(images.values()))[None].to(common.DTYPES[args.dtype]))
+    result = {"variant": args.child, "rss_after_load": common.rss_bytes(), "jobs": len(jobs), "images": len(images)}
+    sweep = sweep_groups(encoder.depth)
+    parts = {"late": (jobs, late_groups(encoder.depth), LATE_MODES), "sweep": (objects, sweep, ("context",))}
+    if args.child == "naive":
+        parts.pop("sweep")
+    all_sites = list(dict.fromkeys(s for _, groups, _ in parts.values() for g in groups for s in g))
+    batch = auto_batch_size(encoder, all_sites)
+    result["batch"] = batch
+    result["item_bytes"] = {name: encoder_item_bytes(encoder, list(dict.fromkeys(s for g in groups for s in g)))
+                            for name, (_, groups, _) in parts.items()}
+    wrapped = None
+    if args.child == "nnsight":
+        from nnsight import NNsight
+
+        wrapped = NNsight(encoder.model)
+    for name, (part_jobs, groups, modes) in parts.items():
+        load_before = os.getloadavg()[0]
+        with common.count_blocks(encoder) as counted:
+            wall, cpu = time.perf_counter(), time.process_time()
+            if args.child == "naive":
+                values = naive_late(encoder, images, part_jobs, conv)
+            elif args.child == "engine":
+                values = engine_run(encoder, images, part_jobs, groups, modes, conv, "auto")
+            else:
+                values = nnsight_run(wrapped, encoder, images, part_jobs, groups, modes, conv, batch)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        result[name] = {"wall_s": wall, "cpu_s": cpu, "blocks": counted["blocks"], "peak_rss": common.peak_rss_bytes(),
+                        "load_before": load_before, "load_after": os.getloadavg()[0], "values": values}
+        print(f"{args.child} {name}: {wall:.1f} s wall, {cpu:.1f} s cpu, {counted['blocks'] / encoder.depth:.2f} forward equivalents",
+              file=sys.stderr)
+    result["shapes"] = common.shapes(encoder)
+    Path(args.json).write_text(json.dumps(result))
+    return 0
+
+
+# ----------------------------------------------------------------------------------------- parent
+
+def floor_counts(s: dict, images: int, masks: int, objects: int) -> dict[str, tuple[float, float]]:
+    """(full forwards, patched blocks) the protocols cannot avoid."""
+    depth = s["depth"]
+    late_blocks = masks * len(LATE_MODES) * sum(depth - min(g.block for g in group) for group in late_groups(depth))
+    sweep_blocks = objects * sum(2 * (depth - b) for b in range(depth))
+    return {"late": (images + masks, late_blocks), "full": (images + masks, late_blocks + sweep_blocks)}
+
+
+def parent(args) -> int:
+    checkpoint = test_checkpoint() if args.model == "test" else common.vith_checkpoint()
+    common.data_root()
+    variants = [v for v in VARIANTS if v not in args.skip]
+    started = time.perf_counter()
+    machine = common.machine()
+    encoder = common.load(checkpoint, args.dtype)  # memory-mapped: only for the shapes
+    s = common.shapes(encoder)
+    del encoder
+    jobs = 2 * args.images
+    dtype = common.DTYPES[args.dtype]
+    batches = sorted({1, args.images, jobs})
+    # Matmul throughput at one image, at the clean chunk and at the masked chunk, before and after the
+    # variants; the floor takes each shape's best rate (the most demanding floor).
+    rate_sets = [common.matmul_throughput(s, b, dtype) for b in batches]
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for variant in variants:
+            cmd = [str(Path(__file__)), "--child", variant, "--checkpoint", str(checkpoint), "--images", str(args.images),
+                   "--dtype", args.dtype]
+            results[variant] = common.run_child(cmd, Path(tmp) / f"{variant}.json")
+    rate_sets += [common.matmul_throughput(s, b, dtype) for b in batches]
+    rates = {name: max(r[name] for r in rate_sets) for name in rate_sets[0]}
+    total = time.perf_counter() - started
+    body = report(args, machine, results, s, rates, total)
+    print(body)
+    if not args.no_write:
+        common.write_section("bench_protocol" if args.model == "vith14" else "bench_protocol_test", body)
+    return 0
+
+
+def test_checkpoint() -> Path:
+    """A narrow depth-32 I-JEPA (hidden 64) with the same block indices, for a quick smoke run."""
+    from jepa_claims.builders import IJEPA_GEOMETRY, build_model, save_pretrained_layout, vith14_config
+
+    directory = common.CACHE / "ijepa-depth32-narrow-seed0"
+    if not (directory / "model.safetensors").is_file():
+        config = vith14_config(hidden_size=64, intermediate_size=128, num_attention_heads=4)
+        save_pretrained_layout(build_model("ijepa", config, 0), directory, IJEPA_GEOMETRY)
+    return directory
+
+
+def report(args, machine, results, s, rates, total) -> str:
+    images = results[next(iter(results))]["images"]
+    jobs = results[next(iter(results))]["jobs"]
+    objects = jobs // 2
+    counts = floor_counts(s, images, jobs, objects)
+    depth = s["depth"]
+    floors = {p: common.floor_seconds(s, full, blocks, rates) for p, (full, blocks) in counts.items()}
+    floor_fwd = {p: full + blocks / depth for p, (full, blocks) in counts.items()}
+
+    def part(variant, protocol):
+        r = results.get(variant)
+        if r is None or (protocol == "full" and "sweep" not in r):
+            return None
+        if protocol == "late":
+            return r["late"]["wall_s"], r["late"]["cpu_s"], r["late"]["blocks"] / depth, r["late"]["peak_rss"]
+        late, sweep = r["late"], r["sweep"]
+        return (late["wall_s"] + sweep["wall_s"], late["cpu_s"] + sweep["cpu_s"],
+                (late["blocks"] + sweep["blocks"]) / depth, sweep["peak_rss"])
+
+    rows = []
+    for protocol in ("late", "full"):
+        for variant in VARIANTS:
+            m = part(variant, protocol)
+            if m is None:
+                why = "not run (the sweep alone would be 192 full forwards per image)" if variant == "naive" else "skipped"
+                rows.append((protocol, variant, why, "", "", "", "", ""))
+                continue
+            wall, cpu, fwd, peak = m
+            rows.append((protocol, variant, f"{wall:.1f}", f"{cpu:.1f}", f"{fwd:.2f}", f"{peak / common.GIB:.2f}",
+                         f"{(peak - results[variant]['rss_after_load']) / common.GIB:.2f}", f"{wall / floors[protocol]:.2f}x"))
+        rows.append((protocol, "FLOP floor", f"{floors[protocol]:.1f}", "", f"{floor_fwd[protocol]:.2f}", "", "", "1.00x"))
+
+    # Agreement of the values between variants (rescue of every image x mask x group x mode).
+    agree = []
+    engine = results.get("engine")
+    for variant in ("naive", "nnsight"):
+        if engine is None or variant not in results:
+            continue
+        for protocol in ("late", "sweep"):
+            if protocol not in results[variant]:
+                continue
+            a, b = results[variant][protocol]["values"], engine[protocol]["values"]
+            diff = max(abs(a[k] - b[k]) for k in b) if a.keys() == b.keys() else float("nan")
+            agree.append(f"{variant} vs engine, {protocol}: {len(b)} rescue values, max |difference| {diff:.2e}")
+
+    verdicts = []
+    late = {v: part(v, "late") for v in VARIANTS}
+    full = {v: part(v, "full") for v in VARIANTS}
+    if late["naive"] and late["engine"]:
+        speed = late["naive"][0] / late["engine"][0]
+        verdicts.append(f"- Late window, engine >= 8x faster than naive: measured {speed:.2f}x wall "
+                        f"({late['naive'][1] / late['engine'][1]:.2f}x CPU time, "
+                        f"{late['naive'][2] / late['engine'][2]:.2f}x in forward equivalents): "
+                        f"**{'met' if speed >= 8 else 'not met'}**.")
+    if full["engine"]:
+        ratio = full["engine"][0] / floors["full"]
+        verdicts.append(f"- Full protocol, engine within 1.5x of the FLOP floor: measured {ratio:.2f}x "
+                        f"({full['engine'][0]:.1f} s vs {floors['full']:.1f} s): **{'met' if ratio <= 1.5 else 'not met'}**.")
+    if full["engine"] and full["nnsight"]:
+        speed = full["nnsight"][0] / full["engine"][0]
+        verdicts.append(f"- Full protocol, engine faster than nnsight: measured {speed:.2f}x "
+                        f"({full['nnsight'][0]:.1f} s vs {full['engine'][0]:.1f} s): **{'met' if speed > 1 else 'not met'}**.")
+    loads = ", ".join(f"{v} {r[p]['load_before']:.1f} -> {r[p]['load_after']:.1f}" for v, r in results.items()
+                      for p in ("late", "sweep") if p in r)
+    engine_r = results.get("engine", {})
+    item = engine_r.get("item_bytes", {})
+    rate_text = ", ".join(f"{k} {v / 1e9:.0f}" for k, v in rates.items())
+    lines = [
+        "## Protocol (issue 6): naive hooks vs the engine vs nnsight, and the FLOP floor",
+        "",
+        f"Measured {common.stamp()} with `{common.command_line()}` (whole run {total / 60:.1f} min).",
+        "",
+        f"Machine: {common.machine_line(machine)}.",
+        "",
+        f"Model: {'ViT-H/14-shaped' if args.model == 'vith14' else 'narrow depth-32 (smoke test)'} random-init I-JEPA, {args.dtype}. Data: {images} images of the synthetic 4x3 slice "
+        f"(one per class), object + zero-overlap background masks ({jobs} mask jobs). Late window: 3 groups x "
+        f"{len(LATE_MODES)} modes x {jobs} masks = {3 * len(LATE_MODES) * jobs} patched runs. Full: late window plus the "
+        f"depth sweep, {2 * depth} single sites x {objects} object masks, context-only (the suite's rescue and "
+        f"sweep tables, each with its own clean and masked runs).",
+        "",
+        common.table(["protocol", "variant", "wall s", "CPU s", "forward equivalents", "peak RSS GiB",
+                      "peak above loaded model GiB", "wall / floor"], rows),
+        "",
+        "Forward equivalents are counted, not computed: a pre-hook on every block counts block evaluations "
+        "(batch items x blocks), divided by the depth (32). Peak RSS is the process's ru_maxrss (each variant in "
+        "its own process; it includes the memory-mapped weights, about 2.4 GiB in float32); the next column "
+        "subtracts the RSS right after loading. The full protocol's peak is that of the whole process.",
+        "",
+        f"FLOP floor: {floor_fwd['late']:.2f} (late) and {floor_fwd['full']:.2f} (full) forward equivalents of "
+        f"matmuls (clean forward per image, masked forward per mask, patched blocks from each group's first "
+        f"block), at this machine's measured matmul throughput on the model's shapes, best of batch 1 and the "
+        f"engine's chunk (GFLOP/s: {rate_text}); softmax, LayerNorm, GELU and the patch embedding are left out, "
+        f"so the floor is a lower bound.",
+        "",
+        f"Engine batch size chosen from memory: {engine_r.get('batch', '-')} mask jobs per chunk "
+        f"(estimate per job: late window {item.get('late', 0) / common.MIB:.0f} MiB, sweep "
+        f"{item.get('sweep', 0) / common.MIB:.0f} MiB; capped at the slice's {jobs} jobs).",
+        "",
+        "Agreement: " + "; ".join(agree) + ".",
+        "",
+        f"Load average (1 min) before -> after each part: {loads}. The machine is shared with other work; "
+        f"CPU time is given beside wall time for that reason.",
+        "",
+        "Targets:",
+        "",
+        *verdicts,
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", type=int, default=4, help="images of the 4x3 slice, one per class (default 4)")
+    parser.add_argument("--dtype", choices=sorted(common.DTYPES), default="float32")
+    parser.add_argument("--model", choices=["vith14", "test"], default="vith14",
+                        help="vith14: the ViT-H/14-shaped model; test: a narrow depth-32 model for a smoke run")
+    parser.add_argument("--skip", nargs="*", default=[], choices=VARIANTS, help="variants to leave out")
+    parser.add_argument("--no-write", action="store_true", help="print the section, leave RESULTS.md alone")
+    parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--checkpoint", help=argparse.SUPPRESS)
+    parser.add_argument("--json", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    return child(args) if args.child else parent(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

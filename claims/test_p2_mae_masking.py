@@ -1,0 +1,29 @@
+"""P2 MAE masking artifact (beyond the paper).
+
+"MAE shows essentially no object-over-background advantage on this benchmark" (section 3.6, Table 3).
+Hugging Face's ViTMAEModel masks 75% of the tokens at random and shuffles them on every forward unless
+`mask_ratio = 0`; a token-wise drift on the default config compares different patches. This probe
+measures what such a pipeline reports, beside the suite's default (mask_ratio 0, no shuffle).
+"""
+import pytest
+
+from jepa_claims.checks import evaluate
+from jepa_claims.stats import compare_paired
+
+pytestmark = pytest.mark.probe("P2", checkpoints=("mae",), slices=("8x3",))
+
+
+def test_default_masking_moves_identical_inputs_against_mask_ratio_zero(store, checkpoint, slice_name, record_probe):
+    """Under HF's default masking two forwards of the same clean image already drift; with mask_ratio 0 they do not."""
+    table = store.table("mae_default", checkpoint, slice_name)
+    late = table.pivot(index="image_id", columns="mask", values="late_global_drift")
+    artifact = compare_paired(late["object"].to_numpy(), late["background"].to_numpy())
+    ours = evaluate("C12", store, checkpoint, slice_name)
+    noise = float(table["clean_vs_clean_drift"].mean())
+    record_probe("C12", checkpoint, slice_name, ours.passed,
+                 f"On HF defaults two forwards of the same clean image differ by late drift {noise:.4f}, so the "
+                 f"object-background comparison measures shuffling noise (advantage {artifact.mean_diff:+.4f}, "
+                 f"wins {artifact.wins}/{artifact.n}); with mask_ratio 0 the advantage is "
+                 f"{ours.measured['advantage']:+.4f} and C12's MAE verdict {'holds' if ours.passed else 'fails'}.",
+                 clean_vs_clean_drift=noise, artifact_advantage=artifact.mean_diff, advantage=ours.measured["advantage"])
+    assert noise > 1e-3, f"HF default masking no longer perturbs identical inputs (late drift {noise:.2e})"

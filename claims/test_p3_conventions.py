@@ -1,0 +1,27 @@
+"""P3 convention sensitivity (beyond the paper).
+
+The paper leaves several readings implicit (DESIGN.md): layer indexing ("layers 28-32" read as
+hidden_states indices), the fill of masked patches ("zeroed in pixel space"), the normalisation
+(the processor's mean = std = 0.5 versus ImageNet's, used in I-JEPA training), and which trimap
+pixels are object (1 and 3, or 1 only). Each test re-runs a claim under one alternative.
+"""
+import pytest
+
+from jepa_claims.checks import evaluate
+from jepa_claims.probes import ALTERNATIVES
+
+pytestmark = pytest.mark.probe("P3", checkpoints=("ijepa_1k",), slices=("8x3",))
+
+
+@pytest.mark.parametrize("alternative", list(ALTERNATIVES))
+@pytest.mark.parametrize("claim", ["C4", "C6"])
+def test_verdict_unchanged_against_default_conventions(claim, alternative, store, checkpoint, slice_name, record_probe):
+    """The claim's verdict is the same under the alternative convention as under the default."""
+    default = evaluate(claim, store, checkpoint, slice_name)
+    other = evaluate(claim, store.variant(conv=ALTERNATIVES[alternative]), checkpoint, slice_name)
+    same = other.passed == default.passed
+    record_probe(claim, checkpoint, slice_name, other.passed,
+                 f"under {alternative} {claim} {'holds' if other.passed else 'fails'} "
+                 f"({'same verdict as' if same else 'DIFFERENT from'} the default): {other.statement}",
+                 alternative=alternative)
+    assert same, f"{claim} verdict changes under {alternative}: {default.passed} -> {other.passed}: {other.statement}"

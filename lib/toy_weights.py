@@ -1,0 +1,239 @@
+"""Weights of the toy encoders, set by code: the residual-stream layout and the circuit writers.
+
+Every toy encoder is a stock transformers model (IJepaModel, ViTMAEModel or BeitModel) whose
+parameters are overwritten here, so it saves and loads like any hub checkpoint. The residual
+stream has a fixed layout (`Channel`): three content channels (the patch's mean R, G, B in
+normalised units, from the patch embedding), two constant anchors (+A, -A) that keep LayerNorm
+well conditioned, one channel that is always zero (the reference every read subtracts, so the
+LayerNorm mean cancels exactly), per-token features written by the first two MLPs (objness and a
+black-patch detector), the accumulated global means written by uniform attention ("gathers"),
+and the outputs of the late circuit (R0 onset, R1 bottleneck, R2 late attention, R3 MLP partner).
+
+How a read works: LayerNorm gives gamma * (x - mean) / sigma + beta with gamma = 1, beta = 0.
+A read of channel c with weight w puts w on c and -w on the zero channel, so the mean drops out
+and the read is w * x_c / sigma; sigma (the token's std over channels) is dominated by the anchors
+and is folded in as the constant SIGMA, so reads are close to the raw channel values.
+
+Linear responses go through GELU exactly: GELU(z) - GELU(-z) = z, so a pair of hidden units with
+rows (+w, -w) and output columns (+1, -1) is an exact linear map. A one-sided unit
+GELU(lam * z) / lam with large lam is a ReLU (used for thresholds and clamps).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+# ---- residual stream layout -------------------------------------------------------------------
+CONTENT = (0, 1, 2)  # mean R, G, B of the patch (normalised: black = -1)
+ANCHOR_POS, ANCHOR_NEG, ZERO = 3, 4, 5
+O_RAW, OBJ, BLK = 6, 7, 8  # saturation excess, objness in [0, 1], black-patch detector (1 = black)
+G_BLK, G_OBJ = 9, 10  # global means (accumulated): black fraction, objness
+G_COL = (11, 12, 13)  # global mean colour
+R0 = (14, 15)  # onset MLP: area response
+R1_AREA = (16, 17)  # bottleneck MLP: area part
+R1_SEM = (18, 19, 20, 21)  # bottleneck MLP: semantic part (visible objness)
+R1_COL = (22, 23, 24)  # bottleneck MLP: colour part
+R2 = (25, 26, 27)  # late attention: broadcast of the semantic repair
+R3 = (28, 29)  # MLP partner: saturating area response
+LOCAL = (30, 31)  # early per-token (local) processing; also the last block's variant
+HIDDEN = 32
+ANCHOR = 3.0
+SIGMA = 0.78  # typical per-token std over channels of the early residual stream (anchors dominate)
+LAM = 25.0  # sharpness of one-sided GELU units (ReLU approximation)
+
+
+def _unit(channels: tuple[int, ...]) -> dict[int, float]:
+    """Equal weights over channels with unit norm: a direction in the residual stream."""
+    w = 1.0 / len(channels) ** 0.5
+    return {c: w for c in channels}
+
+
+@dataclass
+class MLPWriter:
+    """Accumulates hidden units of one block's MLP: fc1 rows and fc2 columns."""
+
+    rows: list = field(default_factory=list)  # (read {channel: w}, bias, write {channel: w})
+    offset: dict = field(default_factory=dict)  # constant added to channels (fc2 bias)
+
+    def unit(self, read: dict[int, float], bias: float, write: dict[int, float]) -> None:
+        """One hidden unit: GELU(read . LN(h) + bias), written with weights `write`."""
+        self.rows.append((read, bias, write))
+
+    def linear(self, read: dict[int, float], write: dict[int, float]) -> None:
+        """Exactly linear map through GELU: z = read . LN(h); adds z * write."""
+        self.unit(read, 0.0, write)
+        self.unit({c: -w for c, w in read.items()}, 0.0, {c: -w for c, w in write.items()})
+
+    def relu(self, read: dict[int, float], threshold: float, write: dict[int, float]) -> None:
+        """Adds relu(read . LN(h) - threshold) * write (one sharp GELU unit)."""
+        self.unit({c: LAM * w for c, w in read.items()}, -LAM * threshold, {c: w / LAM for c, w in write.items()})
+
+
+def _read_row(read: dict[int, float]) -> torch.Tensor:
+    """An fc1 / v_proj row reading raw channel values through a unit LayerNorm (zero-channel trick)."""
+    row = torch.zeros(HIDDEN, dtype=torch.float64)
+    for c, w in read.items():
+        row[c] += w * SIGMA
+        row[ZERO] -= w * SIGMA
+    return row
+
+
+def blocks(model) -> torch.nn.ModuleList:
+    """The transformer blocks of a transformers >= 5.9 model."""
+    return model.layers
+
+
+def reset(model, family: str, layer_scale: float) -> None:
+    """Every parameter to a neutral value: identity blocks, unit LayerNorms, no position signal."""
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if name.endswith("layernorm_before.weight") or name.endswith("layernorm_after.weight") or name == "layernorm.weight":
+                parameter.fill_(1.0)
+            elif "lambda_" in name:
+                parameter.fill_(layer_scale)
+            else:
+                parameter.zero_()
+        for name, buffer in model.named_buffers():
+            if "position_embeddings" in name:
+                buffer.zero_()
+        embeddings = model.embeddings
+        if getattr(embeddings, "position_embeddings", None) is not None:
+            embeddings.position_embeddings.zero_()
+        weight = embeddings.patch_embeddings.projection.weight  # [hidden, 3, p, p]
+        patch = weight.shape[-1]
+        for channel, out in enumerate(CONTENT):
+            weight[out, channel] = 1.0 / patch**2  # mean of the channel over the patch
+        bias = embeddings.patch_embeddings.projection.bias
+        bias[ANCHOR_POS], bias[ANCHOR_NEG] = ANCHOR, -ANCHOR
+        if getattr(embeddings, "cls_token", None) is not None:
+            embeddings.cls_token[..., ANCHOR_POS] = ANCHOR
+            embeddings.cls_token[..., ANCHOR_NEG] = -ANCHOR
+
+
+def write_mlp(block, writer: MLPWriter, scale: float = 1.0) -> None:
+    """Install an MLPWriter's units in a block (scale: 1 / layer scale for BEiT)."""
+    fc1, fc2 = block.mlp.fc1, block.mlp.fc2
+    if len(writer.rows) > fc1.out_features:
+        raise ValueError(f"{len(writer.rows)} hidden units do not fit an MLP of width {fc1.out_features}")
+    with torch.no_grad():
+        fc1.weight.zero_(), fc1.bias.zero_(), fc2.weight.zero_(), fc2.bias.zero_()
+        for k, (read, bias, write) in enumerate(writer.rows):
+            fc1.weight[k] = _read_row(read).to(fc1.weight)
+            fc1.bias[k] = bias
+            for c, w in write.items():
+                fc2.weight[c, k] = w * scale
+        for c, w in writer.offset.items():
+            fc2.bias[c] = w * scale
+
+
+def write_gather(block, reads: dict[int, dict[int, float]], scale: float = 1.0) -> None:
+    """Uniform attention (zero queries): adds to channel `out` the mean over all tokens of a read.
+
+    reads: output channel -> {input channel: weight}. One value dimension per output channel.
+    """
+    attention = block.attention
+    with torch.no_grad():
+        for proj in (attention.q_proj, attention.k_proj, attention.v_proj, attention.o_proj):
+            proj.weight.zero_()
+            if proj.bias is not None:
+                proj.bias.zero_()
+        for k, (out, read) in enumerate(sorted(reads.items())):
+            attention.v_proj.weight[k] = _read_row(read).to(attention.v_proj.weight)
+            attention.o_proj.weight[out, k] = scale
+
+
+# ---- the planted circuit ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Plan:
+    """Where each part of the circuit sits and how strong it is (one toy checkpoint).
+
+    Block indices are 0-based; None means "the role's block" (filled in from Roles by `place`).
+    """
+
+    depth: int
+    gathers: tuple[tuple[int, float], ...]  # (block, share of the global means it writes)
+    onset: int  # MLP writing the generic area response R0 (depth transition)
+    bottleneck: int  # MLP writing the repair R1 (reads the accumulated global means)
+    late_attention: int  # attention broadcasting R1's semantic part from all tokens (R2)
+    partner: int  # MLP writing the saturating area response R3
+    local: tuple[int, ...] = ()  # early blocks doing per-token (local) processing only
+    sat_threshold: float = 0.55  # |channel difference| above which a patch looks like an object
+    sat_width: float = 0.9  # saturation excess that counts as full objness
+    black_threshold: float = 0.92  # -mean content above which a patch is black
+    area_onset: float = 2.0  # R0 gain on the black fraction
+    area: float = 5.0  # R1 gain on the black fraction
+    semantic: float = 14.0  # R1 gain on the (missing) visible objness
+    objness_typical: float = 0.15  # objness mean the semantic part is centred on
+    colour: float = 0.0  # R1 gain on the global mean colour
+    broadcast: float = 3.0  # R2 gain on the mean of R1's semantic part
+    partner_gain: float = 6.0  # R3 gain
+    partner_cap: float = 0.05  # black fraction where R3 saturates
+    masked_repair: bool = False  # R1 written only into black tokens (repair carried by masked tokens)
+    last_nonlinear: float = 0.0  # strength of a nonlinear per-token map in the last block
+    layer_scale: float = 1.0  # BEiT lambda_1 / lambda_2 (writes are divided by it)
+
+
+def install(model, family: str, plan: Plan) -> None:
+    """Overwrite every parameter of `model` so that it computes `plan`'s circuit."""
+    reset(model, family, plan.layer_scale)
+    layers = blocks(model)
+    if len(layers) != plan.depth:
+        raise ValueError(f"model has {len(layers)} blocks, plan wants {plan.depth}")
+    scale = 1.0 / plan.layer_scale
+    mlps: dict[int, MLPWriter] = {}
+
+    def mlp(index: int) -> MLPWriter:
+        return mlps.setdefault(index, MLPWriter())
+
+    # Block 0: saturation excess (sum over channel pairs of relu(|difference| - t)) and black detector.
+    for a in CONTENT:
+        for b in CONTENT:
+            if a != b:
+                mlp(0).relu({a: 1.0, b: -1.0}, plan.sat_threshold, {O_RAW: 1.0})
+    mlp(0).relu({c: -1.0 / 3 for c in CONTENT}, plan.black_threshold, {BLK: 1.0 / (1.0 - plan.black_threshold)})
+    # Block 1: objness = clamp(saturation excess / width, 0, 1).
+    mlp(1).relu({O_RAW: 1.0 / plan.sat_width}, 0.0, {OBJ: 1.0})
+    mlp(1).relu({O_RAW: 1.0 / plan.sat_width}, 1.0, {OBJ: -1.0})
+    # Early local processing: per-token features of the content (moves masked tokens only).
+    for k, index in enumerate(plan.local):
+        mlp(index).relu({CONTENT[k % 3]: -1.0}, 0.5, {LOCAL[k % 2]: 0.6})
+    # Gathers: uniform attention adds share * mean over tokens of (black, objness, colour).
+    for index, share in plan.gathers:
+        reads = {G_BLK: {BLK: share}, G_OBJ: {OBJ: share}}
+        reads |= {g: {c: share} for g, c in zip(G_COL, CONTENT)}
+        write_gather(layers[index], reads, scale)
+    # Onset: generic area response.
+    mlp(plan.onset).linear({G_BLK: plan.area_onset}, _unit(R0))
+    # Bottleneck: the repair, written into every token (or only black ones for masked_repair).
+    bott = mlp(plan.bottleneck)
+    if plan.masked_repair:
+        # Gate by the token's own black detector: relu(gain * x + big * (BLK - 1)) is x on black tokens only.
+        big = 50.0
+        for read, write in ((({G_BLK: plan.area}), _unit(R1_AREA)),):
+            bott.relu({**read, BLK: big}, big, write)
+        bott.relu({G_OBJ: -plan.semantic, BLK: big}, big - plan.semantic * plan.objness_typical, _unit(R1_SEM))
+    else:
+        bott.linear({G_BLK: plan.area}, _unit(R1_AREA))
+        bott.linear({G_OBJ: -plan.semantic}, _unit(R1_SEM))
+        bott.offset |= {c: w * plan.semantic * plan.objness_typical for c, w in _unit(R1_SEM).items()}
+        if plan.colour:
+            for g, r in zip(G_COL, R1_COL):
+                bott.linear({g: plan.colour}, {r: 1.0})
+    # Late attention: broadcast of the mean (over all tokens) of R1's semantic part.
+    sem = _unit(R1_SEM)
+    reads = {r: {c: plan.broadcast * w * u for c, w in sem.items()} for r, u in _unit(R2).items()}
+    write_gather(layers[plan.late_attention], reads, scale)
+    # MLP partner: saturating area response min(black fraction, cap).
+    part = mlp(plan.partner)
+    part.linear({G_BLK: plan.partner_gain}, _unit(R3))
+    part.relu({G_BLK: plan.partner_gain}, plan.partner_gain * plan.partner_cap, {c: -w for c, w in _unit(R3).items()})
+    # Last block: optionally a nonlinear per-token map the linear predictor proxy cannot fit.
+    if plan.last_nonlinear:
+        last = mlp(plan.depth - 1)
+        for k, c in enumerate(CONTENT):
+            last.relu({c: 1.0}, 0.0, {LOCAL[k % 2]: plan.last_nonlinear})
+            last.relu({c: -1.0}, 0.4, {LOCAL[(k + 1) % 2]: -plan.last_nonlinear})
+        last.relu({R1_SEM[0]: 1.0}, 0.5, {LOCAL[0]: plan.last_nonlinear})
+    for index, writer in mlps.items():
+        write_mlp(layers[index], writer, scale)

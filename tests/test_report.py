@@ -1,0 +1,245 @@
+"""The report builder on planted records: matrix, Holm (P6), banner, numbers HTML = JSON, figures."""
+from __future__ import annotations
+
+import base64
+import json
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jepa_claims import figures, render
+from jepa_claims.config import Conventions
+from jepa_claims.record import build_record, cell_key
+from jepa_claims.stats import holm
+from jepa_claims.worlds import TOY_BANNER, Roles
+
+C4_SLICES = ("4x3", "8x3", "12x3")
+WORLD = {"name": "toy", "banner": TOY_BANNER, "slices": ["4x3", "8x3", "12x3"],
+         "checkpoints": [{"key": "ijepa_1k", "label": "toy I-JEPA"}, {"key": "mae", "label": "toy MAE"}]}
+
+
+def _item(module, claim, ck, sl, wanted_ck, wanted_sl, doc="The claim holds."):
+    return {"module": module, "doc": doc, "claim": claim, "probe": None, "checkpoint": ck, "slice": sl,
+            "param_claim": None, "cell": None, "checkpoints": list(wanted_ck), "slices": list(wanted_sl)}
+
+
+def _verdict(test, claim, ck, sl, passed, p=None, adv=0.1):
+    stats = {} if p is None else {"n": 12, "mean_diff": adv, "ci_low": adv - 0.05, "ci_high": adv + 0.05, "p": p,
+                                  "min_attainable_p": 2 / 2**12, "wins": 11, "confidence": 0.95}
+    return {"kind": "verdict", "test": test, "outcome": "passed" if passed else "failed", "claim": claim, "checkpoint": ck,
+            "slice": sl, "passed": passed, "statement": f"{claim} statement on {sl}",
+            "measured": {"advantage": adv, "wins": 11, "n": 12, "by_bin": [0.1, 0.2]}, "paper": {"advantage": 0.1179}, "stats": stats}
+
+
+P_RAW = {"4x3": 0.0004, "8x3": 0.03, "12x3": 0.01}
+
+
+@pytest.fixture
+def planted():
+    """C4 on three slices (one FAIL), C12 on mae (one SKIP), C2 not selected, a probe, numeric cells skipped."""
+    items, outcomes, records = {}, {}, []
+    for sl in C4_SLICES:
+        node = f"claims/test_c04.py::test_c4[ijepa_1k-{sl}]"
+        items[node] = _item("test_c04", "C4", "ijepa_1k", sl, ["ijepa_1k"], [*C4_SLICES, "16x3"])
+        passed = sl != "8x3"
+        outcomes[node] = {"outcome": "passed" if passed else "failed", "when": "call", "reason": ""}
+        records.append(_verdict(node, "C4", "ijepa_1k", sl, passed, P_RAW[sl]))
+    node = "claims/test_c12.py::test_c12[mae-8x3]"
+    items[node] = _item("test_c12", "C12", "mae", "8x3", ["mae"], ["8x3"])
+    outcomes[node] = {"outcome": "skipped", "when": "setup", "reason": "mae weights missing"}
+    items["claims/test_c02.py::test_c2[not-selected]"] = _item("test_c02", "C2", None, None, ["beit"], ["8x3"])
+    probe = "claims/test_p1.py::test_p1[C4-ijepa_1k-4x3]"
+    items[probe] = {"module": "test_p1", "doc": "", "claim": None, "probe": "P1", "checkpoint": "ijepa_1k", "slice": "4x3",
+                    "param_claim": "C4", "cell": None, "checkpoints": ["ijepa_1k"], "slices": ["4x3"]}
+    outcomes[probe] = {"outcome": "failed", "when": "call", "reason": "AssertionError: C4 also holds"}
+    records.append({"kind": "probe", "test": probe, "outcome": "failed", "probe": "P1", "claim": "C4", "checkpoint": "ijepa_1k",
+                    "slice": "4x3", "holds": True, "sentence": "C4 also holds on the untrained architecture", "measured": {"x": 0.5}})
+    cell = "claims/test_numeric_agreement.py::test_cell[table1/4x3/advantage]"
+    items[cell] = {"module": "test_numeric_agreement", "doc": "", "claim": None, "probe": None, "checkpoint": None,
+                   "slice": None, "param_claim": None, "cell": "table1/4x3/advantage"}
+    outcomes[cell] = {"outcome": "skipped", "when": "call", "reason": "numeric agreement is tested on the paper's checkpoints only (toy world)"}
+    modules = {"test_c04": {"doc": 'C4: "objects beat background" (section 3.2).'}, "test_c12": {"doc": "C12: families."},
+               "test_c02": {"doc": "C2: bottleneck."}, "test_p1": {"doc": "P1 random-init control.\n\nMore."},
+               "test_numeric_agreement": {"doc": "Numeric."}}
+    return {"items": items, "modules": modules}, outcomes, records
+
+
+def test_matrix_has_one_cell_per_claim_and_wanted_column(planted):
+    record = build_record(*planted, WORLD)
+    assert list(record["claims"]) == ["C2", "C4", "C12"]
+    m = record["matrix"]
+    assert {k: c["status"] for k, c in m.items()} == {
+        "C2|beit|8x3": "NOT SELECTED", "C4|ijepa_1k|4x3": "PASS", "C4|ijepa_1k|8x3": "FAIL", "C4|ijepa_1k|12x3": "PASS",
+        "C4|ijepa_1k|16x3": "NOT SELECTED", "C12|mae|8x3": "SKIP"}
+    cell = m["C4|ijepa_1k|4x3"]
+    assert cell["headline"]["measured"] == 0.1 and cell["headline"]["paper"] == 0.1179
+    assert (cell["ci_low"], cell["ci_high"], cell["p"], cell["wins"], cell["n"]) == (0.1 - 0.05, 0.1 + 0.05, 0.0004, 11, 12)
+    assert m["C12|mae|8x3"]["reason"] == "mae weights missing"
+    assert [(c["checkpoint"], c["slice"]) for c in record["columns"]][:4] == [("ijepa_1k", s) for s in (*C4_SLICES, "16x3")]
+    assert record["counts"]["PASS"] == 2 and record["counts"]["FAIL"] == 1
+    assert record["claim_status"] == {"C2": "NOT RUN", "C4": "FAIL", "C12": "SKIP"}
+
+
+def test_holm_adjusts_across_slices_of_the_same_claim(planted):
+    record = build_record(*planted, WORLD)
+    expected = holm({cell_key("C4", "ijepa_1k", s): P_RAW[s] for s in C4_SLICES})
+    for key, value in expected.items():
+        assert record["matrix"][key]["p_holm"] == pytest.approx(value)
+        assert record["matrix"][key]["holm_family_size"] == 3
+    assert record["matrix"]["C4|ijepa_1k|4x3"]["p_holm"] == pytest.approx(3 * 0.0004)
+    assert record["holm"]["C4"]["size"] == 3 and "C12" not in record["holm"]
+
+
+def test_probe_findings_reach_the_cell_and_the_probe_section(planted):
+    record = build_record(*planted, WORLD)
+    assert record["matrix"]["C4|ijepa_1k|4x3"]["probes"] == [
+        {"probe": "P1", "holds": True, "status": "FAIL", "sentence": "C4 also holds on the untrained architecture"}]
+    assert record["probes"]["P1"]["rows"][0]["claim"] == "C4"
+    html = render.render(record)
+    assert "C4 also holds on the untrained architecture" in html and 'id="probe-P1"' in html
+
+
+def test_numeric_section_says_why_it_was_skipped(planted):
+    record = build_record(*planted, WORLD)
+    assert record["numeric"]["ran"] == 0 and "toy world" in record["numeric"]["skip_reason"]
+    assert "paper&#x27;s checkpoints only (toy world)" in render.numeric_section(record)
+
+
+def test_banner_in_toy_world_and_not_in_paper_world(planted):
+    toy = render.render(build_record(*planted, WORLD))
+    assert toy.index('id="world-banner"') < toy.index('id="claim-matrix"')
+    assert "TOY WORLD - this is not a replication" in toy
+    paper = render.render(build_record(*planted, WORLD | {"name": "paper", "banner": None}))
+    assert 'id="world-banner"' not in paper and "TOY WORLD" not in paper
+
+
+def test_claim_texts_are_quoted(planted):
+    html = render.render(build_record(*planted, WORLD))
+    assert "C4: &quot;objects beat background&quot; (section 3.2)." in html
+
+
+class Numbers(HTMLParser):
+    """Every <span class="num"> with its attributes and text; rows of the claim matrix."""
+
+    def __init__(self):
+        super().__init__()
+        self.spans, self._open, self.matrix_rows, self._in_matrix = [], None, 0, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "span" and attrs.get("class") == "num":
+            self._open = attrs | {"text": ""}
+        if tag == "table" and attrs.get("id") == "claim-matrix":
+            self._in_matrix = True
+        if self._in_matrix and tag == "tr" and "data-claim" in attrs:
+            self.matrix_rows += 1
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self._open is not None:
+            self.spans.append(self._open)
+            self._open = None
+        if tag == "table":
+            self._in_matrix = False
+
+    def handle_data(self, data):
+        if self._open is not None:
+            self._open["text"] += data
+
+
+def check_numbers_match(html: str, document: dict) -> list[dict]:
+    """Every printed number equals the JSON value its data-path names, and prints in its format."""
+    parser = Numbers()
+    parser.feed(html)
+    for span in parser.spans:
+        value = render.resolve(document, span["data-path"])
+        assert isinstance(value, (int, float)) and float(span["data-value"]) == value, span
+        assert span["text"] == render.FORMATS[span["data-fmt"]](value), span
+    return parser.spans
+
+
+def test_every_number_in_the_html_equals_its_json_entry(planted):
+    record = build_record(*planted, WORLD)
+    document = json.loads(json.dumps(record))  # what stats_summary.json holds
+    spans = check_numbers_match(render.render(record), document)
+    paths = {s["data-path"] for s in spans}
+    for sl in C4_SLICES:  # measured, paper, CI, p raw and Holm of every C4 cell are printed and checked
+        for field in ("headline/measured", "headline/paper", "ci_low", "ci_high", "p", "p_holm", "min_attainable_p", "wins"):
+            assert f"/matrix/C4|ijepa_1k|{sl}/{field}" in paths
+    assert "/matrix/C4|ijepa_1k|4x3/measured/by_bin/1" in paths
+
+
+def test_a_tampered_number_is_caught(planted):
+    record = build_record(*planted, WORLD)
+    document = json.loads(json.dumps(record))
+    document["matrix"]["C4|ijepa_1k|8x3"]["p_holm"] = 0.5
+    with pytest.raises(AssertionError):
+        check_numbers_match(render.render(record), document)
+
+
+# ---------------------------------------------------------------- figures from planted tables
+
+class PlantedTables:
+    """A cached-table store double: planted tables, depth-6 roles, default conventions."""
+
+    def __init__(self, missing=()):
+        self.conv, self.missing = Conventions(), set(missing)
+        self.roles_ = Roles.for_depth(6)
+        rng = np.random.default_rng(0)
+        self.images = [f"img{i:02d}" for i in range(12)]
+        size = {i: 10 + 3 * n for n, i in enumerate(self.images)}
+        self.tables = {
+            "masks": pd.DataFrame([(i, f"class{n % 4}", m, size[i], 256) for n, i in enumerate(self.images)
+                                   for m in ("object", "background")], columns=["image_id", "class_name", "mask", "tokens", "patches"]),
+            "semantic": pd.DataFrame([(i, m, layer, 0.1 * layer, 0.2 * layer, (0.03 if m == "object" else 0.01) * layer + rng.normal(0, 0.001))
+                                      for i in self.images for m in ("object", "background", "bg_rect", "rect") for layer in range(7)],
+                                     columns=["image_id", "mask", "layer", "global_drift", "masked_drift", "context_drift"]),
+        }
+        groups = {n: " + ".join(s) for n, s in self.roles_.groups().items()}
+        rows = [(i, m, groups[g], "context", 0.2, 0.1, r, r / 0.2) for i in self.images for m in ("object", "background")
+                for g, r in (("single", 0.05), ("pair", 0.07), ("triple", 0.09))]
+        columns = ["image_id", "mask", "sites", "mode", "late_context_drift_masked", "late_context_drift_patched", "rescue", "rescue_fraction"]
+        self.tables["rescue"] = pd.DataFrame(rows, columns=columns)
+        panel = pd.DataFrame([(i, f"object:{b}", groups[g], "context", 0.2, 0.1, r * f, 0.5) for i in self.images
+                              for b, f in (("small", 0.5), ("medium", 1.0), ("full", 1.2)) for g, r in (("single", 0.05), ("pair", 0.07), ("triple", 0.09))],
+                             columns=columns)
+        self.tables["panel"] = panel.assign(budget=panel["mask"].str.split(":").str[1])
+
+    def cached(self, kind, checkpoint, slice_name):
+        return None if (kind, slice_name) in self.missing else self.tables.get(kind)
+
+    def roles(self, checkpoint):
+        return self.roles_
+
+
+class World_:
+    slices = ("4x3", "8x3", "16x3")
+    checkpoints = (type("Spec", (), {"key": "ijepa_1k"})(),)
+
+
+def test_figures_from_planted_tables_plot_the_measured_numbers():
+    source = figures.CachedSource(PlantedTables())
+    data = {f["id"]: f for f in figures.figure_data(source, World_())}
+    assert all(f["available"] for f in data.values()), data
+    fig2 = data["fig2"]["data"]["rows"]
+    assert [r["slice"] for r in fig2] == ["4x3", "8x3", "16x3"]
+    assert fig2[0]["advantage"] == pytest.approx(0.02 * 4.5, rel=0.05)  # late window: layers 4 and 5 of depth 6
+    assert fig2[0]["ci_low"] < fig2[0]["advantage"] < fig2[0]["ci_high"]
+    assert data["fig3"]["data"]["rows"][0]["triple"] == pytest.approx(0.09)
+    assert [b["n"] for b in data["fig4"]["data"]["bins"]] == [4, 4, 4]
+    assert data["fig6"]["data"]["rescue"]["triple"] == pytest.approx([0.045, 0.09, 0.108])
+    assert len(data["fig5"]["data"]["images"]) == 3 and data["drift"]["data"]["images"][0]["layers"] == list(range(7))
+    png = base64.b64decode(figures.draw(data["fig5"]))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    assert all(figures.draw(f) for f in data.values())
+
+
+def test_a_figure_whose_tables_are_not_cached_says_so_and_computes_nothing():
+    source = figures.CachedSource(PlantedTables(missing={("semantic", "16x3"), ("panel", "8x3")}))
+    data = {f["id"]: f for f in figures.figure_data(source, World_())}
+    assert not data["fig5"]["available"] and "semantic table of ijepa_1k / 16x3 is not in the cache" in data["fig5"]["reason"]
+    assert not data["fig6"]["available"]
+    assert [r["slice"] for r in data["fig2"]["data"]["rows"]] == ["4x3", "8x3"]
+    assert data["fig2"]["data"]["missing"] == ["16x3: semantic table of ijepa_1k / 16x3 is not in the cache"]
+    assert figures.draw(data["fig5"]) == ""
