@@ -60,6 +60,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.self_contained_html = True
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which world runs, and shout when it is not the paper's."""
+    world = config.jepa_world
+    lines = [f"jepa-claims world: {world.name}; checkpoints {[c.key for c in world.checkpoints]}; slices {list(world.slices)}"]
+    if world.banner:
+        bar = "!" * 100
+        lines += [bar, world.banner, bar]
+    return lines
+
+
 def _run_id(config: pytest.Config) -> str:
     """One id shared by the controller and all xdist workers of a run."""
     if hasattr(config, "workerinput"):

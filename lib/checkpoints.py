@@ -41,14 +41,9 @@ def _snapshot(spec: CheckpointSpec, cache_dir: Path) -> Path:
 
     from .models import ALLOW_PATTERNS
 
+    # The standard HF cache (where `jepa-claims fetch` puts the checkpoints by default).
     return Path(snapshot_download(spec.source, revision=spec.revision, local_files_only=True,
-                                  allow_patterns=ALLOW_PATTERNS, cache_dir=_hf_cache(cache_dir)))
-
-
-def _hf_cache(cache_dir: Path) -> str | None:
-    """The HF cache to use: the standard one (HF_HOME / HF_HUB_CACHE) unless `fetch` put one here."""
-    local = Path(cache_dir) / "hf"
-    return str(local) if local.exists() else None
+                                  allow_patterns=ALLOW_PATTERNS))
 
 
 def _random_dir(spec: CheckpointSpec, cache_dir: Path) -> Path:
@@ -80,6 +75,8 @@ def checkpoint_folder(spec: CheckpointSpec, cache_dir: Path) -> Path:
         return _random_dir(spec, cache_dir)
     if spec.source.startswith("toy:"):
         return _toy_dir(spec, cache_dir)
+    if Path(spec.source).is_dir():  # a user's own checkpoint folder in the HF layout
+        return Path(spec.source)
     return _snapshot(spec, cache_dir)
 
 

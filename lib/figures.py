@@ -59,7 +59,7 @@ def _per_slice(source, slices, fn) -> tuple[list, list]:
     for name in slices:
         try:
             rows.append(fn(name))
-        except (NotCached, KeyError) as exc:
+        except NotCached as exc:
             missing.append(f"{name}: {exc}")
     return rows, missing
 
@@ -195,8 +195,11 @@ def figure_data(source, world) -> list[dict]:
             continue
         try:
             data = build(source, world)
-        except (NotCached, KeyError, ValueError) as exc:
-            out.append(entry | {"available": False, "reason": str(exc).strip("'\"")})
+        except NotCached as exc:
+            out.append(entry | {"available": False, "reason": str(exc)})
+            continue
+        except Exception as exc:  # noqa: BLE001 - a figure that cannot be built must not stop the record
+            out.append(entry | {"available": False, "reason": f"{type(exc).__name__}: {str(exc).strip()[:300]}"})
             continue
         empty = "rows" in data and not data["rows"]
         entry |= {"available": not empty, "data": data}

@@ -239,8 +239,8 @@ def check_data(data_root: Path, archives: Sequence[Archive] = ARCHIVES) -> dict[
 
 def add_fetch_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `jepa-claims fetch`."""
-    parser.add_argument("--data-root", type=Path, default=Path(os.environ.get("JEPA_CLAIMS_DATA_ROOT", "data")),
-                        help="where the data sets go (default: $JEPA_CLAIMS_DATA_ROOT or ./data)")
+    parser.add_argument("--data-root", type=Path, default=Path("data"),
+                        help="where the data sets go (default: ./data, the suite's default data root)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="Hugging Face cache (default: the hub's own)")
     parser.add_argument("--only", choices=["models", "data", "all"], default="all")
     parser.add_argument("--check", action="store_true", help="report what is present or missing; download nothing")

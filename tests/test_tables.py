@@ -1,0 +1,74 @@
+"""The table store: computed once, cached on disk, shared between processes, keyed by what made it."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from jepa_claims.builders import build_model, save_pretrained_layout, tiny_config
+from jepa_claims.config import Conventions
+from jepa_claims.data.synthetic import write_pets
+from jepa_claims.models import ProcessorGeometry
+from jepa_claims.runs import COUNTER
+from jepa_claims.tables import TableStore, forwards_of_run
+from jepa_claims.worlds import CheckpointSpec, World
+
+GEOMETRY = ProcessorGeometry(size=224, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> World:
+    """A world of one tiny checkpoint folder and four synthetic pet breeds."""
+    root = tmp_path_factory.mktemp("world")
+    model = build_model("ijepa", tiny_config("ijepa", image_size=224, num_hidden_layers=4), seed=0, jitter=0.02)
+    folder = save_pretrained_layout(model, root / "ckpt", GEOMETRY)
+    data = root / "data"
+    write_pets(data, breeds=4, per_breed=3, seed=0)
+    return World("test", (CheckpointSpec("ijepa_1k", "ijepa", str(folder), "tiny"),), ("4x3",), data)
+
+
+def test_table_is_computed_once_then_read(world, tmp_path):
+    """The second request reads the cache: no block runs, one log entry for the run."""
+    store = TableStore(world, tmp_path, Conventions(late_window=(3, 4)), run_id="r1")
+    assert store.cached("semantic", "ijepa_1k", "4x3") is None
+    first = store.table("semantic", "ijepa_1k", "4x3")
+    blocks = COUNTER.blocks
+    again = TableStore(world, tmp_path, Conventions(late_window=(3, 4)), run_id="r2").table("semantic", "ijepa_1k", "4x3")
+    assert COUNTER.blocks == blocks
+    pd.testing.assert_frame_equal(first, again)
+    assert forwards_of_run(tmp_path, "r1")["tables_computed"] == 1
+    assert forwards_of_run(tmp_path, "r1")["forwards"] == 12 * (1 + 4)  # clean + four masks per image
+    assert forwards_of_run(tmp_path, "r2") == {"forwards": 0, "tables_computed": 0, "entries": []}
+
+
+def test_keys_change_with_conventions_and_kind(world, tmp_path):
+    """Anything that changes a number changes the key."""
+    store = TableStore(world, tmp_path)
+    keys = {store.key("semantic", "ijepa_1k", "4x3"), store.key("rescue", "ijepa_1k", "4x3"),
+            store.variant(conv=Conventions(fill="mean")).key("semantic", "ijepa_1k", "4x3"),
+            store.variant(conv=Conventions(layer_indexing="block_output")).key("semantic", "ijepa_1k", "4x3")}
+    assert len(keys) == 4
+
+
+def _compute(args) -> int:
+    """Worker: ask for a table, return the blocks this process ran."""
+    world, cache, run_id = args
+    TableStore(world, Path(cache), Conventions(late_window=(3, 4)), run_id=run_id).table("masks", "ijepa_1k", "4x3")
+    return COUNTER.blocks
+
+
+def test_concurrent_workers_compute_a_table_once(world, tmp_path):
+    """Four processes asking at once: one computes under the lock, the others read."""
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        pool.map(_compute, [(world, str(tmp_path), "par")] * 4)
+    entries = [json.loads(line) for line in (tmp_path / "forwards.jsonl").read_text().splitlines()]
+    assert [e["kind"] for e in entries] == ["masks"]
+
+
+def test_unknown_kind_is_refused(world, tmp_path):
+    """A typo in a table kind is a clear error."""
+    with pytest.raises(ValueError, match="unknown table kind"):
+        TableStore(world, tmp_path).table("semantics", "ijepa_1k", "4x3")
