@@ -1,0 +1,142 @@
+"""Planted measurement tables: a world whose truth is set by hand, to show each verdict can fail.
+
+`Planted(**knobs)` is a table source for lib/checks.py (table(kind, checkpoint, slice), roles, conv).
+With default knobs every claim holds; each knob breaks one claim (see tests/test_checks.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from jepa_claims.config import Conventions
+from jepa_claims.worlds import Roles
+
+DEPTH = 32  # the paper's roles: bottleneck block 29, late attention 30-31, late window 30-31
+SLICE_SIZES = {"4x3": 4, "8x3": 8, "12x3": 12, "16x3": 16, "voc8x3": 8}
+BASE_ADVANTAGE = {"ijepa_1k": 0.12, "ijepa_22k": 0.08, "beit": 0.2, "mae": 0.0}
+
+
+@dataclass
+class Planted:
+    """Hand-set tables; knobs change one property each."""
+
+    knobs: dict = field(default_factory=dict)
+    conv: Conventions = Conventions()
+
+    def roles(self, checkpoint: str) -> Roles:
+        """The paper's roles at depth 32."""
+        return Roles.for_depth(DEPTH)
+
+    def k(self, name: str, default):
+        """A knob's value."""
+        return self.knobs.get(name, default)
+
+    def _images(self, slice_name: str) -> list[tuple[str, str, int]]:
+        """(image id, class, object tokens) for n classes x 3 images, sizes spread 20..80."""
+        n = SLICE_SIZES[slice_name]
+        sizes = np.linspace(20, 80, n * 3).round().astype(int)
+        return [(f"{slice_name}_{i:02d}", f"class{i // 3}", int(sizes[i])) for i in range(n * 3)]
+
+    def table(self, kind: str, checkpoint: str, slice_name: str) -> pd.DataFrame:
+        """The planted table."""
+        return getattr(self, f"_{kind}")(checkpoint, slice_name)
+
+    def _masks(self, checkpoint, slice_name):
+        bg_shift = self.k("unequal_budget", 0)
+        rows = [(i, c, m, t + (bg_shift if m == "background" else 0), 256)
+                for i, c, t in self._images(slice_name) for m in ("object", "background", "bg_rect", "rect")]
+        return pd.DataFrame(rows, columns=["image_id", "class_name", "mask", "tokens", "patches"])
+
+    def _advantage(self, checkpoint: str, slice_name: str, index: int, size: int) -> float:
+        """Per-image object-minus-background late drift."""
+        base = BASE_ADVANTAGE[checkpoint] * self.k("advantage_scale", 1.0)
+        if checkpoint == "ijepa_1k" and slice_name in ("12x3", "16x3"):
+            base *= self.k("large_slice_scale", 1.1)
+        if checkpoint == "mae":
+            return self.k("mae_advantage", 0.0) + 0.02 * np.sin(index * 2.1)
+        return base * (0.7 + 0.6 * size / 80) + 0.005 * np.sin(index)
+
+    def _semantic(self, checkpoint, slice_name):
+        rows = []
+        for index, (image, _, size) in enumerate(self._images(slice_name)):
+            adv = self._advantage(checkpoint, slice_name, index, size)
+            late = {"object": 0.1 + adv, "background": 0.1, "bg_rect": 0.1 + 0.3 * adv, "rect": 0.1 + 0.5 * adv}
+            for mask, value in late.items():
+                for layer in range(DEPTH + 1):
+                    drift = value * min(1.0, layer / (DEPTH - 2))
+                    rows.append((image, mask, layer, drift, 2 * drift, drift))
+        return pd.DataFrame(rows, columns=["image_id", "mask", "layer", "global_drift", "masked_drift", "context_drift"])
+
+    def _group_rescue(self, checkpoint: str, group: str, mode: str, size: int) -> float:
+        """Planted rescue per group: single < pair < triple, context >> masked."""
+        base = {"single": 0.05, "pair": 0.08, "triple": 0.09 + 0.0003 * size}[group]
+        if group == "triple":
+            base -= self.k("triple_deficit", 0.0)
+        if checkpoint == "ijepa_22k":
+            base *= 0.8
+        if mode == "masked":
+            base *= self.k("masked_share", 0.1)
+        return base
+
+    def _rescue(self, checkpoint, slice_name):
+        names = {g: " + ".join(s) for g, s in self.roles(checkpoint).groups().items()}
+        rows = []
+        for image, _, size in self._images(slice_name):
+            for mask in ("object", "background"):
+                for group, sites in names.items():
+                    for mode in ("context", "masked"):
+                        r = self._group_rescue(checkpoint, group, mode, size)
+                        rows.append((image, mask, sites, mode, 0.2, 0.2 - r, r, r / 0.2))
+        return pd.DataFrame(rows, columns=["image_id", "mask", "sites", "mode", "late_context_drift_masked",
+                                           "late_context_drift_patched", "rescue", "rescue_fraction"])
+
+    def _sweep(self, checkpoint, slice_name):
+        peak = self.k("peak_block", 29)
+        rows = []
+        for image, _, _ in self._images(slice_name):
+            for block in range(DEPTH):
+                mlp = 0.05 * np.exp(-abs(block - peak)) + 0.002 * block
+                attn = self.k("attention_rescue", 0.001)
+                for kind, value in (("intermediate", mlp), ("attn.out", attn)):
+                    rows.append((image, "object", f"{block}.{kind}", "context", 0.2, 0.2 - value, value, value / 0.2))
+        return pd.DataFrame(rows, columns=["image_id", "mask", "sites", "mode", "late_context_drift_masked",
+                                           "late_context_drift_patched", "rescue", "rescue_fraction"])
+
+    def _geometry(self, checkpoint, slice_name):
+        onset_layer = self.k("onset_layer", 25)
+        rows = []
+        for image, _, _ in self._images(slice_name):
+            for area in (0.02, 0.1, 0.3, 0.5):
+                for aspect in (1.0, 4.0):
+                    start = onset_layer + (1 if aspect == 4.0 else 0)
+                    for layer in range(DEPTH + 1):
+                        above = area >= 0.1 and layer >= start
+                        drift = 0.1 if above else self.k("small_drift", 0.01)
+                        rows.append((image, f"rect:{area}:{aspect}", layer, drift, drift, drift, area, aspect, 1))
+        return pd.DataFrame(rows, columns=["image_id", "mask", "layer", "global_drift", "masked_drift",
+                                           "context_drift", "area", "aspect", "tokens"])
+
+    def _panel(self, checkpoint, slice_name):
+        names = {g: " + ".join(s) for g, s in self.roles(checkpoint).groups().items()}
+        rows = []
+        for image, _, size in self._images(slice_name):
+            for budget in ("small", "medium", "full"):
+                for group, sites in names.items():
+                    r = self._group_rescue(checkpoint, group, "context", size)
+                    if budget == "medium" and group == "triple":
+                        r -= self.k("panel_medium_deficit", 0.0)
+                    rows.append((image, f"object:{budget}", sites, "context", 0.2, 0.2 - r, r, r / 0.2, budget))
+        return pd.DataFrame(rows, columns=["image_id", "mask", "sites", "mode", "late_context_drift_masked",
+                                           "late_context_drift_patched", "rescue", "rescue_fraction", "budget"])
+
+    def _proxy(self, checkpoint, slice_name):
+        levels = {"clean": self.k("clean_proxy", 0.02), "masked": 0.3, "single": 0.2, "pair": 0.15, "triple": 0.15}
+        rows = []
+        for image, _, _ in self._images(slice_name):
+            for mask in ("object", "background"):
+                for condition, value in levels.items():
+                    context = value if mask == "object" or condition == "clean" else value * self.k("background_proxy_share", 0.4)
+                    rows.append((image, mask, condition, value, context))
+        return pd.DataFrame(rows, columns=["image_id", "mask", "condition", "proxy_global_drift", "proxy_context_drift"])

@@ -1,0 +1,71 @@
+"""Every claim's verdict passes on planted tables where the claim holds and fails where it is false.
+
+| claim | planted falsehood (knob)                                     |
+|-------|--------------------------------------------------------------|
+| C1    | onset_layer=10: large squares reach onset before the window  |
+| C2    | attention_rescue=0.2: an attention output beats the MLP      |
+| C3    | masked_share=1.5: masked-only beats context-only             |
+| C4    | advantage_scale=-1: background beats object                  |
+| C5    | large_slice_scale=0.5: the advantage weakens on 12x3, 16x3   |
+| C6    | triple_deficit=0.06: the triple falls below the pair          |
+| C7    | peak_block=3: the rescue peaks early                         |
+| C8    | advantage_scale=-1: advantage falls with size                |
+| C9    | panel_medium_deficit=0.1: the pair wins at medium budget     |
+| C10   | advantage_scale=-1: 22k object loses to background           |
+| C11   | background_proxy_share=1.5: background degrades the proxy more |
+| C12   | mae_advantage=0.1: MAE shows an advantage                    |
+| C13   | unequal_budget=3: background budgets differ from object ones |
+"""
+import pytest
+
+from jepa_claims.checks import CHECKS, evaluate
+from planted import Planted
+
+CASES = {
+    "C1": ("ijepa_1k", "4x3", {"onset_layer": 10}),
+    "C2": ("ijepa_1k", "8x3", {"attention_rescue": 0.2}),
+    "C3": ("ijepa_1k", "4x3", {"masked_share": 1.5}),
+    "C4": ("ijepa_1k", "8x3", {"advantage_scale": -1.0}),
+    "C5": ("ijepa_1k", "4x3", {"large_slice_scale": 0.5}),
+    "C6": ("ijepa_1k", "8x3", {"triple_deficit": 0.06}),
+    "C7": ("ijepa_1k", "8x3", {"peak_block": 3}),
+    "C8": ("ijepa_1k", "8x3", {"advantage_scale": -1.0}),
+    "C9": ("ijepa_1k", "8x3", {"panel_medium_deficit": 0.1}),
+    "C10": ("ijepa_22k", "8x3", {"advantage_scale": -1.0}),
+    "C11": ("ijepa_1k", "16x3", {"background_proxy_share": 1.5}),
+    "C12": ("mae", "8x3", {"mae_advantage": 0.1}),
+    "C13": ("ijepa_1k", "4x3", {"unequal_budget": 3}),
+}
+
+
+def test_every_claim_has_a_planted_falsehood():
+    """No claim escapes the fail-where-false check."""
+    assert set(CASES) == set(CHECKS)
+
+
+@pytest.mark.parametrize("claim", list(CASES))
+def test_verdict_passes_on_planted_truth(claim):
+    """With the claim planted true, its verdict passes."""
+    checkpoint, slice_name, _ = CASES[claim]
+    verdict = evaluate(claim, Planted(), checkpoint, slice_name)
+    assert verdict.passed, verdict.statement
+
+
+@pytest.mark.parametrize("claim", list(CASES))
+def test_verdict_fails_on_planted_falsehood(claim):
+    """With the claim planted false, its verdict fails."""
+    checkpoint, slice_name, knobs = CASES[claim]
+    verdict = evaluate(claim, Planted(knobs), checkpoint, slice_name)
+    assert not verdict.passed, verdict.statement
+
+
+def test_beit_needs_a_significant_advantage():
+    """C12 on BEiT fails when its advantage vanishes."""
+    assert evaluate("C12", Planted(), "beit", "8x3").passed
+    assert not evaluate("C12", Planted({"advantage_scale": 0.0}), "beit", "8x3").passed
+
+
+def test_c4_on_4x3_also_needs_the_rectangles_beaten():
+    """On 4x3, C4 also compares object masks with both rectangle controls."""
+    verdict = evaluate("C4", Planted(), "ijepa_1k", "4x3")
+    assert verdict.passed and {"bg_rect", "rect"} <= set(verdict.measured)
