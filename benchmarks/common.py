@@ -210,10 +210,12 @@ def embed_flops(s: dict) -> int:
     return 2 * (s["tokens"]) * 3 * s["patch"] ** 2 * s["hidden"]
 
 
-def matmul_throughput(s: dict, batch: int, dtype: torch.dtype = torch.float32, seconds: float = 0.5) -> dict[str, float]:
-    """Measured FLOP/s of each of the model's matmul shapes at `batch` images (torch.matmul, this machine)."""
-    rates = {}
-    t, d = s["tokens"], s["hidden"] // s["heads"]
+def matmul_throughput(s: dict, batch: int, dtype: torch.dtype = torch.float32, seconds: float = 0.5) -> dict[str, dict[str, float]]:
+    """Measured FLOP per second of each of the model's matmul shapes at `batch` images (torch.matmul).
+
+    {"wall": {shape: FLOP per wall second}, "cpu": {shape: FLOP per CPU second of this process}}.
+    """
+    rates: dict[str, dict[str, float]] = {"wall": {}, "cpu": {}}
     with torch.inference_mode():
         for name, count, m, k, n in matmul_ops(s):
             if name in ("scores", "values"):
@@ -225,12 +227,18 @@ def matmul_throughput(s: dict, batch: int, dtype: torch.dtype = torch.float32, s
                 b = torch.randn(k, n, dtype=dtype)
                 flops = 2 * batch * m * k * n
             torch.matmul(a, b)  # warm-up
-            calls, started = 0, time.perf_counter()
+            calls, started, cpu = 0, time.perf_counter(), time.process_time()
             while (elapsed := time.perf_counter() - started) < seconds or calls < 3:
                 torch.matmul(a, b)
                 calls += 1
-            rates[name] = calls * flops / elapsed
+            rates["wall"][name] = calls * flops / elapsed
+            rates["cpu"][name] = calls * flops / max(time.process_time() - cpu, 1e-9)
     return rates
+
+
+def best_rates(measured: Sequence[dict]) -> dict[str, dict[str, float]]:
+    """Each shape's best rate over several measurements (the most demanding floor)."""
+    return {clock: {name: max(m[clock][name] for m in measured) for name in measured[0][clock]} for clock in ("wall", "cpu")}
 
 
 def floor_seconds(s: dict, full_forwards: float, patched_blocks: float, rates: dict[str, float]) -> float:
@@ -257,7 +265,7 @@ def fmt_s(seconds: float) -> str:
 HEADER = """# Benchmarks
 
 Every table below was measured in one run of the command printed above it, on the machine named
-there; nothing is typed in by hand. To rerun everything (about 25 minutes on 2 CPU cores):
+there; nothing is typed in by hand. To rerun everything (about 25 minutes on 2 quiet CPU cores; longer on a busy machine):
 
     .venv/bin/python benchmarks/run_all.py
 

@@ -13,7 +13,6 @@ import io
 import numpy as np
 
 from . import paper_values as pv
-from .protocols import PANEL_BUDGETS
 from .verdicts import GROUP_ORDER, advantage, group_means, late_context
 
 MAIN = "ijepa_1k"  # the paper's figures are all on the I-JEPA 1k checkpoint
@@ -142,6 +141,8 @@ def fig5(source, world, slice_name: str = "16x3") -> dict:
 
 def fig6(source, world, slice_name: str = "8x3") -> dict:
     """Figure 6: mean late context rescue of each group by object token budget (geometry panel)."""
+    from .protocols import PANEL_BUDGETS  # (imports the model stack: only when a panel table is cached)
+
     table = source.table("panel", MAIN, slice_name)
     names = {" + ".join(sites): name for name, sites in source.roles(MAIN).groups().items()}
     means = table.assign(group=table["sites"].map(names)).groupby(["budget", "group"])["rescue"].mean().unstack("group")
@@ -164,6 +165,7 @@ def drift_curves(source, world, slice_name: str = "16x3") -> dict:
     return {"slice": slice_name, "mask": "object", "late_window": _late(source), "tau": source.conv.tau, "images": images}
 
 
+FIXED_SLICE = {"fig4": "8x3", "fig5": "16x3", "fig6": "8x3", "drift": "16x3"}  # as in the paper
 FIGURES = (
     ("fig2", "Figure 2. Semantic advantage per slice", fig2,
      "Mean late context drift, object-token mask minus token-matched zero-overlap background, per slice "
@@ -193,6 +195,10 @@ def figure_data(source, world) -> list[dict]:
         if MAIN not in [c.key for c in world.checkpoints]:
             out.append(entry | {"available": False, "reason": f"{MAIN} is not selected in this run"})
             continue
+        fixed = FIXED_SLICE.get(fid)
+        if fixed and fixed not in world.slices:
+            out.append(entry | {"available": False, "reason": f"drawn on {fixed}, which is not selected in this run"})
+            continue
         try:
             data = build(source, world)
         except NotCached as exc:
@@ -204,27 +210,27 @@ def figure_data(source, world) -> list[dict]:
         empty = "rows" in data and not data["rows"]
         entry |= {"available": not empty, "data": data}
         if empty:
-            entry["reason"] = "; ".join(data.get("missing", [])) or "no slice has the tables"
+            entry["reason"] = "; ".join(data.get("missing", [])) or f"no selected slice ({', '.join(world.slices)}) has this figure"
         out.append(entry)
     return out
 
 
 # ---------------------------------------------------------------- drawing (matplotlib, Agg)
 
-def _bars(ax, labels, series: dict, paper: dict | None = None, errors: dict | None = None) -> None:
-    """Grouped bars, optional asymmetric error bars and paper markers."""
+def _bars(ax, labels, series: dict, paper: dict | None = None, errors: dict | None = None, names: dict | None = None) -> None:
+    """Grouped bars (legend names from `names`), optional asymmetric error bars and paper markers."""
     x = np.arange(len(labels))
     width = 0.8 / max(1, len(series))
     for i, (name, values) in enumerate(series.items()):
         pos = x - 0.4 + width * (i + 0.5)
         vals = np.array([np.nan if v is None else v for v in values], dtype=float)
-        ax.bar(pos, vals, width, label=name, color=COLORS.get(name, None))
+        ax.bar(pos, vals, width, label=(names or {}).get(name, name), color=COLORS.get(name, None))
         if errors and name in errors:
             lo, hi = (np.array([np.nan if v is None else v for v in e], dtype=float) for e in errors[name])
             ax.errorbar(pos, vals, yerr=[vals - lo, hi - vals], fmt="none", ecolor="black", capsize=3, lw=1)
         if paper and name in paper and any(v is not None for v in paper[name]):
             pv_ = np.array([np.nan if v is None else v for v in paper[name]], dtype=float)
-            ax.scatter(pos, pv_, marker="D", s=18, color="black", zorder=3, label="paper" if i == 0 else None)
+            ax.scatter(pos, pv_, marker="D", s=18, color="black", zorder=3, label="paper" if i == 0 else "_nolegend_")
     ax.set_xticks(x, labels)
     ax.axhline(0, color="black", lw=0.6)
 
@@ -234,9 +240,10 @@ def _draw(fid: str, d: dict, ax, fig) -> None:
     if fid == "fig2":
         rows = d["rows"]
         _bars(ax, [r["slice"] for r in rows], {"object": [r["advantage"] for r in rows]},
-              {"object": [r["paper"] for r in rows]}, {"object": ([r["ci_low"] for r in rows], [r["ci_high"] for r in rows])})
+              {"object": [r["paper"] for r in rows]}, {"object": ([r["ci_low"] for r in rows], [r["ci_high"] for r in rows])},
+              names={"object": "advantage (95% CI)"})
         ax.set_ylabel("object - background late context drift")
-        ax.legend(["advantage (95% CI)", "paper"][: 1 + any(r["paper"] is not None for r in rows)], fontsize=7)
+        ax.legend(fontsize=7)
     elif fid == "fig3":
         rows = d["rows"]
         _bars(ax, [r["slice"] for r in rows], {g: [r[g] for r in rows] for g in GROUP_ORDER},
@@ -271,13 +278,14 @@ def _curves(fid: str, d: dict, fig) -> None:
         window = d["late_window"]
         ax.axvspan(min(window) - 0.5, max(window) + 0.5, color="#f4d03f", alpha=0.3, lw=0)
         ax.axhline(d["tau"], color="grey", ls=":", lw=1)
-        title = panel["image_id"] + (f" ({panel['class']})" if panel.get("class") else "")
+        klass = panel.get("class")
+        title = panel["image_id"] + (f"\n({klass})" if klass and klass.lower() not in panel["image_id"].lower() else "")
         if panel.get("advantage") is not None:
             title += f"\nadvantage {panel['advantage']:+.3f}"
-        ax.set_title(title, fontsize=7)
+        ax.set_title(title, fontsize=6.5)
         ax.set_xlabel("layer", fontsize=7)
         ax.tick_params(labelsize=7)
-    axes[0].set_ylabel("drift", fontsize=8)
+    axes[0].set_ylabel("context drift" if fid == "fig5" else "drift", fontsize=8)
     axes[0].legend(fontsize=6)
 
 

@@ -15,7 +15,7 @@ import torch
 
 from .batching import resolve_batch_size
 from .config import Conventions
-from .drift import drift_profiles, in_convention, late_mean, rescue
+from .drift import drift_profiles, in_convention, rescue
 from .images import apply_pixel_mask, fill_value
 from .masks import token_to_pixel_mask
 from .runs import Mode, SitePatch, Trace, run, select_tokens
@@ -125,12 +125,15 @@ def rescue_table(
     rows = []
     for chunk in chunks(jobs, resolve_batch_size(batch_size, encoder, sites)):
         runs = run_chunk(encoder, images, chunk, sites, conv)
-        clean_hidden = runs.clean.hidden[:, runs.index]
-        late_masked = late_mean(_context(clean_hidden, runs.masked, runs.tokens, encoder), conv, encoder.depth)
+        # Only the late window enters the rescue: drift is computed on those layers alone (same values
+        # as late_mean of the full profile, at a fraction of the float64 work and memory).
+        late = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]
+        clean_late = runs.clean.hidden[late][:, runs.index]
+        late_masked = _late_context(clean_late, runs.masked, late, runs.tokens, encoder)
         for group in groups:
             for mode in modes:
                 patched = patched_run(encoder, runs, group, mode)
-                late_patched = late_mean(_context(clean_hidden, patched, runs.tokens, encoder), conv, encoder.depth)
+                late_patched = _late_context(clean_late, patched, late, runs.tokens, encoder)
                 absolute, fraction = rescue(late_masked, late_patched)
                 for j, job in enumerate(chunk):
                     rows.append((job.image_id, job.mask, group_name(group), mode, float(late_masked[j]),
@@ -146,6 +149,6 @@ def patched_run(encoder, runs: ChunkRuns, group: Sequence[Site], mode: Mode) -> 
     return run(encoder, runs.pixels, patches=patches, resume=runs.masked, start=start)
 
 
-def _context(clean_hidden: torch.Tensor, trace: Trace, tokens: torch.Tensor, encoder) -> np.ndarray:
-    """Context drift profile [jobs, depth + 1] of a trace against the clean run."""
-    return drift_profiles(clean_hidden, trace.hidden, tokens, encoder.prefix_tokens)["context"]
+def _late_context(clean_late: torch.Tensor, trace: Trace, late: Sequence[int], tokens: torch.Tensor, encoder) -> np.ndarray:
+    """Mean context drift [jobs] over the late window (hidden_states indices `late`) against the clean run."""
+    return drift_profiles(clean_late, trace.hidden[late], tokens, encoder.prefix_tokens)["context"].mean(axis=1)

@@ -156,7 +156,7 @@ def _matrix(claims, columns, items, outcomes, verdicts, probes_by_cell) -> dict:
             cell = {"claim": claim, "checkpoint": ck, "slice": sl, "tests": tests, "probes": probes_by_cell.get(key, [])}
             if not tests:
                 matrix[key] = cell | {"status": "NOT SELECTED",
-                                      "reason": "not selected in this run (--checkpoints / --slices)"}
+                                      "reason": "not selected in this run (--checkpoints, --slices or -k)"}
                 continue
             found = [v for n in tests for v in verdicts.get(n, [])]
             statuses = [_status(outcomes.get(n), verdicts.get(n, [])) for n in tests]

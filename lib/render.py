@@ -31,6 +31,7 @@ body { display: flex; flex-direction: column; }
 #environment-header, #environment { order: 1; }
 .summary__data > h2:first-child { display: none; }
 #jepa-record { color: #1c1c1c; font-size: 13px; max-width: 1500px; }
+#jepa-record a { color: #1a5276; }
 #jepa-record h2 { font-size: 18px; margin: 22px 0 6px; border-bottom: 1px solid #ccc; }
 #jepa-record h3 { font-size: 14px; margin: 12px 0 4px; }
 #jepa-record table { border-collapse: collapse; margin: 4px 0 8px; }
@@ -55,7 +56,9 @@ td.na { background: #fff; color: #ccc; text-align: center; }
 .head { font-size: 12px; } .small { font-size: 10.5px; color: #444; }
 .badge { display: inline-block; font-size: 10px; padding: 0 4px; margin: 1px 2px 0 0; border-radius: 8px; border: 1px solid #888; }
 .badge.pass { background: #d4efdf; } .badge.fail { background: #fadbd8; }
-blockquote { margin: 2px 0 6px 12px; padding-left: 8px; border-left: 3px solid #aab7b8; color: #333; white-space: pre-wrap; }
+#jepa-record blockquote { margin: 2px 0 6px 12px; padding-left: 8px; border-left: 3px solid #aab7b8; color: #333; max-width: 1100px; }
+#jepa-record blockquote p { margin: 2px 0; color: #333; }
+#claim-matrix th.ck-head { text-align: center; }
 .figures { display: flex; flex-wrap: wrap; gap: 14px; }
 .figure { border: 1px solid #ddd; padding: 6px; max-width: 920px; }
 .figure img { display: block; max-width: 100%; }
@@ -103,6 +106,11 @@ def value_html(value, path: tuple) -> str:
     return escape(str(value))
 
 
+def paragraphs(text: str) -> str:
+    """A docstring as HTML paragraphs, its hard line breaks reflowed."""
+    return "".join(f"<p>{escape(' '.join(p.split()))}</p>" for p in text.split("\n\n") if p.strip())
+
+
 def _status(status: str) -> str:
     return f'<span class="status {STATUS_CLASS[status]}">{escape(status)}</span>'
 
@@ -125,7 +133,7 @@ def matrix_cell(key: str, cell: dict) -> str:
     parts = [_status(status)]
     head = cell.get("headline")
     if head and head.get("measured") is not None:
-        fmt = "s" if head["measured_key"] == "advantage" or "minus" in head["measured_key"] else "g"
+        fmt = "s" if "advantage" in head["label"] or " - " in head["label"] else "g"
         paper = head.get("paper")
         paper_html = (num(paper, path + ("headline", "paper"), fmt) if isinstance(paper, (int, float)) and not isinstance(paper, bool)
                       else escape(str(paper)) if paper is not None else "")
@@ -153,8 +161,15 @@ def matrix_cell(key: str, cell: dict) -> str:
 def matrix(record: dict) -> str:
     """The claim x (checkpoint, slice) table."""
     cols = record["columns"]
-    head = "".join(f'<th data-checkpoint="{escape(c["checkpoint"])}" data-slice="{escape(c["slice"])}">'
-                   f'{escape(c["label"])}<br><b>{escape(c["slice"])}</b></th>' for c in cols)
+    groups: list[list] = []  # [checkpoint, label, span] runs of adjacent columns
+    for c in cols:
+        if groups and groups[-1][0] == c["checkpoint"]:
+            groups[-1][2] += 1
+        else:
+            groups.append([c["checkpoint"], c["label"], 1])
+    top = "".join(f'<th colspan="{span}" class="ck-head">{escape(label)}</th>' for _, label, span in groups)
+    head = "".join(f'<th data-checkpoint="{escape(c["checkpoint"])}" data-slice="{escape(c["slice"])}">{escape(c["slice"])}</th>'
+                   for c in cols)
     rows = []
     for claim, info in record["claims"].items():
         tds = []
@@ -165,7 +180,7 @@ def matrix(record: dict) -> str:
         rows.append(f'<tr data-claim="{escape(claim)}"><th class="claim-head"><a href="#claim-{escape(claim)}"><b>{escape(claim)}</b></a> '
                     f'{escape(info["test_doc"])}</th>{"".join(tds)}</tr>')
     legend = " ".join(_status(s) for s in STATUS_ORDER)
-    return (f'<table id="claim-matrix"><thead><tr><th>claim</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return (f'<table id="claim-matrix"><thead><tr><th rowspan="2">claim</th>{top}</tr><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
             f'<p class="small">{legend} &mdash; hover a cell for the verdict statement. p: exact paired sign-flip p '
             f'(two-sided); Holm: adjusted across every checkpoint and slice of the same claim in this run (P6); '
             f'min: the smallest p the test can return with n images. Badges: probes beyond the paper (hover for what they mean for the claim).</p>')
@@ -183,7 +198,7 @@ def claims_section(record: dict) -> str:
                         f'<td>{value_html(cell.get("measured", {}), ("matrix", key, "measured"))}</td>'
                         f'<td>{value_html(cell.get("paper", {}), ("matrix", key, "paper"))}</td></tr>')
         out.append(f'<div class="claim" id="claim-{escape(claim)}"><h3>{escape(claim)} &mdash; {escape(info["test_doc"])}</h3>'
-                   f'<blockquote>{escape(info["quote"])}</blockquote><table><thead><tr><th>checkpoint / slice</th><th>verdict</th>'
+                   f'<blockquote>{paragraphs(info["quote"])}</blockquote><table><thead><tr><th>checkpoint / slice</th><th>verdict</th>'
                    f'<th>statement</th><th>measured</th><th>paper</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
     return "".join(out)
 
@@ -223,7 +238,7 @@ def probes_section(record: dict) -> str:
                         f'<td class="small">{value_html(row.get("measured") or {}, ("probes", pid, "rows", i, "measured"))}</td></tr>')
         about = probe["about"].split("\n\n")[0] if probe["about"] else PROBES_ABOUT.get(pid, "")
         out.append(f'<div class="probe" id="probe-{escape(pid)}"><h3>{escape(pid)} &mdash; {escape(PROBES_ABOUT.get(pid, probe["module"]))}</h3>'
-                   f'<blockquote>{escape(about)}</blockquote><table><thead><tr><th>claim</th><th>checkpoint / slice</th><th>probe test</th>'
+                   f'<blockquote>{paragraphs(about)}</blockquote><table><thead><tr><th>claim</th><th>checkpoint / slice</th><th>probe test</th>'
                    f'<th>holds</th><th>what it means for the claim</th><th>measured</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
     return "".join(out)
 

@@ -36,11 +36,16 @@ R1_SEM = (18, 19, 20, 21)  # bottleneck MLP: semantic part (visible objness)
 R1_COL = (22, 23, 24)  # bottleneck MLP: colour part
 R2 = (25, 26, 27)  # late attention: broadcast of the semantic repair
 R3 = (28, 29)  # MLP partner: saturating area response
-LOCAL = (30, 31)  # early per-token (local) processing; also the last block's variant
+LOCAL = (30,)  # early per-token (local) processing; also the last block's variant
+W_RAW = 31  # warm-colour excess (the objness detector's hue preference)
 HIDDEN = 32
 ANCHOR = 3.0
 SIGMA = 0.78  # typical per-token std over channels of the early residual stream (anchors dominate)
 LAM = 25.0  # sharpness of one-sided GELU units (ReLU approximation)
+# Per-token features are stored scaled down (reads undo it), so that all tokens have nearly the same
+# norm: a context token's drift then depends on what was written into it, not on its own colour.
+FEATURE_SCALE = 0.3
+STORED = {c: FEATURE_SCALE for c in (*CONTENT, O_RAW, OBJ, BLK, W_RAW)}
 
 
 def _unit(channels: tuple[int, ...]) -> dict[int, float]:
@@ -74,6 +79,7 @@ def _read_row(read: dict[int, float]) -> torch.Tensor:
     """An fc1 / v_proj row reading raw channel values through a unit LayerNorm (zero-channel trick)."""
     row = torch.zeros(HIDDEN, dtype=torch.float64)
     for c, w in read.items():
+        w = w / STORED.get(c, 1.0)
         row[c] += w * SIGMA
         row[ZERO] -= w * SIGMA
     return row
@@ -103,7 +109,7 @@ def reset(model, family: str, layer_scale: float) -> None:
         weight = embeddings.patch_embeddings.projection.weight  # [hidden, 3, p, p]
         patch = weight.shape[-1]
         for channel, out in enumerate(CONTENT):
-            weight[out, channel] = 1.0 / patch**2  # mean of the channel over the patch
+            weight[out, channel] = STORED[out] / patch**2  # mean of the channel over the patch
         bias = embeddings.patch_embeddings.projection.bias
         bias[ANCHOR_POS], bias[ANCHOR_NEG] = ANCHOR, -ANCHOR
         if getattr(embeddings, "cls_token", None) is not None:
@@ -122,15 +128,18 @@ def write_mlp(block, writer: MLPWriter, scale: float = 1.0) -> None:
             fc1.weight[k] = _read_row(read).to(fc1.weight)
             fc1.bias[k] = bias
             for c, w in write.items():
-                fc2.weight[c, k] = w * scale
+                fc2.weight[c, k] = w * scale * STORED.get(c, 1.0)
         for c, w in writer.offset.items():
             fc2.bias[c] = w * scale
 
 
-def write_gather(block, reads: dict[int, dict[int, float]], scale: float = 1.0) -> None:
-    """Uniform attention (zero queries): adds to channel `out` the mean over all tokens of a read.
+def write_gather(block, reads: dict[int, dict[int, float]], scale: float = 1.0, focus: dict[int, float] | None = None) -> None:
+    """Attention that adds to channel `out` a weighted mean over tokens of a read.
 
-    reads: output channel -> {input channel: weight}. One value dimension per output channel.
+    reads: output channel -> {input channel: weight}, one value dimension per output channel.
+    Without `focus` the queries are zero, so attention is uniform (the mean over all tokens). With
+    focus {channel: logit}, every head's score of token j is logit * channel_j: attention
+    concentrates on the tokens where that channel is 1 (uniform again when it is 0 everywhere).
     """
     attention = block.attention
     with torch.no_grad():
@@ -141,6 +150,12 @@ def write_gather(block, reads: dict[int, dict[int, float]], scale: float = 1.0) 
         for k, (out, read) in enumerate(sorted(reads.items())):
             attention.v_proj.weight[k] = _read_row(read).to(attention.v_proj.weight)
             attention.o_proj.weight[out, k] = scale
+        if focus:
+            head_dim = attention.head_dim
+            for head in range(attention.num_attention_heads):
+                # score = q . k * head_dim**-0.5 with q = (head_dim**0.5, 0, ...) and k = (read, 0, ...).
+                attention.q_proj.bias[head * head_dim] = head_dim**0.5
+                attention.k_proj.weight[head * head_dim] = _read_row(focus).to(attention.k_proj.weight)
 
 
 # ---- the planted circuit ----------------------------------------------------------------------
@@ -148,30 +163,39 @@ def write_gather(block, reads: dict[int, dict[int, float]], scale: float = 1.0) 
 class Plan:
     """Where each part of the circuit sits and how strong it is (one toy checkpoint).
 
-    Block indices are 0-based; None means "the role's block" (filled in from Roles by `place`).
+    Gains are per unit of the true global quantity (black fraction B, visible objness mean Of,
+    mean colour); `install` divides by the share of the gathers accumulated before each reader.
     """
 
     depth: int
-    gathers: tuple[tuple[int, float], ...]  # (block, share of the global means it writes)
-    onset: int  # MLP writing the generic area response R0 (depth transition)
-    bottleneck: int  # MLP writing the repair R1 (reads the accumulated global means)
-    late_attention: int  # attention broadcasting R1's semantic part from all tokens (R2)
-    partner: int  # MLP writing the saturating area response R3
+    gathers: tuple[tuple[int, float], ...]  # (block, share of the global means its attention writes)
+    onset: int  # MLP writing the generic area response R0 (the depth transition)
+    bottleneck: int  # MLP writing the repair R1 from the accumulated global means
+    late_attention: int  # attention that reads R1's semantic part from the black tokens (R2)
+    partner: int  # MLP writing a second area response R3
     local: tuple[int, ...] = ()  # early blocks doing per-token (local) processing only
     sat_threshold: float = 0.55  # |channel difference| above which a patch looks like an object
     sat_width: float = 0.9  # saturation excess that counts as full objness
-    black_threshold: float = 0.92  # -mean content above which a patch is black
-    area_onset: float = 2.0  # R0 gain on the black fraction
-    area: float = 5.0  # R1 gain on the black fraction
-    semantic: float = 14.0  # R1 gain on the (missing) visible objness
-    objness_typical: float = 0.15  # objness mean the semantic part is centred on
-    colour: float = 0.0  # R1 gain on the global mean colour
-    broadcast: float = 3.0  # R2 gain on the mean of R1's semantic part
-    partner_gain: float = 6.0  # R3 gain
-    partner_cap: float = 0.05  # black fraction where R3 saturates
-    masked_repair: bool = False  # R1 written only into black tokens (repair carried by masked tokens)
+    warm_bonus: float = 0.6  # extra objness of warm-coloured (red / yellow / green over blue) patches
+    warm_threshold: float = 0.2
+    black_threshold: float = 0.84  # darkness (-mean content) above which a patch starts to count as black
+    black_width: float = 0.06  # darkness range over which the black detector goes from 0 to 1
+    area_onset: float = 5.0  # R0 = area_onset * B
+    area: float = 5.5  # R1 area part = area * B
+    semantic: float = 10.0  # R1 semantic part = semantic * (objness_typical - Of)
+    objness_typical: float = 0.2
+    semantic_cap: float | None = None  # if set, the semantic part is semantic * relu(cap - Of): size-blind
+    colour: float = 0.0  # R1 colour part = colour * mean colour
+    broadcast: float = 0.6  # R2 = broadcast * (R1 semantic part, averaged over the black tokens)
+    focus: float = 12.0  # attention logit of a black token in the late attention
+    partner_gain: float = 3.6  # R3 = partner_gain * B
+    masked_repair: bool = False  # R1 written only into black tokens (the repair is carried by masked tokens)
     last_nonlinear: float = 0.0  # strength of a nonlinear per-token map in the last block
     layer_scale: float = 1.0  # BEiT lambda_1 / lambda_2 (writes are divided by it)
+
+    def share_before(self, block: int) -> float:
+        """Share of the global means accumulated in the stream when block `block`'s MLP reads it."""
+        return sum(share for index, share in self.gathers if index <= block)
 
 
 def install(model, family: str, plan: Plan) -> None:
@@ -186,54 +210,77 @@ def install(model, family: str, plan: Plan) -> None:
     def mlp(index: int) -> MLPWriter:
         return mlps.setdefault(index, MLPWriter())
 
+    def per_share(block: int) -> float:
+        share = plan.share_before(block)
+        if share <= 0:
+            raise ValueError(f"block {block} reads global means before any gather wrote them")
+        return 1.0 / share
+
     # Block 0: saturation excess (sum over channel pairs of relu(|difference| - t)) and black detector.
     for a in CONTENT:
         for b in CONTENT:
             if a != b:
                 mlp(0).relu({a: 1.0, b: -1.0}, plan.sat_threshold, {O_RAW: 1.0})
-    mlp(0).relu({c: -1.0 / 3 for c in CONTENT}, plan.black_threshold, {BLK: 1.0 / (1.0 - plan.black_threshold)})
-    # Block 1: objness = clamp(saturation excess / width, 0, 1).
+    darkness = {c: -1.0 / 3 for c in CONTENT}  # 1 on a black patch, below 0.75 on any scene patch
+    mlp(0).relu(darkness, plan.black_threshold, {BLK: 1.0 / plan.black_width})
+    mlp(0).relu(darkness, plan.black_threshold + plan.black_width, {BLK: -1.0 / plan.black_width})
+    if plan.warm_bonus:
+        for warm in (CONTENT[0], CONTENT[1]):
+            mlp(0).relu({warm: 1.0, CONTENT[2]: -1.0}, plan.warm_threshold, {W_RAW: 1.0})
+    # Block 1: objness = clamp(saturation excess / width, 0, 1) + bonus * clamp(warm excess / width, 0, 1).
     mlp(1).relu({O_RAW: 1.0 / plan.sat_width}, 0.0, {OBJ: 1.0})
     mlp(1).relu({O_RAW: 1.0 / plan.sat_width}, 1.0, {OBJ: -1.0})
+    if plan.warm_bonus:
+        mlp(1).relu({W_RAW: 1.0 / plan.sat_width}, 0.0, {OBJ: plan.warm_bonus})
+        mlp(1).relu({W_RAW: 1.0 / plan.sat_width}, 1.0, {OBJ: -plan.warm_bonus})
     # Early local processing: per-token features of the content (moves masked tokens only).
     for k, index in enumerate(plan.local):
-        mlp(index).relu({CONTENT[k % 3]: -1.0}, 0.5, {LOCAL[k % 2]: 0.6})
+        mlp(index).relu({CONTENT[k % 3]: -1.0}, 0.5, {LOCAL[0]: 0.6})
     # Gathers: uniform attention adds share * mean over tokens of (black, objness, colour).
     for index, share in plan.gathers:
         reads = {G_BLK: {BLK: share}, G_OBJ: {OBJ: share}}
         reads |= {g: {c: share} for g, c in zip(G_COL, CONTENT)}
         write_gather(layers[index], reads, scale)
     # Onset: generic area response.
-    mlp(plan.onset).linear({G_BLK: plan.area_onset}, _unit(R0))
+    mlp(plan.onset).linear({G_BLK: plan.area_onset * per_share(plan.onset)}, _unit(R0))
     # Bottleneck: the repair, written into every token (or only black ones for masked_repair).
+    k = per_share(plan.bottleneck)
     bott = mlp(plan.bottleneck)
     if plan.masked_repair:
-        # Gate by the token's own black detector: relu(gain * x + big * (BLK - 1)) is x on black tokens only.
-        big = 50.0
-        for read, write in ((({G_BLK: plan.area}), _unit(R1_AREA)),):
-            bott.relu({**read, BLK: big}, big, write)
-        bott.relu({G_OBJ: -plan.semantic, BLK: big}, big - plan.semantic * plan.objness_typical, _unit(R1_SEM))
+        # Gate by the token's own black detector: relu(x + g (BLK - 1/2)) - relu(g (BLK - 1/2)) is x on
+        # black tokens (BLK ~ 1) and 0 on the others (BLK = 0), for |x| < g / 2.
+        g = 40.0
+        gate = {BLK: g}
+        for read, offset, write in (({G_BLK: plan.area * k}, 0.0, _unit(R1_AREA)),
+                                    ({G_OBJ: -plan.semantic * k}, plan.semantic * plan.objness_typical, _unit(R1_SEM))):
+            bott.relu({**read, **gate}, g / 2 - offset, write)
+            bott.relu(gate, g / 2, {c: -w for c, w in write.items()})
+    elif plan.semantic_cap is not None:
+        # "Is (almost) no object visible?": the same response whatever the size of the hidden object.
+        bott.linear({G_BLK: plan.area * k}, _unit(R1_AREA))
+        bott.relu({G_OBJ: -plan.semantic * k}, -plan.semantic * plan.semantic_cap, _unit(R1_SEM))
     else:
-        bott.linear({G_BLK: plan.area}, _unit(R1_AREA))
-        bott.linear({G_OBJ: -plan.semantic}, _unit(R1_SEM))
+        bott.linear({G_BLK: plan.area * k}, _unit(R1_AREA))
+        bott.linear({G_OBJ: -plan.semantic * k}, _unit(R1_SEM))
         bott.offset |= {c: w * plan.semantic * plan.objness_typical for c, w in _unit(R1_SEM).items()}
-        if plan.colour:
-            for g, r in zip(G_COL, R1_COL):
-                bott.linear({g: plan.colour}, {r: 1.0})
-    # Late attention: broadcast of the mean (over all tokens) of R1's semantic part.
+    if plan.colour:
+        for g, r in zip(G_COL, R1_COL):
+            bott.linear({g: plan.colour * k}, {r: 1.0})
+    # Late attention: reads R1's semantic part from the black tokens (uniform when none is black).
     sem = _unit(R1_SEM)
     reads = {r: {c: plan.broadcast * w * u for c, w in sem.items()} for r, u in _unit(R2).items()}
-    write_gather(layers[plan.late_attention], reads, scale)
-    # MLP partner: saturating area response min(black fraction, cap).
-    part = mlp(plan.partner)
-    part.linear({G_BLK: plan.partner_gain}, _unit(R3))
-    part.relu({G_BLK: plan.partner_gain}, plan.partner_gain * plan.partner_cap, {c: -w for c, w in _unit(R3).items()})
+    write_gather(layers[plan.late_attention], reads, scale, focus={BLK: plan.focus})
+    # MLP partner: a second area response, written half along the semantic direction (so that the
+    # predictor proxy, which only sees directions that vary on clean images, sees it too).
+    partner = {c: w / 2**0.5 for c, w in (_unit(R3) | _unit(R1_SEM)).items()}
+    mlp(plan.partner).linear({G_BLK: plan.partner_gain * per_share(plan.partner)}, partner)
     # Last block: optionally a nonlinear per-token map the linear predictor proxy cannot fit.
     if plan.last_nonlinear:
-        last = mlp(plan.depth - 1)
-        for k, c in enumerate(CONTENT):
-            last.relu({c: 1.0}, 0.0, {LOCAL[k % 2]: plan.last_nonlinear})
-            last.relu({c: -1.0}, 0.4, {LOCAL[(k + 1) % 2]: -plan.last_nonlinear})
-        last.relu({R1_SEM[0]: 1.0}, 0.5, {LOCAL[0]: plan.last_nonlinear})
+        # A triangle wave of the patch's mean colour (period 0.2): far from any linear map.
+        last, mean = mlp(plan.depth - 1), {c: 1.0 / 3 for c in CONTENT}
+        knots = [round(-0.6 + 0.1 * i, 2) for i in range(13)]
+        for i, knot in enumerate(knots):
+            slope = plan.last_nonlinear / 0.1 * (1 if i == 0 else 2 * (-1) ** i)
+            last.relu(mean, knot, {LOCAL[0]: slope})
     for index, writer in mlps.items():
         write_mlp(layers[index], writer, scale)

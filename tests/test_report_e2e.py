@@ -1,0 +1,203 @@
+"""End to end: a tiny claims-like suite under xdist writes the HTML record and its JSON; Chromium renders it.
+
+The tiny suite records planted verdicts, a probe and skipped numeric cells exactly as the real claims
+do (`record_property`), through the real plugin (`jepa_claims.report`), the real pytest-html and
+two xdist workers; no model runs. Chromium (headless) then opens the self-contained HTML.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from jepa_claims.render import resolve
+
+pytestmark = pytest.mark.xdist_group("report-e2e")  # one worker runs the suite once for all these tests
+
+CONFTEST = '''
+import os
+from pathlib import Path
+
+from jepa_claims.options import SuiteOptions
+from jepa_claims.worlds import TOY_BANNER, CheckpointSpec, World
+
+pytest_plugins = ["jepa_claims.report"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "claim(id, checkpoints, slices): planted claim")
+    config.addinivalue_line("markers", "probe(id, checkpoints, slices): planted probe")
+    cache = Path(os.environ["E2E_CACHE"])
+    config.jepa_options = SuiteOptions(world="toy", cache_dir=cache, run_id="e2e-run")
+    config.jepa_world = World("toy", (CheckpointSpec("ijepa_1k", "ijepa", "planted:ijepa_1k", "planted I-JEPA"),),
+                              ("4x3", "8x3"), cache / "no-data", banner=TOY_BANNER)
+'''
+
+CLAIM = '''
+"""C4: "the semantic object masks still induce a substantially larger late context drift" (section 3.2)."""
+import pytest
+
+pytestmark = pytest.mark.claim("C4", checkpoints=("ijepa_1k",), slices=("4x3", "8x3"))
+P = {"4x3": 0.0004, "8x3": 0.02}
+
+
+@pytest.mark.parametrize(("checkpoint", "slice_name"), [("ijepa_1k", "4x3"), ("ijepa_1k", "8x3")], ids=["ijepa_1k-4x3", "ijepa_1k-8x3"])
+def test_semantic_advantage(checkpoint, slice_name, record_property):
+    """Object masks drive more late context drift than matched background."""
+    passed = slice_name == "4x3"
+    stats = {"n": 12, "mean_diff": 0.12, "ci_low": 0.07, "ci_high": 0.17, "p": P[slice_name],
+             "min_attainable_p": 0.00048828125, "wins": 11, "confidence": 0.95}
+    record_property("verdict", {"claim": "C4", "checkpoint": checkpoint, "slice": slice_name, "passed": passed,
+                                "statement": f"planted statement {slice_name}", "measured": {"advantage": 0.12, "wins": 11, "n": 12},
+                                "paper": {"advantage": 0.1179}, "stats": stats})
+    assert passed, "planted failure"
+'''
+
+C13 = '''
+"""C13: "token-matched zero-overlap background" (appendix A.2)."""
+import pytest
+
+pytestmark = pytest.mark.claim("C13", checkpoints=("ijepa_1k",), slices=("4x3",))
+
+
+@pytest.mark.parametrize(("checkpoint", "slice_name"), [("ijepa_1k", "4x3")], ids=["ijepa_1k-4x3"])
+def test_budgets(checkpoint, slice_name, record_property):
+    """Object and background budgets are equal."""
+    record_property("verdict", {"claim": "C13", "checkpoint": checkpoint, "slice": slice_name, "passed": True,
+                                "statement": "budgets equal", "measured": {"object_tokens": 52.25}, "paper": {"object_tokens": 52.4}, "stats": {}})
+'''
+
+PROBE = '''
+"""P1 random-init control (planted)."""
+import pytest
+
+pytestmark = pytest.mark.probe("P1", checkpoints=("ijepa_1k",), slices=("4x3",))
+
+
+@pytest.mark.parametrize("claim", ["C4"])
+def test_random_init(claim, record_property):
+    """The claim does not hold untrained."""
+    record_property("probe", {"probe": "P1", "claim": claim, "checkpoint": "ijepa_1k", "slice": "4x3", "holds": False,
+                              "sentence": "C4 does not hold on the untrained architecture: the effect is learned", "measured": {"advantage": 0.001}})
+'''
+
+NUMERIC = '''
+"""Numeric agreement (planted)."""
+import pytest
+
+from jepa_claims import paper_values as pv
+
+
+@pytest.mark.parametrize("cell", [pytest.param(c, id=c.id) for c in pv.cells()[:3]])
+def test_cell(cell, record_property):
+    """Within tolerance."""
+    pytest.skip("numeric agreement is tested on the paper's checkpoints only (toy world)")
+'''
+
+
+def run_tiny_suite(root: Path) -> subprocess.CompletedProcess:
+    """Write the tiny suite under root/suite and run it with two xdist workers."""
+    suite = root / "suite"
+    suite.mkdir()
+    for name, text in (("conftest.py", CONFTEST), ("test_c04_planted.py", CLAIM), ("test_c13_planted.py", C13),
+                       ("test_p1_planted.py", PROBE), ("test_numeric_planted.py", NUMERIC)):
+        (suite / name).write_text(textwrap.dedent(text).lstrip())
+    cache = root / "cache"
+    cache.mkdir()
+    (cache / "forwards.jsonl").write_text("".join(json.dumps(e) + "\n" for e in (
+        {"run": "e2e-run", "forwards": 2.5, "kind": "semantic", "checkpoint": "ijepa_1k", "slice": "4x3", "seconds": 1.0},
+        {"run": "e2e-run", "forwards": 1.5, "kind": "masks", "checkpoint": "ijepa_1k", "slice": "4x3", "seconds": 0.1},
+        {"run": "another-run", "forwards": 99.0, "kind": "masks", "checkpoint": "ijepa_1k", "slice": "8x3", "seconds": 0.1})))
+    env = os.environ | {"E2E_CACHE": str(cache), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([sys.executable, "-m", "pytest", "suite", "-n", "2", "-p", "no:cacheprovider", "-q",
+                           "--rootdir", str(root), "--html", "reports/replication.html", "--self-contained-html"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    result = run_tiny_suite(root)
+    html, summary = root / "reports" / "replication.html", root / "reports" / "stats_summary.json"
+    assert html.exists() and summary.exists(), result.stdout[-3000:] + result.stderr[-3000:]
+    return {"root": root, "result": result, "html": html, "json": json.loads(summary.read_text())}
+
+
+def test_tiny_suite_writes_html_and_json(tiny_run):
+    result, record = tiny_run["result"], tiny_run["json"]
+    assert result.returncode == 1, result.stdout[-2000:]  # the planted failure fails the run, the record is still written
+    assert {k: c["status"] for k, c in record["matrix"].items()} == {
+        "C4|ijepa_1k|4x3": "PASS", "C4|ijepa_1k|8x3": "FAIL", "C13|ijepa_1k|4x3": "PASS"}
+    c4 = record["matrix"]["C4|ijepa_1k|4x3"]
+    assert c4["p"] == 0.0004 and c4["p_holm"] == pytest.approx(0.0008) and c4["headline"]["paper"] == 0.1179
+    assert record["claims"]["C4"]["quote"].startswith('C4: "the semantic object masks')  # sent by a worker
+    assert record["claims"]["C4"]["test_doc"] == "Object masks drive more late context drift than matched background."
+    assert record["probes"]["P1"]["rows"][0]["sentence"].startswith("C4 does not hold")
+    assert record["numeric"]["skipped"] == 3 and "toy world" in record["numeric"]["skip_reason"]
+    work = record["provenance"]["model_work"]
+    assert work["forwards"] == 4.0 and work["tables_computed"] == 2  # this run's entries only
+    assert record["provenance"]["world"] == "toy" and record["provenance"]["run_id"] == "e2e-run"
+    assert record["provenance"]["packages"]["pytest-html"]
+    assert {m["slice"] for m in record["provenance"]["manifests"]} == {"4x3", "8x3"}
+
+
+def test_record_tops_the_html_report_and_its_numbers_match_the_json(tiny_run):
+    from test_report import check_numbers_match
+
+    html = tiny_run["html"].read_text()
+    assert html.index('id="world-banner"') < html.index('id="claim-matrix"') < html.index('id="results-table"')
+    assert "TOY WORLD (not a replication)" in html.split("</title>")[0]
+    spans = check_numbers_match(html, tiny_run["json"])
+    assert any(s["data-path"] == "/matrix/C4|ijepa_1k|8x3/p_holm" for s in spans)
+    assert any(s["data-path"] == "/provenance/model_work/forwards" for s in spans)
+
+
+def find_chromium() -> str | None:
+    """The headless browser: $CHROMIUM, else chromium / chromium-browser / google-chrome on PATH."""
+    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def chromium(html: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run headless Chromium on a local HTML file, offline and without a profile."""
+    binary = find_chromium()
+    if binary is None:
+        message = "Chromium is not installed: `apt-get update && apt-get install -y chromium` (needed to check the report renders)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+               "--disable-dev-shm-usage", f"--user-data-dir={tmp / 'profile'}", *args, html.resolve().as_uri()]
+    return subprocess.run(command, capture_output=True, text=True, timeout=180)
+
+
+def test_chromium_renders_the_matrix(tiny_run, tmp_path):
+    from PIL import Image
+
+    from test_report import Numbers
+
+    dom = chromium(tiny_run["html"], tmp_path, "--dump-dom", "--virtual-time-budget=3000")
+    parser = Numbers()
+    parser.feed(dom.stdout)
+    assert parser.matrix_rows == len(tiny_run["json"]["claims"]) == 2, dom.stderr[-2000:]
+    assert 'id="world-banner"' in dom.stdout
+    assert dom.stdout.count('class="results-table-row ') == 7  # pytest-html's script built its per-test table
+
+    png = tmp_path / "top.png"
+    shot = chromium(tiny_run["html"], tmp_path, f"--screenshot={png}", "--window-size=1400,1000", "--virtual-time-budget=3000")
+    assert png.exists(), shot.stderr[-2000:]
+    image = Image.open(png).convert("RGB")
+    assert image.size == (1400, 1000)
+    assert len(image.getcolors(1 << 20) or []) > 50, "the screenshot is blank"
+    top = image.crop((0, 0, 1400, 260))
+    banner = sum(count for count, rgb in top.getcolors(1 << 20) if abs(rgb[0] - 176) + abs(rgb[1] - 58) + abs(rgb[2] - 46) < 30)
+    assert banner > 20_000, "the toy-world banner is not at the top of the rendered page"

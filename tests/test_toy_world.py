@@ -1,0 +1,172 @@
+"""The toy world's planted truth, checked with the claim verdicts themselves (lib/checks.py).
+
+Every claim must PASS on the positive toy checkpoints (ijepa_1k, ijepa_22k, mae, beit) on the slices
+the claim suite uses, and must FAIL on the toy variant built to break it (lib/toy.py, TOY_VARIANTS).
+The variant replaces one checkpoint of the toy world; the others stay positive. C13 (equal token
+budgets) is true by construction of the masks, so its negative is a planted table: the toy store's
+masks table with one background budget shifted.
+
+Tables are computed through the real TableStore (save, load, run, cache), in a session cache
+(JEPA_CLAIMS_TOY_TEST_CACHE to reuse one between runs; tables are keyed by the code version).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from jepa_claims import toy
+from jepa_claims.checks import evaluate
+from jepa_claims.tables import TableStore
+from jepa_claims.worlds import CheckpointSpec, Roles, World, toy_world
+
+pytestmark = pytest.mark.slow
+
+# The slices each claim test of the suite uses (claims/test_c*.py markers) and the checkpoints it judges.
+CLAIM_SLICES = {
+    "C1": ("4x3",), "C2": ("8x3",), "C3": ("4x3",), "C4": ("4x3", "8x3", "12x3", "16x3", "voc8x3"),
+    "C5": ("4x3",), "C6": ("8x3", "12x3", "16x3", "voc8x3"), "C7": ("8x3",), "C8": ("8x3",), "C9": ("8x3",),
+    "C10": ("8x3",), "C11": ("16x3",), "C12": ("8x3",), "C13": ("4x3", "8x3", "16x3"),
+}
+CLAIM_CHECKPOINTS = {"C10": ("ijepa_22k",), "C12": ("mae", "beit")}
+
+# Negative variant -> the claims it must break, on (checkpoint, slice) pairs: at least one must fail.
+NEGATIVES = {
+    "ijepa_1k:early_onset": ("C1",),
+    "ijepa_1k:bottleneck_elsewhere": ("C2", "C3", "C7"),
+    "ijepa_1k:attention_everywhere": ("C2",),
+    "ijepa_1k:masked_repair": ("C3",),
+    "ijepa_1k:no_object_signal": ("C4",),
+    "ijepa_1k:hue_neutral": ("C5",),
+    "ijepa_1k:no_mlp_partner": ("C6",),
+    "ijepa_1k:no_late_attention": ("C6", "C9"),
+    "ijepa_1k:early_gathers": ("C7",),
+    "ijepa_1k:size_flat": ("C8",),
+    "ijepa_22k:stronger": ("C10",),
+    "ijepa_1k:nonlinear_last_block": ("C11",),
+    "mae:object_signal": ("C12",),
+    "beit:no_object_signal": ("C12",),
+}
+# Claims a variant must leave intact (the variant breaks what it names, not everything).
+KEEPS = {
+    "ijepa_1k:early_onset": ("C2", "C3", "C4", "C6", "C7"),
+    "ijepa_1k:attention_everywhere": ("C1", "C3", "C4", "C6", "C7"),
+    "ijepa_1k:hue_neutral": ("C1", "C2", "C3", "C4", "C6", "C7"),
+    "ijepa_1k:early_gathers": ("C1", "C2", "C3", "C4", "C6"),
+    "ijepa_1k:nonlinear_last_block": ("C1", "C2", "C3", "C4", "C6", "C7"),
+    "ijepa_1k:no_mlp_partner": ("C1", "C2", "C3", "C4", "C7"),
+}
+
+
+def _cache() -> Path:
+    return Path(os.environ.get("JEPA_CLAIMS_TOY_TEST_CACHE", "")) if os.environ.get("JEPA_CLAIMS_TOY_TEST_CACHE") else None
+
+
+@pytest.fixture(scope="session")
+def toy_cache(tmp_path_factory) -> Path:
+    """Where toy data, checkpoints and tables of these tests live."""
+    return _cache() or tmp_path_factory.mktemp("toy-world")
+
+
+@pytest.fixture(scope="session")
+def base_world(toy_cache) -> World:
+    """The toy world (synthetic data written once)."""
+    return toy_world(toy_cache)
+
+
+def _store(base: World, cache: Path, variant: str | None = None) -> TableStore:
+    """A table store over the toy world, with one checkpoint replaced by a variant."""
+    key = variant.split(":", 1)[0] if variant else None
+    specs = tuple(
+        CheckpointSpec(c.key, c.family, f"toy:{variant}" if c.key == key else c.source, c.label)
+        for c in base.checkpoints
+    )
+    return TableStore(World(base.name, specs, base.slices, base.data_root), cache)
+
+
+@pytest.fixture(scope="session")
+def stores(base_world, toy_cache):
+    """Table stores by variant (None = the positive world), built lazily."""
+    made: dict = {}
+
+    def get(variant: str | None = None) -> TableStore:
+        if variant not in made:
+            made[variant] = _store(base_world, toy_cache, variant)
+        return made[variant]
+
+    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    return get
+
+
+def _verdicts(store: TableStore, claim: str, checkpoints: tuple[str, ...] | None = None):
+    """(checkpoint, slice, verdict) for every place the suite judges `claim`."""
+    return [
+        (ck, sl, evaluate(claim, store, ck, sl))
+        for ck in checkpoints or CLAIM_CHECKPOINTS.get(claim, ("ijepa_1k",))
+        for sl in CLAIM_SLICES[claim]
+    ]
+
+
+@pytest.mark.parametrize("claim", list(CLAIM_SLICES))
+def test_positive_toy_passes(stores, claim):
+    """The positive toy world satisfies every claim wherever the suite checks it."""
+    failed = [f"{ck} {sl}: {v.statement}" for ck, sl, v in _verdicts(stores(), claim) if not v.passed]
+    assert not failed, "\n".join(failed)
+
+
+@pytest.mark.parametrize(("variant", "claim"), [(v, c) for v, claims in NEGATIVES.items() for c in claims])
+def test_negative_variant_breaks_its_claim(stores, variant, claim):
+    """The variant built to break a claim makes that claim's verdict fail."""
+    key = variant.split(":", 1)[0]
+    checkpoints = (key,) if key in CLAIM_CHECKPOINTS.get(claim, ("ijepa_1k",)) else None
+    results = _verdicts(stores(variant), claim, checkpoints)
+    assert any(not v.passed for _, _, v in results), "\n".join(f"{ck} {sl}: {v.statement}" for ck, sl, v in results)
+
+
+@pytest.mark.parametrize(("variant", "claim"), [(v, c) for v, claims in KEEPS.items() for c in claims])
+def test_negative_variant_keeps_other_claims(stores, variant, claim):
+    """A variant breaks what it names and leaves (at least) these claims standing."""
+    failed = [f"{ck} {sl}: {v.statement}" for ck, sl, v in _verdicts(stores(variant), claim) if not v.passed]
+    assert not failed, "\n".join(failed)
+
+
+class _ShiftedBudgets:
+    """A table source that is the toy store except one background budget (planted C13 falsehood)."""
+
+    def __init__(self, store: TableStore):
+        self.store, self.conv = store, store.conv
+
+    def roles(self, checkpoint: str) -> Roles:
+        return self.store.roles(checkpoint)
+
+    def table(self, kind: str, checkpoint: str, slice_name: str):
+        table = self.store.table(kind, checkpoint, slice_name)
+        if kind == "masks":
+            table = table.copy()
+            first = table.index[table["mask"] == "background"][0]
+            table.loc[first, "tokens"] += 1
+        return table
+
+
+def test_planted_unequal_budget_breaks_c13(stores):
+    """C13 holds by construction of the masks; a shifted budget in the toy's own table makes it fail."""
+    assert not evaluate("C13", _ShiftedBudgets(stores()), "ijepa_1k", "4x3").passed
+
+
+def test_every_variant_is_documented_and_builds():
+    """TOY_VARIANTS names every plan, and each name builds a model of the toy depth."""
+    assert set(toy.TOY_VARIANTS) == set(toy.PLANS)
+    assert set(NEGATIVES) <= set(toy.TOY_VARIANTS)
+    model, geometry = toy.build_toy("ijepa_1k:no_late_attention")
+    assert len(model.layers) == toy.DEPTH and geometry.size == 224
+    with pytest.raises(KeyError):
+        toy.build_toy("ijepa_1k:no_such_variant")
+
+
+def test_build_is_deterministic():
+    """The same name gives bit-identical weights (no randomness survives the planting)."""
+    a, _ = toy.build_toy("ijepa_1k")
+    b, _ = toy.build_toy("ijepa_1k")
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
