@@ -280,9 +280,28 @@ def write_section(name: str, body: str, path: Path = RESULTS) -> None:
     block = f"{begin}\n{body.rstrip()}\n{end}"
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _m: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    text = with_summary(text)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+def with_summary(text: str) -> str:
+    """Put (or refresh) a summary after the header: every target verdict line of every section, as measured."""
+    begin, end = "<!-- BEGIN summary -->", "<!-- END summary -->"
+    text = re.sub(re.escape(begin) + r".*?" + re.escape(end) + r"\n*", "", text, flags=re.S)
+    lines, title = [], None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            title = line[3:]
+        elif title and ("**met**" in line or "**not met**" in line):
+            lines.append(f"{line.lstrip('- ').rstrip()} ({title.split(':')[0]})")
+    if not lines:
+        return text
+    block = "\n".join([begin, "## Targets at a glance", "", "Copied from the sections below (each verdict with its own run's numbers):", "",
+                        *[f"- {line}" for line in lines], end])
+    first = text.find("<!-- BEGIN ")
+    return (text[:first] + block + "\n\n" + text[first:]) if first >= 0 else text.rstrip() + "\n\n" + block + "\n"
 
 
 def stamp() -> str:

@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     measure.add_argument("--masks", default="object,background", help="mask families: object,background,bg_rect,rect")
     measure.add_argument("--device", default="cpu")
     measure.add_argument("--dtype", choices=sorted(DTYPES), default="float32")
-    measure.add_argument("--batch-size", type=int, default=8)
+    measure.add_argument("--batch-size", default="auto", help="mask jobs per chunk, or 'auto' (chosen from free memory)")
     measure.add_argument("--out", required=True, type=Path)
     add_convention_arguments(measure)
     from .data.fetch import add_fetch_arguments

@@ -36,7 +36,7 @@ def measure_slice(
     *, checkpoint: str, data_root: Path, slice_name: str, protocol: str, conv: Conventions,
     revision: str | None = None, offline: bool = False, sites: str | None = None, mode: str = "context",
     masks: Sequence[str] = ("object", "background"), device: str = "cpu", dtype: torch.dtype = torch.float32,
-    batch_size: int = 8,
+    batch_size: int | str = "auto",
 ) -> pd.DataFrame:
     """Load the checkpoint and the slice, run one protocol, return its table."""
     from .data.slices import load_slice

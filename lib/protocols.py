@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .batching import resolve_batch_size
 from .config import Conventions
 from .drift import token_drift
 from .masks import rect_mask
@@ -134,7 +135,9 @@ def proxy_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_
     d, prefix = encoder.depth, encoder.prefix_tokens
     jobs = _semantic_pair(inputs)
     groups = dict(zip(("single", "pair", "triple"), _groups(roles)))
-    chunk_runs = [run_chunk(encoder, inputs.images, c, [s for g in groups.values() for s in g], conv) for c in chunks(jobs, batch_size)]
+    sites = [s for g in groups.values() for s in g]
+    chunk_runs = [run_chunk(encoder, inputs.images, c, sites, conv)
+                  for c in chunks(jobs, resolve_batch_size(batch_size, encoder, sites))]
     x = torch.cat([r.clean.hidden[d - 1, :, prefix:].reshape(-1, encoder.hidden_size) for r in chunk_runs])
     y = torch.cat([r.clean.hidden[d, :, prefix:].reshape(-1, encoder.hidden_size) for r in chunk_runs])
     weights = fit_ridge(x, y)
