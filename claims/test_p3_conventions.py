@@ -3,7 +3,8 @@
 The paper leaves several readings implicit (DESIGN.md): layer indexing ("layers 28-32" read as
 hidden_states indices), the fill of masked patches ("zeroed in pixel space"), the normalisation
 (the processor's mean = std = 0.5 versus ImageNet's, used in I-JEPA training), and which trimap
-pixels are object (1 and 3, or 1 only). Each test re-runs a claim under one alternative.
+pixels are object (1 and 3, or 1 only). Each test re-runs a claim under one alternative; the report
+says whether the verdict changes (DESIGN.md: "report whether any verdict changes").
 """
 import pytest
 
@@ -15,8 +16,8 @@ pytestmark = pytest.mark.probe("P3", checkpoints=("ijepa_1k",), slices=("8x3",))
 
 @pytest.mark.parametrize("alternative", list(ALTERNATIVES))
 @pytest.mark.parametrize("claim", ["C4", "C6"])
-def test_verdict_unchanged_against_default_conventions(claim, alternative, store, checkpoint, slice_name, record_probe):
-    """The claim's verdict is the same under the alternative convention as under the default."""
+def test_convention_takes_effect_against_default_conventions(claim, alternative, store, checkpoint, slice_name, record_probe):
+    """The alternative convention changes the measurement; whether the verdict changes is reported."""
     default = evaluate(claim, store, checkpoint, slice_name)
     other = evaluate(claim, store.variant(conv=ALTERNATIVES[alternative]), checkpoint, slice_name)
     same = other.passed == default.passed
@@ -24,4 +25,4 @@ def test_verdict_unchanged_against_default_conventions(claim, alternative, store
                  f"under {alternative} {claim} {'holds' if other.passed else 'fails'} "
                  f"({'same verdict as' if same else 'DIFFERENT from'} the default): {other.statement}",
                  alternative=alternative)
-    assert same, f"{claim} verdict changes under {alternative}: {default.passed} -> {other.passed}: {other.statement}"
+    assert other.measured != default.measured, f"{alternative} changed no number of {claim}: the switch did not take effect"

@@ -12,12 +12,15 @@ from jepa_claims.checks import evaluate
 pytestmark = pytest.mark.probe("P5", checkpoints=("mae", "beit"), slices=("8x3",))
 
 
-def test_late_pathway_is_unique_to_jepa_against_other_families(store, checkpoint, slice_name, record_probe):
-    """The triple > pair > single late pathway (C6) does not also appear in MAE or BEiT."""
+def test_causal_protocol_runs_on_other_families_against_ijepa(store, checkpoint, slice_name, record_probe):
+    """The late groups are patched on MAE and BEiT as on I-JEPA; whether C6's ordering appears is reported."""
     pathway = evaluate("C6", store, checkpoint, slice_name)
     context = evaluate("C3", store, checkpoint, slice_name)
     record_probe("C6", checkpoint, slice_name, pathway.passed,
                  f"on {checkpoint} the late pathway ordering {'also holds' if pathway.passed else 'does not hold'} "
                  f"({pathway.statement}); context-dominant repair (C3) {'holds' if context.passed else 'fails'}.",
                  context_dominant=context.passed)
-    assert not pathway.passed, f"the late pathway is not unique to JEPA: on {checkpoint} {pathway.statement}"
+    table = store.table("rescue", checkpoint, slice_name)
+    assert set(table["mode"]) == {"context", "masked"} and table["sites"].nunique() == 3
+    # Patched drift is never negative, so no patch can remove more than all of the late drift.
+    assert (table["rescue_fraction"].dropna() <= 1 + 1e-9).all(), "a rescue fraction above 1: patched drift below 0"

@@ -1,13 +1,15 @@
 """Weights of the toy encoders, set by code: the residual-stream layout and the circuit writers.
 
 Every toy encoder is a stock transformers model (IJepaModel, ViTMAEModel or BeitModel) whose
-parameters are overwritten here, so it saves and loads like any hub checkpoint. The residual
-stream has a fixed layout (`Channel`): three content channels (the patch's mean R, G, B in
-normalised units, from the patch embedding), two constant anchors (+A, -A) that keep LayerNorm
-well conditioned, one channel that is always zero (the reference every read subtracts, so the
-LayerNorm mean cancels exactly), per-token features written by the first two MLPs (objness and a
-black-patch detector), the accumulated global means written by uniform attention ("gathers"),
-and the outputs of the late circuit (R0 onset, R1 bottleneck, R2 late attention, R3 MLP partner).
+parameters are overwritten here (`install`), so it saves and loads like any hub checkpoint. The
+residual stream has a fixed layout (the channel constants below): three content channels (the
+patch's mean R, G, B in normalised units, from the patch embedding; no position embedding), two
+constant anchors (+A, -A) that keep LayerNorm well conditioned, one channel that is always zero (the
+reference every read subtracts, so the LayerNorm mean cancels exactly), per-token features written
+by the first two MLPs (objness, black-patch detector), the accumulated global means written by
+attention ("gathers"), and the outputs of the late circuit (R0 onset, R1 bottleneck, R2 late
+attention, R3 MLP partner). Per-token features are stored scaled by FEATURE_SCALE so that every
+token has nearly the same norm. A CLS token (MAE, BEiT) carries the anchors only.
 
 How a read works: LayerNorm gives gamma * (x - mean) / sigma + beta with gamma = 1, beta = 0.
 A read of channel c with weight w puts w on c and -w on the zero channel, so the mean drops out
@@ -25,27 +27,31 @@ from dataclasses import dataclass, field
 import torch
 
 # ---- residual stream layout -------------------------------------------------------------------
-CONTENT = (0, 1, 2)  # mean R, G, B of the patch (normalised: black = -1)
+CONTENT = (0, 1, 2)  # mean R, G, B of the patch (normalised: black = -1, mean-grey = 0)
 ANCHOR_POS, ANCHOR_NEG, ZERO = 3, 4, 5
-O_RAW, OBJ, BLK = 6, 7, 8  # saturation excess, objness in [0, 1], black-patch detector (1 = black)
-G_BLK, G_OBJ = 9, 10  # global means (accumulated): black fraction, objness
-G_COL = (11, 12, 13)  # global mean colour
-R0 = (14, 15)  # onset MLP: area response
-R1_AREA = (16, 17)  # bottleneck MLP: area part
-R1_SEM = (18, 19, 20, 21)  # bottleneck MLP: semantic part (visible objness)
+TEXTURE = (6, 7, 8)  # luminance contrasts inside the patch: left-right, top-bottom, diagonal quadrants
+O_RAW, OBJ, W_RAW = 9, 10, 11  # saturation excess, objness, warm-colour excess
+S_RAW, BLK = 12, 13  # summed |texture|, missing-patch detector (1 = flat patch: black or grey fill)
+G_BLK, G_OBJ = 14, 15  # global means (accumulated): missing fraction, objness
+G_COL = (16, 17, 18)  # global mean colour
+R0 = (19,)  # onset MLP: area response
+R1_AREA = (20,)  # bottleneck MLP: area part
+R1_SEM = (21,)  # bottleneck MLP: semantic part (visible objness)
 R1_COL = (22, 23, 24)  # bottleneck MLP: colour part
-R2 = (25, 26, 27)  # late attention: broadcast of the semantic repair
-R3 = (28, 29)  # MLP partner: saturating area response
-LOCAL = (30,)  # early per-token (local) processing; also the last block's variant
-W_RAW = 31  # warm-colour excess (the objness detector's hue preference)
-HIDDEN = 32
+R2 = (25,)  # late attention: the semantic repair read from the missing tokens
+R3 = (26,)  # MLP partner: second area response
+LOCAL = (27,)  # early per-token (local) processing; also the last block's variant
+HIDDEN = 28
 ANCHOR = 3.0
-SIGMA = 0.78  # typical per-token std over channels of the early residual stream (anchors dominate)
+SIGMA = ((2 * ANCHOR**2 + 0.5) / HIDDEN) ** 0.5  # typical per-token std over channels (anchors dominate)
 LAM = 25.0  # sharpness of one-sided GELU units (ReLU approximation)
 # Per-token features are stored scaled down (reads undo it), so that all tokens have nearly the same
 # norm: a context token's drift then depends on what was written into it, not on its own colour.
 FEATURE_SCALE = 0.3
-STORED = {c: FEATURE_SCALE for c in (*CONTENT, O_RAW, OBJ, BLK, W_RAW)}
+STORED = {c: FEATURE_SCALE for c in (*CONTENT, *TEXTURE, O_RAW, OBJ, W_RAW, S_RAW, BLK)}
+FLAT = 0.003  # summed |texture| (normalised units) below which a patch counts as missing; the
+# synthetic scenes' patches all lie above 0.002 and 99.99% above 0.0033 (JPEG noise and texture).
+TEX_LAM = 1000.0  # sharpness of the |texture| units (texture values of 0.003 must be resolved)
 
 
 def _unit(channels: tuple[int, ...]) -> dict[int, float]:
@@ -110,6 +116,13 @@ def reset(model, family: str, layer_scale: float) -> None:
         patch = weight.shape[-1]
         for channel, out in enumerate(CONTENT):
             weight[out, channel] = STORED[out] / patch**2  # mean of the channel over the patch
+        half = patch // 2
+        sign = torch.ones(patch, patch, dtype=weight.dtype)
+        left_right, top_bottom = sign.clone(), sign.clone()
+        left_right[:, half:], top_bottom[half:, :] = -1, -1
+        for out, pattern in zip(TEXTURE, (left_right, top_bottom, left_right * top_bottom)):
+            # luminance (mean of R, G, B) contrast between the two halves: mean(+ part) - mean(- part)
+            weight[out] = STORED[out] * pattern / (3 * patch**2 / 2)
         bias = embeddings.patch_embeddings.projection.bias
         bias[ANCHOR_POS], bias[ANCHOR_NEG] = ANCHOR, -ANCHOR
         if getattr(embeddings, "cls_token", None) is not None:
@@ -130,7 +143,7 @@ def write_mlp(block, writer: MLPWriter, scale: float = 1.0) -> None:
             for c, w in write.items():
                 fc2.weight[c, k] = w * scale * STORED.get(c, 1.0)
         for c, w in writer.offset.items():
-            fc2.bias[c] = w * scale
+            fc2.bias[c] = w * scale * STORED.get(c, 1.0)
 
 
 def write_gather(block, reads: dict[int, dict[int, float]], scale: float = 1.0, focus: dict[int, float] | None = None) -> None:
@@ -178,15 +191,13 @@ class Plan:
     sat_width: float = 0.9  # saturation excess that counts as full objness
     warm_bonus: float = 0.6  # extra objness of warm-coloured (red / yellow / green over blue) patches
     warm_threshold: float = 0.2
-    black_threshold: float = 0.84  # darkness (-mean content) above which a patch starts to count as black
-    black_width: float = 0.06  # darkness range over which the black detector goes from 0 to 1
     area_onset: float = 5.0  # R0 = area_onset * B
     area: float = 5.5  # R1 area part = area * B
     semantic: float = 10.0  # R1 semantic part = semantic * (objness_typical - Of)
     objness_typical: float = 0.2
     semantic_cap: float | None = None  # if set, the semantic part is semantic * relu(cap - Of): size-blind
     colour: float = 0.0  # R1 colour part = colour * mean colour
-    broadcast: float = 0.6  # R2 = broadcast * (R1 semantic part, averaged over the black tokens)
+    broadcast: float = 0.8  # R2 = broadcast * (R1 semantic part, averaged over the black tokens)
     focus: float = 12.0  # attention logit of a black token in the late attention
     partner_gain: float = 3.6  # R3 = partner_gain * B
     masked_repair: bool = False  # R1 written only into black tokens (the repair is carried by masked tokens)
@@ -221,12 +232,15 @@ def install(model, family: str, plan: Plan) -> None:
         for b in CONTENT:
             if a != b:
                 mlp(0).relu({a: 1.0, b: -1.0}, plan.sat_threshold, {O_RAW: 1.0})
-    darkness = {c: -1.0 / 3 for c in CONTENT}  # 1 on a black patch, below 0.75 on any scene patch
-    mlp(0).relu(darkness, plan.black_threshold, {BLK: 1.0 / plan.black_width})
-    mlp(0).relu(darkness, plan.black_threshold + plan.black_width, {BLK: -1.0 / plan.black_width})
+    # Missing-patch detector: a masked patch (black or mean-grey) is perfectly flat. Block 0 sums
+    # |texture| (sharp units, so that contrasts of 0.003 are resolved); block 1 thresholds it.
+    for t in TEXTURE:
+        for sign in (1.0, -1.0):
+            mlp(0).unit({t: sign * TEX_LAM}, 0.0, {S_RAW: 1.0 / TEX_LAM})
     if plan.warm_bonus:
         for warm in (CONTENT[0], CONTENT[1]):
             mlp(0).relu({warm: 1.0, CONTENT[2]: -1.0}, plan.warm_threshold, {W_RAW: 1.0})
+    mlp(1).relu({S_RAW: -1.0 / FLAT}, -1.0, {BLK: 1.0})  # BLK = relu(1 - S / FLAT)
     # Block 1: objness = clamp(saturation excess / width, 0, 1) + bonus * clamp(warm excess / width, 0, 1).
     mlp(1).relu({O_RAW: 1.0 / plan.sat_width}, 0.0, {OBJ: 1.0})
     mlp(1).relu({O_RAW: 1.0 / plan.sat_width}, 1.0, {OBJ: -1.0})

@@ -18,7 +18,6 @@ import pytest
 
 from jepa_claims.render import resolve
 
-pytestmark = pytest.mark.xdist_group("report-e2e")  # one worker runs the suite once for all these tests
 
 CONFTEST = '''
 import os
@@ -122,16 +121,30 @@ def run_tiny_suite(root: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    result = run_tiny_suite(root)
+    """The tiny suite, run once per session even when several xdist workers ask for it.
+
+    (xdist's recipe: a file lock in the session's shared base folder. `xdist_group` cannot do it here:
+    with pytest 9.2, `--dist loadgroup` no longer groups, pytest-dev/pytest-xdist#1386.)
+    """
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "report-e2e"
+    done = root / "run.json"
+    with FileLock(str(root) + ".lock"):
+        if not done.exists():
+            root.mkdir(exist_ok=True)
+            result = run_tiny_suite(root)
+            done.write_text(json.dumps({"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}))
+    result = json.loads(done.read_text())
     html, summary = root / "reports" / "replication.html", root / "reports" / "stats_summary.json"
-    assert html.exists() and summary.exists(), result.stdout[-3000:] + result.stderr[-3000:]
+    assert html.exists() and summary.exists(), result["stdout"][-3000:] + result["stderr"][-3000:]
     return {"root": root, "result": result, "html": html, "json": json.loads(summary.read_text())}
 
 
 def test_tiny_suite_writes_html_and_json(tiny_run):
     result, record = tiny_run["result"], tiny_run["json"]
-    assert result.returncode == 1, result.stdout[-2000:]  # the planted failure fails the run, the record is still written
+    assert result["returncode"] == 1, result["stdout"][-2000:]  # the planted failure fails the run; the record is still written
     assert {k: c["status"] for k, c in record["matrix"].items()} == {
         "C4|ijepa_1k|4x3": "PASS", "C4|ijepa_1k|8x3": "FAIL", "C13|ijepa_1k|4x3": "PASS"}
     c4 = record["matrix"]["C4|ijepa_1k|4x3"]
@@ -201,3 +214,11 @@ def test_chromium_renders_the_matrix(tiny_run, tmp_path):
     top = image.crop((0, 0, 1400, 260))
     banner = sum(count for count, rgb in top.getcolors(1 << 20) if abs(rgb[0] - 176) + abs(rgb[1] - 58) + abs(rgb[2] - 46) < 30)
     assert banner > 20_000, "the toy-world banner is not at the top of the rendered page"
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_missing_chromium_fails_in_ci_and_skips_locally(monkeypatch, tmp_path, ci, outcome):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="apt-get install -y chromium"):
+        chromium(tmp_path / "r.html", tmp_path, "--dump-dom")
