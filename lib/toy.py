@@ -7,16 +7,17 @@ bottleneck block 18, MLP partner 19, late attention 19 and 20, late window hidde
 window 15-19, peak window 18-20. Blocks are placed from the roles, so another depth works too.
 
 - blocks 0-1 (local): per-patch objness (saturation of the patch colour, plus a bonus for warm
-  colours) and a black-patch detector; blocks 2-6 do more per-token processing. Context tokens do
-  not move: context drift is exactly 0 until the first global block.
+  colours) and a missing-patch detector (a masked patch is perfectly flat, whether the fill is black
+  or mean-grey); blocks 2-6 do more per-token processing. Context tokens do not move: context drift
+  is exactly 0 until the first global block.
 - blocks 7, 10, 13 (mid-depth rise) and 18 (bottleneck attention): uniform attention adds shares
-  0.10, 0.10, 0.15, 0.65 of the global means (black fraction B, objness Of, colour) to every token.
+  0.10, 0.10, 0.15, 0.65 of the global means (missing fraction B, objness Of, colour) to every token.
 - block 16 MLP (onset, inside the onset window): area response R0 = 5 B. Centred squares of area
   >= 0.3 cross tau = 0.05 here (hidden_states 17); 4-token masks never do at any layer.
 - block 18 MLP (bottleneck): the repair R1 = 5.5 B + 10 (0.2 - Of), into every token. Hiding the
   object drops Of, hiding as many background tokens does not: that is the object advantage.
   Restoring R1 on the context tokens (context-only patch) removes about 2/3 of the late drift.
-- block 19 attention (late attention): attends to the black tokens and copies their R1 semantic
+- block 19 attention (late attention): attends to the missing tokens and copies their R1 semantic
   part (x 0.8) into every token (R2). A context-only patch of block 18 leaves it; the triple removes it.
 - block 19 MLP (partner): a second area response R3 = 3.6 B, half along the semantic direction (so the
   ridge proxy, which only sees directions that vary on clean images, sees it too).
@@ -33,7 +34,7 @@ warm bonus 0.5 (smaller advantage and triple rescue than 1k, same ordering, all 
 | ijepa_1k:early_onset           | C1          |                       | the area response sits in block 3: large masks reach onset at hidden_states 4 |
 | ijepa_1k:bottleneck_elsewhere  | C2, C3, C7  | C1, C6, C9            | the repair MLP sits in block 15 (its gather in 14); the role's bottleneck is empty |
 | ijepa_1k:attention_everywhere  | C2          |                       | blocks 15-17 also gather: only one late attention output stays neutral |
-| ijepa_1k:masked_repair         | C3          | C2, C5, C7, C11       | the repair is written into black tokens only and reaches the context through late attention |
+| ijepa_1k:masked_repair         | C3          | C2, C5, C7            | the repair is written into missing tokens only and reaches the context through late attention |
 | ijepa_1k:no_object_signal      | C4          | C5, C6, C8, C9, C11   | no semantic part (MAE-like: area and colour only)  |
 | ijepa_1k:hue_neutral           | C5          |                       | no warm-colour preference: 4x3 shows the largest advantage |
 | ijepa_1k:no_mlp_partner        | C6          | C11                   | block 19's MLP is empty: pair = single             |
@@ -166,7 +167,7 @@ TOY_VARIANTS: dict[str, str] = {
     "ijepa_1k:early_onset": "breaks C1: the area response sits in block 3, so large masks reach onset before the onset window",
     "ijepa_1k:bottleneck_elsewhere": "breaks C2, C3, C7 (also C1, C6, C9): the repair MLP sits in block 15; the role's bottleneck is empty",
     "ijepa_1k:attention_everywhere": "breaks C2: every late block's attention carries a share of the global signal; one stays neutral",
-    "ijepa_1k:masked_repair": "breaks C3 (also C2, C5, C7, C11): the repair is written into masked tokens and reaches the context through late attention",
+    "ijepa_1k:masked_repair": "breaks C3 (also C2, C5, C7): the repair is written into masked tokens and reaches the context through late attention",
     "ijepa_1k:no_object_signal": "breaks C4 (also C5, C6, C8, C9, C11): the repair depends on masked area and colour only (MAE-like)",
     "ijepa_1k:hue_neutral": "breaks C5: no warm-colour preference in the objness detector, so 4x3 shows the largest advantage",
     "ijepa_1k:no_mlp_partner": "breaks C6 (also C11): the MLP partner is empty, so pair = single",

@@ -6,7 +6,7 @@ residual stream has a fixed layout (the channel constants below): three content 
 patch's mean R, G, B in normalised units, from the patch embedding; no position embedding), two
 constant anchors (+A, -A) that keep LayerNorm well conditioned, one channel that is always zero (the
 reference every read subtracts, so the LayerNorm mean cancels exactly), per-token features written
-by the first two MLPs (objness, black-patch detector), the accumulated global means written by
+by the first two MLPs (objness, missing-patch detector), the accumulated global means written by
 attention ("gathers"), and the outputs of the late circuit (R0 onset, R1 bottleneck, R2 late
 attention, R3 MLP partner). Per-token features are stored scaled by FEATURE_SCALE so that every
 token has nearly the same norm. A CLS token (MAE, BEiT) carries the anchors only.
@@ -96,7 +96,7 @@ def blocks(model) -> torch.nn.ModuleList:
     return model.layers
 
 
-def reset(model, family: str, layer_scale: float) -> None:
+def reset(model, layer_scale: float) -> None:
     """Every parameter to a neutral value: identity blocks, unit LayerNorms, no position signal."""
     with torch.no_grad():
         for name, parameter in model.named_parameters():
@@ -176,7 +176,7 @@ def write_gather(block, reads: dict[int, dict[int, float]], scale: float = 1.0, 
 class Plan:
     """Where each part of the circuit sits and how strong it is (one toy checkpoint).
 
-    Gains are per unit of the true global quantity (black fraction B, visible objness mean Of,
+    Gains are per unit of the true global quantity (missing fraction B, visible objness mean Of,
     mean colour); `install` divides by the share of the gathers accumulated before each reader.
     """
 
@@ -184,7 +184,7 @@ class Plan:
     gathers: tuple[tuple[int, float], ...]  # (block, share of the global means its attention writes)
     onset: int  # MLP writing the generic area response R0 (the depth transition)
     bottleneck: int  # MLP writing the repair R1 from the accumulated global means
-    late_attention: int  # attention that reads R1's semantic part from the black tokens (R2)
+    late_attention: int  # attention that reads R1's semantic part from the missing tokens (R2)
     partner: int  # MLP writing a second area response R3
     local: tuple[int, ...] = ()  # early blocks doing per-token (local) processing only
     sat_threshold: float = 0.55  # |channel difference| above which a patch looks like an object
@@ -197,10 +197,10 @@ class Plan:
     objness_typical: float = 0.2
     semantic_cap: float | None = None  # if set, the semantic part is semantic * relu(cap - Of): size-blind
     colour: float = 0.0  # R1 colour part = colour * mean colour
-    broadcast: float = 0.8  # R2 = broadcast * (R1 semantic part, averaged over the black tokens)
-    focus: float = 12.0  # attention logit of a black token in the late attention
+    broadcast: float = 0.8  # R2 = broadcast * (R1 semantic part, averaged over the missing tokens)
+    focus: float = 12.0  # attention logit of a missing token in the late attention
     partner_gain: float = 3.6  # R3 = partner_gain * B
-    masked_repair: bool = False  # R1 written only into black tokens (the repair is carried by masked tokens)
+    masked_repair: bool = False  # R1 written only into missing tokens (the repair is carried by masked tokens)
     last_nonlinear: float = 0.0  # strength of a nonlinear per-token map in the last block
     layer_scale: float = 1.0  # BEiT lambda_1 / lambda_2 (writes are divided by it)
 
@@ -211,7 +211,7 @@ class Plan:
 
 def install(model, family: str, plan: Plan) -> None:
     """Overwrite every parameter of `model` so that it computes `plan`'s circuit."""
-    reset(model, family, plan.layer_scale)
+    reset(model, plan.layer_scale)
     layers = blocks(model)
     if len(layers) != plan.depth:
         raise ValueError(f"model has {len(layers)} blocks, plan wants {plan.depth}")
@@ -227,7 +227,7 @@ def install(model, family: str, plan: Plan) -> None:
             raise ValueError(f"block {block} reads global means before any gather wrote them")
         return 1.0 / share
 
-    # Block 0: saturation excess (sum over channel pairs of relu(|difference| - t)) and black detector.
+    # Block 0: saturation excess (sum over channel pairs of relu(|difference| - t)) and |texture|.
     for a in CONTENT:
         for b in CONTENT:
             if a != b:
@@ -250,19 +250,19 @@ def install(model, family: str, plan: Plan) -> None:
     # Early local processing: per-token features of the content (moves masked tokens only).
     for k, index in enumerate(plan.local):
         mlp(index).relu({CONTENT[k % 3]: -1.0}, 0.5, {LOCAL[0]: 0.6})
-    # Gathers: uniform attention adds share * mean over tokens of (black, objness, colour).
+    # Gathers: uniform attention adds share * mean over tokens of (missing, objness, colour).
     for index, share in plan.gathers:
         reads = {G_BLK: {BLK: share}, G_OBJ: {OBJ: share}}
         reads |= {g: {c: share} for g, c in zip(G_COL, CONTENT)}
         write_gather(layers[index], reads, scale)
     # Onset: generic area response.
     mlp(plan.onset).linear({G_BLK: plan.area_onset * per_share(plan.onset)}, _unit(R0))
-    # Bottleneck: the repair, written into every token (or only black ones for masked_repair).
+    # Bottleneck: the repair, written into every token (or only missing ones for masked_repair).
     k = per_share(plan.bottleneck)
     bott = mlp(plan.bottleneck)
     if plan.masked_repair:
-        # Gate by the token's own black detector: relu(x + g (BLK - 1/2)) - relu(g (BLK - 1/2)) is x on
-        # black tokens (BLK ~ 1) and 0 on the others (BLK = 0), for |x| < g / 2.
+        # Gate by the token's own missing-patch detector: relu(x + g (BLK - 1/2)) - relu(g (BLK - 1/2))
+        # is x on missing tokens (BLK ~ 1) and 0 on the others (BLK = 0), for |x| < g / 2.
         g = 40.0
         gate = {BLK: g}
         for read, offset, write in (({G_BLK: plan.area * k}, 0.0, _unit(R1_AREA)),
@@ -280,7 +280,7 @@ def install(model, family: str, plan: Plan) -> None:
     if plan.colour:
         for g, r in zip(G_COL, R1_COL):
             bott.linear({g: plan.colour * k}, {r: 1.0})
-    # Late attention: reads R1's semantic part from the black tokens (uniform when none is black).
+    # Late attention: reads R1's semantic part from the missing tokens (uniform when none is missing).
     sem = _unit(R1_SEM)
     reads = {r: {c: plan.broadcast * w * u for c, w in sem.items()} for r, u in _unit(R2).items()}
     write_gather(layers[plan.late_attention], reads, scale, focus={BLK: plan.focus})
