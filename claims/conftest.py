@@ -42,6 +42,15 @@ def _device(requested: str, config: pytest.Config) -> str:
     return f"cuda:{worker % count}" if count > 1 else "cuda"
 
 
+def _share_cores(config: pytest.Config) -> None:
+    """Give each xdist worker its share of the cores: torch's default (all cores in every worker)
+    oversubscribes the CPU n-fold, which made the toy run on 2 cores several times slower."""
+    if not hasattr(config, "workerinput"):
+        return
+    workers = int(config.workerinput.get("workercount", 1))
+    torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) // workers))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Resolve the world once, and make the HTML report the replication record."""
@@ -54,6 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
         cache_dir=Path(config.getoption("--cache-dir")), run_id=_run_id(config),
     )
     config.jepa_options = options
+    _share_cores(config)
     config.jepa_world = resolve_world(options)
     if not getattr(config.option, "htmlpath", None) and not hasattr(config, "workerinput"):
         config.option.htmlpath = "reports/replication.html"

@@ -24,14 +24,25 @@ def _error(exc: BaseException) -> str:
     return f"unavailable: {type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
+def _changed_files(porcelain_z: str) -> list[str]:
+    """Paths of `git status --porcelain -z` (NUL-separated, so the two status columns stay intact)."""
+    entries, changed = iter(porcelain_z.split("\0")), []
+    for entry in entries:
+        if entry:
+            changed.append(entry[3:])
+            if entry[0] in "RC":  # a rename or copy is followed by its source path
+                next(entries, None)
+    return changed
+
+
 def git_state(repo: Path = REPO) -> dict:
     """Commit, branch and dirty flag of the repository the suite runs from."""
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True, timeout=20).stdout.strip()
+        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True, timeout=20).stdout
 
     try:
-        changed = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()]
-        return {"commit": git("rev-parse", "HEAD"), "branch": git("rev-parse", "--abbrev-ref", "HEAD"),
+        changed = _changed_files(git("status", "--porcelain", "-z", "--untracked-files=no"))
+        return {"commit": git("rev-parse", "HEAD").strip(), "branch": git("rev-parse", "--abbrev-ref", "HEAD").strip(),
                 "dirty": bool(changed), "changed_files": changed}
     except (OSError, subprocess.SubprocessError) as exc:
         return {"commit": _error(exc), "branch": None, "dirty": None, "changed_files": []}

@@ -175,4 +175,4 @@ def forwards_of_run(cache_dir: Path, run_id: str) -> dict:
     log = Path(cache_dir) / "forwards.jsonl"
     entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     mine = [e for e in entries if e["run"] == run_id]
-    return {"forwards": sum(e["forwards"] for e in mine), "tables_computed": len(mine), "entries": mine}
+    return {"forwards": round(sum(e["forwards"] for e in mine), 6), "tables_computed": len(mine), "entries": mine}
