@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,11 +115,24 @@ def panel_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_
     return table
 
 
+@contextmanager
+def one_thread():
+    """Run torch on one CPU thread: a reduction over many rows is then summed in one order, so its
+    bits do not depend on how many threads the process has (1 per worker under -n 4, all under -n 0)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def fit_ridge(x: torch.Tensor, y: torch.Tensor, alpha: float = RIDGE_ALPHA) -> torch.Tensor:
     """Ridge map with bias, x [n, d] -> y [n, d]: weights [d + 1, d] (closed form, float64)."""
     x1 = torch.cat([x.double(), torch.ones(x.shape[0], 1, dtype=torch.float64, device=x.device)], dim=1)
-    gram = x1.T @ x1 + alpha * torch.eye(x1.shape[1], dtype=torch.float64, device=x.device)
-    return torch.linalg.solve(gram, x1.T @ y.double())
+    with one_thread():
+        gram = x1.T @ x1 + alpha * torch.eye(x1.shape[1], dtype=torch.float64, device=x.device)  # [d + 1, d + 1]
+        return torch.linalg.solve(gram, x1.T @ y.double())
 
 
 def _apply(weights: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

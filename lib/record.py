@@ -288,5 +288,6 @@ def build_record(catalogue: dict, outcomes: dict, records: list[dict], world: di
         "claim_status": per_claim,
         "numeric": _numeric(items, outcomes, _group(records, "numeric")),
         "probes": probes,
-        "records": clean(records),
+        # in completion order they would differ between -n 4 and -n 0; sorted (stably) they do not
+        "records": clean(sorted(records, key=lambda r: r["test"])),
     }
