@@ -25,6 +25,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--device", default="cpu", help="cpu, cuda, cuda:N (with -n and several GPUs each worker takes its own)")
     group.addoption("--dtype", choices=sorted(DTYPES), default="float32")
     group.addoption("--data-root", default=None, help="folder holding oxford-iiit-pet/ and VOCdevkit/ (paper world)")
+    group.addoption("--threads", type=int, default=None,
+                    help="torch CPU threads per process (default: the cores shared among the xdist workers)")
     group.addoption("--cache-dir", default=".cache/jepa-claims", help="measurement tables, toy data and toy checkpoints")
 
 
@@ -45,10 +47,11 @@ def _device(requested: str, config: pytest.Config) -> str:
 def _share_cores(config: pytest.Config) -> None:
     """Give each xdist worker its share of the cores: torch's default (all cores in every worker)
     oversubscribes the CPU n-fold, which made the toy run on 2 cores several times slower."""
-    if not hasattr(config, "workerinput"):
-        return
-    workers = int(config.workerinput.get("workercount", 1))
-    torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) // workers))
+    threads = config.getoption("--threads")
+    if threads is None and hasattr(config, "workerinput"):
+        threads = len(os.sched_getaffinity(0)) // int(config.workerinput.get("workercount", 1))
+    if threads is not None:
+        torch.set_num_threads(max(1, threads))
 
 
 @pytest.hookimpl(tryfirst=True)
