@@ -123,8 +123,8 @@ def run_tiny_suite(root: Path) -> subprocess.CompletedProcess:
 def tiny_run(tmp_path_factory):
     """The tiny suite, run once per session even when several xdist workers ask for it.
 
-    (xdist's recipe: a file lock in the session's shared base folder. `xdist_group` cannot do it here:
-    with pytest 9.2, `--dist loadgroup` no longer groups, pytest-dev/pytest-xdist#1386.)
+    (xdist's recipe: a file lock in the session's shared base folder; a group would only order the
+    tests that use it, while the lock also holds for tests of other modules.)
     """
     from filelock import FileLock
 
