@@ -19,6 +19,7 @@ import torch
 from .config import Conventions
 from .drift import token_drift
 from .measure import masked_pixels
+from .runs import COUNTER
 from .worlds import World
 
 ALTERNATIVES: dict[str, Conventions] = {
@@ -55,6 +56,10 @@ def _hf_hidden(encoder, pixels: torch.Tensor, seed: int) -> torch.Tensor:
     with torch.random.fork_rng(devices=[]), torch.inference_mode():
         torch.manual_seed(seed)
         out = encoder.model(pixels, output_hidden_states=True)
+    # counted like the engine's forwards, so the report's counter covers P2 too (at 25% of the tokens
+    # each block is cheaper than a full one; the counter counts block evaluations, not FLOPs)
+    COUNTER.embeds += pixels.shape[0]
+    COUNTER.blocks += encoder.depth * pixels.shape[0]
     return torch.stack(out.hidden_states)
 
 
