@@ -143,10 +143,7 @@ def main(argv=None) -> int:
         "precisions and comparing the verdicts: `pytest claims/ -n 4 --world toy --dtype float32` and "
         "`pytest claims/ -n 4 --world toy --dtype bfloat16`.",
     ])
-    print(body)
-    if not args.no_write:
-        common.write_section("bench_dtype", body)
-    return 0
+    return common.publish("bench_dtype", body, write=not args.no_write)
 
 
 if __name__ == "__main__":

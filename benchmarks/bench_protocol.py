@@ -288,10 +288,7 @@ def parent(args) -> int:
     rates = common.best_rates(rate_sets)
     total = time.perf_counter() - started
     body = report(args, machine, results, s, rates, total)
-    print(body)
-    if not args.no_write:
-        common.write_section("bench_protocol" if args.model == "vith14" else "bench_protocol_test", body)
-    return 0
+    return common.publish("bench_protocol" if args.model == "vith14" else "bench_protocol_test", body, write=not args.no_write)
 
 
 def test_checkpoint() -> Path:

@@ -124,10 +124,7 @@ def main(argv=None) -> int:
         "(the machine is shared; the interleaving spreads the load over every variant alike).",
     ]
     body = "\n".join(lines)
-    print(body)
-    if not args.no_write:
-        common.write_section("bench_resume", body)
-    return 0
+    return common.publish("bench_resume", body, write=not args.no_write)
 
 
 if __name__ == "__main__":

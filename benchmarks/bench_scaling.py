@@ -113,10 +113,7 @@ def main(argv=None) -> int:
         "intercept is what does not grow with the slice, e.g. batches that fill better on larger slices. Forward "
         "equivalents per image are constant by construction).",
     ])
-    print(body)
-    if not args.no_write:
-        common.write_section("bench_scaling", body)
-    return 0
+    return common.publish("bench_scaling", body, write=not args.no_write)
 
 
 if __name__ == "__main__":

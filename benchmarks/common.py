@@ -286,6 +286,14 @@ def write_section(name: str, body: str, path: Path = RESULTS) -> None:
     os.replace(tmp, path)
 
 
+def publish(name: str, body: str, write: bool = True) -> int:
+    """Print a benchmark's section and (unless told not to) write it into RESULTS.md; exit code 0."""
+    print(body)
+    if write:
+        write_section(name, body)
+    return 0
+
+
 def with_summary(text: str) -> str:
     """Put (or refresh) a summary after the header: every target verdict line of every section, as measured."""
     begin, end = "<!-- BEGIN summary -->", "<!-- END summary -->"

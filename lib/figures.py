@@ -120,17 +120,20 @@ def _late(source) -> list[int]:
     return list(source.conv.late_layers(source.roles(MAIN).depth))
 
 
+def _example_heads(source, slice_name: str) -> list[tuple]:
+    """(image id, its id/class/advantage entry) of each example image of Figure 5."""
+    picks, adv = _examples(source, slice_name)
+    classes = _classes(source, slice_name)
+    return [(image, {"image_id": str(image), "class": classes.get(image), "advantage": adv[image]}) for image in picks]
+
+
 def fig5(source, world, slice_name: str = "16x3") -> dict:
     """Figure 5: per-layer context drift of object vs background masks for example images, and the mean."""
     table = source.table("semantic", MAIN, slice_name)
-    picks, adv = _examples(source, slice_name)
-    classes = _classes(source, slice_name)
     images = []
-    for image in picks:
-        rows = table[table["image_id"] == image]
-        curve = rows.pivot_table(index="layer", columns="mask", values="context_drift").sort_index()
-        images.append({"image_id": str(image), "class": classes.get(image), "advantage": adv[image],
-                       "layers": [int(x) for x in curve.index],
+    for image, head in _example_heads(source, slice_name):
+        curve = table[table["image_id"] == image].pivot_table(index="layer", columns="mask", values="context_drift").sort_index()
+        images.append({**head, "layers": [int(x) for x in curve.index],
                        "object": [_f(x) for x in curve["object"]], "background": [_f(x) for x in curve["background"]]})
     mean = table[table["mask"].isin(["object", "background"])].pivot_table(
         index="layer", columns="mask", values="context_drift", aggfunc="mean").sort_index()
@@ -154,13 +157,10 @@ def fig6(source, world, slice_name: str = "8x3") -> dict:
 def drift_curves(source, world, slice_name: str = "16x3") -> dict:
     """Per-layer global, masked-token and context drift of the object mask for the Figure 5 examples."""
     table = source.table("semantic", MAIN, slice_name)
-    picks, adv = _examples(source, slice_name)
-    classes = _classes(source, slice_name)
     images = []
-    for image in picks:
+    for image, head in _example_heads(source, slice_name):
         rows = table[(table["image_id"] == image) & (table["mask"] == "object")].sort_values("layer")
-        images.append({"image_id": str(image), "class": classes.get(image), "advantage": adv[image],
-                       "layers": [int(x) for x in rows["layer"]],
+        images.append({**head, "layers": [int(x) for x in rows["layer"]],
                        **{k: [_f(x) for x in rows[f"{k}_drift"]] for k in ("global", "masked", "context")}})
     return {"slice": slice_name, "mask": "object", "late_window": _late(source), "tau": source.conv.tau, "images": images}
 

@@ -14,6 +14,7 @@ Loaded by claims/conftest.py (`pytest_plugins`). What it does, by process:
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pytest
 CATALOGUE_KEY = "jepa_claims_catalogue"
 SUMMARY_NAME = "stats_summary.json"
 PLUGIN_NAME = "jepa-claims-record"
+XDIST_GROUP_SUFFIX = re.compile(r"@[^@/\[\]:]+$")  # "...[ijepa_1k-8x3]@ijepa_1k" -> "...[ijepa_1k-8x3]"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,6 +56,12 @@ def catalogue_entry(item: pytest.Item) -> dict | None:
     return entry
 
 
+def plain_id(nodeid: str) -> str:
+    """A test's id without the `@group` suffix xdist's loadgroup adds on workers, so that the record
+    names each test the same way under -n 4 and -n 0."""
+    return XDIST_GROUP_SUFFIX.sub("", nodeid)
+
+
 def build_catalogue(items) -> dict:
     """Catalogue of the collected claim, probe and numeric tests, and their modules' docstrings."""
     out: dict = {"items": {}, "modules": {}}
@@ -61,7 +69,7 @@ def build_catalogue(items) -> dict:
         entry = catalogue_entry(item)
         if entry is None:
             continue
-        out["items"][item.nodeid] = entry
+        out["items"][plain_id(item.nodeid)] = entry
         out["modules"].setdefault(entry["module"], {"doc": _doc(getattr(item, "module", None))})
     return out
 
@@ -112,15 +120,16 @@ class Recorder:
         """Keep each test's outcome and the properties it recorded (xdist worker reports arrive here too)."""
         if self.worker:
             return
+        nodeid = plain_id(report.nodeid)
         if report.when == "call" or report.outcome != "passed":
-            previous = self.outcomes.get(report.nodeid)
+            previous = self.outcomes.get(nodeid)
             if previous is None or previous["outcome"] == "passed" or report.when == "call":
-                self.outcomes[report.nodeid] = outcome_of(report)
+                self.outcomes[nodeid] = outcome_of(report)
         if report.when != "call":
             return
         for name, value in report.user_properties:
             if name in ("verdict", "numeric", "probe") and isinstance(value, dict):
-                self.records.append({"kind": name, "test": report.nodeid, "outcome": report.outcome, **value})
+                self.records.append({"kind": name, "test": nodeid, "outcome": report.outcome, **value})
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

@@ -13,6 +13,7 @@ from jepa_claims import figures, render
 from jepa_claims.config import Conventions
 from jepa_claims.record import build_record, cell_key
 from jepa_claims.stats import holm
+from jepa_claims.report import plain_id
 from jepa_claims.worlds import TOY_BANNER, Roles
 
 C4_SLICES = ("4x3", "8x3", "12x3")
@@ -253,3 +254,13 @@ def test_a_figure_on_a_slice_not_selected_is_not_drawn_from_an_older_run():
     assert not data["fig5"]["available"] and data["fig5"]["reason"] == "drawn on 16x3, which is not selected in this run"
     assert not data["fig3"]["available"] and "no selected slice (4x3)" in data["fig3"]["reason"]
     assert data["fig2"]["available"]
+
+
+@pytest.mark.parametrize(("nodeid", "plain"), [
+    ("claims/test_c04.py::test_x[ijepa_1k-8x3]@ijepa_1k", "claims/test_c04.py::test_x[ijepa_1k-8x3]"),
+    ("claims/test_p6.py::test_holm@ijepa_1k", "claims/test_p6.py::test_holm"),
+    ("claims/test_c04.py::test_x[ijepa_1k-8x3]", "claims/test_c04.py::test_x[ijepa_1k-8x3]"),
+])
+def test_plain_id_drops_only_the_xdist_group_suffix(nodeid, plain):
+    """Under loadgroup workers report `id@group`; the record names the test as -n 0 does."""
+    assert plain_id(nodeid) == plain
