@@ -141,6 +141,7 @@ def collect(config, store, used_checkpoints: set[str]) -> dict:
         "manifests": manifest_rows(store, world.slices),
         "conventions": conventions,
         "model_work": {"forwards": work.get("forwards"), "tables_computed": work.get("tables_computed"),
-                       "tables": [{k: e.get(k) for k in ("kind", "checkpoint", "slice", "forwards", "seconds")}
+                       "computed_twice": work.get("computed_twice"),
+                       "tables": [{k: e.get(k) for k in ("table", "kind", "checkpoint", "slice", "forwards", "seconds")}
                                   for e in work.get("entries", [])]},
     }

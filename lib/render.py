@@ -272,7 +272,9 @@ def provenance_section(record: dict) -> str:
         ("data root", f'<code>{escape(p["data_root"])}</code>'), ("cache", f'<code>{escape(p["cache_dir"])}</code>, code version {escape(p["code_version"])}'),
         ("model work this run", f'{num(work["forwards"], ("provenance", "model_work", "forwards"))} forward passes, '
                                 f'{num(work["tables_computed"], ("provenance", "model_work", "tables_computed"), "i")} tables computed'
-                                + (" (every table came from the cache)" if work["tables_computed"] == 0 else "")),
+                                + (" (every table came from the cache)" if work["tables_computed"] == 0 else "")
+                                + (f' <b>computed more than once: {escape(", ".join(work["computed_twice"]))}</b>'
+                                   if work.get("computed_twice") else ", none twice")),
         ("packages", escape(", ".join(f"{k} {v}" for k, v in p["packages"].items()))),
         ("conventions", escape(", ".join(f"{k}={v}" for k, v in p["conventions"].items()))),
     ])]

@@ -171,8 +171,11 @@ def _pickle_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def forwards_of_run(cache_dir: Path, run_id: str) -> dict:
-    """Model work logged by one run: total forward equivalents and the tables computed."""
+    """Model work logged by one run: total forward equivalents, the tables computed, and any table it
+    computed more than once (which the shared cache must prevent, whatever the number of workers)."""
     log = Path(cache_dir) / "forwards.jsonl"
     entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     mine = [e for e in entries if e["run"] == run_id]
-    return {"forwards": round(sum(e["forwards"] for e in mine), 6), "tables_computed": len(mine), "entries": mine}
+    names = [e["table"] for e in mine]
+    return {"forwards": round(sum(e["forwards"] for e in mine), 6), "tables_computed": len(mine), "entries": mine,
+            "computed_twice": sorted({n for n in names if names.count(n) > 1})}

@@ -110,9 +110,9 @@ def run_tiny_suite(root: Path) -> subprocess.CompletedProcess:
     cache = root / "cache"
     cache.mkdir()
     (cache / "forwards.jsonl").write_text("".join(json.dumps(e) + "\n" for e in (
-        {"run": "e2e-run", "forwards": 2.5, "kind": "semantic", "checkpoint": "ijepa_1k", "slice": "4x3", "seconds": 1.0},
-        {"run": "e2e-run", "forwards": 1.5, "kind": "masks", "checkpoint": "ijepa_1k", "slice": "4x3", "seconds": 0.1},
-        {"run": "another-run", "forwards": 99.0, "kind": "masks", "checkpoint": "ijepa_1k", "slice": "8x3", "seconds": 0.1})))
+        {"run": "e2e-run", "table": "semantic-a.pkl", "forwards": 2.5, "kind": "semantic", "checkpoint": "ijepa_1k", "slice": "4x3", "seconds": 1.0},
+        {"run": "e2e-run", "table": "masks-a.pkl", "forwards": 1.5, "kind": "masks", "checkpoint": "ijepa_1k", "slice": "4x3", "seconds": 0.1},
+        {"run": "another-run", "table": "masks-b.pkl", "forwards": 99.0, "kind": "masks", "checkpoint": "ijepa_1k", "slice": "8x3", "seconds": 0.1})))
     env = os.environ | {"E2E_CACHE": str(cache), "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.run([sys.executable, "-m", "pytest", "suite", "-n", "2", "-p", "no:cacheprovider", "-q",
                            "--rootdir", str(root), "--html", "reports/replication.html", "--self-contained-html"],
@@ -154,7 +154,7 @@ def test_tiny_suite_writes_html_and_json(tiny_run):
     assert record["probes"]["P1"]["rows"][0]["sentence"].startswith("C4 does not hold")
     assert record["numeric"]["skipped"] == 3 and "toy world" in record["numeric"]["skip_reason"]
     work = record["provenance"]["model_work"]
-    assert work["forwards"] == 4.0 and work["tables_computed"] == 2  # this run's entries only
+    assert work["forwards"] == 4.0 and work["tables_computed"] == 2 and work["computed_twice"] == []  # this run's only
     assert record["provenance"]["world"] == "toy" and record["provenance"]["run_id"] == "e2e-run"
     assert record["provenance"]["packages"]["pytest-html"]
     assert {m["slice"] for m in record["provenance"]["manifests"]} == {"4x3", "8x3"}

@@ -41,7 +41,18 @@ def test_table_is_computed_once_then_read(world, tmp_path):
     pd.testing.assert_frame_equal(first, again)
     assert forwards_of_run(tmp_path, "r1")["tables_computed"] == 1
     assert forwards_of_run(tmp_path, "r1")["forwards"] == 12 * (1 + 4)  # clean + four masks per image
-    assert forwards_of_run(tmp_path, "r2") == {"forwards": 0, "tables_computed": 0, "entries": []}
+    assert forwards_of_run(tmp_path, "r2") == {"forwards": 0, "tables_computed": 0, "entries": [], "computed_twice": []}
+    assert forwards_of_run(tmp_path, "r1")["computed_twice"] == []
+
+
+def test_a_table_computed_twice_in_one_run_is_named(world, tmp_path):
+    """Two stores of one run that both compute a table (e.g. a cache wiped in between) show up."""
+    for _ in range(2):
+        TableStore(world, tmp_path, Conventions(late_window=(3, 4)), run_id="r1").table("masks", "ijepa_1k", "4x3")
+        for path in (tmp_path / "tables").glob("masks-*.pkl"):
+            path.unlink()
+    twice = forwards_of_run(tmp_path, "r1")["computed_twice"]
+    assert len(twice) == 1 and twice[0].startswith("masks-ijepa_1k-4x3-")
 
 
 def test_keys_change_with_conventions_and_kind(world, tmp_path):

@@ -58,6 +58,8 @@ def test_four_workers_and_one_process_give_identical_numbers(tmp_path):
     parallel, serial = run_main_command(tmp_path, "4"), run_main_command(tmp_path, "0")
     assert parallel["counts"]["PASS"] > 0 and parallel["provenance"]["model_work"]["tables_computed"] > 0
     assert serial["provenance"]["model_work"]["tables_computed"] > 0, "the -n 0 run must compute, not reuse"
+    assert parallel["provenance"]["model_work"]["computed_twice"] == [], "four workers computed a table twice"
+    assert parallel["provenance"]["model_work"]["tables_computed"] == serial["provenance"]["model_work"]["tables_computed"]
     assert first_difference(comparable(parallel), comparable(serial)) is None
 
 
