@@ -25,6 +25,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--device", default="cpu", help="cpu, cuda, cuda:N (with -n and several GPUs each worker takes its own)")
     group.addoption("--dtype", choices=sorted(DTYPES), default="float32")
     group.addoption("--data-root", default=None, help="folder holding oxford-iiit-pet/ and VOCdevkit/ (paper world)")
+    group.addoption("--skip-unreadable", action="store_true",
+                    help="paper world: list unreadable images in the slice manifests (next eligible ones taken) instead of stopping")
     group.addoption("--threads", type=int, default=None,
                     help="torch CPU threads per process (default: the cores shared among the xdist workers)")
     group.addoption("--cache-dir", default=".cache/jepa-claims", help="measurement tables, toy data and toy checkpoints")
@@ -64,6 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
         slices=_split(config.getoption("--slices")), device=_device(config.getoption("--device"), config),
         dtype=config.getoption("--dtype"), data_root=config.getoption("--data-root"),
         cache_dir=Path(config.getoption("--cache-dir")), run_id=_run_id(config),
+        skip_unreadable=config.getoption("--skip-unreadable"),
     )
     config.jepa_options = options
     _share_cores(config)

@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     measure.add_argument("--offline", action="store_true", help="only use files already in the HF cache")
     measure.add_argument("--data-root", required=True, type=Path)
     measure.add_argument("--slice", required=True, help="slice name (4x3, 8x3, 12x3, 16x3, voc8x3) or manifest file")
+    measure.add_argument("--skip-unreadable", action="store_true",
+                         help="list unreadable images in the slice's manifest (and take the next eligible ones) instead of stopping")
     measure.add_argument("--protocol", required=True, choices=["drift", "rescue"])
     measure.add_argument("--sites", default=None, help="one patch group, e.g. 29.intermediate,30.attn.out,31.attn.out")
     measure.add_argument("--mode", choices=["context", "masked", "full"], default="context")
@@ -86,7 +88,7 @@ def run_measure(args: argparse.Namespace) -> int:
         checkpoint=args.checkpoint, revision=args.revision, offline=args.offline, data_root=args.data_root,
         slice_name=args.slice, protocol=args.protocol, sites=args.sites, mode=args.mode,
         masks=tuple(m for m in args.masks.split(",") if m), device=args.device, dtype=DTYPES[args.dtype],
-        batch_size=args.batch_size, conv=conventions_from(args),
+        batch_size=args.batch_size, conv=conventions_from(args), skip_unreadable=args.skip_unreadable,
     )
     write_csv_atomic(frame, args.out)
     print(f"wrote {len(frame)} rows to {args.out}", file=sys.stderr)

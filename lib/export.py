@@ -36,7 +36,7 @@ def measure_slice(
     *, checkpoint: str, data_root: Path, slice_name: str, protocol: str, conv: Conventions,
     revision: str | None = None, offline: bool = False, sites: str | None = None, mode: str = "context",
     masks: Sequence[str] = ("object", "background"), device: str = "cpu", dtype: torch.dtype = torch.float32,
-    batch_size: int | str = "auto",
+    batch_size: int | str = "auto", skip_unreadable: bool = False,
 ) -> pd.DataFrame:
     """Load the checkpoint and the slice, run one protocol, return its table."""
     from .data.slices import load_slice
@@ -48,7 +48,7 @@ def measure_slice(
     if protocol == "rescue" and not sites:
         raise ValueError("the rescue protocol needs --sites, e.g. 29.intermediate,30.attn.out,31.attn.out")
     group = parse_sites(sites, encoder.depth) if sites else ()
-    manifest = load_slice(slice_name, Path(data_root))
+    manifest = load_slice(slice_name, Path(data_root), conv, skip_unreadable=skip_unreadable)
     images, jobs = slice_inputs(encoder, manifest.records, Path(data_root), conv, masks)
     if protocol == "drift":
         return drift_table(encoder, images, jobs, conv, batch_size)

@@ -1,7 +1,7 @@
 """Suite options (from the command line) and how they pick a world."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .worlds import World, paper_world, toy_world
@@ -21,6 +21,7 @@ class SuiteOptions:
     data_root: str | None = None
     cache_dir: Path = Path(".cache/jepa-claims")
     run_id: str = "local"
+    skip_unreadable: bool = False
 
 
 class WorldUnavailable(RuntimeError):
@@ -53,4 +54,4 @@ def resolve_world(options: SuiteOptions) -> World:
             )
         else:
             world = toy_world(options.cache_dir)
-    return world.select(options.checkpoints, options.slices)
+    return replace(world.select(options.checkpoints, options.slices), skip_unreadable=options.skip_unreadable)

@@ -102,9 +102,10 @@ def manifest_rows(store, slices) -> list[dict]:
     for name in slices:
         try:
             manifest = store.manifest(name)
-            rows.append({"slice": name, "sha256": manifest.sha256, "images": len(manifest.records)})
+            unreadable = [s["image_id"] for s in manifest.header.get("skipped", []) if s["reason"].startswith("unreadable")]
+            rows.append({"slice": name, "sha256": manifest.sha256, "images": len(manifest.records), "unreadable_skipped": unreadable})
         except Exception as exc:  # noqa: BLE001
-            rows.append({"slice": name, "sha256": _error(exc), "images": None})
+            rows.append({"slice": name, "sha256": _error(exc), "images": None, "unreadable_skipped": []})
     return rows
 
 

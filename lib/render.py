@@ -284,8 +284,10 @@ def provenance_section(record: dict) -> str:
     out.append('<table id="checkpoints"><thead><tr><th>checkpoint</th><th>label</th><th>source</th><th>pinned revision</th>'
                f'<th>resolved</th></tr></thead><tbody>{rows}</tbody></table>')
     rows = "".join(f'<tr><td>{escape(m["slice"])}</td><td>{value_html(m["images"], ("provenance", "manifests", i, "images"))}</td>'
-                   f'<td><code>{escape(str(m["sha256"]))}</code></td></tr>' for i, m in enumerate(p["manifests"]))
-    out.append(f'<table id="manifests"><thead><tr><th>slice</th><th>images</th><th>manifest sha256</th></tr></thead><tbody>{rows}</tbody></table>')
+                   f'<td><code>{escape(str(m["sha256"]))}</code></td><td>{escape(", ".join(m.get("unreadable_skipped") or []) or "none")}</td></tr>'
+                   for i, m in enumerate(p["manifests"]))
+    out.append('<table id="manifests"><thead><tr><th>slice</th><th>images</th><th>manifest sha256</th>'
+               f'<th>unreadable files skipped (--skip-unreadable)</th></tr></thead><tbody>{rows}</tbody></table>')
     return "".join(out)
 
 

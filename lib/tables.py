@@ -90,14 +90,15 @@ class TableStore:
         if slice_name not in self._manifests:
             from .data.slices import build_slice, read_manifest, verify_manifest, write_manifest
 
-            tag = hashlib.sha256(f"{self.world.data_root.resolve()}|{self.conv.trimap_object}".encode()).hexdigest()[:12]
+            policy = "skip-unreadable" if self.world.skip_unreadable else "strict"
+            tag = hashlib.sha256(f"{self.world.data_root.resolve()}|{self.conv.trimap_object}|{policy}".encode()).hexdigest()[:12]
             path = self.cache_dir / "manifests" / f"{slice_name}-{tag}.jsonl"
             with FileLock(str(path) + ".lock"):
                 if path.exists():
                     manifest = read_manifest(path)
                     verify_manifest(manifest, self.world.data_root)
                 else:
-                    manifest = build_slice(slice_name, self.world.data_root, self.conv)
+                    manifest = build_slice(slice_name, self.world.data_root, self.conv, skip_unreadable=self.world.skip_unreadable)
                     write_manifest(manifest, path)
             self._manifests[slice_name] = manifest
         return self._manifests[slice_name]

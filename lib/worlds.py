@@ -6,7 +6,7 @@ a world maps roles to layers. `paper` is the paper's four checkpoints on Oxford-
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PAPER_SLICES = ("4x3", "8x3", "12x3", "16x3", "voc8x3")
@@ -90,6 +90,7 @@ class World:
     data_root: Path
     banner: str | None = None
     notes: dict = field(default_factory=dict)
+    skip_unreadable: bool = False  # list unreadable images in the manifest instead of stopping (real data only)
 
     def checkpoint(self, key: str) -> CheckpointSpec:
         """The checkpoint with this key, or a clear error."""
@@ -104,7 +105,7 @@ class World:
         unknown = sorted(set(slices or ()) - set(self.slices))
         if unknown:
             raise ValueError(f"unknown slices {unknown}; world {self.name!r} has {list(self.slices)}")
-        return World(self.name, chosen, tuple(slices) if slices else self.slices, self.data_root, self.banner, self.notes)
+        return replace(self, checkpoints=chosen, slices=tuple(slices) if slices else self.slices)
 
 
 TOY_BANNER = (

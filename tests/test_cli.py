@@ -67,3 +67,22 @@ def test_measure_bad_input_is_a_clear_error(setup, tmp_path, capsys, args, messa
     assert main(argv) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_measure_skip_unreadable_takes_the_next_eligible_image(tmp_path, setup):
+    """A truncated image stops `measure` with its name (status 2); --skip-unreadable measures a full slice without it."""
+    from data_helpers import truncate
+    from jepa_claims.data import pets
+    from jepa_claims.data.synthetic import write_pets
+
+    checkpoint, _, _ = setup
+    data = tmp_path / "data"
+    write_pets(data, breeds=4, per_breed=4, seed=0)
+    first = sorted(pets.read_split(data), key=lambda e: (e.class_id, e.number))[0]
+    broken = truncate(data / pets.image_rel(first.image_id))
+    argv = ["measure", "--checkpoint", str(checkpoint), "--data-root", str(data), "--slice", "4x3",
+            "--protocol", "drift", "--late-window", "3,4", "--out", str(tmp_path / "drift.csv")]
+    assert main(argv) == 2
+    assert main([*argv, "--skip-unreadable"]) == 0
+    table = pd.read_csv(tmp_path / "drift.csv")
+    assert table["image_id"].nunique() == 12 and broken.stem not in set(table["image_id"])

@@ -83,3 +83,28 @@ def test_unknown_kind_is_refused(world, tmp_path):
     """A typo in a table kind is a clear error."""
     with pytest.raises(ValueError, match="unknown table kind"):
         TableStore(world, tmp_path).table("semantics", "ijepa_1k", "4x3")
+
+
+def test_unreadable_image_stops_the_slice_unless_the_world_skips_it(world, tmp_path):
+    """Strict by default (the error names the file); with skip_unreadable the manifest lists it and the
+    report's provenance names it, and the slice is still full size."""
+    from dataclasses import replace
+
+    from data_helpers import truncate
+    from jepa_claims.data import pets
+    from jepa_claims.data.slices import DataError
+    from jepa_claims.provenance import manifest_rows
+
+    data = tmp_path / "data"
+    write_pets(data, breeds=4, per_breed=4, seed=0)
+    first = sorted(pets.read_split(data), key=lambda e: (e.class_id, e.number))[0]
+    broken = truncate(data / pets.image_rel(first.image_id))
+    strict = TableStore(replace(world, data_root=data), tmp_path / "cache")
+    with pytest.raises(DataError, match=broken.name):
+        strict.manifest("4x3")
+    lenient = TableStore(replace(world, data_root=data, skip_unreadable=True), tmp_path / "cache")
+    manifest = lenient.manifest("4x3")
+    assert len(manifest.records) == 12 and broken.stem not in {r.image_id for r in manifest.records}
+    [row] = manifest_rows(lenient, ("4x3",))
+    assert row["unreadable_skipped"] == [broken.stem] and row["images"] == 12
+    assert len(list((tmp_path / "cache" / "manifests").glob("4x3-*.jsonl"))) == 1  # the strict build wrote none

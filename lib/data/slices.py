@@ -267,10 +267,11 @@ def verify_manifest(manifest: Manifest, data_root: Path) -> None:
         raise DataError(f"manifest {manifest.name}: {len(bad)} file(s) changed since it was written: " + "; ".join(bad))
 
 
-def load_slice(name_or_path: str | Path, data_root: Path, conv: Conventions = Conventions()) -> Manifest:
+def load_slice(name_or_path: str | Path, data_root: Path, conv: Conventions = Conventions(), *,
+               skip_unreadable: bool = False) -> Manifest:
     """A slice name builds the slice; a path to a .jsonl manifest reads it and verifies its file hashes."""
     if str(name_or_path) in SLICES:
-        return build_slice(str(name_or_path), data_root, conv)
+        return build_slice(str(name_or_path), data_root, conv, skip_unreadable=skip_unreadable)
     path = Path(name_or_path)
     if path.suffix != ".jsonl":
         raise DataError(f"{name_or_path!r} is neither a slice name {SLICES} nor a .jsonl manifest path")
