@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from jepa_claims.config import Conventions
-from jepa_claims.options import SuiteOptions, resolve_world
+from jepa_claims.options import SuiteOptions, WorldUnavailable, resolve_world, worker_device
 
 pytest_plugins = ["jepa_claims.report"]
 
@@ -39,11 +39,9 @@ def _split(text: str | None) -> tuple[str, ...] | None:
 
 def _device(requested: str, config: pytest.Config) -> str:
     """The device of this process: with several GPUs each xdist worker takes its own."""
-    if requested != "cuda" or not hasattr(config, "workerinput"):
-        return requested
-    count = torch.cuda.device_count()
-    worker = int(config.workerinput["workerid"].removeprefix("gw"))
-    return f"cuda:{worker % count}" if count > 1 else "cuda"
+    worker = config.workerinput["workerid"] if hasattr(config, "workerinput") else None
+    count = torch.cuda.device_count() if requested.startswith("cuda") else 0
+    return worker_device(requested, worker, count)
 
 
 def _share_cores(config: pytest.Config) -> None:
@@ -56,21 +54,29 @@ def _share_cores(config: pytest.Config) -> None:
         torch.set_num_threads(max(1, threads))
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_configure(config: pytest.Config) -> None:
-    """Resolve the world once, and make the HTML report the replication record."""
-    config.addinivalue_line("markers", "claim(id, checkpoints, slices): a claim test over checkpoints x slices")
-    config.addinivalue_line("markers", "probe(id, checkpoints, slices): a probe beyond the paper over checkpoints x slices")
-    options = SuiteOptions(
+def _suite_options(config: pytest.Config) -> SuiteOptions:
+    """The suite's options from the command line."""
+    return SuiteOptions(
         world=config.getoption("--world"), checkpoints=_split(config.getoption("--checkpoints")),
         slices=_split(config.getoption("--slices")), device=_device(config.getoption("--device"), config),
         dtype=config.getoption("--dtype"), data_root=config.getoption("--data-root"),
         cache_dir=Path(config.getoption("--cache-dir")), run_id=_run_id(config),
         skip_unreadable=config.getoption("--skip-unreadable"),
     )
-    config.jepa_options = options
-    _share_cores(config)
-    config.jepa_world = resolve_world(options)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Resolve the world once, and make the HTML report the replication record."""
+    config.addinivalue_line("markers", "claim(id, checkpoints, slices): a claim test over checkpoints x slices")
+    config.addinivalue_line("markers", "probe(id, checkpoints, slices): a probe beyond the paper over checkpoints x slices")
+    try:
+        options = _suite_options(config)
+        config.jepa_options = options
+        _share_cores(config)
+        config.jepa_world = resolve_world(options)
+    except (WorldUnavailable, ValueError, KeyError) as error:  # bad options or files: a message, not a traceback
+        raise pytest.UsageError(str(error).strip("'\"")) from error
     if not getattr(config.option, "htmlpath", None) and not hasattr(config, "workerinput"):
         config.option.htmlpath = "reports/replication.html"
         config.option.self_contained_html = True

@@ -24,6 +24,15 @@ class SuiteOptions:
     skip_unreadable: bool = False
 
 
+def worker_device(requested: str, worker: str | None, cuda_devices: int) -> str:
+    """The torch device of one process: `cuda` on several GPUs gives xdist worker gwN the GPU N mod count."""
+    if requested.startswith("cuda") and cuda_devices == 0:
+        raise ValueError(f"--device {requested}: torch sees no CUDA device here (use --device cpu)")
+    if requested != "cuda" or worker is None or cuda_devices < 2:
+        return requested
+    return f"cuda:{int(worker.removeprefix('gw')) % cuda_devices}"
+
+
 class WorldUnavailable(RuntimeError):
     """The paper world was asked for but its checkpoints or data are missing."""
 
