@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 import common
 
@@ -108,9 +107,9 @@ def main(argv=None) -> int:
 
     d = args.dtype
     table = common.table(
-        ["model", "images", "late context drift (fp32, mean)", f"max abs diff", "mean abs diff", "max rel diff",
+        ["model", "images", "late context drift (fp32, mean)", "max abs diff", "mean abs diff", "max rel diff",
          "object - background (fp32)", f"object - background ({d})", "max abs diff of advantage",
-         "wins fp32 / " + d, "sign flips", f"fp32 s", f"{d} s"],
+         "wins fp32 / " + d, "sign flips", "fp32 s", f"{d} s"],
         [(r["model"], r["images"], f"{r['late_ref_mean']:.3g}", f"{r['max_abs']:.2e}", f"{r['mean_abs']:.2e}",
           f"{r['max_rel']:.2%}", f"{r['adv_ref']:+.3g}", f"{r['adv_low']:+.3g}", f"{r['adv_max_abs']:.2e}",
           f"{r['wins_ref']} / {r['wins_low']}", r["flips"], f"{r['float32_s']:.1f}", f"{r[f'{d}_s']:.1f}") for r in rows],

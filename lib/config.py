@@ -1,7 +1,7 @@
 """Conventions and run configuration: every choice the paper leaves implicit, made explicit."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 LayerIndexing = Literal["hidden_states", "block_output"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from contextlib import contextmanager
 
-import numpy as np
 import pandas as pd
 import torch
 

@@ -23,7 +23,7 @@ from filelock import FileLock
 from .config import Conventions
 from .protocols import PROTOCOLS, Inputs
 from .runs import COUNTER
-from .worlds import CheckpointSpec, Roles, World
+from .worlds import Roles, World
 
 LIB = Path(__file__).resolve().parent
 # Modules that only present results: editing them must not throw away measured tables.

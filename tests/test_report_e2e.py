@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from jepa_claims.render import resolve
 
 
 CONFTEST = '''
