@@ -122,7 +122,19 @@ def banner(record: dict) -> str:
         return ""
     text = escape(world["banner"])
     text = text.replace("`jepa-claims fetch", "<code>jepa-claims fetch").replace("`pytest", "<code>pytest").replace("`", "</code>")
-    return f'<div id="world-banner" role="alert">{text}</div>'
+    return f'<div id="world-banner" role="alert">{text}</div>{variant_table(world.get("variants") or [])}'
+
+
+def variant_table(rows: list[dict]) -> str:
+    """Which negative toy breaks which claim (checked by tests/test_toy_world.py, not by this run)."""
+    if not rows:
+        return ""
+    body = "".join(f'<tr><td><code>{escape(r["variant"])}</code></td><td>{escape(", ".join(r["breaks"]))}</td>'
+                   f'<td>{escape(", ".join(r.get("also_fails") or [])) or "-"}</td><td>{escape(r["how"])}</td></tr>' for r in rows)
+    return ('<details id="toy-variants"><summary>Toy variants: which negative toy breaks which claim '
+            '(every claim passes on the positive toy above and fails on its variant: tests/test_toy_world.py)</summary>'
+            '<table><thead><tr><th>variant</th><th>breaks</th><th>also fails (measured)</th><th>how</th></tr></thead>'
+            f'<tbody>{body}</tbody></table></details>')
 
 
 def matrix_cell(key: str, cell: dict) -> str:

@@ -125,6 +125,7 @@ def toy_world(cache_dir: Path) -> World:
     from filelock import FileLock
 
     from .data.synthetic import write_all
+    from .toy_variants import variant_rows
 
     root = Path(cache_dir) / "toy-data"
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -132,4 +133,4 @@ def toy_world(cache_dir: Path) -> World:
         if not (root / ".complete").exists():
             write_all(root, seed=0)
             (root / ".complete").write_text("ok\n")
-    return World("toy", TOY_CHECKPOINTS, PAPER_SLICES, root, banner=TOY_BANNER)
+    return World("toy", TOY_CHECKPOINTS, PAPER_SLICES, root, banner=TOY_BANNER, notes={"variants": variant_rows()})

@@ -116,6 +116,20 @@ def test_banner_in_toy_world_and_not_in_paper_world(planted):
     assert 'id="world-banner"' not in paper and "TOY WORLD" not in paper
 
 
+def test_toy_banner_carries_the_variant_table(planted, tmp_path):
+    """Under the toy banner: each negative variant with the claims it breaks (from lib/toy_variants.py)."""
+    from jepa_claims.worlds import toy_world
+
+    variants = toy_world(tmp_path).notes["variants"]
+    html = render.render(build_record(*planted, WORLD | {"variants": variants}))
+    table = html[html.index('id="toy-variants"'):html.index("</details>")]
+    assert html.index('id="world-banner"') < html.index('id="toy-variants"') < html.index('id="claim-matrix"')
+    assert "<code>ijepa_1k:early_onset</code></td><td>C1</td>" in table
+    assert "<code>ijepa_1k:bottleneck_elsewhere</code></td><td>C2, C3, C7</td><td>C1, C6, C9</td>" in table
+    assert "<code>planted table</code></td><td>C13</td>" in table
+    assert 'id="toy-variants"' not in render.render(build_record(*planted, WORLD))
+
+
 def test_claim_texts_are_quoted(planted):
     html = render.render(build_record(*planted, WORLD))
     assert "C4: &quot;objects beat background&quot; (section 3.2)." in html

@@ -1,13 +1,34 @@
 """The toy world's planted truth, checked with the claim verdicts themselves (lib/checks.py).
 
 Every claim must PASS on the positive toy checkpoints (ijepa_1k, ijepa_22k, mae, beit) on the slices
-the claim suite uses, and must FAIL on the toy variant built to break it (lib/toy.py, TOY_VARIANTS).
+the claim suite uses, and must FAIL on the toy variant built to break it (lib/toy.py builds it, lib/toy_variants.py names it).
 The variant replaces one checkpoint of the toy world; the others stay positive. C13 (equal token
 budgets) is true by construction of the masks, so its negative is a planted table: the toy store's
 masks table with one background budget shifted.
 
 Tables are computed through the real TableStore (save, load, run, cache), in a session cache
 (JEPA_CLAIMS_TOY_TEST_CACHE to reuse one between runs; tables are keyed by the code version).
+
+Which variant breaks which claim (lib/toy_variants.py TOY_BREAKS, also shown under the report's
+toy-world banner; test_docstring_table_is_the_code_table keeps this copy honest):
+
+| variant                        | breaks      |
+|--------------------------------|-------------|
+| ijepa_1k:early_onset           | C1          |
+| ijepa_1k:bottleneck_elsewhere  | C2, C3, C7  |
+| ijepa_1k:attention_everywhere  | C2          |
+| ijepa_1k:masked_repair         | C3          |
+| ijepa_1k:no_object_signal      | C4          |
+| ijepa_1k:hue_neutral           | C5          |
+| ijepa_1k:no_mlp_partner        | C6          |
+| ijepa_1k:no_late_attention     | C6, C9      |
+| ijepa_1k:early_gathers         | C7          |
+| ijepa_1k:size_flat             | C8          |
+| ijepa_22k:stronger             | C10         |
+| ijepa_1k:nonlinear_last_block  | C11         |
+| mae:object_signal              | C12         |
+| beit:no_object_signal          | C12         |
+| planted table                  | C13         |
 """
 from __future__ import annotations
 
@@ -20,6 +41,7 @@ import torch
 from jepa_claims import toy
 from jepa_claims.checks import evaluate
 from jepa_claims.tables import TableStore
+from jepa_claims.toy_variants import PLANTED_TABLE_NEGATIVES, TOY_BREAKS, TOY_VARIANTS, variant_rows
 from jepa_claims.worlds import CheckpointSpec, Roles, World, toy_world
 
 # One worker computes every toy table (the session cache is per worker under xdist).
@@ -34,22 +56,7 @@ CLAIM_SLICES = {
 CLAIM_CHECKPOINTS = {"C10": ("ijepa_22k",), "C12": ("mae", "beit")}
 
 # Negative variant -> the claims it must break, on (checkpoint, slice) pairs: at least one must fail.
-NEGATIVES = {
-    "ijepa_1k:early_onset": ("C1",),
-    "ijepa_1k:bottleneck_elsewhere": ("C2", "C3", "C7"),
-    "ijepa_1k:attention_everywhere": ("C2",),
-    "ijepa_1k:masked_repair": ("C3",),
-    "ijepa_1k:no_object_signal": ("C4",),
-    "ijepa_1k:hue_neutral": ("C5",),
-    "ijepa_1k:no_mlp_partner": ("C6",),
-    "ijepa_1k:no_late_attention": ("C6", "C9"),
-    "ijepa_1k:early_gathers": ("C7",),
-    "ijepa_1k:size_flat": ("C8",),
-    "ijepa_22k:stronger": ("C10",),
-    "ijepa_1k:nonlinear_last_block": ("C11",),
-    "mae:object_signal": ("C12",),
-    "beit:no_object_signal": ("C12",),
-}
+NEGATIVES = TOY_BREAKS
 # Claims a variant must leave intact (the variant breaks what it names, not everything).
 KEEPS = {
     "ijepa_1k:early_onset": ("C2", "C7"),
@@ -154,8 +161,8 @@ def test_planted_unequal_budget_breaks_c13(stores):
 
 def test_every_variant_is_documented_and_builds():
     """TOY_VARIANTS names every plan, and each name builds a model of the toy depth."""
-    assert set(toy.TOY_VARIANTS) == set(toy.PLANS)
-    assert set(NEGATIVES) <= set(toy.TOY_VARIANTS)
+    assert set(TOY_VARIANTS) == set(toy.PLANS)
+    assert set(NEGATIVES) <= set(TOY_VARIANTS)
     model, geometry = toy.build_toy("ijepa_1k:no_late_attention")
     assert len(model.layers) == toy.DEPTH and geometry.size == 224
     with pytest.raises(KeyError):
@@ -167,3 +174,14 @@ def test_build_is_deterministic():
     a, _ = toy.build_toy("ijepa_1k")
     b, _ = toy.build_toy("ijepa_1k")
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_docstring_table_is_the_code_table():
+    """The table in this module's docstring lists exactly the variants and claims of TOY_BREAKS."""
+    rows = [line.strip("| ").split("|") for line in __doc__.splitlines() if line.startswith("| ") and "variant" not in line]
+    documented = {name.strip(): tuple(c.strip() for c in claims.split(",")) for name, claims in rows}
+    expected = {r["variant"]: tuple(r["breaks"]) for r in variant_rows()}
+    assert documented == expected
+    assert set(PLANTED_TABLE_NEGATIVES) == {"C13"}
+    every_claim = {f"C{i}" for i in range(1, 14)}
+    assert {c for claims in expected.values() for c in claims} == every_claim  # every claim has a named negative
