@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from jepa_claims.config import Conventions
+from jepa_claims.cpu import share_of_cores, use_threads
 from jepa_claims.options import SuiteOptions, WorldUnavailable, resolve_world, worker_device
 
 pytest_plugins = ["jepa_claims.report"]
@@ -45,13 +46,12 @@ def _device(requested: str, config: pytest.Config) -> str:
 
 
 def _share_cores(config: pytest.Config) -> None:
-    """Give each xdist worker its share of the cores: torch's default (all cores in every worker)
-    oversubscribes the CPU n-fold, which made the toy run on 2 cores several times slower."""
+    """Give each xdist worker its share of the cores (lib/cpu.py says why torch's default is a trap)."""
     threads = config.getoption("--threads")
     if threads is None and hasattr(config, "workerinput"):
-        threads = len(os.sched_getaffinity(0)) // int(config.workerinput.get("workercount", 1))
+        threads = share_of_cores(int(config.workerinput.get("workercount", 1)))
     if threads is not None:
-        torch.set_num_threads(max(1, threads))
+        use_threads(threads)
 
 
 def _suite_options(config: pytest.Config) -> SuiteOptions:

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +22,7 @@ import torch
 
 from .batching import resolve_batch_size
 from .config import Conventions
+from .cpu import one_thread
 from .drift import token_drift
 from .masks import rect_mask
 from .measure import MaskJob, drift_table, patched_run, rescue_table, run_chunk, chunks
@@ -113,18 +113,6 @@ def panel_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_
     table = rescue_table(encoder, inputs.images, jobs, _groups(roles), ["context"], conv, batch_size)
     table["budget"] = table["mask"].str.split(":").str[1]
     return table
-
-
-@contextmanager
-def one_thread():
-    """Run torch on one CPU thread: a reduction over many rows is then summed in one order, so its
-    bits do not depend on how many threads the process has (1 per worker under -n 4, all under -n 0)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def fit_ridge(x: torch.Tensor, y: torch.Tensor, alpha: float = RIDGE_ALPHA) -> torch.Tensor:

@@ -4,10 +4,17 @@ from __future__ import annotations
 import pytest
 
 from jepa_claims.builders import build_model, save_pretrained_layout, tiny_config
+from jepa_claims.cpu import share_of_cores, use_threads
 from jepa_claims.models import ProcessorGeometry, load_encoder
 
 FAMILIES = ("ijepa", "vit_mae", "beit")
 TINY_GEOMETRY = ProcessorGeometry(size=56, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each xdist worker of the self-tests takes its share of the cores (lib/cpu.py says why)."""
+    if hasattr(config, "workerinput"):
+        use_threads(share_of_cores(int(config.workerinput.get("workercount", 1))))
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
 from jepa_claims.builders import build_model, save_pretrained_layout, tiny_config
 from jepa_claims.config import Conventions
+from jepa_claims.cpu import use_threads
 from jepa_claims.data.synthetic import write_pets
 from jepa_claims.models import ProcessorGeometry
 from jepa_claims.runs import COUNTER
@@ -108,3 +110,18 @@ def test_unreadable_image_stops_the_slice_unless_the_world_skips_it(world, tmp_p
     [row] = manifest_rows(lenient, ("4x3",))
     assert row["unreadable_skipped"] == [broken.stem] and row["images"] == 12
     assert len(list((tmp_path / "cache" / "manifests").glob("4x3-*.jsonl"))) == 1  # the strict build wrote none
+
+
+@pytest.mark.parametrize("kind", ["semantic", "proxy"])
+def test_table_bits_do_not_depend_on_threads(world, tmp_path, kind):
+    """One worker's thread (under -n 4) and all cores (under -n 0) compute the same table, bit for bit."""
+    before = torch.get_num_threads()
+    frames = []
+    try:
+        for threads in (1, 2):
+            use_threads(threads)
+            store = TableStore(world, tmp_path / f"threads-{threads}", Conventions(late_window=(3, 4)))
+            frames.append(store.table(kind, "ijepa_1k", "4x3"))
+    finally:
+        torch.set_num_threads(before)
+    pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)

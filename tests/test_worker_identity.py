@@ -2,7 +2,9 @@
 
 Each run gets its own fresh cache, so nothing is shared: every toy checkpoint, data set and table is
 built again in a different process layout (four workers with one torch thread each, or one process
-with all threads), and the two records must agree exactly, bit for bit, outside provenance.
+with this process's threads: all cores when the test runs alone, fewer under `pytest tests/ -n 2`,
+where giving it all cores beside the other worker made it 7x slower and CI timed out), and the two
+records must agree exactly, bit for bit, outside provenance.
 """
 from __future__ import annotations
 
@@ -14,18 +16,19 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 VOLATILE = ("provenance", "generated", "report_seconds")  # who ran, when, and how long: not numbers of the claims
 
 
-def run_main_command(tmp: Path, workers: str) -> dict:
+def run_main_command(tmp: Path, workers: str, *options: str) -> dict:
     """The main command on the toy world in a fresh cache: its stats_summary.json."""
     report = tmp / f"n{workers}" / "replication.html"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}  # not the outer run's worker
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "claims/", "-n", workers, "-q", "-p", "no:cacheprovider", "--world", "toy",
-         "--cache-dir", str(tmp / f"cache-n{workers}"), f"--html={report}", "--self-contained-html"],
+         "--cache-dir", str(tmp / f"cache-n{workers}"), f"--html={report}", "--self-contained-html", *options],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -55,7 +58,8 @@ def first_difference(a, b, path: str = "") -> str | None:
 @pytest.mark.slow
 def test_four_workers_and_one_process_give_identical_numbers(tmp_path):
     """Every number of the record (matrix, Holm, numeric cells, probes, figures, records) is identical."""
-    parallel, serial = run_main_command(tmp_path, "4"), run_main_command(tmp_path, "0")
+    parallel = run_main_command(tmp_path, "4")
+    serial = run_main_command(tmp_path, "0", "--threads", str(torch.get_num_threads()))
     assert parallel["counts"]["PASS"] > 0 and parallel["provenance"]["model_work"]["tables_computed"] > 0
     assert serial["provenance"]["model_work"]["tables_computed"] > 0, "the -n 0 run must compute, not reuse"
     assert parallel["provenance"]["model_work"]["computed_twice"] == [], "four workers computed a table twice"
