@@ -17,6 +17,22 @@ from .verdicts import (
 )
 
 
+def _tests(**comparisons) -> dict:
+    """A verdict's paired tests by label ("triple - pair"), the claim's primary test first (JSON-ready)."""
+    return {label.replace("__", " - ").replace("_", " "): c.to_dict() for label, c in comparisons.items()}
+
+
+def _no_test(why: str) -> dict:
+    """A verdict with no sampling test behind it, and why (the report says so in the cell)."""
+    return {"no_test": why}
+
+
+def _table2(slice_name: str, group: str, key: str) -> dict:
+    """Table 2's absolute rescue of one group on this slice under `key` (empty where the paper has no row)."""
+    row = pv.TABLE2.get(slice_name)
+    return {key: row[group]["rescue"].value} if row else {}
+
+
 def _onsets(source, checkpoint: str, slice_name: str) -> pd.DataFrame:
     """Onset layer (hidden_states index, NaN if never) per image and rectangle of the geometry table."""
     table = source.table("geometry", checkpoint, slice_name)
@@ -45,12 +61,18 @@ def c1_depth_transition(source, checkpoint, slice_name) -> Verdict:
                    f"square no later than elongated at every area: {square_first}",
                    measured={"small_reaching_onset": int(small["onset"].notna().sum()),
                              "large_onset_median": float(large["onset"].median())},
-                   paper={"onset_window": list(pv.ONSET_RANGE)})
+                   paper={"onset_window": list(pv.ONSET_RANGE)},
+                   stats=_no_test("onset layers read against a window: no sampling test"))
 
 
 def _single_sites(source, checkpoint: str, slice_name: str) -> pd.Series:
     """Mean context rescue of every single site in the sweep (object masks)."""
     return source.table("sweep", checkpoint, slice_name).groupby("sites")["rescue"].mean()
+
+
+def _sweep_per_image(source, checkpoint: str, slice_name: str) -> pd.DataFrame:
+    """Context rescue of every single site of the sweep, per image (rows) and site (columns)."""
+    return source.table("sweep", checkpoint, slice_name).pivot(index="image_id", columns="sites", values="rescue")
 
 
 def c2_bottleneck(source, checkpoint, slice_name) -> Verdict:
@@ -63,11 +85,17 @@ def c2_bottleneck(source, checkpoint, slice_name) -> Verdict:
     attention = late[[s for s in late.index if s.endswith("attn.out")]]
     neutral = attention[attention <= NEUTRAL_SHARE * late[bottleneck]]
     passed = best == bottleneck and len(neutral) >= MIN_NEUTRAL_SITES
+    runner_up = late.drop(bottleneck).idxmax()
+    per_image = _sweep_per_image(source, checkpoint, slice_name)
+    versus = compare_paired(per_image[bottleneck].to_numpy(), per_image[runner_up].to_numpy())
     return Verdict("C2", checkpoint, slice_name, passed,
                    f"best single late site {best} ({late[best]:.4f}); {bottleneck} {late[bottleneck]:.4f}; "
-                   f"{len(neutral)} attention outputs neutral or harmful (<= {NEUTRAL_SHARE:.0%} of it): {list(neutral.index)}",
-                   measured={"bottleneck_rescue": float(late[bottleneck]), "best_site": best, "neutral_attention": len(neutral)},
-                   paper={"bottleneck": f"{pv.BOTTLENECK_BLOCK}.intermediate"})
+                   f"{len(neutral)} attention outputs neutral or harmful (<= {NEUTRAL_SHARE:.0%} of it): {list(neutral.index)}; "
+                   + _cmp_text(versus, f"{bottleneck} - runner-up {runner_up}"),
+                   measured={"bottleneck_rescue": float(late[bottleneck]), "best_site": best, "runner_up": runner_up,
+                             "neutral_attention": len(neutral)},
+                   paper={"bottleneck": f"{pv.BOTTLENECK_BLOCK}.intermediate"} | _table2(slice_name, pv.SINGLE, "bottleneck_rescue"),
+                   stats={"bottleneck - runner-up": versus.to_dict()})
 
 
 def c3_context_dominant(source, checkpoint, slice_name) -> Verdict:
@@ -77,11 +105,14 @@ def c3_context_dominant(source, checkpoint, slice_name) -> Verdict:
     masked = per_image_rescue(source, checkpoint, slice_name, "single", "masked")
     by_class = pd.DataFrame({"context": context, "masked": masked}).groupby(classes).mean()
     losing = by_class.index[by_class["context"] <= by_class["masked"]].tolist()
+    versus = compare_paired(context.to_numpy(), masked.loc[context.index].to_numpy())
     return Verdict("C3", checkpoint, slice_name, not losing,
                    f"context-only {context.mean():.4f} vs masked-only {masked.mean():.4f} mean rescue; "
-                   f"classes where context does not win: {losing or 'none'} of {len(by_class)}",
+                   f"classes where context does not win: {losing or 'none'} of {len(by_class)}; "
+                   + _cmp_text(versus, "context - masked"),
                    measured={"context_rescue": float(context.mean()), "masked_rescue": float(masked.mean()),
-                             "classes": len(by_class), "classes_losing": len(losing)})
+                             "classes": len(by_class), "classes_losing": len(losing)},
+                   stats=_tests(context__masked=versus))
 
 
 def c4_semantic_advantage(source, checkpoint, slice_name) -> Verdict:
@@ -96,30 +127,39 @@ def c4_semantic_advantage(source, checkpoint, slice_name) -> Verdict:
         extra = f"; object {late['object']:.4f} vs matched-area rectangle {late['bg_rect']:.4f} and generic rectangle {late['rect']:.4f}"
         measured |= {"bg_rect": float(late["bg_rect"]), "rect": float(late["rect"])}
     paper = {k: v.value for k, v in pv.TABLE1.get(slice_name, {}).items()}
-    return Verdict("C4", checkpoint, slice_name, passed, _cmp_text(c) + extra, measured, paper, c.to_dict())
+    return Verdict("C4", checkpoint, slice_name, passed, _cmp_text(c) + extra, measured, paper, _tests(object__background=c))
 
 
 def c5_persists(source, checkpoint, slice_name) -> Verdict:
     """The advantage persists and slightly strengthens from 4x3 to 12x3 and 16x3."""
-    adv = {s: advantage(source, checkpoint, s).mean_diff for s in ("4x3", "12x3", "16x3")}
+    tests = {s: advantage(source, checkpoint, s) for s in ("16x3", "12x3", "4x3")}  # the largest slice is the headline test
+    adv = {s: tests[s].mean_diff for s in ("4x3", "12x3", "16x3")}
     passed = all(a > 0 for a in adv.values()) and adv["12x3"] >= adv["4x3"] and adv["16x3"] >= adv["4x3"]
     return Verdict("C5", checkpoint, slice_name, passed,
                    "advantage " + ", ".join(f"{s} {a:+.4f}" for s, a in adv.items()),
-                   measured=adv, paper={s: pv.TABLE1[s]["advantage"].value for s in adv})
+                   measured=adv, paper={s: pv.TABLE1[s]["advantage"].value for s in adv},
+                   stats={f"object - background ({s})": c.to_dict() for s, c in tests.items()})
 
 
 def c6_late_pathway(source, checkpoint, slice_name) -> Verdict:
     """Triple > pair > single in absolute rescue and rescue fraction (context-only, object masks)."""
     means = group_means(source, checkpoint, slice_name)
     passed = _ordered(means["rescue"]) and _ordered(means["rescue_fraction"])
-    triple = per_image_rescue(source, checkpoint, slice_name, "triple")
-    pair = per_image_rescue(source, checkpoint, slice_name, "pair")
-    p4 = compare_paired(triple.to_numpy(), pair.loc[triple.index].to_numpy())
+    p4 = ordering_tests(source, checkpoint, slice_name)
     text = "; ".join(f"{g}: {means.loc[g, 'rescue']:.4f} ({means.loc[g, 'rescue_fraction']:.3f})" for g in GROUP_ORDER)
     paper = {f"{g}_{k}": v.value for g, row in zip(GROUP_ORDER, pv.TABLE2.get(slice_name, {}).values()) for k, v in row.items()}
-    return Verdict("C6", checkpoint, slice_name, passed, f"rescue (fraction) {text}; P4 " + _cmp_text(p4, "triple - pair"),
+    return Verdict("C6", checkpoint, slice_name, passed,
+                   f"rescue (fraction) {text}; P4 " + "; ".join(_cmp_text(c, label) for label, c in p4.items()),
                    {f"{g}_{k}": float(means.loc[g, k]) for g in GROUP_ORDER for k in ("rescue", "rescue_fraction")},
-                   paper, {"triple_minus_pair": p4.to_dict()})
+                   paper, {label: c.to_dict() for label, c in p4.items()})
+
+
+def ordering_tests(source, checkpoint: str, slice_name: str) -> dict:
+    """P4: triple > pair > single as paired per-image rescue differences (CI and p for each step)."""
+    rescue = {g: per_image_rescue(source, checkpoint, slice_name, g) for g in GROUP_ORDER}
+    images = rescue["triple"].index
+    return {f"{hi} - {lo}": compare_paired(rescue[hi].loc[images].to_numpy(), rescue[lo].loc[images].to_numpy())
+            for hi, lo in (("triple", "pair"), ("pair", "single"))}
 
 
 def c7_depth_sweep(source, checkpoint, slice_name) -> Verdict:
@@ -130,11 +170,15 @@ def c7_depth_sweep(source, checkpoint, slice_name) -> Verdict:
     early, mid = by_block.loc[: depth // 3 - 1].mean(), by_block.loc[depth // 3 : 2 * depth // 3 - 1].mean()
     peak_block, peak = int(by_block.idxmax()), float(by_block.max())
     passed = lo <= peak_block <= hi and early < 0.5 * peak and mid > early
+    per_image = _sweep_per_image(source, checkpoint, slice_name)
+    blocks = per_image.T.groupby(lambda s: int(s.split(".")[0])).max().T  # [image, block]: best site of each block
+    versus = compare_paired(blocks[peak_block].to_numpy(), blocks.loc[:, : depth // 3 - 1].mean(axis=1).to_numpy())
     return Verdict("C7", checkpoint, slice_name, passed,
-                   f"peak rescue {peak:.4f} at block {peak_block} (window {lo}-{hi}); early third {early:.4f}, middle third {mid:.4f}",
+                   f"peak rescue {peak:.4f} at block {peak_block} (window {lo}-{hi}); early third {early:.4f}, middle third {mid:.4f}; "
+                   + _cmp_text(versus, "peak block - early third"),
                    measured={"peak_block": peak_block, "peak": peak, "early": float(early), "mid": float(mid),
                              "by_block": {int(k): float(v) for k, v in by_block.items()}},
-                   paper={"peak_window": list(pv.RESCUE_PEAK)})
+                   paper={"peak_window": list(pv.RESCUE_PEAK)}, stats=_tests(peak_block__early_third=versus))
 
 
 def c8_size_strata(source, checkpoint, slice_name) -> Verdict:
@@ -153,7 +197,8 @@ def c8_size_strata(source, checkpoint, slice_name) -> Verdict:
                    f"by object-size tertile (small to large): advantage {np.round(adv, 4).tolist()}, "
                    f"win rate {np.round(win, 3).tolist()}, triple - pair {np.round(tp, 4).tolist()}",
                    measured={"advantage_by_bin": adv, "win_rate_by_bin": win, "triple_minus_pair_by_bin": tp,
-                             "bin_edges_tokens": [int(size.iloc[b].min()) for b in bins]})
+                             "bin_edges_tokens": [int(size.iloc[b].min()) for b in bins]},
+                   stats=_no_test("a trend across three size tertiles of a few images each: no sampling test"))
 
 
 def c9_geometry_panel(source, checkpoint, slice_name) -> Verdict:
@@ -163,9 +208,14 @@ def c9_geometry_panel(source, checkpoint, slice_name) -> Verdict:
     means = table.assign(group=table["sites"].map(names)).groupby(["budget", "group"])["rescue"].mean().unstack("group")
     best = means.idxmax(axis=1)
     passed = best.get("medium") == "triple" and best.get("full") == "triple"
+    full = table[table["budget"] == "full"].assign(group=lambda t: t["sites"].map(names))
+    per_image = full.pivot(index="image_id", columns="group", values="rescue")
+    versus = compare_paired(per_image["triple"].to_numpy(), per_image["pair"].to_numpy())
     return Verdict("C9", checkpoint, slice_name, bool(passed),
-                   "best group by budget: " + ", ".join(f"{b} {best[b]}" for b in ("small", "medium", "full") if b in best),
-                   measured={f"{b}_{g}": float(means.loc[b, g]) for b in means.index for g in means.columns})
+                   "best group by budget: " + ", ".join(f"{b} {best[b]}" for b in ("small", "medium", "full") if b in best)
+                   + "; " + _cmp_text(versus, "triple - pair at the full budget"),
+                   measured={f"{b}_{g}": float(means.loc[b, g]) for b in means.index for g in means.columns},
+                   paper=_table2(slice_name, pv.TRIPLE, "full_triple"), stats={"triple - pair (full budget)": versus.to_dict()})
 
 
 def c10_second_checkpoint(source, checkpoint, slice_name) -> Verdict:
@@ -175,12 +225,14 @@ def c10_second_checkpoint(source, checkpoint, slice_name) -> Verdict:
     means, ref_means = group_means(source, checkpoint, slice_name), group_means(source, "ijepa_1k", slice_name)
     smaller = c.mean_diff < reference.mean_diff and means.loc["triple", "rescue"] < ref_means.loc["triple", "rescue"]
     passed = c.wins == c.n and c.mean_diff > 0 and _ordered(means["rescue"]) and smaller
+    p4 = ordering_tests(source, checkpoint, slice_name)
     return Verdict("C10", checkpoint, slice_name, passed,
                    _cmp_text(c) + f"; 1k advantage {reference.mean_diff:+.4f}; triple rescue {means.loc['triple', 'rescue']:.4f} "
-                   f"vs 1k {ref_means.loc['triple', 'rescue']:.4f}; ordering single<pair<triple: {_ordered(means['rescue'])}",
+                   f"vs 1k {ref_means.loc['triple', 'rescue']:.4f}; ordering single<pair<triple: {_ordered(means['rescue'])}; P4 "
+                   + "; ".join(_cmp_text(t, label) for label, t in p4.items()),
                    measured={"advantage": c.mean_diff, "wins": c.wins, "n": c.n, "advantage_1k": reference.mean_diff},
                    paper={"advantage": pv.IJEPA_22K_ADVANTAGE.value, "wins": pv.IJEPA_22K_WINS.wins},
-                   stats=c.to_dict())
+                   stats=_tests(object__background=c) | {label: t.to_dict() for label, t in p4.items()})
 
 
 def c11_predictor_proxy(source, checkpoint, slice_name) -> Verdict:
@@ -191,12 +243,15 @@ def c11_predictor_proxy(source, checkpoint, slice_name) -> Verdict:
     obj, bg = (float(mean.loc[(m, "masked"), "proxy_context_drift"]) for m in ("object", "background"))
     rescue = {g: obj - float(mean.loc[("object", g), "proxy_context_drift"]) for g in GROUP_ORDER}
     passed = clean <= CLEAN_PROXY_MAX and obj > bg and min(rescue["pair"], rescue["triple"]) > rescue["single"]
+    masked = table[table["condition"] == "masked"].pivot(index="image_id", columns="mask", values="proxy_context_drift")
+    versus = compare_paired(masked["object"].to_numpy(), masked["background"].to_numpy())
     return Verdict("C11", checkpoint, slice_name, passed,
                    f"clean proxy drift {clean:.4f} (<= {CLEAN_PROXY_MAX}); masked proxy context drift object {obj:.4f} vs "
-                   f"background {bg:.4f}; proxy rescue single {rescue['single']:.4f}, pair {rescue['pair']:.4f}, triple {rescue['triple']:.4f}",
+                   f"background {bg:.4f} ({_cmp_text(versus)}); proxy rescue single {rescue['single']:.4f}, pair {rescue['pair']:.4f}, "
+                   f"triple {rescue['triple']:.4f}",
                    measured={"clean_global_drift": clean, "object_context_drift": obj, "background_context_drift": bg,
                              **{f"rescue_{g}": r for g, r in rescue.items()}},
-                   paper={k: v.value for k, v in pv.PROXY.items()})
+                   paper={k: v.value for k, v in pv.PROXY.items()}, stats={"object - background (proxy)": versus.to_dict()})
 
 
 def c12_other_families(source, checkpoint, slice_name) -> Verdict:
@@ -208,7 +263,7 @@ def c12_other_families(source, checkpoint, slice_name) -> Verdict:
     row = pv.TABLE3[family]
     return Verdict("C12", checkpoint, slice_name, passed, f"expected {expectation}: " + _cmp_text(c),
                    measured={"advantage": c.mean_diff, "wins": c.wins, "n": c.n},
-                   paper={"advantage": row["advantage"].value, "wins": row["wins"].wins}, stats=c.to_dict())
+                   paper={"advantage": row["advantage"].value, "wins": row["wins"].wins}, stats=_tests(object__background=c))
 
 
 def c13_token_budgets(source, checkpoint, slice_name) -> Verdict:
@@ -223,6 +278,7 @@ def c13_token_budgets(source, checkpoint, slice_name) -> Verdict:
                    f"visible context {patches - mean_obj:.1f} of {patches}; unequal budgets: {unequal or 'none'}",
                    measured={"object_tokens": mean_obj, "background_tokens": float(budget["background"].mean()),
                              "visible_context": patches - mean_obj},
+                   stats=_no_test("an exact equality of token counts on every image: no sampling test"),
                    paper={k: v.value for k, v in pv.TABLE4.get(slice_name, {}).items()})
 
 

@@ -1,7 +1,7 @@
 """Numeric agreement: the measured value behind every cell of the paper's tables.
 
 Cell ids follow `paper_values.cells()`: table1/<slice>/<object|background|advantage>,
-table2/<slice>/<group>/<rescue|rescue_fraction>, table3/<family>/advantage,
+table2/<slice>/<group>/<rescue|rescue_fraction>, table3/<family>/<advantage|wins>, wins/voc8x3 (section 3.2),
 table4/<slice>/<object_tokens|background_tokens|visible_context>, proxy/<name>.
 """
 from __future__ import annotations
@@ -33,8 +33,9 @@ def measure_cell(cell_id: str, source) -> float:
         return {"object": c.mean_a, "background": c.mean_b, "advantage": c.mean_diff}[rest[1]]
     if table == "table2":
         return float(group_means(source, checkpoint, slice_name).loc[PAPER_GROUP[rest[1]], rest[2]])
-    if table == "table3":
-        return advantage(source, checkpoint, slice_name).mean_diff
+    if table in ("table3", "wins"):
+        c = advantage(source, checkpoint, slice_name)
+        return c.mean_diff if rest[-1] == "advantage" else c.wins / c.n
     if table == "table4":
         from .checks import c13_token_budgets
 

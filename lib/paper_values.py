@@ -212,6 +212,11 @@ class Cell:
     tolerance: str  # key of TOLERANCES
 
 
+def _win_share(count: PaperCount) -> PaperValue:
+    """A printed win count as the share of images it is, for a numeric cell."""
+    return _pv(count.fraction, count.source, f"{count.note}: {count.wins}/{count.n}")
+
+
 def cells() -> list[Cell]:
     """Every numeric cell of Tables 1-4 and the section 3.6 proxy, for per-cell parametrization."""
     out = [Cell(f"table1/{s}/{k}", v, "advantage" if k == "advantage" else "late_drift")
@@ -220,6 +225,8 @@ def cells() -> list[Cell]:
             for s, groups in TABLE2.items() for g, row in groups.items() for k, v in row.items()]
     out += [Cell(f"table3/{f}/advantage", row["advantage"], "advantage")
             for f, row in TABLE3.items()]
+    out += [Cell(f"table3/{f}/wins", _win_share(row["wins"]), "win_fraction") for f, row in TABLE3.items()]
+    out += [Cell("wins/voc8x3", _win_share(VOC_WINS), "win_fraction")]
     out += [Cell(f"table4/{s}/{k}", v, "tokens") for s, row in TABLE4.items() for k, v in row.items()]
     out += [Cell(f"proxy/{k}", v, "rescue" if k.startswith("rescue") else "proxy")
             for k, v in PROXY.items()]

@@ -18,14 +18,14 @@ CHECKPOINT_ORDER = ("ijepa_1k", "ijepa_22k", "mae", "beit")
 # The number each matrix cell leads with: (key in Verdict.measured, key in Verdict.paper, label).
 HEADLINE = {
     "C1": ("large_onset_median", "onset_window", "large-square onset (median layer)"),
-    "C2": ("bottleneck_rescue", None, "bottleneck MLP rescue"),
+    "C2": ("bottleneck_rescue", "bottleneck_rescue", "bottleneck MLP rescue"),
     "C3": ("context_rescue", None, "context-only rescue"),
     "C4": ("advantage", "advantage", "object - background"),
     "C5": ("16x3", "16x3", "advantage on 16x3"),
     "C6": ("triple_rescue", "triple_rescue", "triple rescue"),
     "C7": ("peak_block", "peak_window", "rescue peak block"),
     "C8": ("advantage_by_bin", None, "advantage, largest size bin"),
-    "C9": ("full_triple", None, "triple rescue, full budget"),
+    "C9": ("full_triple", "full_triple", "triple rescue, full budget"),
     "C10": ("advantage", "advantage", "object - background"),
     "C11": ("clean_global_drift", "clean_global_drift", "clean proxy drift"),
     "C12": ("advantage", "advantage", "object - background"),
@@ -67,23 +67,12 @@ def _scalar(value):
     return value
 
 
-def _span(value):
-    """A paper range such as [23, 29] as the text '23-29'."""
-    if isinstance(value, list) and len(value) == 2:
-        return f"{value[0]}-{value[1]}"
-    return value
+def _comparisons(stats: dict) -> list[tuple[str, dict]]:
+    """The paired tests behind a verdict as (label, test), the claim's primary test first."""
+    return [(label, test) for label, test in stats.items() if isinstance(test, dict) and "p" in test]
 
 
-def _comparison(stats: dict) -> tuple[str | None, dict | None]:
-    """The paired comparison behind a verdict: the stats dict itself, or its one nested test (P4)."""
-    if not stats:
-        return None, None
-    if "p" in stats:
-        return "object - background", stats
-    nested = [(name, s) for name, s in stats.items() if isinstance(s, dict) and "p" in s]
-    if len(nested) == 1:
-        return nested[0][0].replace("_minus_", " - ").replace("_", " "), nested[0][1]
-    return None, None
+TEST_FIELDS = ("mean_diff", "ci_low", "ci_high", "p", "p_exact", "min_attainable_p", "wins", "n", "confidence")
 
 
 def _reason(outcome: dict | None) -> str:
@@ -168,14 +157,16 @@ def _matrix(claims, columns, items, outcomes, verdicts, probes_by_cell) -> dict:
                          "paper": clean(v.get("paper", {})), "stats": clean(v.get("stats", {}))}
                 m_key, p_key, label = HEADLINE.get(claim, (None, None, ""))
                 measured = _scalar(cell["measured"].get(m_key)) if m_key else None
-                paper = _span(cell["paper"].get(p_key)) if p_key else None
+                paper = cell["paper"].get(p_key) if p_key else None  # a number, or a [low, high] range (C1, C7)
                 cell["headline"] = {"label": label, "measured_key": m_key, "measured": measured,
-                                    "paper_key": p_key, "paper": _scalar(paper) if isinstance(paper, list) else paper}
-                label_p, comp = _comparison(cell["stats"])
-                if comp:
-                    cell |= {"p_label": label_p, "p": comp.get("p"), "ci_low": comp.get("ci_low"),
-                             "ci_high": comp.get("ci_high"), "min_attainable_p": comp.get("min_attainable_p"),
-                             "wins": comp.get("wins"), "n": comp.get("n"), "confidence": comp.get("confidence")}
+                                    "paper_key": p_key, "paper": paper}
+                tests = _comparisons(cell["stats"])
+                if tests:
+                    (p_label, primary), more = tests[0], tests[1:]
+                    cell |= {"p_label": p_label, **{k: primary.get(k) for k in TEST_FIELDS}}
+                    cell["more_tests"] = [{"label": lab, **{k: t.get(k) for k in TEST_FIELDS}} for lab, t in more]
+                else:
+                    cell["no_test"] = cell["stats"].get("no_test", "no paired test recorded")
             matrix[key] = cell
     return matrix
 
@@ -286,6 +277,8 @@ def build_record(catalogue: dict, outcomes: dict, records: list[dict], world: di
         "holm": holm_families,
         "counts": counts,
         "claim_status": per_claim,
+        "claims_holding": sum(status == "PASS" for status in per_claim.values()),
+        "claims_total": len(per_claim),
         "numeric": _numeric(items, outcomes, _group(records, "numeric")),
         "probes": probes,
         # in completion order they would differ between -n 4 and -n 0; sorted (stably) they do not

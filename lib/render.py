@@ -16,6 +16,7 @@ FORMATS = {
     "s": lambda v: f"{v:+.4g}",  # signed differences
     "p": lambda v: f"{v:.2g}",  # p-values
     "i": lambda v: f"{int(v):d}",  # counts, layers
+    "%": lambda v: f"{v:.0%}",  # confidence levels
 }
 STATUS_CLASS = {s: s.lower().replace(" ", "-") for s in STATUS_ORDER}
 PROBES_ABOUT = {
@@ -137,6 +138,27 @@ def variant_table(rows: list[dict]) -> str:
             f'<tbody>{body}</tbody></table></details>')
 
 
+def _paper_html(paper, path: tuple, fmt: str) -> str:
+    """The paper's headline value: a number, a [low, high] range, text, or nothing."""
+    if isinstance(paper, list) and len(paper) == 2:
+        return f'{num(paper[0], path + (0,), "g")}-{num(paper[1], path + (1,), "g")}'
+    if isinstance(paper, (int, float)) and not isinstance(paper, bool):
+        return num(paper, path, fmt)
+    return escape(str(paper)) if paper is not None else ""
+
+
+def _resampled(test: dict) -> str:
+    """'~' after p where the sign-flip p comes from random flips rather than exact enumeration."""
+    return "" if test.get("p_exact", True) else "~"
+
+
+def _more_test(test: dict, path: tuple) -> str:
+    """A verdict's further paired test (P4's pair - single): difference, CI and p on one line."""
+    return (f'<div class="small more-test">{escape(test["label"])}: {num(test.get("mean_diff"), path + ("mean_diff",), "s")} '
+            f'[{num(test.get("ci_low"), path + ("ci_low",), "s")}, {num(test.get("ci_high"), path + ("ci_high",), "s")}] '
+            f'p{_resampled(test)} {num(test.get("p"), path + ("p",), "p")}</div>')
+
+
 def matrix_cell(key: str, cell: dict) -> str:
     """One td of the claim matrix."""
     path = ("matrix", key)
@@ -146,20 +168,22 @@ def matrix_cell(key: str, cell: dict) -> str:
     head = cell.get("headline")
     if head and head.get("measured") is not None:
         fmt = "s" if "advantage" in head["label"] or " - " in head["label"] else "g"
-        paper = head.get("paper")
-        paper_html = (num(paper, path + ("headline", "paper"), fmt) if isinstance(paper, (int, float)) and not isinstance(paper, bool)
-                      else escape(str(paper)) if paper is not None else "")
+        paper_html = _paper_html(head.get("paper"), path + ("headline", "paper"), fmt)
         parts.append(f'<div class="head">{escape(head["label"])}: <b>{num(head["measured"], path + ("headline", "measured"), fmt)}</b>'
                      + (f' <span class="small">(paper {paper_html})</span>' if paper_html else "") + "</div>")
+    if cell.get("p_label"):
+        parts.append(f'<div class="small test-label">{escape(cell["p_label"])}:</div>')
     if cell.get("ci_low") is not None:
-        parts.append(f'<div class="small">{cell.get("confidence", 0.95):.0%} CI [{num(cell["ci_low"], path + ("ci_low",), "s")}, '
+        parts.append(f'<div class="small">{num(cell.get("confidence"), path + ("confidence",), "%")} CI [{num(cell["ci_low"], path + ("ci_low",), "s")}, '
                      f'{num(cell["ci_high"], path + ("ci_high",), "s")}]</div>')
     if cell.get("p") is not None:
-        parts.append(f'<div class="small">p {num(cell["p"], path + ("p",), "p")} &middot; Holm '
+        parts.append(f'<div class="small">p{_resampled(cell)} {num(cell["p"], path + ("p",), "p")} &middot; Holm '
                      f'{num(cell.get("p_holm"), path + ("p_holm",), "p")} &middot; min {num(cell.get("min_attainable_p"), path + ("min_attainable_p",), "p")}</div>')
     if cell.get("wins") is not None:
-        parts.append(f'<div class="small">wins {num(cell["wins"], path + ("wins",), "i")}/{num(cell["n"], path + ("n",), "i")}'
-                     + (f' ({escape(cell["p_label"])})' if cell.get("p_label") else "") + "</div>")
+        parts.append(f'<div class="small">wins {num(cell["wins"], path + ("wins",), "i")}/{num(cell["n"], path + ("n",), "i")}</div>')
+    parts += [_more_test(test, path + ("more_tests", i)) for i, test in enumerate(cell.get("more_tests") or [])]
+    if cell.get("no_test"):
+        parts.append(f'<div class="small no-test">no CI or p: {escape(cell["no_test"])}</div>')
     if status in ("SKIP", "ERROR", "NOT RUN", "NOT SELECTED") and cell.get("reason"):
         parts.append(f'<div class="small">{escape(cell["reason"][:160])}</div>')
     for probe in cell.get("probes", []):
@@ -193,8 +217,9 @@ def matrix(record: dict) -> str:
                     f'{escape(info["test_doc"])}</th>{"".join(tds)}</tr>')
     legend = " ".join(_status(s) for s in STATUS_ORDER)
     return (f'<table id="claim-matrix"><thead><tr><th rowspan="2">claim</th>{top}</tr><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-            f'<p class="small">{legend} &mdash; hover a cell for the verdict statement. p: exact paired sign-flip p '
-            f'(two-sided); Holm: adjusted across every checkpoint and slice of the same claim in this run (P6); '
+            f'<p class="small">{legend} &mdash; hover a cell for the verdict statement. Each cell names its paired test (per-image differences); '
+            f'CI: bootstrap (BCa); p: two-sided paired sign-flip p, by exact enumeration of every sign vector, or from random '
+            f'sign flips where marked p~ (too many images to enumerate); Holm: adjusted across every checkpoint and slice of the same claim in this run (P6); '
             f'min: the smallest p the test can return with n images. Badges: probes beyond the paper (hover for what they mean for the claim).</p>')
 
 
@@ -319,10 +344,10 @@ def run_line(record: dict) -> str:
     counts = record["counts"]
     shown = ", ".join(f'{num(counts[s], ("counts", s), "i")} {_status(s)}' for s in STATUS_ORDER if counts.get(s))
     per_claim = record["claim_status"]
-    holding = sum(s == "PASS" for s in per_claim.values())
+    holding = num(record.get("claims_holding"), ("claims_holding",), "i")
     work = (record.get("provenance") or {}).get("model_work") or {}
     forwards = num(work.get("forwards"), ("provenance", "model_work", "forwards"))
-    return (f'<p class="run-line">World <b>{escape(record["world"]["name"])}</b> &middot; {holding} of {len(per_claim)} claims hold on every '
+    return (f'<p class="run-line">World <b>{escape(record["world"]["name"])}</b> &middot; {holding} of {num(len(per_claim), ("claims_total",), "i")} claims hold on every '
             f'cell that ran &middot; cells: {shown or "none"} &middot; model work this run: <b>{forwards}</b> forward passes</p>')
 
 

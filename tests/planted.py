@@ -74,6 +74,8 @@ class Planted:
         base = {"single": 0.05, "pair": 0.08, "triple": 0.09 + 0.0003 * size}[group]
         if group == "triple":
             base -= self.k("triple_deficit", 0.0)
+        if group == "pair":
+            base -= self.k("pair_deficit", 0.0)
         if checkpoint == "ijepa_22k":
             base *= 0.8
         if mode == "masked":

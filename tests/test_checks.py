@@ -69,3 +69,33 @@ def test_c4_on_4x3_also_needs_the_rectangles_beaten():
     """On 4x3, C4 also compares object masks with both rectangle controls."""
     verdict = evaluate("C4", Planted(), "ijepa_1k", "4x3")
     assert verdict.passed and {"bg_rect", "rect"} <= set(verdict.measured)
+
+
+NO_TEST = {"C1", "C8", "C13"}  # a window, a trend over three tertiles, an exact equality: no sampling test
+
+
+@pytest.mark.parametrize("claim", list(CASES))
+def test_every_verdict_carries_a_paired_test_or_says_why_not(claim):
+    """The matrix cell gets a CI and p from the verdict's first paired test, or the reason there is none."""
+    checkpoint, slice_name, _ = CASES[claim]
+    stats = evaluate(claim, Planted(), checkpoint, slice_name).stats
+    tests = [t for t in stats.values() if isinstance(t, dict)]
+    if claim in NO_TEST:
+        assert not tests and len(stats["no_test"]) > 20
+    else:
+        assert tests and all({"mean_diff", "ci_low", "ci_high", "p", "wins", "n"} <= set(t) for t in tests)
+
+
+@pytest.mark.parametrize(("claim", "checkpoint"), [("C6", "ijepa_1k"), ("C10", "ijepa_22k")])
+def test_p4_orders_every_step_against_planted_truth(claim, checkpoint):
+    """P4: triple - pair and pair - single are both tested per image; both CIs lie above 0 when planted so."""
+    stats = evaluate(claim, Planted(), checkpoint, "8x3").stats
+    for step in ("triple - pair", "pair - single"):
+        assert stats[step]["mean_diff"] > 0 and stats[step]["ci_low"] > 0, step
+
+
+def test_p4_pair_below_single_fails_c6_and_shows_in_its_test():
+    """With the pair planted below the single site, C6 fails and P4's pair - single difference is negative."""
+    verdict = evaluate("C6", Planted({"pair_deficit": 0.04}), "ijepa_1k", "8x3")
+    assert not verdict.passed
+    assert verdict.stats["pair - single"]["mean_diff"] < 0 < verdict.stats["triple - pair"]["mean_diff"]

@@ -63,7 +63,12 @@ def test_table4_rows_match_paper(paper_text):
 
 def test_every_cell_and_text_number_is_printed(paper_text):
     """Every numeric cell, the proxy numbers, VOC 19 of 24 and the thresholds occur in the text."""
+    counts = [pv.VOC_WINS, *(row["wins"] for row in pv.TABLE3.values())]
     for cell in pv.cells():
+        if cell.tolerance == "win_fraction":  # printed as "k / n" (Table 3) or "k of n images" (section 3.2)
+            count = next(c for c in counts if c.source == cell.paper.source and c.fraction == cell.paper.value)
+            assert f"{count.wins} / {count.n}" in paper_text or f"{count.wins} of {count.n} images" in paper_text, cell.id
+            continue
         fmt = ".1f" if cell.tolerance == "tokens" else ".4f"
         assert format(abs(cell.paper.value), fmt) in paper_text, cell.id
     assert "19 of 24 images" in paper_text and "+0.0518" in paper_text
@@ -139,7 +144,7 @@ def test_thresholds():
 def test_every_value_has_provenance():
     """Each cell names a table or section; ids are unique and tolerances exist."""
     cells = pv.cells()
-    assert len({c.id for c in cells}) == len(cells) == 15 + 24 + 4 + 9 + 6
+    assert len({c.id for c in cells}) == len(cells) == 15 + 24 + 4 + 4 + 1 + 9 + 6  # ... Table 3 wins, VOC wins
     for c in cells:
         assert re.match(r"(Table [1-4]|section \d)", c.paper.source), c
         assert c.tolerance in pv.TOLERANCES

@@ -27,8 +27,9 @@ def _item(module, claim, ck, sl, wanted_ck, wanted_sl, doc="The claim holds."):
 
 
 def _verdict(test, claim, ck, sl, passed, p=None, adv=0.1):
-    stats = {} if p is None else {"n": 12, "mean_diff": adv, "ci_low": adv - 0.05, "ci_high": adv + 0.05, "p": p,
-                                  "min_attainable_p": 2 / 2**12, "wins": 11, "confidence": 0.95}
+    stats = {"no_test": "planted without a test"} if p is None else {"object - background": {
+        "n": 12, "mean_diff": adv, "ci_low": adv - 0.05, "ci_high": adv + 0.05, "p": p, "p_exact": True,
+        "min_attainable_p": 2 / 2**12, "wins": 11, "confidence": 0.95}}
     return {"kind": "verdict", "test": test, "outcome": "passed" if passed else "failed", "claim": claim, "checkpoint": ck,
             "slice": sl, "passed": passed, "statement": f"{claim} statement on {sl}",
             "measured": {"advantage": adv, "wins": 11, "n": 12, "by_bin": [0.1, 0.2]}, "paper": {"advantage": 0.1179}, "stats": stats}
@@ -278,3 +279,34 @@ def test_a_figure_on_a_slice_not_selected_is_not_drawn_from_an_older_run():
 def test_plain_id_drops_only_the_xdist_group_suffix(nodeid, plain):
     """Under loadgroup workers report `id@group`; the record names the test as -n 0 does."""
     assert plain_id(nodeid) == plain
+
+
+def test_every_check_reaches_the_matrix_with_its_tests_and_numbers():
+    """All thirteen checks on planted tables: each cell names its paired test (and P4's second step) or why it has none,
+    prints a paper range as numbers, and every printed number equals the JSON."""
+    from jepa_claims.checks import evaluate
+    from planted import Planted
+    from test_checks import CASES, NO_TEST
+
+    items, outcomes, records = {}, {}, []
+    for claim, (ck, sl, _) in CASES.items():
+        node = f"claims/test_{claim.lower()}.py::test_{claim.lower()}[{ck}-{sl}]"
+        items[node] = _item(f"test_{claim.lower()}", claim, ck, sl, [ck], [sl])
+        outcomes[node] = {"outcome": "passed", "when": "call", "reason": ""}
+        records.append({"kind": "verdict", "test": node, "outcome": "passed", **evaluate(claim, Planted(), ck, sl).to_dict()})
+    world = {"name": "paper", "slices": ["4x3", "8x3", "16x3"],
+             "checkpoints": [{"key": k, "label": k} for k in ("ijepa_1k", "ijepa_22k", "mae")]}
+    record = build_record({"items": items, "modules": {}}, outcomes, records, world)
+    document = json.loads(json.dumps(record))
+    html = render.render(record)
+    paths = {s["data-path"] for s in check_numbers_match(html, document)}
+    for claim, (ck, sl, _) in CASES.items():
+        cell = record["matrix"][cell_key(claim, ck, sl)]
+        assert ("no_test" in cell) == (claim in NO_TEST), claim
+        assert (f"/matrix/{cell_key(claim, ck, sl)}/p" in paths) == (claim not in NO_TEST), claim
+    c6 = record["matrix"][cell_key("C6", "ijepa_1k", "8x3")]
+    assert c6["p_label"] == "triple - pair" and [t["label"] for t in c6["more_tests"]] == ["pair - single"]
+    assert {"/matrix/C6|ijepa_1k|8x3/more_tests/0/p", "/matrix/C6|ijepa_1k|8x3/more_tests/0/ci_low"} <= paths
+    assert {"/matrix/C1|ijepa_1k|4x3/headline/paper/0", "/matrix/C1|ijepa_1k|4x3/headline/paper/1"} <= paths
+    assert "no CI or p: an exact equality of token counts" in html
+    assert "p~" in html  # 24 images are too many to enumerate: resampled p is marked

@@ -49,8 +49,8 @@ P = {"4x3": 0.0004, "8x3": 0.02}
 def test_semantic_advantage(checkpoint, slice_name, record_property):
     """Object masks drive more late context drift than matched background."""
     passed = slice_name == "4x3"
-    stats = {"n": 12, "mean_diff": 0.12, "ci_low": 0.07, "ci_high": 0.17, "p": P[slice_name],
-             "min_attainable_p": 0.00048828125, "wins": 11, "confidence": 0.95}
+    stats = {"object - background": {"n": 12, "mean_diff": 0.12, "ci_low": 0.07, "ci_high": 0.17, "p": P[slice_name],
+                                     "p_exact": True, "min_attainable_p": 0.00048828125, "wins": 11, "confidence": 0.95}}
     record_property("verdict", {"claim": "C4", "checkpoint": checkpoint, "slice": slice_name, "passed": passed,
                                 "statement": f"planted statement {slice_name}", "measured": {"advantage": 0.12, "wins": 11, "n": 12},
                                 "paper": {"advantage": 0.1179}, "stats": stats})
