@@ -4,7 +4,8 @@ Each run gets its own fresh cache, so nothing is shared: every toy checkpoint, d
 built again in a different process layout (four workers with one torch thread each, or one process
 with this process's threads: all cores when the test runs alone, fewer under `pytest tests/ -n 2`,
 where giving it all cores beside the other worker made it 7x slower and CI timed out), and the two
-records must agree exactly, bit for bit, outside provenance.
+records must agree exactly, bit for bit, outside provenance. A second `-n 4` run on the first cache
+must compute nothing (the report's counter shows zero forwards) and give the same record.
 """
 from __future__ import annotations
 
@@ -17,22 +18,23 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_report import check_numbers_match
 
 ROOT = Path(__file__).resolve().parents[1]
 VOLATILE = ("provenance", "generated", "report_seconds")  # who ran, when, and how long: not numbers of the claims
 
 
-def run_main_command(tmp: Path, workers: str, *options: str) -> dict:
-    """The main command on the toy world in a fresh cache: its stats_summary.json."""
-    report = tmp / f"n{workers}" / "replication.html"
+def run_main_command(tmp: Path, name: str, workers: str, cache: str, *options: str) -> tuple[dict, str]:
+    """The main command on the toy world with the cache `tmp/cache`: its stats_summary.json and HTML."""
+    report = tmp / name / "replication.html"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}  # not the outer run's worker
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "claims/", "-n", workers, "-q", "-p", "no:cacheprovider", "--world", "toy",
-         "--cache-dir", str(tmp / f"cache-n{workers}"), f"--html={report}", "--self-contained-html", *options],
+         "--cache-dir", str(tmp / cache), f"--html={report}", "--self-contained-html", *options],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return json.loads(report.with_name("stats_summary.json").read_text())
+    return json.loads(report.with_name("stats_summary.json").read_text()), report.read_text()
 
 
 def comparable(summary: dict) -> dict:
@@ -57,14 +59,20 @@ def first_difference(a, b, path: str = "") -> str | None:
 
 @pytest.mark.slow
 def test_four_workers_and_one_process_give_identical_numbers(tmp_path):
-    """Every number of the record (matrix, Holm, numeric cells, probes, figures, records) is identical."""
-    parallel = run_main_command(tmp_path, "4")
-    serial = run_main_command(tmp_path, "0", "--threads", str(torch.get_num_threads()))
-    assert parallel["counts"]["PASS"] > 0 and parallel["provenance"]["model_work"]["tables_computed"] > 0
-    assert serial["provenance"]["model_work"]["tables_computed"] > 0, "the -n 0 run must compute, not reuse"
-    assert parallel["provenance"]["model_work"]["computed_twice"] == [], "four workers computed a table twice"
-    assert parallel["provenance"]["model_work"]["tables_computed"] == serial["provenance"]["model_work"]["tables_computed"]
+    """Every number of the record (matrix, Holm, numeric cells, probes, figures, records) is identical; a second
+    run on the same cache reuses it (zero forwards) and gives the same record; the HTML prints the JSON's numbers."""
+    parallel, html = run_main_command(tmp_path, "cold-n4", "4", "cache-a")
+    warm, _ = run_main_command(tmp_path, "warm-n4", "4", "cache-a")
+    serial, _ = run_main_command(tmp_path, "cold-n0", "0", "cache-b", "--threads", str(torch.get_num_threads()))
+    work = {name: run["provenance"]["model_work"] for name, run in (("parallel", parallel), ("warm", warm), ("serial", serial))}
+    assert parallel["counts"]["PASS"] > 0 and work["parallel"]["tables_computed"] > 0
+    assert work["serial"]["tables_computed"] > 0, "the -n 0 run must compute, not reuse"
+    assert work["parallel"]["computed_twice"] == [], "four workers computed a table twice"
+    assert work["parallel"]["tables_computed"] == work["serial"]["tables_computed"]
+    assert work["warm"]["forwards"] == 0 and work["warm"]["tables_computed"] == 0, work["warm"]
     assert first_difference(comparable(parallel), comparable(serial)) is None
+    assert first_difference(comparable(parallel), comparable(warm)) is None
+    assert len(check_numbers_match(html, parallel)) > 100
 
 
 def test_first_difference_names_the_path():
