@@ -68,8 +68,6 @@ def _suite_options(config: pytest.Config) -> SuiteOptions:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Resolve the world once, and make the HTML report the replication record."""
-    config.addinivalue_line("markers", "claim(id, checkpoints, slices): a claim test over checkpoints x slices")
-    config.addinivalue_line("markers", "probe(id, checkpoints, slices): a probe beyond the paper over checkpoints x slices")
     try:
         options = _suite_options(config)
         config.jepa_options = options

@@ -22,5 +22,6 @@ def test_causal_protocol_runs_on_other_families_against_ijepa(store, checkpoint,
                  context_dominant=context.passed)
     table = store.table("rescue", checkpoint, slice_name)
     assert set(table["mode"]) == {"context", "masked"} and table["sites"].nunique() == 3
-    # Patched drift is never negative, so no patch can remove more than all of the late drift.
-    assert (table["rescue_fraction"].dropna() <= 1 + 1e-9).all(), "a rescue fraction above 1: patched drift below 0"
+    # A finding needs a protocol that ran: patches that never reached the model would leave every rescue at 0.
+    moved = table.groupby("sites")["rescue"].apply(lambda r: bool((r.abs() > 0).any()))
+    assert moved.all(), f"patching {list(moved.index[~moved])} on {checkpoint} changed no late drift: the patch did not take effect"

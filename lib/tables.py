@@ -67,9 +67,10 @@ class TableStore:
     _inputs: dict = field(default_factory=dict)
 
     def variant(self, world: World | None = None, conv: Conventions | None = None) -> "TableStore":
-        """A store over another world or conventions, sharing this one's cache and device."""
+        """A store over another world or conventions, sharing this one's cache and device; under other
+        conventions only, also its loaded encoders (conventions never change weights: one load per checkpoint)."""
         return TableStore(world or self.world, self.cache_dir, conv or self.conv, self.device, self.dtype,
-                          self.run_id, self.batch_size)
+                          self.run_id, self.batch_size, _encoders=self._encoders if world is None else {})
 
     def encoder(self, key: str):
         """The checkpoint's encoder, loaded once per process."""

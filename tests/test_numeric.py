@@ -5,27 +5,22 @@ so its test function is called here directly, on planted tables, as a paper worl
 """
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from jepa_claims import paper_values as pv
 from jepa_claims.numeric import cell_location, measure_cell
+from claim_modules import claim_function
 from planted import Planted
 
 CELLS = {c.id: c for c in pv.cells()}
-MODULE = Path(__file__).resolve().parents[1] / "claims" / "test_numeric_agreement.py"
 
 
 def _claim_test():
-    """claims/test_numeric_agreement.py's test function (claims/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("numeric_agreement_claims", MODULE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.test_cell_against_paper
+    """claims/test_numeric_agreement.py's test function."""
+    return claim_function("test_numeric_agreement", "test_cell_against_paper")
 
 
 def _paper_world(name: str = "paper"):

@@ -125,3 +125,14 @@ def test_table_bits_do_not_depend_on_threads(world, tmp_path, kind):
     finally:
         torch.set_num_threads(before)
     pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)
+
+
+def test_convention_variants_share_the_loaded_encoder(world, tmp_path):
+    """P3's stores under other conventions reuse the loaded weights; a store over another world loads its own."""
+    from jepa_claims.probes import ALTERNATIVES
+
+    store = TableStore(world, tmp_path)
+    encoder = store.encoder("ijepa_1k")
+    for conv in ALTERNATIVES.values():
+        assert store.variant(conv=conv).encoder("ijepa_1k") is encoder
+    assert store.variant(world=world).encoder("ijepa_1k") is not encoder
