@@ -75,7 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.jepa_world = resolve_world(options)
     except (WorldUnavailable, ValueError, KeyError) as error:  # bad options or files: a message, not a traceback
         raise pytest.UsageError(str(error).strip("'\"")) from error
-    if not getattr(config.option, "htmlpath", None) and not hasattr(config, "workerinput"):
+    if not getattr(config.option, "htmlpath", None) and not hasattr(config, "workerinput") and not config.option.collectonly:
         config.option.htmlpath = "reports/replication.html"
         config.option.self_contained_html = True
 

@@ -134,8 +134,8 @@ class Recorder:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Build the record and write the JSON (before pytest-html renders, which is trylast)."""
-        if self.worker or not hasattr(self.config, "jepa_world"):
-            return
+        if self.worker or not hasattr(self.config, "jepa_world") or self.config.option.collectonly:
+            return  # a listing (--collect-only) must not overwrite the last run's record
         started = time.perf_counter()
         self.record = assemble(self.config, self.catalogue, self.outcomes, self.records)
         images = self.record.pop("_images", {})

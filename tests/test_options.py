@@ -81,3 +81,19 @@ def test_bad_suite_options_are_a_usage_error_not_a_traceback(tmp_path):
                           cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 4, done.stdout[-2000:] + done.stderr[-2000:]
     assert "ERROR: world 'toy' has no checkpoint 'vit_h'" in done.stderr and "INTERNALERROR" not in done.stderr
+
+
+def test_collect_only_writes_no_record(tmp_path):
+    """Listing the suite (`--collect-only`) writes no stats_summary.json (and no default HTML report)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "claims/", "--world", "toy", "--collect-only", "-q",
+                           "--cache-dir", str(tmp_path / "cache"), f"--html={tmp_path / 'r' / 'replication.html'}",
+                           "-p", "no:cacheprovider"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "tests collected" in done.stdout
+    assert not (tmp_path / "r" / "stats_summary.json").exists()
