@@ -126,7 +126,7 @@ def test_toy_banner_carries_the_variant_table(planted, tmp_path):
     table = html[html.index('id="toy-variants"'):html.index("</details>")]
     assert html.index('id="world-banner"') < html.index('id="toy-variants"') < html.index('id="claim-matrix"')
     assert "<code>ijepa_1k:early_onset</code></td><td>C1</td>" in table
-    assert "<code>ijepa_1k:bottleneck_elsewhere</code></td><td>C2, C3, C7</td><td>C1, C6, C9</td>" in table
+    assert "<code>ijepa_1k:bottleneck_elsewhere</code></td><td>C2, C3, C7</td><td>the repair MLP sits in block 15" in table
     assert "<code>planted table</code></td><td>C13</td>" in table
     assert 'id="toy-variants"' not in render.render(build_record(*planted, WORLD))
 
