@@ -56,7 +56,6 @@ body { display: flex; flex-direction: column; }
 td.na { background: #fff; color: #ccc; text-align: center; }
 .head { font-size: 12px; } .small { font-size: 10.5px; color: #444; }
 .badge { display: inline-block; font-size: 10px; padding: 0 4px; margin: 1px 2px 0 0; border-radius: 8px; border: 1px solid #888; }
-.badge.pass { background: #d4efdf; } .badge.fail { background: #fadbd8; }
 #jepa-record blockquote { margin: 2px 0 6px 12px; padding-left: 8px; border-left: 3px solid #aab7b8; color: #333; max-width: 1100px; }
 #jepa-record blockquote p { margin: 2px 0; color: #333; }
 #claim-matrix th.ck-head { text-align: center; }
@@ -186,10 +185,10 @@ def matrix_cell(key: str, cell: dict) -> str:
         parts.append(f'<div class="small no-test">no CI or p: {escape(cell["no_test"])}</div>')
     if status in ("SKIP", "ERROR", "NOT RUN", "NOT SELECTED") and cell.get("reason"):
         parts.append(f'<div class="small">{escape(cell["reason"][:160])}</div>')
-    for probe in cell.get("probes", []):
-        good = "pass" if probe["status"] == "PASS" else "fail"
-        parts.append(f'<span class="badge {good}" title="{escape(probe["sentence"])}">{escape(probe["probe"])} '
-                     f'{"&#10003;" if good == "pass" else "&#10007;"}</span>')
+    for probe in cell.get("probes", []):  # what the probe found for this claim; hover for what that means
+        found = "claim holds" if probe["holds"] else "claim fails"
+        broken = "" if probe["status"] in ("PASS", "FAIL") else f' (probe {escape(probe["status"])})'
+        parts.append(f'<span class="badge" title="{escape(probe["sentence"])}">{escape(probe["probe"])}: {found}{broken}</span>')
     return (f'<td class="cell {STATUS_CLASS[status]}" data-key="{escape(key)}" data-status="{escape(status)}" '
             f'title="{escape(title)}">{"".join(parts)}</td>')
 
@@ -220,7 +219,7 @@ def matrix(record: dict) -> str:
             f'<p class="small">{legend} &mdash; hover a cell for the verdict statement. Each cell names its paired test (per-image differences); '
             f'CI: bootstrap (BCa); p: two-sided paired sign-flip p, by exact enumeration of every sign vector, or from random '
             f'sign flips where marked p~ (too many images to enumerate); Holm: adjusted across every checkpoint and slice of the same claim in this run (P6); '
-            f'min: the smallest p the test can return with n images. Badges: probes beyond the paper (hover for what they mean for the claim).</p>')
+            f'min: the smallest p the test can return with n images. Badges: what a probe beyond the paper found for the claim (P1: on the untrained architecture; P3: under another convention; hover for the sentence).</p>')
 
 
 def claims_section(record: dict) -> str:

@@ -101,6 +101,7 @@ def test_probe_findings_reach_the_cell_and_the_probe_section(planted):
     assert record["probes"]["P1"]["rows"][0]["claim"] == "C4"
     html = render.render(record)
     assert "C4 also holds on the untrained architecture" in html and 'id="probe-P1"' in html
+    assert '">P1: claim holds</span>' in html  # the badge says what the probe found, not whether its test passed
 
 
 def test_numeric_section_says_why_it_was_skipped(planted):
