@@ -109,8 +109,22 @@ def manifest_rows(store, slices) -> list[dict]:
     return rows
 
 
-def collect(config, store, used_checkpoints: set[str]) -> dict:
+def role_rows(store, used: set[str]) -> dict:
+    """The layers that played the paper's roles in each checkpoint this run used (windows scale with depth)."""
+    from dataclasses import asdict
+
+    rows = {}
+    for key in sorted(k for k in used if k):
+        try:
+            rows[key] = asdict(store.roles(key))
+        except Exception as exc:  # noqa: BLE001
+            rows[key] = {"error": _error(exc)}
+    return rows
+
+
+def collect(config, store, used_checkpoints: set[str], processes: dict | None = None) -> dict:
     """The provenance block of the record, from the pytest config and the (read-only) table store."""
+    from .stats import settings
     options = config.jepa_options
     world = config.jepa_world
     from .tables import code_version, forwards_of_run
@@ -141,6 +155,9 @@ def collect(config, store, used_checkpoints: set[str]) -> dict:
         "checkpoints": checkpoint_rows(world, Path(options.cache_dir), used_checkpoints),
         "manifests": manifest_rows(store, world.slices),
         "conventions": conventions,
+        "statistics": settings(),
+        "roles": role_rows(store, used_checkpoints),
+        "processes": dict(sorted((processes or {}).items())),
         "model_work": {"forwards": work.get("forwards"), "tables_computed": work.get("tables_computed"),
                        "computed_twice": work.get("computed_twice"),
                        "tables": [{k: e.get(k) for k in ("table", "kind", "checkpoint", "slice", "forwards", "seconds")}

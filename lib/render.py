@@ -313,6 +313,11 @@ def provenance_section(record: dict) -> str:
                                    if work.get("computed_twice") else ", none twice")),
         ("packages", escape(", ".join(f"{k} {v}" for k, v in p["packages"].items()))),
         ("conventions", escape(", ".join(f"{k}={v}" for k, v in p["conventions"].items()))),
+        ("statistics", escape("; ".join(f"{k}: {v}" for k, v in (p.get("statistics") or {}).items()))),
+        ("roles", escape("; ".join(f"{ck}: " + ", ".join(f"{k}={v}" for k, v in roles.items())
+                                   for ck, roles in (p.get("roles") or {}).items()))),
+        ("processes", escape(", ".join(f'{name} on {info.get("device")} with {info.get("torch_threads")} torch threads'
+                                       for name, info in (p.get("processes") or {}).items()))),
     ])]
     rows = "".join(f'<tr><td>{escape(c["key"])}</td><td>{escape(c["label"])}</td><td><code>{escape(c["source"])}</code></td>'
                    f'<td><code>{escape(str(c["pinned_revision"]))}</code></td><td><code>{escape(str(c["resolved"]))}</code></td></tr>'

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 CATALOGUE_KEY = "jepa_claims_catalogue"
+PROCESS_KEY = "jepa_claims_process"
 SUMMARY_NAME = "stats_summary.json"
 PLUGIN_NAME = "jepa-claims-record"
 XDIST_GROUP_SUFFIX = re.compile(r"@[^@/\[\]:]+$")  # "...[ijepa_1k-8x3]@ijepa_1k" -> "...[ijepa_1k-8x3]"
@@ -94,6 +95,7 @@ class Recorder:
         self.catalogue: dict = {"items": {}, "modules": {}}
         self.outcomes: dict[str, dict] = {}
         self.records: list[dict] = []
+        self.processes: dict[str, dict] = {}  # where each process ran: device and torch threads
         self.html: str | None = None
         self.record: dict | None = None
 
@@ -105,11 +107,17 @@ class Recorder:
         self._merge(catalogue)
         if self.worker:
             config.workeroutput[CATALOGUE_KEY] = json.loads(json.dumps(catalogue, default=str))
+            config.workeroutput[PROCESS_KEY] = process_info(config)
+        else:
+            self.processes["main"] = process_info(config)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:
-        """xdist controller: the catalogue a worker collected."""
-        self._merge(getattr(node, "workeroutput", {}).get(CATALOGUE_KEY) or {})
+        """xdist controller: the catalogue a worker collected, and where it ran."""
+        output = getattr(node, "workeroutput", {})
+        self._merge(output.get(CATALOGUE_KEY) or {})
+        if PROCESS_KEY in output:
+            self.processes[output.get("workerid", node.gateway.id)] = output[PROCESS_KEY]
 
     def _merge(self, catalogue: dict) -> None:
         self.catalogue["items"].update(catalogue.get("items", {}))
@@ -137,7 +145,7 @@ class Recorder:
         if self.worker or not hasattr(self.config, "jepa_world") or self.config.option.collectonly:
             return  # a listing (--collect-only) must not overwrite the last run's record
         started = time.perf_counter()
-        self.record = assemble(self.config, self.catalogue, self.outcomes, self.records)
+        self.record = assemble(self.config, self.catalogue, self.outcomes, self.records, self.processes)
         images = self.record.pop("_images", {})
         from .render import render
 
@@ -189,7 +197,15 @@ def read_only_store(config: pytest.Config):
     return TableStore(config.jepa_world, Path(options.cache_dir), conv, options.device, getattr(torch, options.dtype), options.run_id)
 
 
-def assemble(config: pytest.Config, catalogue: dict, outcomes: dict, records: list[dict]) -> dict:
+def process_info(config: pytest.Config) -> dict:
+    """The device and torch CPU threads this process ran its claims with."""
+    import torch
+
+    options = getattr(config, "jepa_options", None)
+    return {"device": options.device if options else None, "torch_threads": torch.get_num_threads()}
+
+
+def assemble(config: pytest.Config, catalogue: dict, outcomes: dict, records: list[dict], processes: dict) -> dict:
     """The full record: verdicts, Holm, numeric, probes, provenance, figures (plotted numbers + PNGs)."""
     from dataclasses import asdict
 
@@ -207,7 +223,7 @@ def assemble(config: pytest.Config, catalogue: dict, outcomes: dict, records: li
         store = read_only_store(config)
     except Exception as exc:  # noqa: BLE001 - the record must render whatever failed
         store, record["store_error"] = None, f"{type(exc).__name__}: {exc}"
-    record["provenance"] = clean(collect(config, store, used)) if store is not None else None
+    record["provenance"] = clean(collect(config, store, used, processes)) if store is not None else None
     figures, images = [], {}
     if store is not None:
         source = CachedSource(store)

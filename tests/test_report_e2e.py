@@ -157,6 +157,9 @@ def test_tiny_suite_writes_html_and_json(tiny_run):
     assert record["provenance"]["world"] == "toy" and record["provenance"]["run_id"] == "e2e-run"
     assert record["provenance"]["packages"]["pytest-html"]
     assert {m["slice"] for m in record["provenance"]["manifests"]} == {"4x3", "8x3"}
+    processes = record["provenance"]["processes"]  # each xdist worker says where it ran
+    assert set(processes) == {"gw0", "gw1"} and all(p["torch_threads"] >= 1 for p in processes.values()), processes
+    assert "BCa" in record["provenance"]["statistics"]["ci"]
 
 
 def test_record_tops_the_html_report_and_its_numbers_match_the_json(tiny_run):
