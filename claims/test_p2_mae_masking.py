@@ -10,7 +10,9 @@ import pytest
 from jepa_claims.checks import evaluate
 from jepa_claims.stats import compare_paired
 
-pytestmark = pytest.mark.probe("P2", checkpoints=("mae",), slices=("8x3",))
+pytestmark = pytest.mark.probe(
+    "P2", checkpoints=("mae",), slices=("8x3",),
+    other_claims="P2 bears on C12's MAE half only: no other claim runs Hugging Face's random masking.")
 
 
 def test_default_masking_moves_identical_inputs_against_mask_ratio_zero(store, checkpoint, slice_name, record_probe):

@@ -9,7 +9,10 @@ import pytest
 
 from jepa_claims.checks import evaluate
 
-pytestmark = pytest.mark.probe("P5", checkpoints=("mae", "beit"), slices=("8x3",))
+pytestmark = pytest.mark.probe(
+    "P5", checkpoints=("mae", "beit"), slices=("8x3",),
+    other_claims="P5 asks whether C6's late pathway (and C3's context-dominant repair) appears on MAE and BEiT; the "
+                 "other claims concern I-JEPA's depth schedule and data, or are C12 itself.")
 
 
 def test_causal_protocol_runs_on_other_families_against_ijepa(store, checkpoint, slice_name, record_probe):

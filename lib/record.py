@@ -223,7 +223,8 @@ def _probes(items, modules, outcomes, probe_records) -> dict:
         if not probe:
             continue
         entry = probes.setdefault(probe, {"id": probe, "module": item["module"], "rows": [],
-                                          "about": (modules.get(item["module"], {}).get("doc") or "").strip()})
+                                          "about": (modules.get(item["module"], {}).get("doc") or "").strip(),
+                                          "other_claims": item.get("other_claims")})
         outcome = outcomes.get(nodeid)
         status = _status(outcome, [])
         found = probe_records.get(nodeid, [])

@@ -272,6 +272,8 @@ def probes_section(record: dict) -> str:
                         f'<td>{escape(str(row.get("checkpoint") or ""))} / {escape(str(row.get("slice") or ""))}</td><td>{_status(row["status"])}</td>'
                         f'<td>{holds}</td><td>{escape(row.get("sentence") or "")}</td>'
                         f'<td class="small">{value_html(row.get("measured") or {}, ("probes", pid, "rows", i, "measured"))}</td></tr>')
+        if probe.get("other_claims"):
+            rows.append(f'<tr class="other-claims"><td>other claims</td><td colspan="5">{escape(probe["other_claims"])}</td></tr>')
         about = probe["about"].split("\n\n")[0] if probe["about"] else PROBES_ABOUT.get(pid, "")
         out.append(f'<div class="probe" id="probe-{escape(pid)}"><h3>{escape(pid)} &mdash; {escape(PROBES_ABOUT.get(pid, probe["module"]))}</h3>'
                    f'<blockquote>{paragraphs(about)}</blockquote><table><thead><tr><th>claim</th><th>checkpoint / slice</th><th>probe test</th>'

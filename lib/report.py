@@ -53,7 +53,8 @@ def catalogue_entry(item: pytest.Item) -> dict | None:
              "cell": getattr(cell, "id", None) if cell is not None else None}
     marker = claim or probe
     if marker:
-        entry |= {"checkpoints": list(marker.kwargs.get("checkpoints", ())), "slices": list(marker.kwargs.get("slices", ()))}
+        entry |= {"checkpoints": list(marker.kwargs.get("checkpoints", ())), "slices": list(marker.kwargs.get("slices", ())),
+                  "other_claims": marker.kwargs.get("other_claims")}
     return entry
 
 

@@ -54,7 +54,8 @@ def planted():
     items["claims/test_c02.py::test_c2[not-selected]"] = _item("test_c02", "C2", None, None, ["beit"], ["8x3"])
     probe = "claims/test_p1.py::test_p1[C4-ijepa_1k-4x3]"
     items[probe] = {"module": "test_p1", "doc": "", "claim": None, "probe": "P1", "checkpoint": "ijepa_1k", "slice": "4x3",
-                    "param_claim": "C4", "cell": None, "checkpoints": ["ijepa_1k"], "slices": ["4x3"]}
+                    "param_claim": "C4", "cell": None, "checkpoints": ["ijepa_1k"], "slices": ["4x3"],
+                    "other_claims": "C13 involves no model."}
     outcomes[probe] = {"outcome": "failed", "when": "call", "reason": "AssertionError: C4 also holds"}
     records.append({"kind": "probe", "test": probe, "outcome": "failed", "probe": "P1", "claim": "C4", "checkpoint": "ijepa_1k",
                     "slice": "4x3", "holds": True, "sentence": "C4 also holds on the untrained architecture", "measured": {"x": 0.5}})
@@ -102,6 +103,8 @@ def test_probe_findings_reach_the_cell_and_the_probe_section(planted):
     html = render.render(record)
     assert "C4 also holds on the untrained architecture" in html and 'id="probe-P1"' in html
     assert '">P1: claim holds</span>' in html  # the badge says what the probe found, not whether its test passed
+    probe_section = html[html.index('id="probe-P1"'):]
+    assert '<td>other claims</td><td colspan="5">C13 involves no model.</td>' in probe_section
 
 
 def test_numeric_section_says_why_it_was_skipped(planted):
