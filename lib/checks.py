@@ -60,7 +60,7 @@ def c1_depth_transition(source, checkpoint, slice_name) -> Verdict:
                    f"hidden_states {lo}-{hi}: {large_in} (onsets {sorted(large['onset'].dropna().unique().tolist())}); "
                    f"square no later than elongated at every area: {square_first}",
                    measured={"small_reaching_onset": int(small["onset"].notna().sum()),
-                             "large_onset_median": float(large["onset"].median())},
+                             "large_onset_median": float(large["onset"].median()), "onset_window": [lo, hi]},
                    paper={"onset_window": list(pv.ONSET_RANGE)},
                    stats=_no_test("onset layers read against a window: no sampling test"))
 
@@ -176,7 +176,7 @@ def c7_depth_sweep(source, checkpoint, slice_name) -> Verdict:
     return Verdict("C7", checkpoint, slice_name, passed,
                    f"peak rescue {peak:.4f} at block {peak_block} (window {lo}-{hi}); early third {early:.4f}, middle third {mid:.4f}; "
                    + _cmp_text(versus, "peak block - early third"),
-                   measured={"peak_block": peak_block, "peak": peak, "early": float(early), "mid": float(mid),
+                   measured={"peak_block": peak_block, "peak": peak, "early": float(early), "mid": float(mid), "peak_window": [lo, hi],
                              "by_block": {int(k): float(v) for k, v in by_block.items()}},
                    paper={"peak_window": list(pv.RESCUE_PEAK)}, stats=_tests(peak_block__early_third=versus))
 

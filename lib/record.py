@@ -32,6 +32,9 @@ HEADLINE = {
     "C13": ("object_tokens", "object_tokens", "mean object tokens"),
 }
 
+# Claims judged against a layer window: the window at this checkpoint's depth (the paper's is for depth 32).
+WINDOW = {"C1": "onset_window", "C7": "peak_window"}
+
 
 def claim_sort_key(claim: str):
     """C2 before C10; anything else after, by name."""
@@ -159,7 +162,7 @@ def _matrix(claims, columns, items, outcomes, verdicts, probes_by_cell) -> dict:
                 measured = _scalar(cell["measured"].get(m_key)) if m_key else None
                 paper = cell["paper"].get(p_key) if p_key else None  # a number, or a [low, high] range (C1, C7)
                 cell["headline"] = {"label": label, "measured_key": m_key, "measured": measured,
-                                    "paper_key": p_key, "paper": paper}
+                                    "paper_key": p_key, "paper": paper, "window": cell["measured"].get(WINDOW.get(claim, ""))}
                 tests = _comparisons(cell["stats"])
                 if tests:
                     (p_label, primary), more = tests[0], tests[1:]

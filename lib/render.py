@@ -137,8 +137,8 @@ def variant_table(rows: list[dict]) -> str:
             f'<tbody>{body}</tbody></table></details>')
 
 
-def _paper_html(paper, path: tuple, fmt: str) -> str:
-    """The paper's headline value: a number, a [low, high] range, text, or nothing."""
+def _number_or_range(paper, path: tuple, fmt: str) -> str:
+    """A headline value: a number, a [low, high] range (checked numbers both), text, or nothing."""
     if isinstance(paper, list) and len(paper) == 2:
         return f'{num(paper[0], path + (0,), "g")}-{num(paper[1], path + (1,), "g")}'
     if isinstance(paper, (int, float)) and not isinstance(paper, bool):
@@ -167,9 +167,12 @@ def matrix_cell(key: str, cell: dict) -> str:
     head = cell.get("headline")
     if head and head.get("measured") is not None:
         fmt = "s" if "advantage" in head["label"] or " - " in head["label"] else "g"
-        paper_html = _paper_html(head.get("paper"), path + ("headline", "paper"), fmt)
+        paper_html = _number_or_range(head.get("paper"), path + ("headline", "paper"), fmt)
+        window = head.get("window")
+        here = (f'window here {_number_or_range(window, path + ("headline", "window"), "g")}; '
+                if window and window != head.get("paper") else "")
         parts.append(f'<div class="head">{escape(head["label"])}: <b>{num(head["measured"], path + ("headline", "measured"), fmt)}</b>'
-                     + (f' <span class="small">(paper {paper_html})</span>' if paper_html else "") + "</div>")
+                     + (f' <span class="small">({here}paper {paper_html})</span>' if paper_html else "") + "</div>")
     if cell.get("p_label"):
         parts.append(f'<div class="small test-label">{escape(cell["p_label"])}:</div>')
     if cell.get("ci_low") is not None:

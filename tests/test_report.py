@@ -314,3 +314,20 @@ def test_every_check_reaches_the_matrix_with_its_tests_and_numbers():
     assert {"/matrix/C1|ijepa_1k|4x3/headline/paper/0", "/matrix/C1|ijepa_1k|4x3/headline/paper/1"} <= paths
     assert "no CI or p: an exact equality of token counts" in html
     assert "p~" in html  # 24 images are too many to enumerate: resampled p is marked
+
+
+def test_a_window_scaled_to_the_checkpoint_depth_is_shown_beside_the_paper_window():
+    """C1 on a shallower model is judged against its own window; the cell prints both windows as checked numbers."""
+    from jepa_claims.checks import evaluate
+    from planted import Planted
+
+    node = "claims/test_c01.py::test_c1[ijepa_1k-4x3]"
+    verdict = evaluate("C1", Planted(), "ijepa_1k", "4x3").to_dict()
+    verdict["measured"]["onset_window"] = [15, 19]  # what Roles.for_depth(21) gives
+    record = build_record({"items": {node: _item("test_c01", "C1", "ijepa_1k", "4x3", ["ijepa_1k"], ["4x3"])}, "modules": {}},
+                          {node: {"outcome": "passed", "when": "call", "reason": ""}},
+                          [{"kind": "verdict", "test": node, "outcome": "passed", **verdict}], WORLD)
+    html = render.render(record)
+    paths = {s["data-path"] for s in check_numbers_match(html, json.loads(json.dumps(record)))}
+    assert {"/matrix/C1|ijepa_1k|4x3/headline/window/0", "/matrix/C1|ijepa_1k|4x3/headline/paper/1"} <= paths
+    assert "window here" in html
