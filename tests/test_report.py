@@ -70,6 +70,7 @@ def planted():
 
 
 def test_matrix_has_one_cell_per_claim_and_wanted_column(planted):
+    """One cell per claim and (checkpoint, slice) it asks for; unselected ones say why."""
     record = build_record(*planted, WORLD)
     assert list(record["claims"]) == ["C2", "C4", "C12"]
     m = record["matrix"]
@@ -86,6 +87,7 @@ def test_matrix_has_one_cell_per_claim_and_wanted_column(planted):
 
 
 def test_holm_adjusts_across_slices_of_the_same_claim(planted):
+    """P6 in the matrix: each cell's Holm p is the step-down over its claim's cells in this run."""
     record = build_record(*planted, WORLD)
     expected = holm({cell_key("C4", "ijepa_1k", s): P_RAW[s] for s in C4_SLICES})
     for key, value in expected.items():
@@ -96,6 +98,7 @@ def test_holm_adjusts_across_slices_of_the_same_claim(planted):
 
 
 def test_probe_findings_reach_the_cell_and_the_probe_section(planted):
+    """A probe finding shows in its claim's cell and in the probe's own section."""
     record = build_record(*planted, WORLD)
     assert record["matrix"]["C4|ijepa_1k|4x3"]["probes"] == [
         {"probe": "P1", "holds": True, "status": "FAIL", "sentence": "C4 also holds on the untrained architecture"}]
@@ -108,12 +111,14 @@ def test_probe_findings_reach_the_cell_and_the_probe_section(planted):
 
 
 def test_numeric_section_says_why_it_was_skipped(planted):
+    """With no numeric cell run, the section says why instead of showing an empty table."""
     record = build_record(*planted, WORLD)
     assert record["numeric"]["ran"] == 0 and "toy world" in record["numeric"]["skip_reason"]
     assert "paper&#x27;s checkpoints only (toy world)" in render.numeric_section(record)
 
 
 def test_banner_in_toy_world_and_not_in_paper_world(planted):
+    """The not-a-replication banner shows in the toy world only."""
     toy = render.render(build_record(*planted, WORLD))
     assert toy.index('id="world-banner"') < toy.index('id="claim-matrix"')
     assert "TOY WORLD - this is not a replication" in toy
@@ -136,6 +141,7 @@ def test_toy_banner_carries_the_variant_table(planted, tmp_path):
 
 
 def test_claim_texts_are_quoted(planted):
+    """Each claim's quoted sentence (its module docstring) is in the report."""
     html = render.render(build_record(*planted, WORLD))
     assert "C4: &quot;objects beat background&quot; (section 3.2)." in html
 
@@ -180,6 +186,7 @@ def check_numbers_match(html: str, document: dict) -> list[dict]:
 
 
 def test_every_number_in_the_html_equals_its_json_entry(planted):
+    """Every printed number names its JSON path and equals the value there, in its format."""
     record = build_record(*planted, WORLD)
     document = json.loads(json.dumps(record))  # what stats_summary.json holds
     spans = check_numbers_match(render.render(record), document)
@@ -191,6 +198,7 @@ def test_every_number_in_the_html_equals_its_json_entry(planted):
 
 
 def test_a_tampered_number_is_caught(planted):
+    """The HTML = JSON check is not vacuous: one changed JSON number fails it."""
     record = build_record(*planted, WORLD)
     document = json.loads(json.dumps(record))
     document["matrix"]["C4|ijepa_1k|8x3"]["p_holm"] = 0.5
@@ -239,6 +247,7 @@ class World_:
 
 
 def test_figures_from_planted_tables_plot_the_measured_numbers():
+    """Figures are drawn from the tables and their plotted numbers are in the JSON."""
     source = figures.CachedSource(PlantedTables())
     data = {f["id"]: f for f in figures.figure_data(source, World_())}
     assert all(f["available"] for f in data.values()), data
@@ -256,6 +265,7 @@ def test_figures_from_planted_tables_plot_the_measured_numbers():
 
 
 def test_a_figure_whose_tables_are_not_cached_says_so_and_computes_nothing():
+    """A figure without cached tables is marked NOT DRAWN and runs no model."""
     source = figures.CachedSource(PlantedTables(missing={("semantic", "16x3"), ("panel", "8x3")}))
     data = {f["id"]: f for f in figures.figure_data(source, World_())}
     assert not data["fig5"]["available"] and "semantic table of ijepa_1k / 16x3 is not in the cache" in data["fig5"]["reason"]
@@ -266,6 +276,7 @@ def test_a_figure_whose_tables_are_not_cached_says_so_and_computes_nothing():
 
 
 def test_a_figure_on_a_slice_not_selected_is_not_drawn_from_an_older_run():
+    """A figure never shows a slice this run did not select, even if an older run cached it."""
     class Only4x3(World_):
         slices = ("4x3",)
 

@@ -142,6 +142,7 @@ def tiny_run(tmp_path_factory):
 
 
 def test_tiny_suite_writes_html_and_json(tiny_run):
+    """A real xdist run of a tiny claim suite writes the record: statuses, Holm, quotes, probes, provenance."""
     result, record = tiny_run["result"], tiny_run["json"]
     assert result["returncode"] == 1, result["stdout"][-2000:]  # the planted failure fails the run; the record is still written
     assert {k: c["status"] for k, c in record["matrix"].items()} == {
@@ -163,6 +164,7 @@ def test_tiny_suite_writes_html_and_json(tiny_run):
 
 
 def test_record_tops_the_html_report_and_its_numbers_match_the_json(tiny_run):
+    """The record sits above pytest-html's table and its numbers equal the JSON's."""
     from test_report import check_numbers_match
 
     html = tiny_run["html"].read_text()
@@ -196,6 +198,7 @@ def chromium(html: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_chromium_renders_the_matrix(tiny_run, tmp_path):
+    """Headless Chromium renders the report; the screenshot shows the matrix."""
     from PIL import Image
 
     from test_report import Numbers
@@ -220,6 +223,7 @@ def test_chromium_renders_the_matrix(tiny_run, tmp_path):
 
 @pytest.mark.parametrize(("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
 def test_missing_chromium_fails_in_ci_and_skips_locally(monkeypatch, tmp_path, ci, outcome):
+    """Without Chromium the screenshot test fails under CI=true and skips elsewhere."""
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.setenv("CI", ci)
     with pytest.raises(outcome, match="apt-get install -y chromium"):

@@ -15,10 +15,12 @@ WORKFLOW = ROOT / ".github" / "workflows" / "replication-gpu.yml"
 
 @pytest.fixture(scope="module")
 def workflow() -> dict:
+    """The workflow file as YAML."""
     return yaml.safe_load(WORKFLOW.read_text())
 
 
 def _steps(workflow: dict) -> list[dict]:
+    """Every step of every job."""
     return [step for job in workflow["jobs"].values() for step in job["steps"]]
 
 
@@ -40,15 +42,17 @@ class _Options:
         self.options: dict[str, dict] = {}
 
     def getgroup(self, *args, **kwargs):
+        """One group for all: only the options matter."""
         return self
 
     def addoption(self, *names, **kwargs):
+        """Record the option under each of its names."""
         self.options.update({name: kwargs for name in names})
 
     _addoption = addoption
 
     def addini(self, *args, **kwargs):
-        pass
+        """Ini settings are not options of the command line."""
 
 
 def _pytest_options() -> dict[str, dict]:
@@ -66,6 +70,7 @@ def _pytest_options() -> dict[str, dict]:
 
 
 def test_workflow_parses_and_runs_on_the_gpu_runner(workflow):
+    """The YAML parses; the job runs on a self-hosted runner labelled gpu; it can be started by hand."""
     assert workflow["name"] == "replication-gpu"
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as true
     assert "workflow_dispatch" in triggers
@@ -74,11 +79,19 @@ def test_workflow_parses_and_runs_on_the_gpu_runner(workflow):
 
 
 def test_hub_and_data_sets_are_cached_between_runs(workflow):
+    """The Hugging Face hub, the data sets and the measurement tables survive between runs."""
     cached = {step["with"]["path"] for step in _steps(workflow) if step.get("uses", "").startswith("actions/cache@")}
-    assert {"~/.cache/huggingface", "data"} <= cached
+    assert {"~/.cache/huggingface", "data", ".cache/jepa-claims"} <= cached
+
+
+def test_python_is_the_one_the_project_supports(workflow):
+    """The runner's Python is set up explicitly (3.11, as in CI), not whatever the machine has."""
+    setup = [s for s in _steps(workflow) if s.get("uses", "").startswith("actions/setup-python@")]
+    assert len(setup) == 1 and setup[0]["with"]["python-version"] == "3.11"
 
 
 def test_reports_are_uploaded_even_when_claims_fail(workflow):
+    """reports/ is uploaded with `if: always()`, after the replication check."""
     uploads = [s for s in _steps(workflow) if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert len(uploads) == 1 and uploads[0]["if"] == "always()" and uploads[0]["with"]["path"].rstrip("/") == "reports"
     names = [s.get("name", "") for s in _steps(workflow)]
@@ -86,12 +99,14 @@ def test_reports_are_uploaded_even_when_claims_fail(workflow):
 
 
 def test_every_action_is_pinned_to_a_version(workflow):
+    """No action floats on a branch."""
     for step in _steps(workflow):
         if "uses" in step:
             assert "@v" in step["uses"], step["uses"]
 
 
 def test_jepa_claims_commands_exist_in_the_cli(workflow):
+    """Every `jepa-claims` line parses with the project's own CLI parser."""
     from jepa_claims.cli import build_parser
 
     parser = build_parser()
@@ -102,6 +117,7 @@ def test_jepa_claims_commands_exist_in_the_cli(workflow):
 
 
 def test_pytest_command_uses_options_the_suite_declares(workflow):
+    """Every option of the pytest line is declared by the suite, xdist or pytest-html, with a valid choice."""
     options = _pytest_options()
     runs = [argv for argv in _commands(workflow) if argv[0] == "pytest"]
     assert runs, "the workflow runs no pytest command"
@@ -123,6 +139,7 @@ def test_pytest_command_uses_options_the_suite_declares(workflow):
 
 
 def test_installs_the_project_before_running_it(workflow):
+    """Install, then fetch, then the replication check."""
     commands = [" ".join(argv) for argv in _commands(workflow)]
     install = next(i for i, c in enumerate(commands) if "pip install" in c and "-e ." in c)
     fetch = next(i for i, c in enumerate(commands) if c.startswith("jepa-claims fetch"))
