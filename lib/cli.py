@@ -1,4 +1,5 @@
-"""Command line: `jepa-claims measure` exports tidy tables; `jepa-claims fetch` gets checkpoints and data."""
+"""Command line: `jepa-claims measure` exports tidy tables; `jepa-claims fetch` gets checkpoints and data;
+`jepa-claims screenshot` takes the README's picture of a report."""
 from __future__ import annotations
 
 import argparse
@@ -64,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .data.fetch import add_fetch_arguments
 
     add_fetch_arguments(commands.add_parser("fetch", help="download checkpoints and data sets"))
+    shot = commands.add_parser("screenshot", help="a PNG of the top of a report (headless Chromium)")
+    shot.add_argument("--html", type=Path, default=Path("reports/replication.html"))
+    shot.add_argument("--out", type=Path, default=Path("reports/replication.png"))
+    shot.add_argument("--width", type=int, default=1400)
+    shot.add_argument("--height", type=int, default=1700)
     return parser
 
 
@@ -101,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "measure":
             return run_measure(args)
+        if args.command == "screenshot":
+            from .screenshot import screenshot
+
+            print(f"wrote {screenshot(args.html, args.out, args.width, args.height)}", file=sys.stderr)
+            return 0
         from .data.fetch import run_fetch
 
         return run_fetch(args)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from jepa_claims.screenshot import INSTALL_HINT, find_chromium, run_chromium
 
 
 CONFTEST = '''
@@ -175,26 +176,20 @@ def test_record_tops_the_html_report_and_its_numbers_match_the_json(tiny_run):
     assert any(s["data-path"] == "/provenance/model_work/forwards" for s in spans)
 
 
-def find_chromium() -> str | None:
-    """The headless browser: $CHROMIUM, else chromium / chromium-browser / google-chrome on PATH."""
-    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        if name and shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
-def chromium(html: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run headless Chromium on a local HTML file, offline and without a profile."""
-    binary = find_chromium()
+def chromium_binary() -> str:
+    """The browser, or a failure under CI (which installs it) and a skip elsewhere."""
+    binary = find_chromium(os.environ.get("CHROMIUM"))
     if binary is None:
-        message = "Chromium is not installed: `apt-get update && apt-get install -y chromium` (needed to check the report renders)"
+        message = f"{INSTALL_HINT} (needed to check the report renders)"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(message)
         pytest.skip(message)
-    command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-               "--disable-dev-shm-usage", f"--user-data-dir={tmp / 'profile'}", *args, html.resolve().as_uri()]
-    return subprocess.run(command, capture_output=True, text=True, timeout=180)
+    return binary
+
+
+def chromium(html: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run headless Chromium on a local HTML file, offline and with a fresh profile."""
+    return run_chromium(chromium_binary(), html, tmp / "profile", *args)
 
 
 def test_chromium_renders_the_matrix(tiny_run, tmp_path):
@@ -228,3 +223,24 @@ def test_missing_chromium_fails_in_ci_and_skips_locally(monkeypatch, tmp_path, c
     monkeypatch.setenv("CI", ci)
     with pytest.raises(outcome, match="apt-get install -y chromium"):
         chromium(tmp_path / "r.html", tmp_path, "--dump-dom")
+
+
+def test_screenshot_command_writes_the_readme_picture(tiny_run, tmp_path):
+    """`jepa-claims screenshot` turns a report into the PNG the README shows, at the size asked for."""
+    from PIL import Image
+
+    from jepa_claims.cli import main
+
+    chromium_binary()
+    out = tmp_path / "shot.png"
+    assert main(["screenshot", "--html", str(tiny_run["html"]), "--out", str(out), "--width", "900", "--height", "700"]) == 0
+    assert Image.open(out).size == (900, 700)
+
+
+def test_screenshot_of_a_missing_report_says_what_to_run(tmp_path, capsys):
+    """No report yet: exit 2 and the command that makes one."""
+    from jepa_claims.cli import main
+
+    assert main(["screenshot", "--html", str(tmp_path / "none.html"), "--out", str(tmp_path / "x.png")]) == 2
+    assert "run `pytest claims/ -n 4` first" in capsys.readouterr().err
+
