@@ -1,9 +1,10 @@
 """CPU threads for torch: how many each process may use, and scopes that pin the count.
 
 On a small machine, torch's default (one OpenMP thread per visible core in every process) is a trap:
-two processes that both use every core make OpenMP's threads wait on each other, and a run became
-7x slower (31 s alone, 219 s beside one busy single-thread process, 42 s with one thread; the toy
-`pytest claims/ -n 0` on 2 cores). So every process of the suite takes its share of the cores.
+two processes that both use every core make OpenMP's threads wait on each other. On 2 cores the toy
+`pytest claims/ -n 0` beside one busy single-thread process ran 12x longer with every core than with
+its share (benchmarks/bench_neighbour.py, benchmarks/RESULTS.md); CI's identity test timed out on it.
+So every process of the suite takes its share of the cores.
 """
 from __future__ import annotations
 

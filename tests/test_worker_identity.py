@@ -3,7 +3,7 @@
 Each run gets its own fresh cache, so nothing is shared: every toy checkpoint, data set and table is
 built again in a different process layout (four workers with one torch thread each, or one process
 with this process's threads: all cores when the test runs alone, fewer under `pytest tests/ -n 2`,
-where giving it all cores beside the other worker made it 7x slower and CI timed out), and the two
+where giving it all cores beside the other worker made it 12x slower and CI timed out: bench_neighbour), and the two
 records must agree exactly, bit for bit, outside provenance. A second `-n 4` run on the first cache
 must compute nothing (the report's counter shows zero forwards) and give the same record.
 """
