@@ -194,6 +194,6 @@ def test_snapshot_without_safetensors_is_an_error(tmp_path, monkeypatch, capsys)
 def test_module_entry_point_check(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "jepa_claims.data.fetch", "--check", "--only", "data", "--data-root", str(tmp_path)],
-        capture_output=True, text=True, cwd=REPO, timeout=60)
+        capture_output=True, text=True, cwd=REPO, timeout=300)
     assert result.returncode == 1
     assert "pets-images: missing" in result.stdout and "voc2012-trainval: missing" in result.stdout
