@@ -219,9 +219,9 @@ def matrix(record: dict) -> str:
                     f'{escape(info["test_doc"])}</th>{"".join(tds)}</tr>')
     legend = " ".join(_status(s) for s in STATUS_ORDER)
     return (f'<table id="claim-matrix"><thead><tr><th rowspan="2">claim</th>{top}</tr><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-            f'<p class="small">{legend} &mdash; hover a cell for the verdict statement. Each cell names its paired test (per-image differences); '
-            f'CI: bootstrap (BCa); p: two-sided paired sign-flip p, by exact enumeration of every sign vector, or from random '
-            f'sign flips where marked p~ (too many images to enumerate); Holm: adjusted across every checkpoint and slice of the same claim in this run (P6); '
+            f'<p class="small">{legend} &mdash; hover a cell for the verdict statement. Each cell names its test: per-image differences '
+            f'(paired sign-flip p), or two independent groups of images (C8: permutation p over relabellings). CI: bootstrap (BCa); '
+            f'p: two-sided, by exact enumeration, or from random sign flips or relabellings where marked p~ (too many to enumerate); Holm: adjusted across every checkpoint and slice of the same claim in this run (P6); '
             f'min: the smallest p the test can return with n images. Badges: what a probe beyond the paper found for the claim (P1: on the untrained architecture; P3: under another convention; hover for the sentence).</p>')
 
 

@@ -9,7 +9,7 @@ import pytest
 import scipy.stats
 
 from jepa_claims import stats
-from jepa_claims.stats import bootstrap_ci, compare_paired, holm, paired_ordering, sign_flip_test, wins
+from jepa_claims.stats import bootstrap_ci, compare_independent, compare_paired, holm, paired_ordering, sign_flip_test, wins
 
 
 def brute_force_sign_flip(d: np.ndarray) -> float:
@@ -247,3 +247,25 @@ def test_module_uses_paper_resampling_counts():
     """Defaults are the paper's 10,000 bootstrap samples and 20,000 permutations (section 2.4)."""
     assert stats.BOOTSTRAP_RESAMPLES == 10_000 and stats.PERMUTATIONS == 20_000
     assert stats.EXACT_LIMIT >= 2**12  # the 4x3 slice (n = 12) is always exact
+
+
+def test_independent_groups_exact_p_equals_every_relabelling():
+    """Two groups of 4: scipy's exact p is the share of the 70 relabellings at least as extreme (two-sided)."""
+    a, b = np.array([2.0, 2.5, 3.1, 2.2]), np.array([1.0, 1.4, 2.1, 0.7])
+    pooled = np.concatenate([a, b])
+    observed = a.mean() - b.mean()
+    gaps = [pooled[list(i)].mean() - np.delete(pooled, list(i)).mean() for i in itertools.combinations(range(8), 4)]
+    one_sided = min(np.mean(np.array(gaps) >= observed - 1e-12), np.mean(np.array(gaps) <= observed + 1e-12))
+    result = compare_independent(a, b)
+    assert result.p_exact and result.n_permutations == 70
+    assert result.p == pytest.approx(min(1.0, 2 * one_sided))
+    assert result.min_attainable_p == pytest.approx(2 / 70)
+    assert result.ci_low < observed < result.ci_high and result.mean_diff == pytest.approx(observed)
+
+
+def test_independent_groups_beyond_the_budget_are_resampled():
+    """16 + 16 images have 601 million relabellings: p comes from 20,000 random ones and says so."""
+    rng = np.random.default_rng(1)
+    result = compare_independent(rng.normal(0.5, 1, 16), rng.normal(0, 1, 16))
+    assert not result.p_exact and result.n_permutations == stats.PERMUTATIONS
+    assert result.min_attainable_p == pytest.approx(2 / (stats.PERMUTATIONS + 1))
