@@ -48,10 +48,10 @@ def _device(requested: str, config: pytest.Config) -> str:
 def _share_cores(config: pytest.Config) -> None:
     """Give each xdist worker its share of the cores (lib/cpu.py says why torch's default is a trap)."""
     threads = config.getoption("--threads")
-    if threads is None and hasattr(config, "workerinput"):
-        threads = share_of_cores(int(config.workerinput.get("workercount", 1)))
-    if threads is not None:
-        use_threads(threads)
+    if threads is None:
+        worker = getattr(config, "workerinput", None)
+        threads = share_of_cores(int(worker.get("workercount", 1)) if worker else 1)
+    use_threads(threads)
 
 
 def _suite_options(config: pytest.Config) -> SuiteOptions:

@@ -23,11 +23,17 @@ EFFECT = {"C2": "bottleneck_rescue", "C3": "context_rescue", "C4": "advantage", 
           "C9": "full_triple"}
 
 
+@pytest.fixture(scope="module")
+def untrained_store(store, world):
+    """One store over the untrained world for every claim here: its encoder is built and loaded once."""
+    return store.variant(world=random_world(world))
+
+
 @pytest.mark.parametrize("claim", list(EFFECT))
-def test_effect_is_larger_than_on_random_init_against_trained(claim, store, world, checkpoint, slice_name, record_probe):
+def test_effect_is_larger_than_on_random_init_against_trained(claim, store, untrained_store, checkpoint, slice_name, record_probe):
     """The claim's effect is larger in the trained network than in its untrained architecture."""
     trained = evaluate(claim, store, checkpoint, slice_name)
-    untrained = evaluate(claim, store.variant(world=random_world(world)), checkpoint, slice_name)
+    untrained = evaluate(claim, untrained_store, checkpoint, slice_name)
     meaning = ("also holds on the untrained architecture, so it is not evidence of a learned mechanism"
                if untrained.passed else "does not hold on the untrained architecture: the effect is learned")
     record_probe(claim, checkpoint, slice_name, untrained.passed,

@@ -17,8 +17,8 @@ pytestmark = [
     pytest.mark.xdist_group("ijepa_1k"),
     pytest.mark.probe("P6", checkpoints=("ijepa_1k", *OTHER_CHECKPOINTS), slices=pv.SLICES,
                       other_claims="P6 bears on the claims of significance: C4's 'p < 0.001 in every slice', and the "
-                                   "advantages of C10 (22k) and C12 (BEiT) in the same family; every other p of the "
-                                   "matrix gets Holm across the cells of its own claim."),
+                                   "advantages of C10 (22k) and C12 (BEiT) in the same family. Separately, every p of "
+                                   "the matrix (these included) gets Holm across the cells of its own claim."),
 ]
 
 

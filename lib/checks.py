@@ -170,9 +170,12 @@ def c7_depth_sweep(source, checkpoint, slice_name) -> Verdict:
     early, mid = by_block.loc[: depth // 3 - 1].mean(), by_block.loc[depth // 3 : 2 * depth // 3 - 1].mean()
     peak_block, peak = int(by_block.idxmax()), float(by_block.max())
     passed = lo <= peak_block <= hi and early < 0.5 * peak and mid > early
+    # Per image, the same sites by_block chose from the means: the best site of the peak block against
+    # the mean of the early third's best sites (choosing per image would favour noisy sites).
+    best_site = rescue.groupby(lambda s: int(s.split(".")[0])).idxmax()
     per_image = _sweep_per_image(source, checkpoint, slice_name)
-    blocks = per_image.T.groupby(lambda s: int(s.split(".")[0])).max().T  # [image, block]: best site of each block
-    versus = compare_paired(blocks[peak_block].to_numpy(), blocks.loc[:, : depth // 3 - 1].mean(axis=1).to_numpy())
+    early_sites = [best_site[b] for b in by_block.loc[: depth // 3 - 1].index]
+    versus = compare_paired(per_image[best_site[peak_block]].to_numpy(), per_image[early_sites].mean(axis=1).to_numpy())
     return Verdict("C7", checkpoint, slice_name, passed,
                    f"peak rescue {peak:.4f} at block {peak_block} (window {lo}-{hi}); early third {early:.4f}, middle third {mid:.4f}; "
                    + _cmp_text(versus, "peak block - early third"),

@@ -16,23 +16,40 @@ from typing import Iterator
 
 import torch
 
-CGROUP_V2_QUOTA = Path("/sys/fs/cgroup/cpu.max")
+CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_V1_QUOTA = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
 CGROUP_V1_PERIOD = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
 
 
-def _quota_cores(v2: Path = CGROUP_V2_QUOTA, v1: Path = CGROUP_V1_QUOTA, v1_period: Path = CGROUP_V1_PERIOD) -> int | None:
-    """The cores a container's CPU quota allows (rounded up), or None where no quota is set."""
+def _v2_quota_files(root: Path = CGROUP_ROOT, proc: Path = Path("/proc/self/cgroup")) -> list[Path]:
+    """cpu.max of this process's cgroup (v2) and of every cgroup above it: a limit may sit on any of them."""
     try:
-        if v2.exists():
-            quota, period = v2.read_text().split()[:2]
-            return None if quota == "max" else max(1, math.ceil(int(quota) / int(period)))
-        if v1.exists():
-            quota = int(v1.read_text())
-            return None if quota <= 0 else max(1, math.ceil(quota / int(v1_period.read_text())))
+        line = next(entry for entry in proc.read_text().splitlines() if entry.startswith("0::"))
+    except (OSError, StopIteration):
+        return [root / "cpu.max"]
+    here = root / line[3:].strip().lstrip("/")
+    return [folder / "cpu.max" for folder in (here, *here.parents) if folder == root or root in folder.parents]
+
+
+def _v2_cores(path: Path) -> int | None:
+    """Cores one cgroup v2 cpu.max allows (rounded up); None for 'max' or an unreadable file."""
+    try:
+        quota, period = path.read_text().split()[:2]
+        return None if quota == "max" else max(1, math.ceil(int(quota) / int(period)))
     except (OSError, ValueError):
         return None
-    return None
+
+
+def _quota_cores(v2: list[Path] | None = None, v1: Path = CGROUP_V1_QUOTA, v1_period: Path = CGROUP_V1_PERIOD) -> int | None:
+    """The cores a container's CPU quota allows (the tightest along the cgroup path), or None where none is set."""
+    limits = [c for c in map(_v2_cores, _v2_quota_files() if v2 is None else v2) if c is not None]
+    if limits:
+        return min(limits)
+    try:
+        quota = int(v1.read_text())
+        return None if quota <= 0 else max(1, math.ceil(quota / int(v1_period.read_text())))
+    except (OSError, ValueError):
+        return None
 
 
 def available_cores() -> int:

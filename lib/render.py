@@ -26,6 +26,14 @@ PROBES_ABOUT = {
     "P5": "the causal protocol on MAE and BEiT (the paper's stated future work)",
     "P6": "multiplicity: Holm correction across slices and checkpoints",
 }
+# What a probe's finding means on the claim's cell: (when the claim holds under the probe, when it fails).
+# P1's "holds" counts against the claim (an untrained network shows it too); P3's counts for it.
+PROBE_BADGES = {
+    "P1": ("also holds untrained", "needs training"),
+    "P2": ("holds at mask_ratio 0", "fails at mask_ratio 0"),
+    "P3": ("holds under an alternative", "fails under an alternative"),
+    "P5": ("holds on this family", "absent on this family"),
+}
 
 CSS = """
 body { display: flex; flex-direction: column; }
@@ -174,7 +182,7 @@ def matrix_cell(key: str, cell: dict) -> str:
         parts.append(f'<div class="head">{escape(head["label"])}: <b>{num(head["measured"], path + ("headline", "measured"), fmt)}</b>'
                      + (f' <span class="small">({here}paper {paper_html})</span>' if paper_html else "") + "</div>")
     if cell.get("p_label"):
-        parts.append(f'<div class="small test-label">{escape(cell["p_label"])}:</div>')
+        parts.append(f'<div class="small test-label">{escape(cell["p_label"])}: {num(cell.get("mean_diff"), path + ("mean_diff",), "s")}</div>')
     if cell.get("ci_low") is not None:
         parts.append(f'<div class="small">{num(cell.get("confidence"), path + ("confidence",), "%")} CI [{num(cell["ci_low"], path + ("ci_low",), "s")}, '
                      f'{num(cell["ci_high"], path + ("ci_high",), "s")}]</div>')
@@ -189,7 +197,7 @@ def matrix_cell(key: str, cell: dict) -> str:
     if status in ("SKIP", "ERROR", "NOT RUN", "NOT SELECTED") and cell.get("reason"):
         parts.append(f'<div class="small">{escape(cell["reason"][:160])}</div>')
     for probe in cell.get("probes", []):  # what the probe found for this claim; hover for what that means
-        found = "claim holds" if probe["holds"] else "claim fails"
+        found = PROBE_BADGES.get(probe["probe"], ("claim holds", "claim fails"))[0 if probe["holds"] else 1]
         broken = "" if probe["status"] in ("PASS", "FAIL") else f' (probe {escape(probe["status"])})'
         parts.append(f'<span class="badge" title="{escape(probe["sentence"])}">{escape(probe["probe"])}: {found}{broken}</span>')
     return (f'<td class="cell {STATUS_CLASS[status]}" data-key="{escape(key)}" data-status="{escape(status)}" '
@@ -221,8 +229,8 @@ def matrix(record: dict) -> str:
     return (f'<table id="claim-matrix"><thead><tr><th rowspan="2">claim</th>{top}</tr><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
             f'<p class="small">{legend} &mdash; hover a cell for the verdict statement. Each cell names its test: per-image differences '
             f'(paired sign-flip p), or two independent groups of images (C8: permutation p over relabellings). CI: bootstrap (BCa); '
-            f'p: two-sided, by exact enumeration, or from random sign flips or relabellings where marked p~ (too many to enumerate); Holm: adjusted across every checkpoint and slice of the same claim in this run (P6); '
-            f'min: the smallest p the test can return with n images. Badges: what a probe beyond the paper found for the claim (P1: on the untrained architecture; P3: under another convention; hover for the sentence).</p>')
+            f'p: two-sided, by exact enumeration, or from random sign flips or relabellings where marked p~ (too many to enumerate); Holm: adjusted across every checkpoint and slice of the same claim in this run (the P6 probe also adjusts across all advantage tests together); '
+            f'min: the smallest p the test can return with n images. Badges: what a probe beyond the paper found for the claim (hover for the sentence): P1 "also holds untrained" counts against a learned mechanism, P3 "fails under an alternative" shows a convention the verdict depends on.</p>')
 
 
 def claims_section(record: dict) -> str:

@@ -37,8 +37,11 @@ def screenshot(html: Path, png: Path, width: int = 1400, height: int = 1700, bin
         raise FileNotFoundError(INSTALL_HINT)
     png.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as profile:
-        done = run_chromium(binary, html, Path(profile), f"--screenshot={png.resolve()}", f"--window-size={width},{height}",
-                            "--virtual-time-budget=3000")
+        try:
+            done = run_chromium(binary, html, Path(profile), f"--screenshot={png.resolve()}", f"--window-size={width},{height}",
+                                "--virtual-time-budget=3000")
+        except subprocess.TimeoutExpired as error:
+            raise ValueError(f"Chromium took longer than {error.timeout} s on {html}") from error
     if done.returncode != 0 or not png.is_file():
         raise ValueError(f"Chromium wrote no screenshot (exit {done.returncode}): {done.stderr.strip()[-800:]}")
     return png

@@ -277,10 +277,11 @@ def settings() -> dict:
     return {
         "ci": f"scipy.stats.bootstrap of the mean, BCa (percentile where BCa is undefined), {BOOTSTRAP_RESAMPLES} resamples, 95%",
         "p": f"two-sided paired sign-flip (scipy.stats.permutation_test): exact while 2^n <= {EXACT_LIMIT}, "
-             f"else {PERMUTATIONS} random sign vectors",
+             f"else {PERMUTATIONS} random sign vectors; two independent groups (C8): permutation over relabellings, "
+             f"exact while they number <= {EXACT_LIMIT}, else {PERMUTATIONS} random ones",
         "seed": SEED,
         "wins": "strict a > b per image; ties counted apart",
-        "multiplicity": "Holm step-down over the cells of one claim in the run (P6)",
+        "multiplicity": "Holm step-down over the cells of one claim in the run; the P6 probe: over every advantage test",
     }
 
 

@@ -13,8 +13,8 @@ TINY_GEOMETRY = ProcessorGeometry(size=56, resample=2, mean=(0.5, 0.5, 0.5), std
 
 def pytest_configure(config: pytest.Config) -> None:
     """Each xdist worker of the self-tests takes its share of the cores (lib/cpu.py says why)."""
-    if hasattr(config, "workerinput"):
-        use_threads(share_of_cores(int(config.workerinput.get("workercount", 1))))
+    worker = getattr(config, "workerinput", None)
+    use_threads(share_of_cores(int(worker.get("workercount", 1)) if worker else 1))
 
 
 @pytest.fixture(scope="session")

@@ -101,6 +101,13 @@ def test_p4_pair_below_single_fails_c6_and_shows_in_its_test():
     assert verdict.stats["pair - single"]["mean_diff"] < 0 < verdict.stats["triple - pair"]["mean_diff"]
 
 
+def test_c7_test_is_the_difference_its_cell_reports():
+    """C7's paired test uses the sites the verdict chose from the means: its mean is peak - early third."""
+    verdict = evaluate("C7", Planted(), "ijepa_1k", "8x3")
+    expected = verdict.measured["peak"] - verdict.measured["early"]
+    assert verdict.stats["peak block - early third"]["mean_diff"] == pytest.approx(expected, abs=1e-12)
+
+
 def test_c8_tests_the_rise_with_size_between_independent_tertiles():
     """C8's test compares the largest with the smallest size tertile (different images: not paired)."""
     rising = evaluate("C8", Planted(), "ijepa_1k", "8x3").stats["largest - smallest size tertile"]

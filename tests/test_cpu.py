@@ -6,7 +6,7 @@ import os
 import pytest
 import torch
 
-from jepa_claims.cpu import _quota_cores, available_cores, one_thread, share_of_cores, use_threads
+from jepa_claims.cpu import _quota_cores, _v2_quota_files, available_cores, one_thread, share_of_cores, use_threads
 from jepa_claims.protocols import fit_ridge
 
 
@@ -31,11 +31,11 @@ def test_quota_cgroup_v2(tmp_path):
     """cpu.max: 'max' is no quota; 150000/100000 is 1.5 cores, which rounds up to 2."""
     v2 = tmp_path / "cpu.max"
     v2.write_text("max 100000\n")
-    assert _quota_cores(v2, tmp_path / "absent", tmp_path / "absent") is None
+    assert _quota_cores([v2], tmp_path / "absent", tmp_path / "absent") is None
     v2.write_text("150000 100000\n")
-    assert _quota_cores(v2, tmp_path / "absent", tmp_path / "absent") == 2
+    assert _quota_cores([v2], tmp_path / "absent", tmp_path / "absent") == 2
     v2.write_text("50000 100000\n")
-    assert _quota_cores(v2, tmp_path / "absent", tmp_path / "absent") == 1
+    assert _quota_cores([v2], tmp_path / "absent", tmp_path / "absent") == 1
 
 
 def test_quota_cgroup_v1(tmp_path):
@@ -43,9 +43,23 @@ def test_quota_cgroup_v1(tmp_path):
     quota, period = tmp_path / "cpu.cfs_quota_us", tmp_path / "cpu.cfs_period_us"
     period.write_text("100000\n")
     quota.write_text("-1\n")
-    assert _quota_cores(tmp_path / "absent", quota, period) is None
+    assert _quota_cores([tmp_path / "absent"], quota, period) is None
     quota.write_text("200000\n")
-    assert _quota_cores(tmp_path / "absent", quota, period) == 2
+    assert _quota_cores([tmp_path / "absent"], quota, period) == 2
+
+
+def test_quota_on_a_parent_cgroup_counts(tmp_path):
+    """cgroup v2: the process's own cgroup has no limit, a parent slice has 3 cores: 3, found from /proc/self/cgroup."""
+    root = tmp_path / "cgroup"
+    (root / "user.slice" / "job").mkdir(parents=True)
+    (root / "cpu.max").write_text("max 100000\n")
+    (root / "user.slice" / "cpu.max").write_text("300000 100000\n")
+    (root / "user.slice" / "job" / "cpu.max").write_text("max 100000\n")
+    proc = tmp_path / "cgroup-of-self"
+    proc.write_text("0::/user.slice/job\n")
+    files = _v2_quota_files(root, proc)
+    assert files == [root / "user.slice" / "job" / "cpu.max", root / "user.slice" / "cpu.max", root / "cpu.max"]
+    assert _quota_cores(files, tmp_path / "absent", tmp_path / "absent") == 3
 
 
 def test_available_cores_is_within_the_affinity():

@@ -105,7 +105,7 @@ def test_probe_findings_reach_the_cell_and_the_probe_section(planted):
     assert record["probes"]["P1"]["rows"][0]["claim"] == "C4"
     html = render.render(record)
     assert "C4 also holds on the untrained architecture" in html and 'id="probe-P1"' in html
-    assert '">P1: claim holds</span>' in html  # the badge says what the probe found, not whether its test passed
+    assert '">P1: also holds untrained</span>' in html  # what the probe found, in words that say which way it cuts
     probe_section = html[html.index('id="probe-P1"'):]
     assert '<td>other claims</td><td colspan="5">C13 involves no model.</td>' in probe_section
 
