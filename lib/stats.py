@@ -106,8 +106,8 @@ class Paired:
 
 
 @dataclass(frozen=True)
-class Comparison:
-    """A flat record of a paired comparison such as object > background, for the JSON report."""
+class MeanDifference:
+    """A tested difference of means, flat for the JSON report: estimate, bootstrap CI, p and how they were got."""
 
     n: int
     mean_a: float
@@ -118,12 +118,10 @@ class Comparison:
     p: float
     p_exact: bool
     min_attainable_p: float
-    wins: int
-    ties: int
     confidence: float
     ci_method: str
     n_resamples: int  # bootstrap resamples
-    n_permutations: int  # sign vectors behind p
+    n_permutations: int  # sign vectors or relabellings behind p
 
     @property
     def ci_excludes_zero(self) -> bool:
@@ -133,6 +131,22 @@ class Comparison:
     def to_dict(self) -> dict[str, float | int | bool | str]:
         """Plain JSON-ready dict of every field."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Comparison(MeanDifference):
+    """A paired comparison such as object > background on the same images, with its win count."""
+
+    wins: int
+    ties: int
+
+
+@dataclass(frozen=True)
+class GroupComparison(MeanDifference):
+    """Two independent groups of images (the largest vs the smallest size tertile)."""
+
+    n_a: int
+    n_b: int
 
 
 def _seeded(func, seed: int) -> dict[str, np.random.Generator]:
@@ -214,31 +228,6 @@ def _paired(a, b) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-@dataclass(frozen=True)
-class GroupComparison:
-    """Two independent groups of images (the largest vs the smallest size tertile): mean difference, CI, p."""
-
-    n: int  # images in both groups
-    n_a: int
-    n_b: int
-    mean_a: float
-    mean_b: float
-    mean_diff: float
-    ci_low: float
-    ci_high: float
-    p: float
-    p_exact: bool
-    min_attainable_p: float
-    confidence: float
-    ci_method: str
-    n_resamples: int
-    n_permutations: int
-
-    def to_dict(self) -> dict[str, float | int | bool | str]:
-        """Plain JSON-ready dict of every field."""
-        return asdict(self)
-
-
 def _mean_gap(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
     """mean(a) - mean(b) along axis (vectorised for scipy's resamplers)."""
     return np.mean(a, axis=axis) - np.mean(b, axis=axis)
@@ -267,9 +256,11 @@ def compare_independent(a, b, n_resamples: int = BOOTSTRAP_RESAMPLES, n_permutat
         n_resamples=relabellings if exact else n_permutations, **_seeded(scipy.stats.permutation_test, seed))
     used = int(np.size(test.null_distribution))
     floor = min(1.0, 2.0 / relabellings) if exact else 2.0 / (used + 1)
-    return GroupComparison(int(x.size + y.size), int(x.size), int(y.size), float(x.mean()), float(y.mean()),
-                           float(x.mean() - y.mean()), float(ci.low), float(ci.high), float(test.pvalue), exact, floor,
-                           confidence, method, n_resamples, used)
+    return GroupComparison(
+        n=int(x.size + y.size), mean_a=float(x.mean()), mean_b=float(y.mean()), mean_diff=float(x.mean() - y.mean()),
+        ci_low=float(ci.low), ci_high=float(ci.high), p=float(test.pvalue), p_exact=exact, min_attainable_p=floor,
+        confidence=confidence, ci_method=method, n_resamples=n_resamples, n_permutations=used, n_a=int(x.size), n_b=int(y.size),
+    )
 
 
 def settings() -> dict:
