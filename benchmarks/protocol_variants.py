@@ -2,6 +2,8 @@
 description), the suite's engine, and nnsight. Each returns {image|mask|group|mode: absolute rescue}."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import torch
 
@@ -33,12 +35,24 @@ def key(image_id, mask, group, mode) -> str:
 
 # --------------------------------------------------------------------------------- naive (paper)
 
+@contextmanager
+def _hooks(encoder, group, make_hook):
+    """Plain forward hooks on every site of a group (`make_hook(site name)`), removed on exit."""
+    from jepa_claims.sites import resolve_site
+
+    handles = [resolve_site(encoder, site).register_forward_hook(make_hook(site.name)) for site in group]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 def naive_late(encoder, images, jobs, conv) -> dict[str, float]:
     """Every (image, mask, group, mode): clean, masked and patched full forwards of one image, plain hooks."""
     from jepa_claims.drift import drift_profiles, late_mean, rescue
     from jepa_claims.measure import masked_pixels
     from jepa_claims.runs import select_tokens
-    from jepa_claims.sites import resolve_site
 
     model, prefix = encoder.model, encoder.prefix_tokens
     out = {}
@@ -52,29 +66,24 @@ def naive_late(encoder, images, jobs, conv) -> dict[str, float]:
             clean_pixels = images[job.image_id][None].to(next(model.parameters()).dtype)
             for group in late_groups(encoder.depth):
                 for mode in LATE_MODES:
-                    captured, handles = {}, []
-                    for site in group:  # clean run, capturing the group's sites
-                        def keep(_m, _i, output, name=site.name):
+                    captured = {}
+
+                    def keep(name):
+                        def hook(_m, _i, output):
                             captured[name] = output.detach()
-                        handles.append(resolve_site(encoder, site).register_forward_hook(keep))
-                    try:
+                        return hook
+                    with _hooks(encoder, group, keep):  # clean run, capturing the group's sites
                         clean = forward(clean_pixels)
-                    finally:
-                        for h in handles:
-                            h.remove()
                     pixels = masked_pixels(encoder, clean_pixels, tokens, conv)
                     masked = forward(pixels)
                     select = select_tokens(tokens, mode, prefix).unsqueeze(-1)
-                    handles = []
-                    for site in group:  # patched run: overwrite the selected tokens with clean values
-                        def patch(_m, _i, output, name=site.name):
+
+                    def patch(name):
+                        def hook(_m, _i, output):
                             return torch.where(select, captured[name], output)
-                        handles.append(resolve_site(encoder, site).register_forward_hook(patch))
-                    try:
+                        return hook
+                    with _hooks(encoder, group, patch):  # patched run: overwrite the selected tokens with clean values
                         patched = forward(pixels)
-                    finally:
-                        for h in handles:
-                            h.remove()
                     late_masked = late_mean(drift_profiles(clean, masked, tokens, prefix)["context"], conv, encoder.depth)
                     late_patched = late_mean(drift_profiles(clean, patched, tokens, prefix)["context"], conv, encoder.depth)
                     out[key(job.image_id, job.mask, group, mode)] = float(rescue(late_masked, late_patched)[0][0])
