@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.hooks import leftover_hooks
+from jepa_claims.engine.hooks import leftover_hooks
 
 
 @pytest.fixture(autouse=True)

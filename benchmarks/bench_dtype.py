@@ -8,7 +8,7 @@ difference per image and mask, the object-minus-background advantage difference 
 many images change the sign of their advantage (the per-image "win" of claim C4).
 
 Models: the tiny random encoder of each family (tests' tiny_config, jitter 0.02, 56 px), the toy
-world's planted I-JEPA (lib/toy.py, when it builds), and the ViT-H/14-shaped random-init I-JEPA.
+world's planted I-JEPA (lib/toy/models.py, when it builds), and the ViT-H/14-shaped random-init I-JEPA.
 Whether toy-world verdicts change under bfloat16 is a run of the claims suite:
 `pytest claims/ -n 4 --world toy --dtype bfloat16` against the same with `--dtype float32`.
 """
@@ -28,7 +28,7 @@ import common
 
 def late_context(encoder, images, jobs, conv, batch) -> tuple[pd.DataFrame, float]:
     """Late context drift per (image, mask) and the seconds the drift table took."""
-    from jepa_claims.measure import drift_table
+    from jepa_claims.engine.tabulate import drift_table
 
     started = time.perf_counter()
     table = drift_table(encoder, images, jobs, conv, batch)
@@ -77,9 +77,9 @@ def main(argv=None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print the section, leave RESULTS.md alone")
     args = parser.parse_args(argv)
 
-    from jepa_claims.builders import build_model, save_pretrained_layout, tiny_config
-    from jepa_claims.config import Conventions
-    from jepa_claims.models import ProcessorGeometry
+    from jepa_claims.engine.builders import build_model, save_pretrained_layout, tiny_config
+    from jepa_claims.conventions import Conventions
+    from jepa_claims.engine.models import ProcessorGeometry
 
     conv = Conventions()
     common.data_root()
@@ -93,11 +93,11 @@ def main(argv=None) -> int:
             save_pretrained_layout(build_model(family, config, seed, jitter=0.02), directory, geometry)
             models.append((f"tiny {family} (hidden 32, 4 blocks, random)", directory, None))
         try:
-            from jepa_claims.toy import build_toy
+            from jepa_claims.toy.models import build_toy
 
             model, geometry = build_toy("ijepa_1k")
             directory = save_pretrained_layout(model, Path(tmp) / "toy-ijepa_1k", geometry)
-            models.append(("toy ijepa_1k (planted mechanism, lib/toy.py)", directory, None))
+            models.append(("toy ijepa_1k (planted mechanism, lib/toy/models.py)", directory, None))
         except Exception as error:  # the toy world is another engineer's draft: report, do not fail
             print(f"toy ijepa_1k not built: {error!r}", file=sys.stderr)
         models.append(("ViT-H/14-shaped I-JEPA (random)", common.vith_checkpoint(), args.vith_images))

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from jepa_claims.cpu import available_cores
+from jepa_claims.engine.cpu import available_cores
 
 from common import ROOT, command_line, machine_line, publish
 

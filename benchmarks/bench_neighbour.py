@@ -2,7 +2,7 @@
 
 Under `pytest tests/ -n 2`, the identity test runs the main command with `-n 0` while the other worker
 keeps one core busy. With torch's default (a thread per core) OpenMP's threads wait on each other and
-the run slowed past CI's 1200 s timeout; with its share of the cores (`lib/cpu.py`) it does not.
+the run slowed past CI's 1200 s timeout; with its share of the cores (`lib/engine/cpu.py`) it does not.
 Three cold runs, side by side: alone with every core, beside the neighbour with every core, beside the
 neighbour with its share (cores - 1).
 """
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from jepa_claims.cpu import available_cores
+from jepa_claims.engine.cpu import available_cores
 
 from bench_main_command import run_suite
 from common import command_line, machine_line, publish

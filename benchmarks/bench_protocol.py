@@ -46,9 +46,9 @@ VARIANTS = ("naive", "engine", "nnsight")
 
 def child(args) -> int:
     """Run one variant on both protocols; write timings, counts, memory and results as JSON."""
-    from jepa_claims.batching import auto_batch_size, encoder_item_bytes
-    from jepa_claims.config import Conventions
-    from jepa_claims.runs import run
+    from jepa_claims.engine.batching import auto_batch_size, encoder_item_bytes
+    from jepa_claims.conventions import Conventions
+    from jepa_claims.engine.runs import run
 
     conv = Conventions()
     encoder = common.load(Path(args.checkpoint), args.dtype)
@@ -139,7 +139,7 @@ def parent(args) -> int:
 
 def test_checkpoint() -> Path:
     """A narrow depth-32 I-JEPA (hidden 64) with the same block indices, for a quick smoke run."""
-    from jepa_claims.builders import IJEPA_GEOMETRY, build_model, save_pretrained_layout, vith14_config
+    from jepa_claims.engine.builders import IJEPA_GEOMETRY, build_model, save_pretrained_layout, vith14_config
 
     directory = common.CACHE / "ijepa-depth32-narrow-seed0"
     if not (directory / "model.safetensors").is_file():

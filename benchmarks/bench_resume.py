@@ -30,10 +30,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print the section, leave RESULTS.md alone")
     args = parser.parse_args(argv)
 
-    from jepa_claims.config import Conventions
-    from jepa_claims.measure import masked_pixels
-    from jepa_claims.runs import COUNTER, SitePatch, run, select_tokens
-    from jepa_claims.sites import parse_sites
+    from jepa_claims.conventions import Conventions
+    from jepa_claims.engine.tabulate import masked_pixels
+    from jepa_claims.engine.runs import COUNTER, SitePatch, run, select_tokens
+    from jepa_claims.engine.sites import parse_sites
 
     encoder = common.load(common.vith_checkpoint(), args.dtype)
     images, jobs = common.inputs(encoder, common.slice_records("4x3", args.images), kinds=("object",))

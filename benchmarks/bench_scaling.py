@@ -19,7 +19,7 @@ import common
 
 
 def vits_checkpoint():
-    from jepa_claims.builders import IJEPA_GEOMETRY, build_model, save_pretrained_layout, vith14_config
+    from jepa_claims.engine.builders import IJEPA_GEOMETRY, build_model, save_pretrained_layout, vith14_config
 
     directory = common.CACHE / "ijepa-vits14-random-seed0"
     if not (directory / "model.safetensors").is_file():
@@ -35,10 +35,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print the section, leave RESULTS.md alone")
     args = parser.parse_args(argv)
 
-    from jepa_claims.config import Conventions
-    from jepa_claims.protocols import Inputs, rescue_table_, sweep_table
-    from jepa_claims.runs import COUNTER
-    from jepa_claims.worlds import Roles
+    from jepa_claims.conventions import Conventions
+    from jepa_claims.tables.protocols import Inputs, rescue_table_, sweep_table
+    from jepa_claims.engine.runs import COUNTER
+    from jepa_claims.roles import Roles
 
     conv = Conventions()
     encoder = common.load(vits_checkpoint())

@@ -21,12 +21,13 @@ from pathlib import Path
 import torch
 import transformers
 
+from jepa_claims.engine.models import DTYPES
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 RESULTS = BENCH / "RESULTS.md"
 CACHE = ROOT / ".cache" / "benchmarks"
 VITH_SEED = 0
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 GIB = 1 << 30
 MIB = 1 << 20
 
@@ -107,7 +108,7 @@ def run_child(args: Sequence[str], out: Path) -> dict:
 
 def vith_checkpoint() -> Path:
     """A ViT-H/14-shaped random-init I-JEPA (seed 0) saved once as a hub-like checkpoint directory."""
-    from jepa_claims.builders import IJEPA_GEOMETRY, build_model, save_pretrained_layout, vith14_config
+    from jepa_claims.engine.builders import IJEPA_GEOMETRY, build_model, save_pretrained_layout, vith14_config
 
     directory = CACHE / f"ijepa-vith14-random-seed{VITH_SEED}"
     if not (directory / "model.safetensors").is_file() or not (directory / "preprocessor_config.json").is_file():
@@ -119,7 +120,7 @@ def vith_checkpoint() -> Path:
 
 def load(directory: Path, dtype: str = "float32"):
     """Load a checkpoint directory as an Encoder."""
-    from jepa_claims.models import load_encoder
+    from jepa_claims.engine.models import load_encoder
 
     return load_encoder(str(directory), dtype=DTYPES[dtype])
 
@@ -154,8 +155,8 @@ def slice_records(slice_name: str, images: int | None = None) -> list:
 
 def inputs(encoder, records, kinds=("object", "background")):
     """(images, jobs) for the records, through the suite's own export path."""
-    from jepa_claims.config import Conventions
-    from jepa_claims.export import slice_inputs
+    from jepa_claims.conventions import Conventions
+    from jepa_claims.tables.export import slice_inputs
 
     return slice_inputs(encoder, records, data_root(), Conventions(), kinds)
 

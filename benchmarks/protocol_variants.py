@@ -18,13 +18,13 @@ LATE_MODES = ("context", "masked")
 # ------------------------------------------------------------------------------------- protocol
 
 def late_groups(depth: int):
-    from jepa_claims.sites import parse_sites
+    from jepa_claims.engine.sites import parse_sites
 
     return [parse_sites(list(sites), depth) for sites in GROUPS.values()]
 
 
 def sweep_groups(depth: int):
-    from jepa_claims.sites import parse_sites
+    from jepa_claims.engine.sites import parse_sites
 
     return [parse_sites(f"{b}.{kind}", depth) for b in range(depth) for kind in ("intermediate", "attn.out")]
 
@@ -38,7 +38,7 @@ def key(image_id, mask, group, mode) -> str:
 @contextmanager
 def _hooks(encoder, group, make_hook):
     """Plain forward hooks on every site of a group (`make_hook(site name)`), removed on exit."""
-    from jepa_claims.sites import resolve_site
+    from jepa_claims.engine.sites import resolve_site
 
     handles = [resolve_site(encoder, site).register_forward_hook(make_hook(site.name)) for site in group]
     try:
@@ -50,9 +50,9 @@ def _hooks(encoder, group, make_hook):
 
 def naive_late(encoder, images, jobs, conv) -> dict[str, float]:
     """Every (image, mask, group, mode): clean, masked and patched full forwards of one image, plain hooks."""
-    from jepa_claims.drift import drift_profiles, late_mean, rescue
-    from jepa_claims.measure import masked_pixels
-    from jepa_claims.runs import select_tokens
+    from jepa_claims.engine.drift import drift_profiles, late_mean, rescue
+    from jepa_claims.engine.tabulate import masked_pixels
+    from jepa_claims.engine.runs import select_tokens
 
     model, prefix = encoder.model, encoder.prefix_tokens
     out = {}
@@ -94,7 +94,7 @@ def naive_late(encoder, images, jobs, conv) -> dict[str, float]:
 
 def engine_run(encoder, images, jobs, groups, modes, conv, batch) -> dict[str, float]:
     """The suite's measure.rescue_table."""
-    from jepa_claims.measure import rescue_table
+    from jepa_claims.engine.tabulate import rescue_table
 
     table = rescue_table(encoder, images, jobs, groups, list(modes), conv, batch)
     names = {" + ".join(s.name for s in g): g for g in groups}
@@ -106,10 +106,10 @@ def engine_run(encoder, images, jobs, groups, modes, conv, batch) -> dict[str, f
 def nnsight_run(wrapped, encoder, images, jobs, groups, modes, conv, batch) -> dict[str, float]:
     """The same rescue measurements written with nnsight traces (full forwards, batched by chunk)."""
     import nnsight
-    from jepa_claims.drift import drift_profiles, rescue
-    from jepa_claims.measure import chunks, masked_pixels
-    from jepa_claims.runs import select_tokens
-    from jepa_claims.sites import ALIASES
+    from jepa_claims.engine.drift import drift_profiles, rescue
+    from jepa_claims.engine.tabulate import chunks, masked_pixels
+    from jepa_claims.engine.runs import select_tokens
+    from jepa_claims.engine.sites import ALIASES
 
     template = ALIASES[(encoder.family, encoder.layout)]
     late = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]  # hidden_states indices

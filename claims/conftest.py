@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from jepa_claims.config import Conventions
-from jepa_claims.cpu import share_of_cores, use_threads
-from jepa_claims.options import SuiteOptions, WorldUnavailable, resolve_world, worker_device
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.cpu import share_of_cores, use_threads
+from jepa_claims.engine.models import DTYPES
+from jepa_claims.suite.options import SuiteOptions, WorldUnavailable, resolve_world, worker_device
 
-pytest_plugins = ["jepa_claims.report"]
+pytest_plugins = ["jepa_claims.record.plugin"]
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,7 +46,7 @@ def _device(requested: str, config: pytest.Config) -> str:
 
 
 def _share_cores(config: pytest.Config) -> None:
-    """Give each xdist worker its share of the cores (lib/cpu.py says why torch's default is a trap)."""
+    """Give each xdist worker its share of the cores (lib/engine/cpu.py says why torch's default is a trap)."""
     threads = config.getoption("--threads")
     if threads is None:
         worker = getattr(config, "workerinput", None)
@@ -134,7 +134,7 @@ def world(pytestconfig):
 @pytest.fixture(scope="session")
 def store(pytestconfig):
     """The shared table store (tables computed once across workers, cached on disk)."""
-    from jepa_claims.tables import TableStore
+    from jepa_claims.tables.store import TableStore
 
     options: SuiteOptions = pytestconfig.jepa_options
     return TableStore(pytestconfig.jepa_world, options.cache_dir, Conventions(), options.device,
@@ -144,7 +144,7 @@ def store(pytestconfig):
 @pytest.fixture
 def verdict(request, store, checkpoint, slice_name, record_property):
     """The verdict of the test's claim (its `claim` marker) on this checkpoint and slice, recorded for the report."""
-    from jepa_claims.checks import evaluate
+    from jepa_claims.verdicts.checks import evaluate
 
     claim = request.node.get_closest_marker("claim").args[0]
     result = evaluate(claim, store, checkpoint, slice_name)

@@ -6,8 +6,8 @@ Paper numbers describe the paper's checkpoints: in the toy world these cells are
 """
 import pytest
 
-from jepa_claims import paper_values as pv
-from jepa_claims.numeric import cell_location, measure_cell
+from jepa_claims.verdicts import paper_values as pv
+from jepa_claims.verdicts.numeric import cell_location, measure_cell
 
 CELLS = pv.cells()
 

@@ -8,8 +8,8 @@ rests on is larger in the trained network.
 """
 import pytest
 
-from jepa_claims.checks import evaluate
-from jepa_claims.probes import random_world
+from jepa_claims.verdicts.checks import evaluate
+from jepa_claims.tables.probes import random_world
 
 pytestmark = pytest.mark.probe(
     "P1", checkpoints=("ijepa_1k",), slices=("8x3",),

@@ -8,8 +8,8 @@ says whether the verdict changes (DESIGN.md: "report whether any verdict changes
 """
 import pytest
 
-from jepa_claims.checks import evaluate
-from jepa_claims.probes import ALTERNATIVES
+from jepa_claims.verdicts.checks import evaluate
+from jepa_claims.tables.probes import ALTERNATIVES
 
 pytestmark = pytest.mark.probe(
     "P3", checkpoints=("ijepa_1k",), slices=("8x3",),

@@ -8,11 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import torch
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.models import DTYPES
 
-from .config import Conventions
-
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 def _int_tuple(text: str) -> tuple[int, ...]:
@@ -62,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     measure.add_argument("--batch-size", default="auto", help="mask jobs per chunk, or 'auto' (chosen from free memory)")
     measure.add_argument("--out", required=True, type=Path)
     add_convention_arguments(measure)
-    from .data.fetch import add_fetch_arguments
+    from jepa_claims.data.fetch import add_fetch_arguments
 
     add_fetch_arguments(commands.add_parser("fetch", help="download checkpoints and data sets"))
     shot = commands.add_parser("screenshot", help="a PNG of the top of a report (headless Chromium)")
@@ -88,7 +86,7 @@ def write_csv_atomic(frame, path: Path) -> None:
 
 def run_measure(args: argparse.Namespace) -> int:
     """The measure command."""
-    from .export import measure_slice
+    from jepa_claims.tables.export import measure_slice
 
     frame = measure_slice(
         checkpoint=args.checkpoint, revision=args.revision, offline=args.offline, data_root=args.data_root,
@@ -108,11 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "measure":
             return run_measure(args)
         if args.command == "screenshot":
-            from .screenshot import screenshot
+            from jepa_claims.record.screenshot import screenshot
 
             print(f"wrote {screenshot(args.html, args.out, args.width, args.height)}", file=sys.stderr)
             return 0
-        from .data.fetch import run_fetch
+        from jepa_claims.data.fetch import run_fetch
 
         return run_fetch(args)
     except (ValueError, FileNotFoundError) as error:

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.builders import build_model, save_pretrained_layout, tiny_config
-from jepa_claims.cpu import share_of_cores, use_threads
-from jepa_claims.models import ProcessorGeometry, load_encoder
+from jepa_claims.engine.builders import build_model, save_pretrained_layout, tiny_config
+from jepa_claims.engine.cpu import share_of_cores, use_threads
+from jepa_claims.engine.models import ProcessorGeometry, load_encoder
 
 FAMILIES = ("ijepa", "vit_mae", "beit")
 TINY_GEOMETRY = ProcessorGeometry(size=56, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Each xdist worker of the self-tests takes its share of the cores (lib/cpu.py says why)."""
+    """Each xdist worker of the self-tests takes its share of the cores (lib/engine/cpu.py says why)."""
     worker = getattr(config, "workerinput", None)
     use_threads(share_of_cores(int(worker.get("workercount", 1)) if worker else 1))
 

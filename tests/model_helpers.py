@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 import transformers
-from jepa_claims.builders import build_model, save_pretrained_layout, tiny_config
-from jepa_claims.models import Encoder, ProcessorGeometry, load_encoder
-from jepa_claims.sites import KINDS, Site, parse_site, resolve_site
+from jepa_claims.engine.builders import build_model, save_pretrained_layout, tiny_config
+from jepa_claims.engine.models import Encoder, ProcessorGeometry, load_encoder
+from jepa_claims.engine.sites import KINDS, Site, parse_site, resolve_site
 from safetensors.torch import load_file, save_file
 
 FAMILIES = ("ijepa", "vit_mae", "beit")

@@ -1,6 +1,6 @@
 """Planted measurement tables: a world whose truth is set by hand, to show each verdict can fail.
 
-`Planted(**knobs)` is a table source for lib/checks.py (table(kind, checkpoint, slice), roles, conv).
+`Planted(**knobs)` is a table source for lib/verdicts/checks.py (table(kind, checkpoint, slice), roles, conv).
 With default knobs every claim holds; each knob breaks one claim (see tests/test_checks.py).
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from jepa_claims.config import Conventions
-from jepa_claims.worlds import Roles
+from jepa_claims.conventions import Conventions
+from jepa_claims.roles import Roles
 
 DEPTH = 32  # the paper's roles: bottleneck block 29, late attention 30-31, late window 30-31
 SLICE_SIZES = {"4x3": 4, "8x3": 8, "12x3": 12, "16x3": 16, "voc8x3": 8}

@@ -5,12 +5,12 @@ import pandas as pd
 import pytest
 import torch
 
-from jepa_claims.batching import (
+from jepa_claims.engine.batching import (
     auto_batch_size, available_bytes, choose_batch_size, encoder_item_bytes, item_bytes, resolve_batch_size,
 )
-from jepa_claims.config import Conventions
-from jepa_claims.measure import MaskJob, drift_table, rescue_table
-from jepa_claims.sites import parse_sites
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.tabulate import MaskJob, drift_table, rescue_table
+from jepa_claims.engine.sites import parse_sites
 
 GIB = 1 << 30
 # facebook/ijepa_vith14_1k (DESIGN.md): 1280 hidden, 32 blocks, 16 heads, 5120 MLP, 256 tokens, ~630M parameters.

@@ -18,7 +18,7 @@
 """
 import pytest
 
-from jepa_claims.checks import CHECKS, evaluate
+from jepa_claims.verdicts.checks import CHECKS, evaluate
 from planted import Planted
 
 CASES = {

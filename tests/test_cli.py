@@ -4,12 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from jepa_claims.builders import build_model, save_pretrained_layout, tiny_config
+from jepa_claims.engine.builders import build_model, save_pretrained_layout, tiny_config
 from jepa_claims.cli import main
 from jepa_claims.data.slices import build_slice, write_manifest
 from jepa_claims.data.synthetic import write_all
-from jepa_claims.measure import DRIFT_COLUMNS, RESCUE_COLUMNS
-from jepa_claims.models import ProcessorGeometry
+from jepa_claims.engine.tabulate import DRIFT_COLUMNS, RESCUE_COLUMNS
+from jepa_claims.engine.models import ProcessorGeometry
 
 GEOMETRY = ProcessorGeometry(size=224, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 

@@ -6,12 +6,12 @@ import pytest
 from data_helpers import REAL, real_pets_root, real_voc_root, rect_scene, save_as, truncate
 from PIL import Image
 
-from jepa_claims.config import Conventions
+from jepa_claims.conventions import Conventions
 from jepa_claims.data import DataError, Record, load_sample, pets, voc
 from jepa_claims.data.files import read_image, read_label
 from jepa_claims.data.samples import pet_record, voc_record
 from jepa_claims.data.slices import is_eligible, token_counts
-from jepa_claims.images import resize_image, resize_label
+from jepa_claims.engine.images import resize_image, resize_label
 
 PET_IDS = ["Abyssinian_119", "British_Shorthair_129", "Russian_Blue_169", "Siamese_137", "pug_188"]
 VOC_IDS = ["2007_000032", "2007_000033", "2007_000063"]

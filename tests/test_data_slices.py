@@ -9,7 +9,7 @@ import pytest
 from data_helpers import copy_root, synthetic_root, truncate
 from PIL import Image
 
-from jepa_claims.config import Conventions
+from jepa_claims.conventions import Conventions
 from jepa_claims.data import DataError, pets, synthetic, voc
 from jepa_claims.data.files import read_label, sha256_file
 from jepa_claims.data.slices import (

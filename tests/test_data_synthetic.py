@@ -6,7 +6,7 @@ import pytest
 from data_helpers import synthetic_root
 from PIL import Image
 
-from jepa_claims.config import Conventions
+from jepa_claims.conventions import Conventions
 from jepa_claims.data import load_sample, pets, synthetic, voc
 from jepa_claims.data.files import read_label
 from jepa_claims.data.samples import pet_record, voc_record

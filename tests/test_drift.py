@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from jepa_claims.config import Conventions
-from jepa_claims.drift import drift_profiles, in_convention, late_mean, onset, rescue, token_drift
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.drift import drift_profiles, in_convention, late_mean, onset, rescue, token_drift
 
 
 def test_token_drift_zero_for_identical_and_two_for_opposite():

@@ -8,8 +8,8 @@ import pytest
 import torch
 from PIL import Image
 
-from jepa_claims.config import IMAGENET_MEAN, IMAGENET_STD, Conventions
-from jepa_claims.images import apply_pixel_mask, fill_value, resize_label, to_pixel_values
+from jepa_claims.conventions import IMAGENET_MEAN, IMAGENET_STD, Conventions
+from jepa_claims.engine.images import apply_pixel_mask, fill_value, resize_label, to_pixel_values
 
 
 @dataclass(frozen=True)

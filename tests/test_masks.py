@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jepa_claims.config import Conventions
-from jepa_claims.masks import (
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.masks import (
     MaskError, matched_area_rect, matched_background, patch_fraction, pixel_roles, rect_mask,
     sample_masks, token_roles, token_to_pixel_mask,
 )

@@ -1,4 +1,4 @@
-"""Self-tests for loading encoders (lib/models.py) and building them (lib/builders.py).
+"""Self-tests for loading encoders (lib/engine/models.py) and building them (lib/engine/builders.py).
 
 Written to pass unchanged under transformers 4.57 (v4 layout) and 5.x (v5 layout).
 """
@@ -10,7 +10,7 @@ import os
 import pytest
 import torch
 from huggingface_hub import try_to_load_from_cache
-from jepa_claims.builders import (
+from jepa_claims.engine.builders import (
     IJEPA_GEOMETRY,
     build_model,
     save_hub_cache,
@@ -18,7 +18,7 @@ from jepa_claims.builders import (
     tiny_config,
     vith14_config,
 )
-from jepa_claims.models import CheckpointError, ProcessorGeometry, load_encoder, read_geometry
+from jepa_claims.engine.models import CheckpointError, ProcessorGeometry, load_encoder, read_geometry
 from model_helpers import FAMILIES, geometry_for, pixels, save_tiny
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from jepa_claims import paper_values as pv
-from jepa_claims.numeric import cell_location, measure_cell
+from jepa_claims.verdicts import paper_values as pv
+from jepa_claims.verdicts.numeric import cell_location, measure_cell
 from claim_modules import claim_function
 from planted import Planted
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from jepa_claims import options
-from jepa_claims.options import SuiteOptions, WorldUnavailable, resolve_world, worker_device
+from jepa_claims.suite import options
+from jepa_claims.suite.options import SuiteOptions, WorldUnavailable, resolve_world, worker_device
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The paper's numbers (lib/paper_values.py): copied exactly, internally consistent, tolerances sane."""
+"""The paper's numbers (lib/verdicts/paper_values.py): copied exactly, internally consistent, tolerances sane."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jepa_claims import paper_values as pv
+from jepa_claims.verdicts import paper_values as pv
 
 # The paper sits in the shared folder beside the repository (../shared/paper), not in the repo.
 PAPER = Path(__file__).resolve().parents[1].parent / "shared" / "paper" / "late-semantic-repair-ijepa.txt"

@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jepa_claims.config import Conventions
-from jepa_claims.measure import MaskJob
-from jepa_claims.models import load_encoder
-from jepa_claims.probes import mae_default_table
-from jepa_claims.protocols import Inputs
-from jepa_claims.runs import COUNTER
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.tabulate import MaskJob
+from jepa_claims.engine.models import load_encoder
+from jepa_claims.tables.probes import mae_default_table
+from jepa_claims.tables.protocols import Inputs
+from jepa_claims.engine.runs import COUNTER
 from claim_modules import claim_function
 from model_helpers import pixels, save_tiny
 from planted import Planted

@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from jepa_claims.provenance import git_state
+from jepa_claims.record.provenance import git_state
 
 
 def _git(repo: Path, *args: str) -> None:

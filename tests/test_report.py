@@ -9,12 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jepa_claims import figures, render
-from jepa_claims.config import Conventions
-from jepa_claims.record import build_record, cell_key
-from jepa_claims.stats import holm
-from jepa_claims.report import plain_id
-from jepa_claims.worlds import TOY_BANNER, Roles
+from jepa_claims.record import figures
+
+from jepa_claims.record import html as render
+from jepa_claims.conventions import Conventions
+from jepa_claims.record.summary import build_record, cell_key
+from jepa_claims.verdicts.stats import holm
+from jepa_claims.record.plugin import plain_id
+from jepa_claims.roles import Roles
+from jepa_claims.worlds.world import TOY_BANNER
 
 C4_SLICES = ("4x3", "8x3", "12x3")
 WORLD = {"name": "toy", "banner": TOY_BANNER, "slices": ["4x3", "8x3", "12x3"],
@@ -127,8 +130,8 @@ def test_banner_in_toy_world_and_not_in_paper_world(planted):
 
 
 def test_toy_banner_carries_the_variant_table(planted, tmp_path):
-    """Under the toy banner: each negative variant with the claims it breaks (from lib/toy_variants.py)."""
-    from jepa_claims.worlds import toy_world
+    """Under the toy banner: each negative variant with the claims it breaks (from lib/toy/variants.py)."""
+    from jepa_claims.worlds.world import toy_world
 
     variants = toy_world(tmp_path).notes["variants"]
     html = render.render(build_record(*planted, WORLD | {"variants": variants}))
@@ -299,7 +302,7 @@ def test_plain_id_drops_only_the_xdist_group_suffix(nodeid, plain):
 def test_every_check_reaches_the_matrix_with_its_tests_and_numbers():
     """All thirteen checks on planted tables: each cell names its paired test (and P4's second step) or why it has none,
     prints a paper range as numbers, and every printed number equals the JSON."""
-    from jepa_claims.checks import evaluate
+    from jepa_claims.verdicts.checks import evaluate
     from planted import Planted
     from test_checks import CASES, NO_TEST
 
@@ -329,7 +332,7 @@ def test_every_check_reaches_the_matrix_with_its_tests_and_numbers():
 
 def test_a_window_scaled_to_the_checkpoint_depth_is_shown_beside_the_paper_window():
     """C1 on a shallower model is judged against its own window; the cell prints both windows as checked numbers."""
-    from jepa_claims.checks import evaluate
+    from jepa_claims.verdicts.checks import evaluate
     from planted import Planted
 
     node = "claims/test_c01.py::test_c1[ijepa_1k-4x3]"

@@ -1,7 +1,7 @@
 """End to end: a tiny claims-like suite under xdist writes the HTML record and its JSON; Chromium renders it.
 
 The tiny suite records planted verdicts, a probe and skipped numeric cells exactly as the real claims
-do (`record_property`), through the real plugin (`jepa_claims.report`), the real pytest-html and
+do (`record_property`), through the real plugin (`jepa_claims.record.plugin`), the real pytest-html and
 two xdist workers; no model runs. Chromium (headless) then opens the self-contained HTML.
 """
 from __future__ import annotations
@@ -16,17 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from jepa_claims.screenshot import INSTALL_HINT, find_chromium, run_chromium
+from jepa_claims.record.screenshot import INSTALL_HINT, find_chromium, run_chromium
 
 
 CONFTEST = '''
 import os
 from pathlib import Path
 
-from jepa_claims.options import SuiteOptions
-from jepa_claims.worlds import TOY_BANNER, CheckpointSpec, World
+from jepa_claims.suite.options import SuiteOptions
+from jepa_claims.worlds.world import TOY_BANNER, CheckpointSpec, World
 
-pytest_plugins = ["jepa_claims.report"]
+pytest_plugins = ["jepa_claims.record.plugin"]
 
 
 def pytest_configure(config):
@@ -90,7 +90,7 @@ NUMERIC = '''
 """Numeric agreement (planted)."""
 import pytest
 
-from jepa_claims import paper_values as pv
+from jepa_claims.verdicts import paper_values as pv
 
 
 @pytest.mark.parametrize("cell", [pytest.param(c, id=c.id) for c in pv.cells()[:3]])

@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from jepa_claims.config import Conventions
-from jepa_claims.drift import drift_profiles, late_mean
-from jepa_claims.hooks import hook_count
-from jepa_claims.measure import MaskJob, drift_table, masked_pixels, rescue_table
-from jepa_claims.runs import COUNTER, SitePatch, run, select_tokens
-from jepa_claims.sites import parse_site, parse_sites
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.drift import drift_profiles, late_mean
+from jepa_claims.engine.hooks import hook_count
+from jepa_claims.engine.tabulate import MaskJob, drift_table, masked_pixels, rescue_table
+from jepa_claims.engine.runs import COUNTER, SitePatch, run, select_tokens
+from jepa_claims.engine.sites import parse_site, parse_sites
 
 
 def inputs(encoder, batch: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

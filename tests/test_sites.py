@@ -1,4 +1,4 @@
-"""Self-tests for the paper's site names (lib/sites.py) on whichever transformers layout is installed.
+"""Self-tests for the paper's site names (lib/engine/sites.py) on whichever transformers layout is installed.
 
 Each site's captured value is recomputed from the block's own weights, so passing under both
 transformers 4.57 (v4 layout) and 5.x (v5 layout) shows both layouts capture the same quantities.
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import torch
 import transformers
-from jepa_claims.models import load_encoder
-from jepa_claims.sites import ALIASES, KINDS, SiteError, parse_site, parse_sites, resolve_site
+from jepa_claims.engine.models import load_encoder
+from jepa_claims.engine.sites import ALIASES, KINDS, SiteError, parse_site, parse_sites, resolve_site
 from model_helpers import FAMILIES, all_sites, capture, pixels, save_tiny
 from safetensors.torch import load_file, save_file
 

@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 import torch
 
-from jepa_claims.builders import build_model, save_pretrained_layout, tiny_config
-from jepa_claims.config import Conventions
-from jepa_claims.cpu import use_threads
+from jepa_claims.engine.builders import build_model, save_pretrained_layout, tiny_config
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.cpu import use_threads
 from jepa_claims.data.synthetic import write_pets
-from jepa_claims.models import ProcessorGeometry
-from jepa_claims.runs import COUNTER
-from jepa_claims.tables import TableStore, forwards_of_run
-from jepa_claims.worlds import CheckpointSpec, World
+from jepa_claims.engine.models import ProcessorGeometry
+from jepa_claims.engine.runs import COUNTER
+from jepa_claims.tables.store import TableStore, forwards_of_run
+from jepa_claims.worlds.world import CheckpointSpec, World
 
 GEOMETRY = ProcessorGeometry(size=224, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 
@@ -95,7 +95,7 @@ def test_unreadable_image_stops_the_slice_unless_the_world_skips_it(world, tmp_p
     from data_helpers import truncate
     from jepa_claims.data import pets
     from jepa_claims.data.slices import DataError
-    from jepa_claims.provenance import manifest_rows
+    from jepa_claims.record.provenance import manifest_rows
 
     data = tmp_path / "data"
     write_pets(data, breeds=4, per_breed=4, seed=0)
@@ -129,7 +129,7 @@ def test_table_bits_do_not_depend_on_threads(world, tmp_path, kind):
 
 def test_convention_variants_share_the_loaded_encoder(world, tmp_path):
     """P3's stores under other conventions reuse the loaded weights; a store over another world loads its own."""
-    from jepa_claims.probes import ALTERNATIVES
+    from jepa_claims.tables.probes import ALTERNATIVES
 
     store = TableStore(world, tmp_path)
     encoder = store.encoder("ijepa_1k")

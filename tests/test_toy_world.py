@@ -1,7 +1,7 @@
-"""The toy world's planted truth, checked with the claim verdicts themselves (lib/checks.py).
+"""The toy world's planted truth, checked with the claim verdicts themselves (lib/verdicts/checks.py).
 
 Every claim must PASS on the positive toy checkpoints (ijepa_1k, ijepa_22k, mae, beit) on the slices
-the claim suite uses, and must FAIL on the toy variant built to break it (lib/toy.py builds it, lib/toy_variants.py names it).
+the claim suite uses, and must FAIL on the toy variant built to break it (lib/toy/models.py builds it, lib/toy/variants.py names it).
 The variant replaces one checkpoint of the toy world; the others stay positive. C13 (equal token
 budgets) is true by construction of the masks, so its negative is a planted table: the toy store's
 masks table with one background budget shifted.
@@ -9,7 +9,7 @@ masks table with one background budget shifted.
 Tables are computed through the real TableStore (save, load, run, cache), in a session cache
 (JEPA_CLAIMS_TOY_TEST_CACHE to reuse one between runs; tables are keyed by the code version).
 
-Which variant breaks which claim (lib/toy_variants.py TOY_BREAKS, also shown under the report's
+Which variant breaks which claim (lib/toy/variants.py TOY_BREAKS, also shown under the report's
 toy-world banner; test_docstring_table_is_the_code_table keeps this copy honest):
 
 | variant                        | breaks      |
@@ -38,11 +38,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from jepa_claims import toy
-from jepa_claims.checks import evaluate
-from jepa_claims.tables import TableStore
-from jepa_claims.toy_variants import PLANTED_TABLE_NEGATIVES, TOY_BREAKS, TOY_VARIANTS, variant_rows
-from jepa_claims.worlds import CheckpointSpec, Roles, World, toy_world
+from jepa_claims.toy import models as toy
+from jepa_claims.verdicts.checks import evaluate
+from jepa_claims.tables.store import TableStore
+from jepa_claims.toy.variants import PLANTED_TABLE_NEGATIVES, TOY_BREAKS, TOY_VARIANTS, variant_rows
+from jepa_claims.roles import Roles
+from jepa_claims.worlds.world import CheckpointSpec, World, toy_world
 
 # One worker computes every toy table (the session cache is per worker under xdist).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("toy_world")]

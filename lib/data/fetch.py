@@ -25,7 +25,7 @@ from typing import Mapping, Sequence
 
 from tqdm import tqdm
 
-from .files import DataError
+from jepa_claims.data.files import DataError
 
 # Pinned hub revisions. Full commit shas read from the hub's own "Files and versions" pages
 # (huggingface.co/<repo>/tree/<sha>, as archived; not re-checked live from this offline machine):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import DataError, is_junk
+from jepa_claims.data.files import DataError, is_junk
 
 PETS_DIR = "oxford-iiit-pet"
 SPLITS = ("trainval", "test")

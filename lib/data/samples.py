@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import pets, voc
-from .files import DataError, check_same_size, read_image, read_label, sha256_file
+from jepa_claims.data import pets
+
+from jepa_claims.data import voc
+from jepa_claims.data.files import DataError, check_same_size, read_image, read_label, sha256_file
 
 DATASETS = {"pets": "trimap", "voc": "voc"}  # dataset -> label kind
 

@@ -5,7 +5,7 @@ nearest-neighbour resize of the label to 224 x 224, on BOTH the I-JEPA grid (pat
 and the MAE/BEiT grid (patch 16, 14 x 14), the object covers at least MIN_OBJECT_TOKENS tokens
 and the zero-overlap background candidates are at least as many as the object tokens (so the
 matched background control of section 2.3 always exists). Roles come from
-jepa_claims.masks.token_roles (object = trimap 1 and 3 by default; background = clean background).
+jepa_claims.engine.masks.token_roles (object = trimap 1 and 3 by default; background = clean background).
 
 Oxford-IIIT Pet slices 4x3, 8x3, 12x3, 16x3 (from annotations/trainval.txt):
   * breeds: the first N breeds in class-id order (class id = case-insensitive alphabetical
@@ -37,11 +37,13 @@ from typing import Iterable, Iterator
 import numpy as np
 from tqdm import tqdm
 
-from ..config import Conventions
-from ..masks import token_roles
-from . import pets, voc
-from .files import DataError, read_image, sha256_file
-from .samples import Record, load_label, pet_record, voc_record
+from jepa_claims.cache import write_atomic
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.masks import token_roles
+from jepa_claims.data import pets
+from jepa_claims.data import voc
+from jepa_claims.data.files import DataError, read_image, sha256_file
+from jepa_claims.data.samples import Record, load_label, pet_record, voc_record
 
 GRIDS = ((224, 14), (224, 16))  # (input size, patch): I-JEPA ViT-H/14; ViT-MAE / BEiT base/16
 MIN_OBJECT_TOKENS = 8
@@ -230,12 +232,8 @@ def _manifest(header: dict, records: tuple[Record, ...]) -> Manifest:
 
 def write_manifest(manifest: Manifest, path: Path) -> Path:
     """Write the manifest atomically (temp file + rename); returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(manifest.to_bytes())
-    tmp.replace(path)
-    return path
+    write_atomic(Path(path), manifest.to_bytes())
+    return Path(path)
 
 
 def read_manifest(path: Path) -> Manifest:

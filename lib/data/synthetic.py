@@ -18,7 +18,9 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from . import pets, voc
+from jepa_claims.data import pets
+
+from jepa_claims.data import voc
 
 SIZE = (160, 120)  # (width, height)
 OBJECT_SCALE = (0.35, 0.55)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import DataError
+from jepa_claims.data.files import DataError
 
 VOC_DIR = "VOCdevkit/VOC2012"
 SPLITS = ("train", "val", "trainval")

@@ -1,0 +1,65 @@
+"""Drift statistics (paper, section 2.2) and context rescue (section 2.5)."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from jepa_claims.conventions import Conventions
+
+
+def token_drift(clean: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
+    """1 - cos between matching tokens (eq. 1): [..., tokens, dim] -> [..., tokens], float64."""
+    if clean.shape != other.shape:
+        raise ValueError(f"cannot compare activations of shapes {tuple(clean.shape)} and {tuple(other.shape)}")
+    a, b = clean.double(), other.double()
+    cos = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1)).clamp_min(1e-12)
+    # Rounding puts cos(a, a) a few ulps off 1; equal tokens have drift exactly 0 by definition.
+    return torch.where((a == b).all(-1), 0.0, 1.0 - cos)
+
+
+def drift_profiles(
+    clean: torch.Tensor, other: torch.Tensor, masked: torch.Tensor, prefix: int
+) -> dict[str, np.ndarray]:
+    """Global, masked and context drift per layer over patch tokens: each [batch, layers].
+
+    clean, other: [layers, batch, prefix + patches, dim]; masked: [batch, patches] bool. Prefix
+    (CLS) tokens are not patches and are left out of every mean (the paper's N is the patch count).
+    """
+    per_token = token_drift(clean, other)[..., prefix:]  # [layers, batch, patches]
+    m = masked.to(per_token.device, torch.float64).unsqueeze(0)  # [1, batch, patches]
+    n_masked, n_context = m.sum(-1), (1 - m).sum(-1)
+    if bool((n_masked == 0).any()) or bool((n_context == 0).any()):
+        raise ValueError("every mask must hide at least one patch and leave at least one visible")
+    profiles = {
+        "global": per_token.mean(-1),
+        "masked": (per_token * m).sum(-1) / n_masked,
+        "context": (per_token * (1 - m)).sum(-1) / n_context,
+    }
+    return {k: v.transpose(0, 1).cpu().numpy() for k, v in profiles.items()}
+
+
+def in_convention(profile: np.ndarray, conv: Conventions, depth: int) -> tuple[list[int], np.ndarray]:
+    """(layer labels, columns) of a [batch, depth + 1] hidden_states profile in the convention."""
+    layers = list(conv.layers(depth))
+    columns = [conv.hidden_index(layer) for layer in layers]
+    return layers, profile[:, columns]
+
+
+def late_mean(profile: np.ndarray, conv: Conventions, depth: int) -> np.ndarray:
+    """Mean of a [batch, depth + 1] hidden_states profile over the late window: [batch]."""
+    columns = [conv.hidden_index(layer) for layer in conv.late_layers(depth)]
+    return profile[:, columns].mean(axis=1)
+
+
+def onset(context: np.ndarray, layers: list[int], tau: float) -> int | None:
+    """First layer whose context drift exceeds tau; None when it never does (section 2.2)."""
+    above = np.flatnonzero(np.asarray(context) > tau)
+    return layers[int(above[0])] if above.size else None
+
+
+def rescue(late_masked: np.ndarray, late_patched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(absolute context rescue, rescue fraction) as in section 2.5."""
+    absolute = np.asarray(late_masked) - np.asarray(late_patched)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fraction = np.where(np.asarray(late_masked) > 0, absolute / late_masked, np.nan)
+    return absolute, fraction

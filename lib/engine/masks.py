@@ -1,0 +1,151 @@
+"""Token masks on the patch grid: rectangles, object tokens, matched zero-overlap background.
+
+All token masks are flat boolean arrays of length grid * grid in row-major order. Masks are built
+on the token grid after the resize (the object can vanish on a 16 x 16 grid: filter there), and
+turned back into pixel masks on exact patch blocks.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from jepa_claims.conventions import TRIMAP_BACKGROUND, VOC_BACKGROUND, Conventions
+from jepa_claims.engine.images import resize_label
+
+MASK_KINDS = ("object", "background", "bg_rect", "rect")
+
+
+class MaskError(ValueError):
+    """A mask that cannot be built as asked (e.g. too few zero-overlap background tokens)."""
+
+
+def pixel_roles(
+    label: np.ndarray, label_kind: str, target_class: int | None, conv: Conventions
+) -> tuple[np.ndarray, np.ndarray]:
+    """(object pixels, clean background pixels) of a raw label map, both bool [H, W].
+
+    Pets: object = trimap values of the convention (default 1 and 3: pet and border); clean
+    background = 2. VOC: object = the target class; clean background = 0, so other classes and
+    void (255, drawn along every object boundary) never count as background.
+    """
+    if label_kind == "trimap":
+        return np.isin(label, conv.trimap_object_values), np.isin(label, TRIMAP_BACKGROUND)
+    if label_kind == "voc":
+        if target_class is None:
+            raise MaskError("a VOC label needs a target class")
+        return label == target_class, np.isin(label, VOC_BACKGROUND)
+    raise MaskError(f"unknown label kind {label_kind!r}: expected 'trimap' or 'voc'")
+
+
+def patch_fraction(pixel_mask: np.ndarray, patch: int) -> np.ndarray:
+    """Fraction of each patch's pixels that are set: [grid, grid] float."""
+    size = pixel_mask.shape[0]
+    if pixel_mask.shape != (size, size) or size % patch:
+        raise MaskError(f"pixel mask {pixel_mask.shape} is not a square multiple of patch {patch}")
+    grid = size // patch
+    blocks = pixel_mask.reshape(grid, patch, grid, patch)
+    return blocks.mean(axis=(1, 3))
+
+
+def token_roles(
+    label: np.ndarray, label_kind: str, target_class: int | None, size: int, patch: int, conv: Conventions
+) -> tuple[np.ndarray, np.ndarray]:
+    """(object tokens, zero-overlap background candidates), bool [grid * grid], after the resize.
+
+    Object token: nonzero object fraction (paper, section 2.3). Background candidate: every pixel
+    of the patch is clean background (exactly zero overlap with object, border, void, other classes).
+    """
+    resized = resize_label(label, size)
+    obj, clean = pixel_roles(resized, label_kind, target_class, conv)
+    object_tokens = patch_fraction(obj, patch).reshape(-1) > 0
+    candidates = patch_fraction(clean, patch).reshape(-1) == 1.0
+    return object_tokens, candidates
+
+
+def token_to_pixel_mask(tokens: np.ndarray, grid: int, patch: int) -> np.ndarray:
+    """Expand a token mask to exact patch blocks: bool [grid * patch, grid * patch]."""
+    if tokens.shape != (grid * grid,):
+        raise MaskError(f"token mask of shape {tokens.shape} does not fit a {grid}x{grid} grid")
+    return np.kron(tokens.reshape(grid, grid), np.ones((patch, patch), dtype=bool)).astype(bool)
+
+
+def rect_shape(count: int, aspect: float, grid: int) -> tuple[int, int]:
+    """(height, width) in tokens of a rectangle of about `count` tokens with width/height = aspect."""
+    if count < 1 or aspect <= 0:
+        raise MaskError(f"a rectangle needs count >= 1 and aspect > 0, got {count}, {aspect}")
+    height = min(grid, max(1, round(math.sqrt(count / aspect))))
+    width = min(grid, max(1, round(count / height)))
+    return height, width
+
+
+def rect_mask(grid: int, area: float, aspect: float = 1.0) -> np.ndarray:
+    """Centred rectangle covering about `area` of the grid with width/height = aspect."""
+    if not 0 < area <= 1:
+        raise MaskError(f"area fraction must be in (0, 1], got {area}")
+    height, width = rect_shape(max(1, round(area * grid * grid)), aspect, grid)
+    return _place(grid, height, width, (grid - height) // 2, (grid - width) // 2)
+
+
+def _place(grid: int, height: int, width: int, top: int, left: int) -> np.ndarray:
+    """A height x width rectangle at (top, left) as a flat token mask."""
+    mask = np.zeros((grid, grid), dtype=bool)
+    mask[top : top + height, left : left + width] = True
+    return mask.reshape(-1)
+
+
+def matched_background(object_tokens: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Exactly as many zero-overlap background tokens as object tokens, as one compact region.
+
+    Rule (deterministic, no randomness): the anchor is the candidate farthest from every object
+    token (Euclidean distance on the grid; ties to the lowest row-major index); the selection is the
+    n candidates nearest the anchor (ties again by row-major index). A compact blob keeps the
+    control's footprint comparable to the object's, unlike scattered tokens.
+    """
+    count = int(object_tokens.sum())
+    available = int(candidates.sum())
+    if count == 0:
+        raise MaskError("the object covers no token on this grid")
+    if available < count:
+        raise MaskError(f"only {available} zero-overlap background tokens for {count} object tokens")
+    grid = math.isqrt(object_tokens.size)
+    coords = np.stack(np.divmod(np.arange(grid * grid), grid), axis=1).astype(float)  # [tokens, 2]
+    cand_idx = np.flatnonzero(candidates)
+    to_object = np.linalg.norm(coords[cand_idx, None] - coords[None, object_tokens], axis=2).min(axis=1)
+    anchor = cand_idx[np.argmax(to_object)]  # argmax returns the first maximum: lowest index
+    to_anchor = np.linalg.norm(coords[cand_idx] - coords[anchor], axis=1)
+    chosen = cand_idx[np.lexsort((cand_idx, to_anchor))[:count]]
+    mask = np.zeros_like(object_tokens)
+    mask[chosen] = True
+    return mask
+
+
+def matched_area_rect(object_tokens: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """A near-square background rectangle of the object's token area, placed to avoid the object.
+
+    Its area is the object's count rounded to a rectangle (height = round(sqrt(n))). Placement:
+    the position with the fewest non-candidate tokens inside, ties to the lowest (top, left).
+    """
+    count = int(object_tokens.sum())
+    grid = math.isqrt(object_tokens.size)
+    height, width = rect_shape(max(count, 1), 1.0, grid)
+    blocked = (~candidates).reshape(grid, grid).astype(int)
+    best, best_cost = (0, 0), None
+    for top in range(grid - height + 1):
+        for left in range(grid - width + 1):
+            cost = blocked[top : top + height, left : left + width].sum()
+            if best_cost is None or cost < best_cost:
+                best, best_cost = (top, left), cost
+    return _place(grid, height, width, *best)
+
+
+def sample_masks(object_tokens: np.ndarray, candidates: np.ndarray) -> dict[str, np.ndarray]:
+    """The paper's semantic mask families for one image, keyed by MASK_KINDS."""
+    grid = math.isqrt(object_tokens.size)
+    area = float(object_tokens.mean())
+    return {
+        "object": object_tokens.copy(),
+        "background": matched_background(object_tokens, candidates),
+        "bg_rect": matched_area_rect(object_tokens, candidates),
+        "rect": rect_mask(grid, area, 1.0),
+    }

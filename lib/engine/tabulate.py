@@ -1,0 +1,154 @@
+"""Measurement protocols: tidy tables of drift and rescue, one row per image x mask x condition.
+
+Work is organised so that nothing is computed twice: images are processed in chunks; each chunk
+has one clean run (capturing every site any group needs), one masked run per mask, and one resumed
+patched run per group and mode, starting at the group's earliest block.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from jepa_claims.engine.batching import resolve_batch_size
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.drift import drift_profiles, in_convention, rescue
+from jepa_claims.engine.images import apply_pixel_mask, fill_value
+from jepa_claims.engine.masks import token_to_pixel_mask
+from jepa_claims.engine.runs import Mode, SitePatch, Trace, run, select_tokens
+from jepa_claims.engine.sites import Site
+
+DRIFT_COLUMNS = ["image_id", "mask", "layer", "global_drift", "masked_drift", "context_drift"]
+RESCUE_COLUMNS = [
+    "image_id", "mask", "sites", "mode",
+    "late_context_drift_masked", "late_context_drift_patched", "rescue", "rescue_fraction",
+]
+
+
+@dataclass(frozen=True)
+class MaskJob:
+    """One masked input: which image, which mask family, which patch tokens are hidden."""
+
+    image_id: str
+    mask: str
+    tokens: np.ndarray  # [patches] bool, row-major
+
+
+def group_name(group: Sequence[Site]) -> str:
+    """A patch group's name as the paper writes it: '29.intermediate + 30.attn.out'."""
+    return " + ".join(site.name for site in group)
+
+
+def masked_pixels(encoder, pixel_values: torch.Tensor, tokens: torch.Tensor, conv: Conventions) -> torch.Tensor:
+    """Fill the hidden patches on exact patch blocks. pixel_values [B, 3, S, S], tokens [B, N]."""
+    pixel_masks = np.stack(
+        [token_to_pixel_mask(t, encoder.grid, encoder.patch_size) for t in tokens.cpu().numpy()]
+    )
+    return apply_pixel_mask(pixel_values, torch.from_numpy(pixel_masks), fill_value(encoder.geometry, conv))
+
+
+def chunks(jobs: Sequence[MaskJob], batch_size: int) -> Iterator[list[MaskJob]]:
+    """Consecutive jobs of whole images, about batch_size jobs a chunk (an image is never split)."""
+    if batch_size < 1:
+        raise ValueError(f"batch size must be at least 1, got {batch_size}")
+    chunk: list[MaskJob] = []
+    for i, job in enumerate(jobs):
+        chunk.append(job)
+        last_of_image = i + 1 == len(jobs) or jobs[i + 1].image_id != job.image_id
+        if last_of_image and len(chunk) >= batch_size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@dataclass
+class ChunkRuns:
+    """Clean and masked runs of one chunk, aligned job by job."""
+
+    jobs: list[MaskJob]
+    pixels: torch.Tensor  # [jobs, 3, S, S] masked inputs
+    tokens: torch.Tensor  # [jobs, patches] bool
+    clean: Trace  # per image
+    index: list[int]  # job -> row of `clean`
+    masked: Trace  # per job
+
+
+def run_chunk(encoder, images: dict[str, torch.Tensor], jobs: list[MaskJob], sites: Sequence[Site], conv: Conventions) -> ChunkRuns:
+    """One clean run per image of the chunk (capturing sites), one masked run per job."""
+    ids = list(dict.fromkeys(job.image_id for job in jobs))
+    weight = next(encoder.model.parameters())
+    device = weight.device
+    clean_pixels = torch.stack([images[i] for i in ids]).to(device, weight.dtype)
+    clean = run(encoder, clean_pixels, sites=sites)
+    index = [ids.index(job.image_id) for job in jobs]
+    tokens = torch.from_numpy(np.stack([job.tokens for job in jobs])).to(device)
+    pixels = masked_pixels(encoder, clean_pixels[index], tokens, conv)
+    return ChunkRuns(jobs, pixels, tokens, clean, index, run(encoder, pixels))
+
+
+def drift_table(encoder, images: dict[str, torch.Tensor], jobs: Sequence[MaskJob], conv: Conventions,
+                batch_size: int | str | None = 8) -> pd.DataFrame:
+    """Per-layer global, masked and context drift of every mask job.
+
+    batch_size: mask jobs per chunk; None or "auto" chooses it from the memory available (batching.py).
+    """
+    rows = []
+    for chunk in chunks(jobs, resolve_batch_size(batch_size, encoder, patched=False)):
+        runs = run_chunk(encoder, images, chunk, (), conv)
+        profiles = drift_profiles(runs.clean.hidden[:, runs.index], runs.masked.hidden, runs.tokens, encoder.prefix_tokens)
+        columns = {k: in_convention(v, conv, encoder.depth) for k, v in profiles.items()}
+        layers = columns["global"][0]
+        for j, job in enumerate(chunk):
+            for c, layer in enumerate(layers):
+                rows.append((job.image_id, job.mask, layer, *(float(columns[k][1][j, c]) for k in ("global", "masked", "context"))))
+    return pd.DataFrame(rows, columns=DRIFT_COLUMNS)
+
+
+def rescue_table(
+    encoder,
+    images: dict[str, torch.Tensor],
+    jobs: Sequence[MaskJob],
+    groups: Sequence[Sequence[Site]],
+    modes: Sequence[Mode],
+    conv: Conventions,
+    batch_size: int | str | None = 8,
+) -> pd.DataFrame:
+    """Late context rescue of every patch group and mode, for every mask job (section 2.5).
+
+    batch_size: mask jobs per chunk; None or "auto" chooses it from the memory available (batching.py).
+    """
+    sites = list(dict.fromkeys(site for group in groups for site in group))
+    rows = []
+    for chunk in chunks(jobs, resolve_batch_size(batch_size, encoder, sites)):
+        runs = run_chunk(encoder, images, chunk, sites, conv)
+        # Only the late window enters the rescue: drift is computed on those layers alone (same values
+        # as late_mean of the full profile, at a fraction of the float64 work and memory).
+        late = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]
+        clean_late = runs.clean.hidden[late][:, runs.index]
+        late_masked = _late_context(clean_late, runs.masked, late, runs.tokens, encoder)
+        for group in groups:
+            for mode in modes:
+                patched = patched_run(encoder, runs, group, mode)
+                late_patched = _late_context(clean_late, patched, late, runs.tokens, encoder)
+                absolute, fraction = rescue(late_masked, late_patched)
+                for j, job in enumerate(chunk):
+                    rows.append((job.image_id, job.mask, group_name(group), mode, float(late_masked[j]),
+                                 float(late_patched[j]), float(absolute[j]), float(fraction[j])))
+    return pd.DataFrame(rows, columns=RESCUE_COLUMNS)
+
+
+def patched_run(encoder, runs: ChunkRuns, group: Sequence[Site], mode: Mode) -> Trace:
+    """The masked run with the group's sites patched from the clean run, resumed at its first block."""
+    select = select_tokens(runs.tokens, mode, encoder.prefix_tokens)
+    patches = [SitePatch(site, runs.clean.sites[site.name][runs.index], select) for site in group]
+    start = min(site.block for site in group)
+    return run(encoder, runs.pixels, patches=patches, resume=runs.masked, start=start)
+
+
+def _late_context(clean_late: torch.Tensor, trace: Trace, late: Sequence[int], tokens: torch.Tensor, encoder) -> np.ndarray:
+    """Mean context drift [jobs] over the late window (hidden_states indices `late`) against the clean run."""
+    return drift_profiles(clean_late, trace.hidden[late], tokens, encoder.prefix_tokens)["context"].mean(axis=1)

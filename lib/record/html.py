@@ -1,0 +1,377 @@
+"""The replication record as HTML: the top of the pytest-html report.
+
+`render(record, images)` returns one HTML fragment (inserted through `pytest_html_results_summary`).
+Every number it prints is a `<span class="num">` whose `data-path` is a JSON pointer into the record
+(saved as stats_summary.json), `data-value` the exact value and `data-fmt` the format of its text,
+so a reviewer (and tests/test_report.py) can check each printed number against the JSON.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from jepa_claims.record.summary import STATUS_ORDER
+
+FORMATS = {
+    "g": lambda v: f"{v:.4g}",  # drift, rescue, tokens
+    "s": lambda v: f"{v:+.4g}",  # signed differences
+    "p": lambda v: f"{v:.2g}",  # p-values
+    "i": lambda v: f"{int(v):d}",  # counts, layers
+    "%": lambda v: f"{v:.0%}",  # confidence levels
+}
+STATUS_CLASS = {s: s.lower().replace(" ", "-") for s in STATUS_ORDER}
+PROBES_ABOUT = {
+    "P1": "random-init control: the same architecture, untrained",
+    "P2": "MAE masking artifact: C12 with mask_ratio=0 versus the Hugging Face default",
+    "P3": "convention sensitivity: layer indexing, fill, normalisation, patch-label rule",
+    "P5": "the causal protocol on MAE and BEiT (the paper's stated future work)",
+    "P6": "multiplicity: Holm correction across slices and checkpoints",
+}
+# What a probe's finding means on the claim's cell: (when the claim holds under the probe, when it fails).
+# P1's "holds" counts against the claim (an untrained network shows it too); P3's counts for it.
+PROBE_BADGES = {
+    "P1": ("also holds untrained", "needs training"),
+    "P2": ("holds at mask_ratio 0", "fails at mask_ratio 0"),
+    "P3": ("holds under an alternative", "fails under an alternative"),
+    "P5": ("holds on this family", "absent on this family"),
+}
+
+CSS = """
+body { display: flex; flex-direction: column; }
+#environment-header, #environment { order: 1; }
+.summary__data > h2:first-child { display: none; }
+#jepa-record { color: #1c1c1c; font-size: 13px; max-width: 1500px; }
+#jepa-record a { color: #1a5276; }
+#jepa-record h2 { font-size: 18px; margin: 22px 0 6px; border-bottom: 1px solid #ccc; }
+#jepa-record h3 { font-size: 14px; margin: 12px 0 4px; }
+#jepa-record table { border-collapse: collapse; margin: 4px 0 8px; }
+#jepa-record th, #jepa-record td { border: 1px solid #d5d5d5; padding: 3px 6px; vertical-align: top; text-align: left; }
+#jepa-record thead th { background: #eef1f4; }
+#world-banner { background: #b03a2e; color: #fff; font-size: 17px; font-weight: bold; padding: 14px 18px;
+  border: 4px solid #641e16; margin: 0 0 12px; }
+#world-banner code { color: #fff; background: #641e16; padding: 0 4px; }
+.run-line { font-size: 14px; margin: 4px 0 10px; }
+#claim-matrix td.cell { min-width: 118px; max-width: 190px; font-size: 11px; line-height: 1.35; }
+#claim-matrix th.claim-head { max-width: 260px; font-weight: normal; }
+#claim-matrix th.claim-head b { font-size: 13px; }
+.status { display: inline-block; font-weight: bold; font-size: 12px; padding: 0 5px; border-radius: 3px; }
+.pass { background: #d4efdf; } .pass .status, .status.pass { background: #1e8449; color: #fff; }
+.fail { background: #fadbd8; } .fail .status, .status.fail { background: #b03a2e; color: #fff; }
+.error { background: #f5cba7; } .error .status, .status.error { background: #784212; color: #fff; }
+.skip { background: #f2f3f4; } .skip .status, .status.skip { background: #7f8c8d; color: #fff; }
+.not-run { background: #fbfcfc; color: #888; } .not-run .status, .status.not-run { background: #bdc3c7; color: #fff; }
+.not-selected { background: repeating-linear-gradient(45deg, #fafafa, #fafafa 6px, #eee 6px, #eee 12px); color: #888; }
+.not-selected .status, .status.not-selected { background: #d5d8dc; color: #555; }
+td.na { background: #fff; color: #ccc; text-align: center; }
+.head { font-size: 12px; } .small { font-size: 10.5px; color: #444; }
+.badge { display: inline-block; font-size: 10px; padding: 0 4px; margin: 1px 2px 0 0; border-radius: 8px; border: 1px solid #888; }
+#jepa-record blockquote { margin: 2px 0 6px 12px; padding-left: 8px; border-left: 3px solid #aab7b8; color: #333; max-width: 1100px; }
+#jepa-record blockquote p { margin: 2px 0; color: #333; }
+#claim-matrix th.ck-head { text-align: center; }
+.figures { display: flex; flex-wrap: wrap; gap: 14px; }
+.figure { border: 1px solid #ddd; padding: 6px; max-width: 920px; }
+.figure img { display: block; max-width: 100%; }
+.figure p { font-size: 11.5px; max-width: 900px; margin: 4px 0; }
+dl.kv { display: grid; grid-template-columns: max-content auto; gap: 2px 14px; margin: 4px 0; }
+dl.kv dt { font-weight: bold; } dl.kv dd { margin: 0; }
+"""
+
+
+def pointer(*parts) -> str:
+    """JSON pointer (RFC 6901) to a value of the record."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def resolve(document, path: str):
+    """The value a JSON pointer names."""
+    value = document
+    for part in path.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+def num(value, path: tuple, fmt: str = "g") -> str:
+    """A number with its place in the record; None prints as n/a."""
+    if value is None or isinstance(value, bool):
+        return "n/a" if value is None else escape(str(value))
+    text = FORMATS[fmt](value)
+    return (f'<span class="num" data-path="{escape(pointer(*path))}" data-value="{value!r}" '
+            f'data-fmt="{fmt}">{escape(text)}</span>')
+
+
+def value_html(value, path: tuple) -> str:
+    """Any recorded value: numbers as `num`, lists and dicts element by element, text escaped."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return escape(str(value))
+    if isinstance(value, int):
+        return num(value, path, "i")
+    if isinstance(value, float):
+        return num(value, path, "g")
+    if isinstance(value, list):
+        return "[" + ", ".join(value_html(v, path + (i,)) for i, v in enumerate(value)) + "]"
+    if isinstance(value, dict):
+        return "; ".join(f"{escape(str(k))} {value_html(v, path + (k,))}" for k, v in value.items())
+    return escape(str(value))
+
+
+def paragraphs(text: str) -> str:
+    """A docstring as HTML paragraphs, its hard line breaks reflowed."""
+    return "".join(f"<p>{escape(' '.join(p.split()))}</p>" for p in text.split("\n\n") if p.strip())
+
+
+def _status(status: str) -> str:
+    return f'<span class="status {STATUS_CLASS[status]}">{escape(status)}</span>'
+
+
+def banner(record: dict) -> str:
+    """The world banner (toy or any world that is not the paper's)."""
+    world = record["world"]
+    if world.get("name") == "paper" or not world.get("banner"):
+        return ""
+    text = escape(world["banner"])
+    text = text.replace("`jepa-claims fetch", "<code>jepa-claims fetch").replace("`pytest", "<code>pytest").replace("`", "</code>")
+    return f'<div id="world-banner" role="alert">{text}</div>{variant_table(world.get("variants") or [])}'
+
+
+def variant_table(rows: list[dict]) -> str:
+    """Which negative toy breaks which claim (checked by tests/test_toy_world.py, not by this run)."""
+    if not rows:
+        return ""
+    body = "".join(f'<tr><td><code>{escape(r["variant"])}</code></td><td>{escape(", ".join(r["breaks"]))}</td>'
+                   f'<td>{escape(r["how"])}</td></tr>' for r in rows)
+    return ('<details id="toy-variants"><summary>Toy variants: which negative toy breaks which claim '
+            '(every claim passes on the positive toy above and fails on its variant: tests/test_toy_world.py)</summary>'
+            '<table><thead><tr><th>variant</th><th>breaks</th><th>how</th></tr></thead>'
+            f'<tbody>{body}</tbody></table></details>')
+
+
+def _number_or_range(paper, path: tuple, fmt: str) -> str:
+    """A headline value: a number, a [low, high] range (checked numbers both), text, or nothing."""
+    if isinstance(paper, list) and len(paper) == 2:
+        return f'{num(paper[0], path + (0,), "g")}-{num(paper[1], path + (1,), "g")}'
+    if isinstance(paper, (int, float)) and not isinstance(paper, bool):
+        return num(paper, path, fmt)
+    return escape(str(paper)) if paper is not None else ""
+
+
+def _resampled(test: dict) -> str:
+    """'~' after p where the sign-flip p comes from random flips rather than exact enumeration."""
+    return "" if test.get("p_exact", True) else "~"
+
+
+def _more_test(test: dict, path: tuple) -> str:
+    """A verdict's further paired test (P4's pair - single): difference, CI and p on one line."""
+    return (f'<div class="small more-test">{escape(test["label"])}: {num(test.get("mean_diff"), path + ("mean_diff",), "s")} '
+            f'[{num(test.get("ci_low"), path + ("ci_low",), "s")}, {num(test.get("ci_high"), path + ("ci_high",), "s")}] '
+            f'p{_resampled(test)} {num(test.get("p"), path + ("p",), "p")}</div>')
+
+
+def matrix_cell(key: str, cell: dict) -> str:
+    """One td of the claim matrix."""
+    path = ("matrix", key)
+    status = cell["status"]
+    title = cell.get("statement") or cell.get("reason") or status
+    parts = [_status(status)]
+    head = cell.get("headline")
+    if head and head.get("measured") is not None:
+        fmt = "s" if "advantage" in head["label"] or " - " in head["label"] else "g"
+        paper_html = _number_or_range(head.get("paper"), path + ("headline", "paper"), fmt)
+        window = head.get("window")
+        here = (f'window here {_number_or_range(window, path + ("headline", "window"), "g")}; '
+                if window and window != head.get("paper") else "")
+        parts.append(f'<div class="head">{escape(head["label"])}: <b>{num(head["measured"], path + ("headline", "measured"), fmt)}</b>'
+                     + (f' <span class="small">({here}paper {paper_html})</span>' if paper_html else "") + "</div>")
+    if cell.get("p_label"):
+        parts.append(f'<div class="small test-label">{escape(cell["p_label"])}: {num(cell.get("mean_diff"), path + ("mean_diff",), "s")}</div>')
+    if cell.get("ci_low") is not None:
+        parts.append(f'<div class="small">{num(cell.get("confidence"), path + ("confidence",), "%")} CI [{num(cell["ci_low"], path + ("ci_low",), "s")}, '
+                     f'{num(cell["ci_high"], path + ("ci_high",), "s")}]</div>')
+    if cell.get("p") is not None:
+        parts.append(f'<div class="small">p{_resampled(cell)} {num(cell["p"], path + ("p",), "p")} &middot; Holm '
+                     f'{num(cell.get("p_holm"), path + ("p_holm",), "p")} &middot; min {num(cell.get("min_attainable_p"), path + ("min_attainable_p",), "p")}</div>')
+    if cell.get("wins") is not None:
+        parts.append(f'<div class="small">wins {num(cell["wins"], path + ("wins",), "i")}/{num(cell["n"], path + ("n",), "i")}</div>')
+    parts += [_more_test(test, path + ("more_tests", i)) for i, test in enumerate(cell.get("more_tests") or [])]
+    if cell.get("no_test"):
+        parts.append(f'<div class="small no-test">no CI or p: {escape(cell["no_test"])}</div>')
+    if status in ("SKIP", "ERROR", "NOT RUN", "NOT SELECTED") and cell.get("reason"):
+        parts.append(f'<div class="small">{escape(cell["reason"][:160])}</div>')
+    for probe in cell.get("probes", []):  # what the probe found for this claim; hover for what that means
+        found = PROBE_BADGES.get(probe["probe"], ("claim holds", "claim fails"))[0 if probe["holds"] else 1]
+        broken = "" if probe["status"] in ("PASS", "FAIL") else f' (probe {escape(probe["status"])})'
+        parts.append(f'<span class="badge" title="{escape(probe["sentence"])}">{escape(probe["probe"])}: {found}{broken}</span>')
+    return (f'<td class="cell {STATUS_CLASS[status]}" data-key="{escape(key)}" data-status="{escape(status)}" '
+            f'title="{escape(title)}">{"".join(parts)}</td>')
+
+
+def matrix(record: dict) -> str:
+    """The claim x (checkpoint, slice) table."""
+    cols = record["columns"]
+    groups: list[list] = []  # [checkpoint, label, span] runs of adjacent columns
+    for c in cols:
+        if groups and groups[-1][0] == c["checkpoint"]:
+            groups[-1][2] += 1
+        else:
+            groups.append([c["checkpoint"], c["label"], 1])
+    top = "".join(f'<th colspan="{span}" class="ck-head">{escape(label)}</th>' for _, label, span in groups)
+    head = "".join(f'<th data-checkpoint="{escape(c["checkpoint"])}" data-slice="{escape(c["slice"])}">{escape(c["slice"])}</th>'
+                   for c in cols)
+    rows = []
+    for claim, info in record["claims"].items():
+        tds = []
+        for c in cols:
+            key = f'{claim}|{c["checkpoint"]}|{c["slice"]}'
+            cell = record["matrix"].get(key)
+            tds.append(matrix_cell(key, cell) if cell else '<td class="na">&mdash;</td>')
+        rows.append(f'<tr data-claim="{escape(claim)}"><th class="claim-head"><a href="#claim-{escape(claim)}"><b>{escape(claim)}</b></a> '
+                    f'{escape(info["test_doc"])}</th>{"".join(tds)}</tr>')
+    legend = " ".join(_status(s) for s in STATUS_ORDER)
+    return (f'<table id="claim-matrix"><thead><tr><th rowspan="2">claim</th>{top}</tr><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            f'<p class="small">{legend} &mdash; hover a cell for the verdict statement. Each cell names its test: per-image differences '
+            f'(paired sign-flip p), or two independent groups of images (C8: permutation p over relabellings). CI: bootstrap (BCa); '
+            f'p: two-sided, by exact enumeration, or from random sign flips or relabellings where marked p~ (too many to enumerate); Holm: adjusted across every checkpoint and slice of the same claim in this run (the P6 probe also adjusts across all advantage tests together); '
+            f'min: the smallest p the test can return with n images. Badges: what a probe beyond the paper found for the claim (hover for the sentence): P1 "also holds untrained" counts against a learned mechanism, P3 "fails under an alternative" shows a convention the verdict depends on.</p>')
+
+
+def claims_section(record: dict) -> str:
+    """Each claim: the paper's sentence, then every cell's statement and numbers."""
+    out = ['<h2 id="claims">Claims: the paper\'s words and what was measured</h2>']
+    for claim, info in record["claims"].items():
+        rows = []
+        for key in (k for k in record["matrix"] if record["matrix"][k]["claim"] == claim):
+            cell = record["matrix"][key]
+            rows.append(f'<tr class="{STATUS_CLASS[cell["status"]]}"><td>{escape(cell["checkpoint"])} / {escape(cell["slice"])}</td>'
+                        f'<td>{_status(cell["status"])}</td><td>{escape(cell.get("statement") or cell.get("reason") or "")}</td>'
+                        f'<td>{value_html(cell.get("measured", {}), ("matrix", key, "measured"))}</td>'
+                        f'<td>{value_html(cell.get("paper", {}), ("matrix", key, "paper"))}</td></tr>')
+        out.append(f'<div class="claim" id="claim-{escape(claim)}"><h3>{escape(claim)} &mdash; {escape(info["test_doc"])}</h3>'
+                   f'<blockquote>{paragraphs(info["quote"])}</blockquote><table><thead><tr><th>checkpoint / slice</th><th>verdict</th>'
+                   f'<th>statement</th><th>measured</th><th>paper</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+    return "".join(out)
+
+
+def numeric_section(record: dict) -> str:
+    """Numeric agreement cells, or why they did not run."""
+    n = record["numeric"]
+    out = ['<h2 id="numeric">Numeric agreement with the paper\'s tables</h2>']
+    if not n["ran"]:
+        reason = n["skip_reason"] or "no numeric agreement test was collected"
+        return "".join(out) + f'<p class="skipped-note"><span class="status skip">SKIPPED</span> {len(n["cells"])} cells: {escape(reason)}</p>'
+    out.append(f'<p>{num(n["passed"], ("numeric", "passed"), "i")} of {num(n["ran"], ("numeric", "ran"), "i")} cells within tolerance; '
+               f'{num(n["skipped"], ("numeric", "skipped"), "i")} skipped.</p>')
+    rows = []
+    for i, c in enumerate(n["cells"]):
+        p = ("numeric", "cells", i)
+        rows.append(f'<tr class="{STATUS_CLASS[c["status"]]}"><td>{escape(c["cell"])}</td><td>{escape(str(c.get("source") or ""))}</td>'
+                    f'<td>{num(c.get("measured"), p + ("measured",))}</td><td>{num(c.get("paper"), p + ("paper",))}</td>'
+                    f'<td>{num(c.get("diff"), p + ("diff",), "s")}</td><td>{escape(str(c.get("tolerance") or ""))} &plusmn; '
+                    f'{num(c.get("abs"), p + ("abs",))}</td><td>{_status(c["status"])} {escape(c.get("reason") or "")}</td></tr>')
+    return "".join(out) + ('<table id="numeric-table"><thead><tr><th>cell</th><th>paper source</th><th>measured</th><th>paper</th>'
+                           f'<th>diff</th><th>tolerance</th><th>within?</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def probes_section(record: dict) -> str:
+    """Each probe and, per claim, what it means for the claim."""
+    out = ['<h2 id="probes">Probes beyond the paper</h2>']
+    if not record["probes"]:
+        return out[0] + '<p>No probe ran in this run.</p>'
+    for pid, probe in record["probes"].items():
+        rows = []
+        for i, row in enumerate(probe["rows"]):
+            holds = {True: "yes", False: "no", None: "&ndash;"}[row.get("holds")]
+            rows.append(f'<tr class="{STATUS_CLASS[row["status"]]}"><td>{escape(str(row.get("claim") or ""))}</td>'
+                        f'<td>{escape(str(row.get("checkpoint") or ""))} / {escape(str(row.get("slice") or ""))}</td><td>{_status(row["status"])}</td>'
+                        f'<td>{holds}</td><td>{escape(row.get("sentence") or "")}</td>'
+                        f'<td class="small">{value_html(row.get("measured") or {}, ("probes", pid, "rows", i, "measured"))}</td></tr>')
+        if probe.get("other_claims"):
+            rows.append(f'<tr class="other-claims"><td>other claims</td><td colspan="5">{escape(probe["other_claims"])}</td></tr>')
+        about = probe["about"].split("\n\n")[0] if probe["about"] else PROBES_ABOUT.get(pid, "")
+        out.append(f'<div class="probe" id="probe-{escape(pid)}"><h3>{escape(pid)} &mdash; {escape(PROBES_ABOUT.get(pid, probe["module"]))}</h3>'
+                   f'<blockquote>{paragraphs(about)}</blockquote><table><thead><tr><th>claim</th><th>checkpoint / slice</th><th>probe test</th>'
+                   f'<th>holds</th><th>what it means for the claim</th><th>measured</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+    return "".join(out)
+
+
+def figures_section(record: dict, images: dict) -> str:
+    """The regenerated figures, or why each is missing."""
+    out = ['<h2 id="figures">Figures, regenerated from the cached measurement tables</h2><div class="figures">']
+    for fig in record.get("figures", []):
+        body = (f'<img alt="{escape(fig["title"])}" src="data:image/png;base64,{images[fig["id"]]}">' if fig.get("available") and images.get(fig["id"])
+                else f'<p><span class="status skip">NOT DRAWN</span> {escape(fig.get("reason", ""))}</p>')
+        out.append(f'<div class="figure" id="{escape(fig["id"])}"><h3>{escape(fig["title"])}</h3>{body}<p>{escape(fig["caption"])}</p></div>')
+    return "".join(out) + "</div>"
+
+
+def _kv(pairs) -> str:
+    return '<dl class="kv">' + "".join(f"<dt>{escape(str(k))}</dt><dd>{v}</dd>" for k, v in pairs) + "</dl>"
+
+
+def provenance_section(record: dict) -> str:
+    """What ran, on what, with which code, conventions and inputs."""
+    p = record.get("provenance")
+    if not p:
+        return ""
+    git = p["git"]
+    dirty = "" if not git.get("dirty") else f' <b>(dirty: {len(git["changed_files"])} files changed)</b>'
+    work = p["model_work"]
+    out = ['<h2 id="provenance">Provenance</h2>', _kv([
+        ("world", escape(p["world"])), ("run id", f'<code>{escape(p["run_id"])}</code>'), ("command", f'<code>{escape(p["command"])}</code>'),
+        ("git commit", f'<code>{escape(str(git["commit"]))}</code> on {escape(str(git.get("branch")))}{dirty}'),
+        ("device", escape(", ".join(f"{k} {v}" for k, v in p["device"].items()))), ("dtype", escape(p["dtype"])),
+        ("data root", f'<code>{escape(p["data_root"])}</code>'), ("cache", f'<code>{escape(p["cache_dir"])}</code>, code version {escape(p["code_version"])}'),
+        ("model work this run", f'{num(work["forwards"], ("provenance", "model_work", "forwards"))} forward passes, '
+                                f'{num(work["tables_computed"], ("provenance", "model_work", "tables_computed"), "i")} tables computed'
+                                + (" (every table came from the cache)" if work["tables_computed"] == 0 else "")
+                                + (f' <b>computed more than once: {escape(", ".join(work["computed_twice"]))}</b>'
+                                   if work.get("computed_twice") else ", none twice")),
+        ("packages", escape(", ".join(f"{k} {v}" for k, v in p["packages"].items()))),
+        ("conventions", escape(", ".join(f"{k}={v}" for k, v in p["conventions"].items()))),
+        ("statistics", escape("; ".join(f"{k}: {v}" for k, v in (p.get("statistics") or {}).items()))),
+        ("roles", escape("; ".join(f"{ck}: " + ", ".join(f"{k}={v}" for k, v in roles.items())
+                                   for ck, roles in (p.get("roles") or {}).items()))),
+        ("processes", escape(", ".join(f'{name} on {info.get("device")} with {info.get("torch_threads")} torch threads'
+                                       for name, info in (p.get("processes") or {}).items()))),
+    ])]
+    rows = "".join(f'<tr><td>{escape(c["key"])}</td><td>{escape(c["label"])}</td><td><code>{escape(c["source"])}</code></td>'
+                   f'<td><code>{escape(str(c["pinned_revision"]))}</code></td><td><code>{escape(str(c["resolved"]))}</code></td></tr>'
+                   for c in p["checkpoints"])
+    out.append('<table id="checkpoints"><thead><tr><th>checkpoint</th><th>label</th><th>source</th><th>pinned revision</th>'
+               f'<th>resolved</th></tr></thead><tbody>{rows}</tbody></table>')
+    rows = "".join(f'<tr><td>{escape(m["slice"])}</td><td>{value_html(m["images"], ("provenance", "manifests", i, "images"))}</td>'
+                   f'<td><code>{escape(str(m["sha256"]))}</code></td><td>{escape(", ".join(m.get("unreadable_skipped") or []) or "none")}</td></tr>'
+                   for i, m in enumerate(p["manifests"]))
+    out.append('<table id="manifests"><thead><tr><th>slice</th><th>images</th><th>manifest sha256</th>'
+               f'<th>unreadable files skipped (--skip-unreadable)</th></tr></thead><tbody>{rows}</tbody></table>')
+    return "".join(out)
+
+
+def notes_section(record: dict) -> str:
+    """What the paper leaves unstated or contradicts, and how the suite reads it."""
+    notes = record.get("paper_notes") or {}
+    if not notes:
+        return ""
+    rows = "".join(f'<tr><td>{escape(n["kind"])}</td><td>{escape(n["source"])}</td><td>{escape(n["text"])}</td>'
+                   f'<td>{escape(n["resolution"])}</td></tr>' for n in notes.values())
+    return ('<h2 id="paper-notes">What the paper leaves unstated, and how this suite reads it</h2><table><thead><tr><th>kind</th>'
+            f'<th>where</th><th>the paper</th><th>reading used</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
+def run_line(record: dict) -> str:
+    """One line: world, run, verdict counts, model work."""
+    counts = record["counts"]
+    shown = ", ".join(f'{num(counts[s], ("counts", s), "i")} {_status(s)}' for s in STATUS_ORDER if counts.get(s))
+    per_claim = record["claim_status"]
+    holding = num(record.get("claims_holding"), ("claims_holding",), "i")
+    work = (record.get("provenance") or {}).get("model_work") or {}
+    forwards = num(work.get("forwards"), ("provenance", "model_work", "forwards"))
+    return (f'<p class="run-line">World <b>{escape(record["world"]["name"])}</b> &middot; {holding} of {num(len(per_claim), ("claims_total",), "i")} claims hold on every '
+            f'cell that ran &middot; cells: {shown or "none"} &middot; model work this run: <b>{forwards}</b> forward passes</p>')
+
+
+def render(record: dict, images: dict | None = None) -> str:
+    """The whole record as one HTML fragment."""
+    images = images or {}
+    return (f'<style>{CSS}</style><div id="jepa-record">{banner(record)}{run_line(record)}'
+            f'<h2 id="matrix">Claims &times; checkpoint and slice</h2>{matrix(record)}{claims_section(record)}'
+            f'{numeric_section(record)}{probes_section(record)}{figures_section(record, images)}'
+            f'{provenance_section(record)}{notes_section(record)}<h2 id="per-test">Per-test results</h2></div>')

@@ -1,0 +1,242 @@
+"""pytest plugin: the replication record at the top of the HTML report, and its JSON sidecar.
+
+Loaded by claims/conftest.py (`pytest_plugins`). What it does, by process:
+
+* every process that collects (the only one without xdist; each worker with it): a catalogue of the
+  claim, probe and numeric tests (node id, claim or probe id, checkpoint, slice, the module's quoted
+  paper sentence, the test's docstring). Workers hand it to the controller in `workeroutput`.
+* the controller: the outcome of every test and the `verdict` / `numeric` / `probe` properties the
+  tests recorded (they arrive from the workers in the test reports); at session end it builds the
+  record (`record.build_record`), adds provenance, regenerates the figures from the tables already in
+  the cache (it never computes one), writes `stats_summary.json` beside the HTML report, and hands
+  the rendered record to pytest-html (`pytest_html_results_summary`), whose report it tops.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+CATALOGUE_KEY = "jepa_claims_catalogue"
+PROCESS_KEY = "jepa_claims_process"
+SUMMARY_NAME = "stats_summary.json"
+PLUGIN_NAME = "jepa-claims-record"
+XDIST_GROUP_SUFFIX = re.compile(r"@[^@/\[\]:]+$")  # "...[ijepa_1k-8x3]@ijepa_1k" -> "...[ijepa_1k-8x3]"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the recorder (one per config, so in-process pytester runs never share state)."""
+    if not config.pluginmanager.has_plugin(PLUGIN_NAME):
+        config.pluginmanager.register(Recorder(config), PLUGIN_NAME)
+
+
+def _doc(obj) -> str:
+    """A docstring, stripped."""
+    return (getattr(obj, "__doc__", None) or "").strip()
+
+
+def catalogue_entry(item: pytest.Item) -> dict | None:
+    """What the record needs to know about one collected test (JSON-ready, picklable by execnet)."""
+    claim = item.get_closest_marker("claim")
+    probe = item.get_closest_marker("probe")
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    cell = params.get("cell")
+    if not (claim or probe or cell is not None):
+        return None
+    entry = {"module": item.module.__name__ if getattr(item, "module", None) else "", "doc": _doc(getattr(item, "function", None)),
+             "claim": claim.args[0] if claim and claim.args else None, "probe": probe.args[0] if probe and probe.args else None,
+             "checkpoint": params.get("checkpoint"), "slice": params.get("slice_name"),
+             "param_claim": params.get("claim") if isinstance(params.get("claim"), str) else None,
+             "cell": getattr(cell, "id", None) if cell is not None else None}
+    marker = claim or probe
+    if marker:
+        entry |= {"checkpoints": list(marker.kwargs.get("checkpoints", ())), "slices": list(marker.kwargs.get("slices", ())),
+                  "other_claims": marker.kwargs.get("other_claims")}
+    return entry
+
+
+def plain_id(nodeid: str) -> str:
+    """A test's id without the `@group` suffix xdist's loadgroup adds on workers, so that the record
+    names each test the same way under -n 4 and -n 0."""
+    return XDIST_GROUP_SUFFIX.sub("", nodeid)
+
+
+def build_catalogue(items) -> dict:
+    """Catalogue of the collected claim, probe and numeric tests, and their modules' docstrings."""
+    out: dict = {"items": {}, "modules": {}}
+    for item in items:
+        entry = catalogue_entry(item)
+        if entry is None:
+            continue
+        out["items"][plain_id(item.nodeid)] = entry
+        out["modules"].setdefault(entry["module"], {"doc": _doc(getattr(item, "module", None))})
+    return out
+
+
+def outcome_of(report: pytest.TestReport) -> dict:
+    """Outcome of one phase, with the reason of a skip or the last line of an error."""
+    reason = ""
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+    elif report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        reason = crash.message if crash is not None else str(report.longrepr).strip().splitlines()[-1:][0] if report.longrepr else ""
+    return {"outcome": report.outcome, "when": report.when, "reason": reason.strip()[:400]}
+
+
+class Recorder:
+    """Gathers the catalogue, outcomes and recorded properties; writes the record (controller)."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.worker = hasattr(config, "workerinput")
+        self.catalogue: dict = {"items": {}, "modules": {}}
+        self.outcomes: dict[str, dict] = {}
+        self.records: list[dict] = []
+        self.processes: dict[str, dict] = {}  # where each process ran: device and torch threads
+        self.html: str | None = None
+        self.record: dict | None = None
+
+    # ---------------------------------------------------------------- collection (worker or single process)
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session, config, items) -> None:
+        """Catalogue what was collected; a worker sends it to the controller."""
+        catalogue = build_catalogue(items)
+        self._merge(catalogue)
+        if self.worker:
+            config.workeroutput[CATALOGUE_KEY] = json.loads(json.dumps(catalogue, default=str))
+            config.workeroutput[PROCESS_KEY] = process_info(config)
+        else:
+            self.processes["main"] = process_info(config)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:
+        """xdist controller: the catalogue a worker collected, and where it ran."""
+        output = getattr(node, "workeroutput", {})
+        self._merge(output.get(CATALOGUE_KEY) or {})
+        if PROCESS_KEY in output:
+            self.processes[output.get("workerid", node.gateway.id)] = output[PROCESS_KEY]
+
+    def _merge(self, catalogue: dict) -> None:
+        self.catalogue["items"].update(catalogue.get("items", {}))
+        self.catalogue["modules"].update(catalogue.get("modules", {}))
+
+    # ---------------------------------------------------------------- results (controller)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Keep each test's outcome and the properties it recorded (xdist worker reports arrive here too)."""
+        if self.worker:
+            return
+        nodeid = plain_id(report.nodeid)
+        if report.when == "call" or report.outcome != "passed":
+            previous = self.outcomes.get(nodeid)
+            if previous is None or previous["outcome"] == "passed" or report.when == "call":
+                self.outcomes[nodeid] = outcome_of(report)
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if name in ("verdict", "numeric", "probe") and isinstance(value, dict):
+                self.records.append({"kind": name, "test": nodeid, "outcome": report.outcome, **value})
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Build the record and write the JSON (before pytest-html renders, which is trylast)."""
+        if self.worker or not hasattr(self.config, "jepa_world") or self.config.option.collectonly:
+            return  # a listing (--collect-only) must not overwrite the last run's record
+        started = time.perf_counter()
+        self.record = assemble(self.config, self.catalogue, self.outcomes, self.records, self.processes)
+        images = self.record.pop("_images", {})
+        from jepa_claims.record.html import render
+
+        self.record["report_seconds"] = round(time.perf_counter() - started, 3)
+        self.html = render(self.record, images)
+        path = summary_path(self.config)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.record, indent=1, default=str, allow_nan=False) + "\n")
+
+    # ---------------------------------------------------------------- pytest-html
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report) -> None:
+        """The report's title says what it is, and says it is not a replication in the toy world."""
+        world = getattr(self.config, "jepa_world", None)
+        if world is None:
+            return
+        prefix = "" if world.name == "paper" else f"{world.name.upper()} WORLD (not a replication) - "
+        report.title = f"{prefix}Replication record: A Late Semantic Repair Pathway in I-JEPA's Visual World Model"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(self, prefix, summary, postfix, session) -> None:
+        """The record goes first in the summary: the top of the report."""
+        if self.html:
+            prefix.insert(0, self.html)
+
+
+def summary_path(config: pytest.Config) -> Path:
+    """stats_summary.json beside the HTML report (reports/ when there is none)."""
+    html = getattr(config.option, "htmlpath", None)
+    folder = Path(html).expanduser().parent if html else Path("reports")
+    return (folder if folder.is_absolute() else Path(config.invocation_params.dir) / folder) / SUMMARY_NAME
+
+
+def _world_dict(world) -> dict:
+    return {"name": world.name, "banner": world.banner, "slices": list(world.slices), "data_root": str(world.data_root),
+            "checkpoints": [{"key": c.key, "family": c.family, "label": c.label, "source": c.source} for c in world.checkpoints],
+            "variants": world.notes.get("variants", [])}
+
+
+def read_only_store(config: pytest.Config):
+    """A TableStore with the run's options, used only for `cached`, `roles` and `manifest` (no model work)."""
+    from jepa_claims.conventions import Conventions
+    from jepa_claims.engine.models import DTYPES
+    from jepa_claims.tables.store import TableStore
+
+    options = config.jepa_options
+    conv = getattr(config, "jepa_conventions", None) or Conventions()
+    return TableStore(config.jepa_world, Path(options.cache_dir), conv, options.device, DTYPES[options.dtype], options.run_id)
+
+
+def process_info(config: pytest.Config) -> dict:
+    """The device and torch CPU threads this process ran its claims with."""
+    import torch
+
+    options = getattr(config, "jepa_options", None)
+    return {"device": options.device if options else None, "torch_threads": torch.get_num_threads()}
+
+
+def assemble(config: pytest.Config, catalogue: dict, outcomes: dict, records: list[dict], processes: dict) -> dict:
+    """The full record: verdicts, Holm, numeric, probes, provenance, figures (plotted numbers + PNGs)."""
+    from dataclasses import asdict
+
+    from jepa_claims.verdicts import paper_values as pv
+    from jepa_claims.record.figures import CachedSource, draw, figure_data
+    from jepa_claims.record.provenance import collect
+    from jepa_claims.record.summary import build_record, clean
+
+    world = config.jepa_world
+    record = build_record(catalogue, outcomes, records, _world_dict(world))
+    record["generated"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    record["paper_notes"] = {k: asdict(v) for k, v in pv.NOTES.items()}
+    used = {r.get("checkpoint") for r in records} | {c["checkpoint"] for c in record["matrix"].values() if c["status"] in ("PASS", "FAIL")}
+    try:
+        store = read_only_store(config)
+    except Exception as exc:  # noqa: BLE001 - the record must render whatever failed
+        store, record["store_error"] = None, f"{type(exc).__name__}: {exc}"
+    record["provenance"] = clean(collect(config, store, used, processes)) if store is not None else None
+    figures, images = [], {}
+    if store is not None:
+        source = CachedSource(store)
+        try:
+            figures = figure_data(source, world)
+        except Exception as exc:  # noqa: BLE001
+            figures = [{"id": "figures", "title": "Figures", "caption": "", "available": False, "reason": f"{type(exc).__name__}: {exc}"}]
+        for fig in figures:
+            try:
+                images[fig["id"]] = draw(fig)
+            except Exception as exc:  # noqa: BLE001
+                fig |= {"available": False, "reason": f"drawing failed: {type(exc).__name__}: {exc}"}
+        record["tables_read"] = sorted(set(source.read))
+    record["figures"] = clean(figures)
+    record["_images"] = images
+    return record

@@ -1,0 +1,290 @@
+"""The replication record: test outcomes and recorded properties in, one JSON-ready dict out.
+
+Pure functions, no pytest and no model: `build_record` takes what the report plugin gathered (the
+catalogue of collected claim, probe and numeric tests; their outcomes; the `verdict`, `numeric` and
+`probe` properties they recorded) and returns the record the HTML shows and `stats_summary.json`
+holds: a claim x (checkpoint, slice) matrix with Holm-adjusted p (P6), the numeric agreement cells,
+the probes, and counts. Every number the HTML prints is a value of this dict.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+from jepa_claims.worlds.world import PAPER_SLICES
+
+STATUS_ORDER = ("ERROR", "FAIL", "PASS", "SKIP", "NOT RUN", "NOT SELECTED")
+CHECKPOINT_ORDER = ("ijepa_1k", "ijepa_22k", "mae", "beit")
+# The number each matrix cell leads with: (key in Verdict.measured, key in Verdict.paper, label).
+HEADLINE = {
+    "C1": ("large_onset_median", "onset_window", "large-square onset (median layer)"),
+    "C2": ("bottleneck_rescue", "bottleneck_rescue", "bottleneck MLP rescue"),
+    "C3": ("context_rescue", None, "context-only rescue"),
+    "C4": ("advantage", "advantage", "object - background"),
+    "C5": ("16x3", "16x3", "advantage on 16x3"),
+    "C6": ("triple_rescue", "triple_rescue", "triple rescue"),
+    "C7": ("peak_block", "peak_window", "rescue peak block"),
+    "C8": ("advantage_by_bin", None, "advantage, largest size bin"),
+    "C9": ("full_triple", "full_triple", "triple rescue, full budget"),
+    "C10": ("advantage", "advantage", "object - background"),
+    "C11": ("clean_global_drift", "clean_global_drift", "clean proxy drift"),
+    "C12": ("advantage", "advantage", "object - background"),
+    "C13": ("object_tokens", "object_tokens", "mean object tokens"),
+}
+
+# Claims judged against a layer window: the window at this checkpoint's depth (the paper's is for depth 32).
+WINDOW = {"C1": "onset_window", "C7": "peak_window"}
+
+
+def claim_sort_key(claim: str):
+    """C2 before C10; anything else after, by name."""
+    match = re.fullmatch(r"[A-Z]+(\d+)", claim or "")
+    return (claim[:1], int(match.group(1))) if match else ("~", claim)
+
+
+def cell_key(claim: str, checkpoint: str, slice_name: str) -> str:
+    """Key of a matrix cell in the record."""
+    return f"{claim}|{checkpoint}|{slice_name}"
+
+
+def clean(value):
+    """JSON-safe copy: non-finite floats become None, tuples lists, numpy scalars Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _scalar(value):
+    """A number for a headline (the last element of a per-bin list), else the value itself."""
+    if isinstance(value, list):
+        return value[-1] if value else None
+    return value
+
+
+def _comparisons(stats: dict) -> list[tuple[str, dict]]:
+    """The paired tests behind a verdict as (label, test), the claim's primary test first."""
+    return [(label, test) for label, test in stats.items() if isinstance(test, dict) and "p" in test]
+
+
+TEST_FIELDS = ("mean_diff", "ci_low", "ci_high", "p", "p_exact", "min_attainable_p", "wins", "n", "confidence")
+
+
+def _reason(outcome: dict | None) -> str:
+    """Why a test was skipped or errored, in one line."""
+    return (outcome or {}).get("reason") or ""
+
+
+def _status(outcome: dict | None, verdicts: list[dict]) -> str:
+    """PASS / FAIL / ERROR / SKIP / NOT RUN of one test."""
+    if outcome is None:
+        return "NOT RUN"
+    if outcome["outcome"] == "skipped":
+        return "SKIP"
+    if outcome["when"] != "call" and outcome["outcome"] == "failed":
+        return "ERROR"
+    if verdicts:
+        return "PASS" if all(v.get("passed") for v in verdicts) and outcome["outcome"] == "passed" else "FAIL"
+    if outcome["outcome"] == "passed":
+        return "PASS"
+    return "FAIL" if outcome.get("reason", "").startswith("AssertionError") else "ERROR"
+
+
+def _worst(statuses: list[str]) -> str:
+    """The status a cell shows when several tests cover it."""
+    return min(statuses, key=STATUS_ORDER.index) if statuses else "NOT RUN"
+
+
+def _columns(claims: dict, world: dict) -> list[dict]:
+    """(checkpoint, slice) columns: every pair some claim asks for, in the world's and paper's order."""
+    wanted = {(ck, sl) for c in claims.values() for ck in c["checkpoints"] for sl in c["slices"]}
+    order_ck = [c["key"] for c in world["checkpoints"]] + [c for c in CHECKPOINT_ORDER if c not in
+                                                            [w["key"] for w in world["checkpoints"]]]
+    order_sl = list(world["slices"]) + [s for s in PAPER_SLICES if s not in world["slices"]]
+
+    def rank(pair):
+        ck, sl = pair
+        return (order_ck.index(ck) if ck in order_ck else 99, ck, order_sl.index(sl) if sl in order_sl else 99, sl)
+
+    labels = {c["key"]: c.get("label", c["key"]) for c in world["checkpoints"]}
+    return [{"checkpoint": ck, "slice": sl, "label": labels.get(ck, ck),
+             "selected": ck in labels and sl in world["slices"]} for ck, sl in sorted(wanted, key=rank)]
+
+
+def _claims(items: dict, modules: dict) -> dict:
+    """Per claim: the paper's sentence (module docstring), the test's docstring, the wanted grid, its tests."""
+    claims: dict[str, dict] = {}
+    for nodeid, item in items.items():
+        claim = item.get("claim")
+        if not claim:
+            continue
+        entry = claims.setdefault(claim, {"id": claim, "module": item["module"],
+                                          "quote": (modules.get(item["module"], {}).get("doc") or "").strip(),
+                                          "test_doc": (item.get("doc") or "").strip(),
+                                          "checkpoints": list(item.get("checkpoints") or []),
+                                          "slices": list(item.get("slices") or []), "tests": []})
+        entry["tests"].append(nodeid)
+    return dict(sorted(claims.items(), key=lambda kv: claim_sort_key(kv[0])))
+
+
+def _matrix(claims, columns, items, outcomes, verdicts, probes_by_cell) -> dict:
+    """One cell per claim and (checkpoint, slice) it asks for."""
+    matrix = {}
+    for claim, info in claims.items():
+        for col in columns:
+            ck, sl = col["checkpoint"], col["slice"]
+            if ck not in info["checkpoints"] or sl not in info["slices"]:
+                continue
+            key = cell_key(claim, ck, sl)
+            tests = [n for n in info["tests"] if items[n].get("checkpoint") == ck and items[n].get("slice") == sl]
+            cell = {"claim": claim, "checkpoint": ck, "slice": sl, "tests": tests, "probes": probes_by_cell.get(key, [])}
+            if not tests:
+                matrix[key] = cell | {"status": "NOT SELECTED",
+                                      "reason": "not selected in this run (--checkpoints, --slices or -k)"}
+                continue
+            found = [v for n in tests for v in verdicts.get(n, [])]
+            statuses = [_status(outcomes.get(n), verdicts.get(n, [])) for n in tests]
+            cell["status"] = _worst(statuses)
+            cell["reason"] = "; ".join(r for r in (_reason(outcomes.get(n)) for n in tests) if r)
+            if found:
+                v = found[0]
+                cell |= {"statement": v.get("statement", ""), "measured": clean(v.get("measured", {})),
+                         "paper": clean(v.get("paper", {})), "stats": clean(v.get("stats", {}))}
+                m_key, p_key, label = HEADLINE.get(claim, (None, None, ""))
+                measured = _scalar(cell["measured"].get(m_key)) if m_key else None
+                paper = cell["paper"].get(p_key) if p_key else None  # a number, or a [low, high] range (C1, C7)
+                cell["headline"] = {"label": label, "measured_key": m_key, "measured": measured,
+                                    "paper_key": p_key, "paper": paper, "window": cell["measured"].get(WINDOW.get(claim, ""))}
+                tests = _comparisons(cell["stats"])
+                if tests:
+                    (p_label, primary), more = tests[0], tests[1:]
+                    cell |= {"p_label": p_label, **{k: primary.get(k) for k in TEST_FIELDS}}
+                    cell["more_tests"] = [{"label": lab, **{k: t.get(k) for k in TEST_FIELDS}} for lab, t in more]
+                else:
+                    cell["no_test"] = cell["stats"].get("no_test", "no paired test recorded")
+            matrix[key] = cell
+    return matrix
+
+
+def apply_holm(matrix: dict) -> dict:
+    """P6: Holm step-down across every checkpoint and slice of the same claim; returns the families."""
+    from jepa_claims.verdicts.stats import holm
+
+    families: dict[str, dict[str, float]] = {}
+    for key, cell in matrix.items():
+        if cell.get("p") is not None:
+            families.setdefault(cell["claim"], {})[key] = float(cell["p"])
+    out = {}
+    for claim, pvalues in families.items():
+        adjusted = holm(pvalues)
+        for key, value in adjusted.items():
+            matrix[key]["p_holm"] = float(value)
+            matrix[key]["holm_family_size"] = len(pvalues)
+        out[claim] = {"cells": list(pvalues), "size": len(pvalues), "raw": pvalues, "adjusted": adjusted}
+    return out
+
+
+def _numeric(items, outcomes, numeric_records) -> dict:
+    """The numeric agreement cells and, when none ran, why."""
+    rows = []
+    for nodeid, item in items.items():
+        if not item.get("cell"):
+            continue
+        outcome = outcomes.get(nodeid)
+        found = numeric_records.get(nodeid, [])
+        row = {"cell": item["cell"], "test": nodeid}
+        if found:
+            rec = clean(found[0])
+            diff = None if rec.get("measured") is None else rec["measured"] - rec["paper"]
+            row |= {k: rec.get(k) for k in ("measured", "paper", "source", "tolerance", "abs")}
+            row |= {"diff": diff, "within": None if diff is None else abs(diff) <= rec["abs"]}
+        row["status"] = _status(outcome, [])
+        if found and row["status"] in ("PASS", "ERROR"):
+            row["status"] = "PASS" if row["within"] and outcome["outcome"] == "passed" else "FAIL"
+        row["reason"] = _reason(outcome)
+        rows.append(row)
+    ran = [r for r in rows if r["status"] in ("PASS", "FAIL")]
+    reasons = sorted({r["reason"] for r in rows if r["status"] == "SKIP"})
+    return {"cells": rows, "ran": len(ran), "passed": sum(r["status"] == "PASS" for r in rows),
+            "skipped": sum(r["status"] == "SKIP" for r in rows),
+            "skip_reason": reasons[0] if len(reasons) == 1 and not ran else "; ".join(reasons)}
+
+
+def _probes(items, modules, outcomes, probe_records) -> dict:
+    """Per probe: what it is (module docstring) and, per claim, what it found."""
+    probes: dict[str, dict] = {}
+    for nodeid, item in items.items():
+        probe = item.get("probe")
+        if not probe:
+            continue
+        entry = probes.setdefault(probe, {"id": probe, "module": item["module"], "rows": [],
+                                          "about": (modules.get(item["module"], {}).get("doc") or "").strip(),
+                                          "other_claims": item.get("other_claims")})
+        outcome = outcomes.get(nodeid)
+        status = _status(outcome, [])
+        found = probe_records.get(nodeid, [])
+        for rec in found:
+            entry["rows"].append(clean({k: rec.get(k) for k in ("claim", "checkpoint", "slice", "holds", "sentence", "measured")})
+                                 | {"test": nodeid, "status": status})
+        if not found:
+            entry["rows"].append({"claim": item.get("param_claim"), "checkpoint": item.get("checkpoint"),
+                                  "slice": item.get("slice"), "holds": None, "test": nodeid, "status": status,
+                                  "sentence": _reason(outcome) or "no finding recorded", "measured": {}})
+    return dict(sorted(probes.items(), key=lambda kv: claim_sort_key(kv[0])))
+
+
+def _probes_by_cell(probes: dict) -> dict:
+    """Probe findings that bear on one matrix cell (same claim, checkpoint and slice)."""
+    out: dict[str, list] = {}
+    for probe in probes.values():
+        for row in probe["rows"]:
+            if row.get("claim") and row.get("holds") is not None:
+                out.setdefault(cell_key(row["claim"], row["checkpoint"], row["slice"]), []).append(
+                    {"probe": probe["id"], "holds": row["holds"], "status": row["status"], "sentence": row["sentence"]})
+    return out
+
+
+def _group(records: list[dict], kind: str) -> dict[str, list[dict]]:
+    """Recorded properties of one kind, by test node id."""
+    out: dict[str, list[dict]] = {}
+    for rec in records:
+        if rec.get("kind") == kind:
+            out.setdefault(rec["test"], []).append(rec)
+    return out
+
+
+def build_record(catalogue: dict, outcomes: dict, records: list[dict], world: dict) -> dict:
+    """The replication record (without provenance and figures, which the plugin adds)."""
+    items, modules = catalogue.get("items", {}), catalogue.get("modules", {})
+    claims = _claims(items, modules)
+    columns = _columns(claims, world)
+    probes = _probes(items, modules, outcomes, _group(records, "probe"))
+    matrix = _matrix(claims, columns, items, outcomes, _group(records, "verdict"), _probes_by_cell(probes))
+    holm_families = apply_holm(matrix)
+    counts = {s: sum(c["status"] == s for c in matrix.values()) for s in STATUS_ORDER}
+    per_claim = {claim: _worst([matrix[k]["status"] for k in matrix if matrix[k]["claim"] == claim
+                                and matrix[k]["status"] not in ("NOT SELECTED",)]) for claim in claims}
+    return {
+        "schema": 1,
+        "world": clean(world),
+        "claims": claims,
+        "columns": columns,
+        "matrix": matrix,
+        "holm": holm_families,
+        "counts": counts,
+        "claim_status": per_claim,
+        "claims_holding": sum(status == "PASS" for status in per_claim.values()),
+        "claims_total": len(per_claim),
+        "numeric": _numeric(items, outcomes, _group(records, "numeric")),
+        "probes": probes,
+        # in completion order they would differ between -n 4 and -n 0; sorted (stably) they do not
+        "records": clean(sorted(records, key=lambda r: r["test"])),
+    }

@@ -1,0 +1,43 @@
+"""Roles: which layers of one encoder play the paper's parts (bottleneck MLP, late attention, windows).
+
+Claims speak of roles, never of literal layer numbers; a world maps roles to layers at each depth.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Layers playing the paper's roles in one encoder (block indices 0..depth-1 unless stated)."""
+
+    depth: int
+    bottleneck: int  # MLP intermediate of the bottleneck (paper: 29)
+    mlp_partner: int  # second MLP of the MLP-only pair (paper: 30)
+    late_attention: tuple[int, int]  # attention outputs of the triple (paper: 30, 31)
+    onset_window: tuple[int, int]  # hidden_states layers where large masks reach onset (paper: 23-29)
+    peak_window: tuple[int, int]  # blocks where the depth sweep's rescue peaks (paper: 28-30)
+    late_sites: tuple[int, ...]  # blocks whose single sites compete in C2 (paper: the late window 26-31)
+
+    @classmethod
+    def for_depth(cls, depth: int) -> "Roles":
+        """The paper's roles at depth 32, and the same relative positions at any other depth."""
+        scale = depth / 32
+
+        def at(layer: int) -> int:
+            return min(depth - 1, round(layer * scale))
+
+        return cls(
+            depth=depth, bottleneck=depth - 3, mlp_partner=depth - 2, late_attention=(depth - 2, depth - 1),
+            onset_window=(at(23), min(depth, at(29))), peak_window=(at(28), at(30)),
+            late_sites=tuple(range(max(0, depth - 6), depth)),
+        )
+
+    def groups(self) -> dict[str, tuple[str, ...]]:
+        """The three patch groups of Table 2, in the paper's site names."""
+        b, p, (a1, a2) = self.bottleneck, self.mlp_partner, self.late_attention
+        return {
+            "single": (f"{b}.intermediate",),
+            "pair": (f"{b}.intermediate", f"{p}.intermediate"),
+            "triple": (f"{b}.intermediate", f"{a1}.attn.out", f"{a2}.attn.out"),
+        }

@@ -1,0 +1,55 @@
+"""From a checkpoint and a slice to a tidy table: the glue behind `jepa-claims measure`."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.images import to_pixel_values
+from jepa_claims.engine.masks import MASK_KINDS, sample_masks, token_roles
+from jepa_claims.engine.tabulate import MaskJob, drift_table, rescue_table
+from jepa_claims.engine.sites import parse_sites
+
+
+def slice_inputs(encoder, records, data_root: Path, conv: Conventions, kinds: Sequence[str]) -> tuple[dict[str, torch.Tensor], list[MaskJob]]:
+    """Prepared pixel values per image and the mask jobs of the requested families."""
+    from jepa_claims.data.samples import load_sample
+
+    unknown = sorted(set(kinds) - set(MASK_KINDS))
+    if unknown or not kinds:
+        raise ValueError(f"unknown mask families {unknown}: choose from {', '.join(MASK_KINDS)}")
+    images, jobs = {}, []
+    for record in records:
+        sample = load_sample(record, data_root)
+        images[record.image_id] = to_pixel_values(sample.image, encoder.geometry, conv)
+        roles = token_roles(sample.label, record.label_kind, record.target_class,
+                            encoder.geometry.size, encoder.patch_size, conv)
+        masks = sample_masks(*roles)
+        jobs.extend(MaskJob(record.image_id, kind, masks[kind]) for kind in kinds)
+    return images, jobs
+
+
+def measure_slice(
+    *, checkpoint: str, data_root: Path, slice_name: str, protocol: str, conv: Conventions,
+    revision: str | None = None, offline: bool = False, sites: str | None = None, mode: str = "context",
+    masks: Sequence[str] = ("object", "background"), device: str = "cpu", dtype: torch.dtype = torch.float32,
+    batch_size: int | str = "auto", skip_unreadable: bool = False,
+) -> pd.DataFrame:
+    """Load the checkpoint and the slice, run one protocol, return its table."""
+    from jepa_claims.data.slices import load_slice
+    from jepa_claims.engine.models import load_encoder
+
+    if protocol not in ("drift", "rescue"):
+        raise ValueError(f"unknown protocol {protocol!r}: expected 'drift' or 'rescue'")
+    encoder = load_encoder(checkpoint, revision=revision, local_files_only=offline, device=device, dtype=dtype)
+    if protocol == "rescue" and not sites:
+        raise ValueError("the rescue protocol needs --sites, e.g. 29.intermediate,30.attn.out,31.attn.out")
+    group = parse_sites(sites, encoder.depth) if sites else ()
+    manifest = load_slice(slice_name, Path(data_root), conv, skip_unreadable=skip_unreadable)
+    images, jobs = slice_inputs(encoder, manifest.records, Path(data_root), conv, masks)
+    if protocol == "drift":
+        return drift_table(encoder, images, jobs, conv, batch_size)
+    return rescue_table(encoder, images, jobs, [group], [mode], conv, batch_size)

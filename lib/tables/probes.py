@@ -1,0 +1,85 @@
+"""Probes beyond the paper (DESIGN.md P1-P6): what each one changes, and its extra protocol.
+
+- P1 random-init control: the same architecture untrained (`random_world`).
+- P2 MAE masking artifact: HF ViTMAE masks 75% of tokens at random and shuffles them on every
+  forward unless mask_ratio = 0; token-wise drift then compares different patches (`mae_default_table`).
+- P3 convention sensitivity: layer indexing, fill, normalisation, patch-label rule (`ALTERNATIVES`).
+- P5 the causal protocol on MAE and BEiT (roles scaled to depth 12; tables as for I-JEPA).
+- P6 multiplicity: Holm across slices and checkpoints (lib/verdicts/stats.py `holm`).
+"""
+from __future__ import annotations
+
+import dataclasses
+from contextlib import contextmanager
+
+import pandas as pd
+import torch
+
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.drift import token_drift
+from jepa_claims.engine.tabulate import masked_pixels
+from jepa_claims.engine.runs import COUNTER
+from jepa_claims.worlds.world import World
+
+ALTERNATIVES: dict[str, Conventions] = {
+    "block_output indexing": Conventions(layer_indexing="block_output"),
+    "mean-grey fill": Conventions(fill="mean"),
+    "ImageNet normalisation": Conventions(normalisation="imagenet"),
+    "pet-only object pixels (trimap 1)": Conventions(trimap_object="pet"),
+}
+HF_DEFAULT_MASK_RATIO = 0.75  # ViTMAEConfig default
+P2_SEEDS = (11, 12)  # seeds of the clean and the masked forward: two independent shuffles
+
+
+def random_world(world: World) -> World:
+    """The world with every checkpoint replaced by its untrained architecture (P1)."""
+    untrained = tuple(dataclasses.replace(c, source=f"random:{c.source}", label=f"{c.label}, random init")
+                      for c in world.checkpoints)
+    return dataclasses.replace(world, checkpoints=untrained)
+
+
+@contextmanager
+def library_default_masking(encoder):
+    """Temporarily give a ViTMAE model the library's default random masking (mask_ratio 0.75)."""
+    config = encoder.model.config
+    saved = config.mask_ratio
+    config.mask_ratio = HF_DEFAULT_MASK_RATIO
+    try:
+        yield
+    finally:
+        config.mask_ratio = saved
+
+
+def _hf_hidden(encoder, pixels: torch.Tensor, seed: int) -> torch.Tensor:
+    """HF forward with the library's own random masking under a seed: [layers, batch, kept + 1, dim]."""
+    with torch.random.fork_rng(devices=[]), torch.inference_mode():
+        torch.manual_seed(seed)
+        out = encoder.model(pixels, output_hidden_states=True)
+    # counted like the engine's forwards, so the report's counter covers P2 too (at 25% of the tokens
+    # each block is cheaper than a full one; the counter counts block evaluations, not FLOPs)
+    COUNTER.embeds += pixels.shape[0]
+    COUNTER.blocks += encoder.depth * pixels.shape[0]
+    return torch.stack(out.hidden_states)
+
+
+def mae_default_table(encoder, roles, inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
+    """Late global drift as a naive pipeline on HF ViTMAE defaults would measure it (P2).
+
+    Rows per job: the drift between a clean and a masked forward, each with its own random 75%
+    masking and shuffle, compared position by position (different patches), and the same for two
+    clean forwards of the same image (which should be 0 and is not).
+    """
+    if encoder.family != "vit_mae":
+        raise ValueError("the MAE masking probe needs a ViT-MAE checkpoint")
+    window = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]
+    weight = next(encoder.model.parameters())
+    rows = []
+    with library_default_masking(encoder):
+        for job in (j for j in inputs.jobs if j.mask in ("object", "background")):
+            clean = inputs.images[job.image_id].unsqueeze(0).to(weight.device, weight.dtype)
+            masked = masked_pixels(encoder, clean, torch.from_numpy(job.tokens).unsqueeze(0).to(clean.device), conv)
+            reference = _hf_hidden(encoder, clean, P2_SEEDS[0])
+            late = lambda other: float(token_drift(reference[window, :, 1:], other[window, :, 1:]).mean())
+            rows.append((job.image_id, job.mask, late(_hf_hidden(encoder, masked, P2_SEEDS[1])),
+                         late(_hf_hidden(encoder, clean, P2_SEEDS[1]))))
+    return pd.DataFrame(rows, columns=["image_id", "mask", "late_global_drift", "clean_vs_clean_drift"])

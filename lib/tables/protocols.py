@@ -1,0 +1,176 @@
+"""The paper's experiments as measurement protocols: each turns (encoder, slice) into one tidy table.
+
+| table    | what it holds                                                   | claims          |
+|----------|-----------------------------------------------------------------|-----------------|
+| masks    | token budget of every mask                                      | C8, C13         |
+| semantic | per-layer drift of object, background, bg_rect and rect masks    | C4, C5, C10, C12 |
+| rescue   | single / pair / triple groups, context and masked-only patching  | C3, C6, C8, C10 |
+| sweep    | every single site (MLP intermediate, attention output), context  | C2, C7          |
+| geometry | per-layer drift of rectangles by area x aspect                   | C1              |
+| panel    | the three groups at small, medium and full object token budgets  | C9              |
+| proxy    | ridge predictor proxy hidden[depth-1] -> hidden[depth]           | C11             |
+| mae_default | late global drift under HF ViTMAE's default random masking   | P2              |
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from jepa_claims.engine.batching import resolve_batch_size
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.cpu import one_thread
+from jepa_claims.engine.drift import token_drift
+from jepa_claims.engine.masks import rect_mask
+from jepa_claims.engine.tabulate import MaskJob, drift_table, patched_run, rescue_table, run_chunk, chunks
+from jepa_claims.engine.sites import parse_sites
+from jepa_claims.roles import Roles
+
+GEOMETRY_AREAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
+GEOMETRY_ASPECTS = (1.0, 4.0)  # square, and elongated (4:1, wide)
+PANEL_BUDGETS = {"small": 0.25, "medium": 0.5, "full": 1.0}
+RIDGE_ALPHA = 1.0
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Prepared images and the semantic masks of a slice for one encoder."""
+
+    images: dict[str, torch.Tensor]  # image_id -> [3, S, S]
+    jobs: tuple[MaskJob, ...]  # object, background, bg_rect, rect per image
+    classes: dict[str, str]  # image_id -> class name
+
+
+def masks_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
+    """Token budget of every mask (Table 4)."""
+    rows = [(j.image_id, inputs.classes[j.image_id], j.mask, int(j.tokens.sum()), j.tokens.size) for j in inputs.jobs]
+    return pd.DataFrame(rows, columns=["image_id", "class_name", "mask", "tokens", "patches"])
+
+
+def semantic_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
+    """Per-layer drift of every semantic mask."""
+    return drift_table(encoder, inputs.images, inputs.jobs, conv, batch_size)
+
+
+def _semantic_pair(inputs: Inputs) -> list[MaskJob]:
+    """Object and zero-overlap background jobs only."""
+    return [j for j in inputs.jobs if j.mask in ("object", "background")]
+
+
+def _groups(roles: Roles, names: Sequence[str] = ("single", "pair", "triple")) -> list:
+    """Parsed site groups of the roles."""
+    groups = roles.groups()
+    return [parse_sites(groups[name], roles.depth) for name in names]
+
+
+def rescue_table_(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
+    """Late context rescue of the three groups, context-only and masked-only."""
+    return rescue_table(encoder, inputs.images, _semantic_pair(inputs), _groups(roles), ["context", "masked"], conv, batch_size)
+
+
+def sweep_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
+    """Context-only rescue of every single MLP-intermediate and attention-output site, object masks."""
+    groups = [parse_sites(f"{b}.{kind}", roles.depth) for b in range(roles.depth) for kind in ("intermediate", "attn.out")]
+    jobs = [j for j in inputs.jobs if j.mask == "object"]
+    return rescue_table(encoder, inputs.images, jobs, groups, ["context"], conv, batch_size)
+
+
+def geometry_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
+    """Per-layer drift of centred rectangles by area and aspect (section 3.1)."""
+    jobs = [
+        MaskJob(image_id, f"rect:{area}:{aspect}", rect_mask(encoder.grid, area, aspect))
+        for image_id in inputs.images for area in GEOMETRY_AREAS for aspect in GEOMETRY_ASPECTS
+    ]
+    table = drift_table(encoder, inputs.images, jobs, conv, batch_size)
+    parts = table["mask"].str.split(":", expand=True)
+    table["area"], table["aspect"] = parts[1].astype(float), parts[2].astype(float)
+    tokens = {j.mask: int(j.tokens.sum()) for j in jobs}
+    table["tokens"] = table["mask"].map(tokens)
+    return table
+
+
+def budget_subset(tokens: np.ndarray, fraction: float) -> np.ndarray:
+    """The `fraction` of object tokens nearest the object's centroid (ties by row-major index)."""
+    grid = int(round(np.sqrt(tokens.size)))
+    idx = np.flatnonzero(tokens)
+    keep = max(1, round(fraction * idx.size))
+    coords = np.stack(np.divmod(idx, grid), axis=1).astype(float)
+    distance = np.linalg.norm(coords - coords.mean(axis=0), axis=1)
+    subset = np.zeros_like(tokens)
+    subset[idx[np.lexsort((idx, distance))[:keep]]] = True
+    return subset
+
+
+def panel_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
+    """Context-only rescue of the three groups at small, medium and full object token budgets."""
+    jobs = [
+        MaskJob(j.image_id, f"object:{name}", budget_subset(j.tokens, fraction))
+        for j in inputs.jobs if j.mask == "object" for name, fraction in PANEL_BUDGETS.items()
+    ]
+    table = rescue_table(encoder, inputs.images, jobs, _groups(roles), ["context"], conv, batch_size)
+    table["budget"] = table["mask"].str.split(":").str[1]
+    return table
+
+
+def fit_ridge(x: torch.Tensor, y: torch.Tensor, alpha: float = RIDGE_ALPHA) -> torch.Tensor:
+    """Ridge map with bias, x [n, d] -> y [n, d]: weights [d + 1, d] (closed form, float64)."""
+    x1 = torch.cat([x.double(), torch.ones(x.shape[0], 1, dtype=torch.float64, device=x.device)], dim=1)
+    with one_thread():
+        gram = x1.T @ x1 + alpha * torch.eye(x1.shape[1], dtype=torch.float64, device=x.device)  # [d + 1, d + 1]
+        return torch.linalg.solve(gram, x1.T @ y.double())
+
+
+def _apply(weights: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Ridge prediction for x [..., d]."""
+    return torch.cat([x.double(), torch.ones(*x.shape[:-1], 1, dtype=torch.float64, device=x.device)], -1) @ weights
+
+
+def proxy_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
+    """Predictor proxy (section 3.6): ridge hidden[depth-1] -> hidden[depth] fit on clean runs.
+
+    Rows per job and condition (clean, masked, single, pair, triple): proxy global and context drift of
+    the proxy's prediction from the condition's hidden[depth-1] against the clean hidden[depth].
+    """
+    d, prefix = encoder.depth, encoder.prefix_tokens
+    jobs = _semantic_pair(inputs)
+    groups = dict(zip(("single", "pair", "triple"), _groups(roles)))
+    sites = [s for g in groups.values() for s in g]
+    chunk_runs = [run_chunk(encoder, inputs.images, c, sites, conv)
+                  for c in chunks(jobs, resolve_batch_size(batch_size, encoder, sites))]
+    x = torch.cat([r.clean.hidden[d - 1, :, prefix:].reshape(-1, encoder.hidden_size) for r in chunk_runs])
+    y = torch.cat([r.clean.hidden[d, :, prefix:].reshape(-1, encoder.hidden_size) for r in chunk_runs])
+    weights = fit_ridge(x, y)
+    rows = []
+    for r in chunk_runs:
+        target = r.clean.hidden[d, r.index, prefix:]  # [jobs, patches, dim]
+        states = {"clean": r.clean.hidden[d - 1, r.index], "masked": r.masked.hidden[d - 1]}
+        states |= {name: patched_run(encoder, r, g, "context").hidden[d - 1] for name, g in groups.items()}
+        visible = ~r.tokens.cpu()
+        for condition, state in states.items():
+            drift = token_drift(target, _apply(weights, state[:, prefix:]).to(target.dtype)).cpu()  # [jobs, patches]
+            context = (drift * visible).sum(1) / visible.sum(1)
+            for j, job in enumerate(r.jobs):
+                rows.append((job.image_id, job.mask, condition, float(drift[j].mean()), float(context[j])))
+    return pd.DataFrame(rows, columns=["image_id", "mask", "condition", "proxy_global_drift", "proxy_context_drift"])
+
+
+def _mae_default(*args) -> pd.DataFrame:
+    """P2's table (lib/tables/probes.py), registered here so it is cached like every other table."""
+    from jepa_claims.tables.probes import mae_default_table
+
+    return mae_default_table(*args)
+
+
+PROTOCOLS: dict[str, Callable[..., pd.DataFrame]] = {
+    "mae_default": _mae_default,
+    "masks": masks_table,
+    "semantic": semantic_table,
+    "rescue": rescue_table_,
+    "sweep": sweep_table,
+    "geometry": geometry_table,
+    "panel": panel_table,
+    "proxy": proxy_table,
+}

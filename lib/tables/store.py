@@ -1,0 +1,158 @@
+"""Measurement tables cached on disk, shared by xdist workers, computed at most once.
+
+A table is keyed by a hash of everything that produced it: the table kind, the checkpoint (source,
+pinned and resolved revision), the slice manifest hash, the conventions, and the code version (a
+hash of the library's source). It is written atomically and computed under a file lock, so with
+`-n 4` one worker computes while the others wait and then read. Every computation appends its
+model work (forward equivalents) to a log that the report sums per run.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import torch
+from filelock import FileLock
+
+from jepa_claims.cache import code_version, write_atomic
+from jepa_claims.conventions import Conventions
+from jepa_claims.tables.protocols import PROTOCOLS, Inputs
+from jepa_claims.engine.runs import COUNTER
+from jepa_claims.roles import Roles
+from jepa_claims.worlds.world import World
+
+
+@dataclass
+class TableStore:
+    """Lazily loads encoders and slices; returns cached tables, computing each at most once."""
+
+    world: World
+    cache_dir: Path
+    conv: Conventions = Conventions()
+    device: str = "cpu"
+    dtype: torch.dtype = torch.float32
+    run_id: str = "local"
+    batch_size: int = 8
+    _encoders: dict = field(default_factory=dict)
+    _manifests: dict = field(default_factory=dict)
+    _inputs: dict = field(default_factory=dict)
+
+    def variant(self, world: World | None = None, conv: Conventions | None = None) -> "TableStore":
+        """A store over another world or conventions, sharing this one's cache and device; under other
+        conventions only, also its loaded encoders (conventions never change weights: one load per checkpoint)."""
+        return TableStore(world or self.world, self.cache_dir, conv or self.conv, self.device, self.dtype,
+                          self.run_id, self.batch_size, _encoders=self._encoders if world is None else {})
+
+    def encoder(self, key: str):
+        """The checkpoint's encoder, loaded once per process."""
+        if key not in self._encoders:
+            from jepa_claims.worlds.checkpoints import load_checkpoint
+
+            self._encoders[key] = load_checkpoint(self.world.checkpoint(key), self.cache_dir, self.device, self.dtype)
+        return self._encoders[key]
+
+    def roles(self, key: str) -> Roles:
+        """Roles of a checkpoint's layers (from its depth)."""
+        from jepa_claims.worlds.checkpoints import checkpoint_depth
+
+        return Roles.for_depth(checkpoint_depth(self.world.checkpoint(key), self.cache_dir))
+
+    def manifest(self, slice_name: str):
+        """The slice's manifest, built once per data root and verified against the files."""
+        if slice_name not in self._manifests:
+            from jepa_claims.data.slices import build_slice, read_manifest, verify_manifest, write_manifest
+
+            policy = "skip-unreadable" if self.world.skip_unreadable else "strict"
+            tag = hashlib.sha256(f"{self.world.data_root.resolve()}|{self.conv.trimap_object}|{policy}".encode()).hexdigest()[:12]
+            path = self.cache_dir / "manifests" / f"{slice_name}-{tag}.jsonl"
+            with FileLock(str(path) + ".lock"):
+                if path.exists():
+                    manifest = read_manifest(path)
+                    verify_manifest(manifest, self.world.data_root)
+                else:
+                    manifest = build_slice(slice_name, self.world.data_root, self.conv, skip_unreadable=self.world.skip_unreadable)
+                    write_manifest(manifest, path)
+            self._manifests[slice_name] = manifest
+        return self._manifests[slice_name]
+
+    def key(self, kind: str, checkpoint: str, slice_name: str) -> str:
+        """Cache key of a table."""
+        from jepa_claims.worlds.checkpoints import checkpoint_identity
+
+        spec = self.world.checkpoint(checkpoint)
+        parts = {
+            "kind": kind, "checkpoint": checkpoint_identity(spec, self.cache_dir), "slice": slice_name,
+            "manifest": self.manifest(slice_name).sha256, "conventions": self.conv.as_dict(),
+            "dtype": str(self.dtype), "code": code_version(),
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+    def path(self, kind: str, checkpoint: str, slice_name: str) -> Path:
+        """Where the table lives in the cache."""
+        if kind not in PROTOCOLS:
+            raise ValueError(f"unknown table kind {kind!r}; known: {sorted(PROTOCOLS)}")
+        return self.cache_dir / "tables" / f"{kind}-{checkpoint}-{slice_name}-{self.key(kind, checkpoint, slice_name)}.pkl"
+
+    def cached(self, kind: str, checkpoint: str, slice_name: str) -> pd.DataFrame | None:
+        """The table if it is already in the cache, else None (never computes)."""
+        path = self.path(kind, checkpoint, slice_name)
+        return pd.read_pickle(path) if path.exists() else None
+
+    def table(self, kind: str, checkpoint: str, slice_name: str) -> pd.DataFrame:
+        """The table, from the cache or computed now (under a lock shared by all workers)."""
+        path = self.path(kind, checkpoint, slice_name)
+        if not path.exists():
+            with FileLock(str(path) + ".lock"):
+                if not path.exists():
+                    self._compute(kind, checkpoint, slice_name, path)
+        return pd.read_pickle(path)
+
+    def _compute(self, kind: str, checkpoint: str, slice_name: str, path: Path) -> None:
+        """Run the protocol, store the table, log the model work it took."""
+        encoder = self.encoder(checkpoint)
+        before, started = COUNTER.blocks, time.perf_counter()
+        frame = PROTOCOLS[kind](encoder, self.roles(checkpoint), self.inputs(checkpoint, slice_name), self.conv, self.batch_size)
+        blocks = COUNTER.blocks - before
+        buffer = _pickle_bytes(frame)
+        write_atomic(path, buffer)
+        entry = {"run": self.run_id, "table": path.name, "kind": kind, "checkpoint": checkpoint, "slice": slice_name,
+                 "blocks": blocks, "forwards": blocks / encoder.depth, "seconds": round(time.perf_counter() - started, 3)}
+        log = self.cache_dir / "forwards.jsonl"
+        with FileLock(str(log) + ".lock"), log.open("a") as handle:
+            handle.write(json.dumps(entry) + "\n")
+
+    def inputs(self, checkpoint: str, slice_name: str) -> Inputs:
+        """Prepared images and semantic masks of a slice for a checkpoint's geometry."""
+        if (checkpoint, slice_name) not in self._inputs:
+            from jepa_claims.tables.export import slice_inputs
+            from jepa_claims.engine.masks import MASK_KINDS
+
+            manifest = self.manifest(slice_name)
+            images, jobs = slice_inputs(self.encoder(checkpoint), manifest.records, self.world.data_root, self.conv, MASK_KINDS)
+            classes = {r.image_id: r.class_name for r in manifest.records}
+            self._inputs[(checkpoint, slice_name)] = Inputs(images, tuple(jobs), classes)
+        return self._inputs[(checkpoint, slice_name)]
+
+
+def _pickle_bytes(frame: pd.DataFrame) -> bytes:
+    """A DataFrame as pickle bytes (exact floats, dtypes kept)."""
+    import io
+
+    buffer = io.BytesIO()
+    frame.to_pickle(buffer)
+    return buffer.getvalue()
+
+
+def forwards_of_run(cache_dir: Path, run_id: str) -> dict:
+    """Model work logged by one run: total forward equivalents, the tables computed, and any table it
+    computed more than once (which the shared cache must prevent, whatever the number of workers)."""
+    log = Path(cache_dir) / "forwards.jsonl"
+    entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    mine = [e for e in entries if e["run"] == run_id]
+    names = [e["table"] for e in mine]
+    return {"forwards": round(sum(e["forwards"] for e in mine), 6), "tables_computed": len(mine), "entries": mine,
+            "computed_twice": sorted({n for n in names if names.count(n) > 1})}

@@ -1,0 +1,302 @@
+"""One check per claim of the catalogue (C1-C13): tables in, Verdict out.
+
+Each check asserts the claim as the paper states it (direction, ordering, significance); numeric
+agreement with the paper's tables is separate (`numeric_cells`).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from jepa_claims.verdicts import paper_values as pv
+from jepa_claims.engine.drift import onset
+from jepa_claims.verdicts.stats import compare_independent, compare_paired
+from jepa_claims.verdicts.common import (
+    CLEAN_PROXY_MAX, GROUP_ORDER, MIN_NEUTRAL_SITES, NEUTRAL_SHARE, Verdict, comparison_text, strictly_ordered, significant,
+    advantage, group_means, late_context, per_image_rescue,
+)
+
+
+def _tests(**comparisons) -> dict:
+    """A verdict's paired tests by label ("triple - pair"), the claim's primary test first (JSON-ready)."""
+    return {label.replace("__", " - ").replace("_", " "): c.to_dict() for label, c in comparisons.items()}
+
+
+def _no_test(why: str) -> dict:
+    """A verdict with no sampling test behind it, and why (the report says so in the cell)."""
+    return {"no_test": why}
+
+
+def _table2(slice_name: str, group: str, key: str) -> dict:
+    """Table 2's absolute rescue of one group on this slice under `key` (empty where the paper has no row)."""
+    row = pv.TABLE2.get(slice_name)
+    return {key: row[group]["rescue"].value} if row else {}
+
+
+def _onsets(source, checkpoint: str, slice_name: str) -> pd.DataFrame:
+    """Onset layer (hidden_states index, NaN if never) per image and rectangle of the geometry table."""
+    table = source.table("geometry", checkpoint, slice_name)
+    conv = source.conv
+    rows = []
+    for (image, area, aspect), part in table.groupby(["image_id", "area", "aspect"]):
+        part = part.sort_values("layer")
+        layer = onset(part["context_drift"].to_numpy(), part["layer"].tolist(), conv.tau)
+        rows.append((image, area, aspect, np.nan if layer is None else conv.hidden_index(layer)))
+    return pd.DataFrame(rows, columns=["image_id", "area", "aspect", "onset"])
+
+
+def c1_depth_transition(source, checkpoint, slice_name) -> Verdict:
+    """Small masks never reach onset; large squares reach it in the onset window; squares no later."""
+    onsets = _onsets(source, checkpoint, slice_name)
+    lo, hi = source.roles(checkpoint).onset_window
+    small = onsets[onsets["area"] == onsets["area"].min()]
+    large = onsets[(onsets["area"] >= 0.3) & (onsets["aspect"] == 1.0)]
+    median = onsets.fillna(np.inf).groupby(["area", "aspect"])["onset"].median().unstack("aspect")
+    square_first = bool((median[1.0] <= median[median.columns.max()]).all())
+    small_never = bool(small["onset"].isna().all())
+    large_in = bool(large["onset"].between(lo, hi).all())
+    return Verdict("C1", checkpoint, slice_name, small_never and large_in and square_first,
+                   f"smallest masks never reach onset: {small_never}; large squares reach onset within "
+                   f"hidden_states {lo}-{hi}: {large_in} (onsets {sorted(large['onset'].dropna().unique().tolist())}); "
+                   f"square no later than elongated at every area: {square_first}",
+                   measured={"small_reaching_onset": int(small["onset"].notna().sum()),
+                             "large_onset_median": float(large["onset"].median()), "onset_window": [lo, hi]},
+                   paper={"onset_window": list(pv.ONSET_RANGE)},
+                   stats=_no_test("onset layers read against a window: no sampling test"))
+
+
+def _single_sites(source, checkpoint: str, slice_name: str) -> pd.Series:
+    """Mean context rescue of every single site in the sweep (object masks)."""
+    return source.table("sweep", checkpoint, slice_name).groupby("sites")["rescue"].mean()
+
+
+def _sweep_per_image(source, checkpoint: str, slice_name: str) -> pd.DataFrame:
+    """Context rescue of every single site of the sweep, per image (rows) and site (columns)."""
+    return source.table("sweep", checkpoint, slice_name).pivot(index="image_id", columns="sites", values="rescue")
+
+
+def c2_bottleneck(source, checkpoint, slice_name) -> Verdict:
+    """The bottleneck MLP intermediate is the best single late site; several attention outputs are neutral."""
+    roles = source.roles(checkpoint)
+    rescue = _single_sites(source, checkpoint, slice_name)
+    late = rescue[[s for s in rescue.index if int(s.split(".")[0]) in roles.late_sites]]
+    best = late.idxmax()
+    bottleneck = f"{roles.bottleneck}.intermediate"
+    attention = late[[s for s in late.index if s.endswith("attn.out")]]
+    neutral = attention[attention <= NEUTRAL_SHARE * late[bottleneck]]
+    passed = best == bottleneck and len(neutral) >= MIN_NEUTRAL_SITES
+    runner_up = late.drop(bottleneck).idxmax()
+    per_image = _sweep_per_image(source, checkpoint, slice_name)
+    versus = compare_paired(per_image[bottleneck].to_numpy(), per_image[runner_up].to_numpy())
+    return Verdict("C2", checkpoint, slice_name, passed,
+                   f"best single late site {best} ({late[best]:.4f}); {bottleneck} {late[bottleneck]:.4f}; "
+                   f"{len(neutral)} attention outputs neutral or harmful (<= {NEUTRAL_SHARE:.0%} of it): {list(neutral.index)}; "
+                   + comparison_text(versus, f"{bottleneck} - runner-up {runner_up}"),
+                   measured={"bottleneck_rescue": float(late[bottleneck]), "best_site": best, "runner_up": runner_up,
+                             "neutral_attention": len(neutral)},
+                   paper={"bottleneck": f"{pv.BOTTLENECK_BLOCK}.intermediate"} | _table2(slice_name, pv.SINGLE, "bottleneck_rescue"),
+                   stats={"bottleneck - runner-up": versus.to_dict()})
+
+
+def c3_context_dominant(source, checkpoint, slice_name) -> Verdict:
+    """At the bottleneck, context-only rescue exceeds masked-only rescue for every class."""
+    classes = source.table("masks", checkpoint, slice_name).drop_duplicates("image_id").set_index("image_id")["class_name"]
+    context = per_image_rescue(source, checkpoint, slice_name, "single", "context")
+    masked = per_image_rescue(source, checkpoint, slice_name, "single", "masked")
+    by_class = pd.DataFrame({"context": context, "masked": masked}).groupby(classes).mean()
+    losing = by_class.index[by_class["context"] <= by_class["masked"]].tolist()
+    versus = compare_paired(context.to_numpy(), masked.loc[context.index].to_numpy())
+    return Verdict("C3", checkpoint, slice_name, not losing,
+                   f"context-only {context.mean():.4f} vs masked-only {masked.mean():.4f} mean rescue; "
+                   f"classes where context does not win: {losing or 'none'} of {len(by_class)}; "
+                   + comparison_text(versus, "context - masked"),
+                   measured={"context_rescue": float(context.mean()), "masked_rescue": float(masked.mean()),
+                             "classes": len(by_class), "classes_losing": len(losing)},
+                   stats=_tests(context__masked=versus))
+
+
+def c4_semantic_advantage(source, checkpoint, slice_name) -> Verdict:
+    """Object > zero-overlap background in late context drift: CI excludes 0, p < 0.001; 4x3 also vs rectangles."""
+    c = advantage(source, checkpoint, slice_name)
+    passed, extra = significant(c), ""
+    measured = {"advantage": c.mean_diff, "object": c.mean_a, "background": c.mean_b, "wins": c.wins, "n": c.n}
+    if slice_name == "4x3":
+        late = late_context(source, checkpoint, slice_name).mean()
+        beats = bool(late["object"] > late["bg_rect"] and late["object"] > late["rect"])
+        passed &= beats
+        extra = f"; object {late['object']:.4f} vs matched-area rectangle {late['bg_rect']:.4f} and generic rectangle {late['rect']:.4f}"
+        measured |= {"bg_rect": float(late["bg_rect"]), "rect": float(late["rect"])}
+    paper = {k: v.value for k, v in pv.TABLE1.get(slice_name, {}).items()}
+    return Verdict("C4", checkpoint, slice_name, passed, comparison_text(c) + extra, measured, paper, _tests(object__background=c))
+
+
+def c5_persists(source, checkpoint, slice_name) -> Verdict:
+    """The advantage persists and slightly strengthens from 4x3 to 12x3 and 16x3."""
+    tests = {s: advantage(source, checkpoint, s) for s in ("16x3", "12x3", "4x3")}  # the largest slice is the headline test
+    adv = {s: tests[s].mean_diff for s in ("4x3", "12x3", "16x3")}
+    passed = all(a > 0 for a in adv.values()) and adv["12x3"] >= adv["4x3"] and adv["16x3"] >= adv["4x3"]
+    return Verdict("C5", checkpoint, slice_name, passed,
+                   "advantage " + ", ".join(f"{s} {a:+.4f}" for s, a in adv.items()),
+                   measured=adv, paper={s: pv.TABLE1[s]["advantage"].value for s in adv},
+                   stats={f"object - background ({s})": c.to_dict() for s, c in tests.items()})
+
+
+def c6_late_pathway(source, checkpoint, slice_name) -> Verdict:
+    """Triple > pair > single in absolute rescue and rescue fraction (context-only, object masks)."""
+    means = group_means(source, checkpoint, slice_name)
+    passed = strictly_ordered(means["rescue"]) and strictly_ordered(means["rescue_fraction"])
+    p4 = ordering_tests(source, checkpoint, slice_name)
+    text = "; ".join(f"{g}: {means.loc[g, 'rescue']:.4f} ({means.loc[g, 'rescue_fraction']:.3f})" for g in GROUP_ORDER)
+    paper = {f"{g}_{k}": v.value for g, row in zip(GROUP_ORDER, pv.TABLE2.get(slice_name, {}).values()) for k, v in row.items()}
+    return Verdict("C6", checkpoint, slice_name, passed,
+                   f"rescue (fraction) {text}; P4 " + "; ".join(comparison_text(c, label) for label, c in p4.items()),
+                   {f"{g}_{k}": float(means.loc[g, k]) for g in GROUP_ORDER for k in ("rescue", "rescue_fraction")},
+                   paper, {label: c.to_dict() for label, c in p4.items()})
+
+
+def ordering_tests(source, checkpoint: str, slice_name: str) -> dict:
+    """P4: triple > pair > single as paired per-image rescue differences (CI and p for each step)."""
+    rescue = {g: per_image_rescue(source, checkpoint, slice_name, g) for g in GROUP_ORDER}
+    images = rescue["triple"].index
+    return {f"{hi} - {lo}": compare_paired(rescue[hi].loc[images].to_numpy(), rescue[lo].loc[images].to_numpy())
+            for hi, lo in (("triple", "pair"), ("pair", "single"))}
+
+
+def c7_depth_sweep(source, checkpoint, slice_name) -> Verdict:
+    """Early local phase, mid-depth rise, rescue peak within the peak window."""
+    rescue = _single_sites(source, checkpoint, slice_name)
+    by_block = rescue.groupby(lambda s: int(s.split(".")[0])).max().sort_index()
+    depth, (lo, hi) = source.roles(checkpoint).depth, source.roles(checkpoint).peak_window
+    early, mid = by_block.loc[: depth // 3 - 1].mean(), by_block.loc[depth // 3 : 2 * depth // 3 - 1].mean()
+    peak_block, peak = int(by_block.idxmax()), float(by_block.max())
+    passed = lo <= peak_block <= hi and early < 0.5 * peak and mid > early
+    # Per image, the same sites by_block chose from the means: the best site of the peak block against
+    # the mean of the early third's best sites (choosing per image would favour noisy sites).
+    best_site = rescue.groupby(lambda s: int(s.split(".")[0])).idxmax()
+    per_image = _sweep_per_image(source, checkpoint, slice_name)
+    early_sites = [best_site[b] for b in by_block.loc[: depth // 3 - 1].index]
+    versus = compare_paired(per_image[best_site[peak_block]].to_numpy(), per_image[early_sites].mean(axis=1).to_numpy())
+    return Verdict("C7", checkpoint, slice_name, passed,
+                   f"peak rescue {peak:.4f} at block {peak_block} (window {lo}-{hi}); early third {early:.4f}, middle third {mid:.4f}; "
+                   + comparison_text(versus, "peak block - early third"),
+                   measured={"peak_block": peak_block, "peak": peak, "early": float(early), "mid": float(mid), "peak_window": [lo, hi],
+                             "by_block": {int(k): float(v) for k, v in by_block.items()}},
+                   paper={"peak_window": list(pv.RESCUE_PEAK)}, stats=_tests(peak_block__early_third=versus))
+
+
+def c8_size_strata(source, checkpoint, slice_name) -> Verdict:
+    """Advantage and win rate rise with object size; triple-minus-pair largest in the largest bin."""
+    masks = source.table("masks", checkpoint, slice_name)
+    size = masks[masks["mask"] == "object"].set_index("image_id")["tokens"].sort_values(kind="stable")
+    late = late_context(source, checkpoint, slice_name)
+    diff = (late["object"] - late["background"]).loc[size.index]
+    gap = (per_image_rescue(source, checkpoint, slice_name, "triple") - per_image_rescue(source, checkpoint, slice_name, "pair")).loc[size.index]
+    bins = np.array_split(np.arange(len(size)), 3)
+    adv = [float(diff.iloc[b].mean()) for b in bins]
+    win = [float((diff.iloc[b] > 0).mean()) for b in bins]
+    tp = [float(gap.iloc[b].mean()) for b in bins]
+    passed = adv[-1] > adv[0] and win[-1] >= win[0] and int(np.argmax(tp)) == len(bins) - 1
+    rise = compare_independent(diff.iloc[bins[-1]].to_numpy(), diff.iloc[bins[0]].to_numpy())
+    return Verdict("C8", checkpoint, slice_name, passed,
+                   f"by object-size tertile (small to large): advantage {np.round(adv, 4).tolist()}, "
+                   f"win rate {np.round(win, 3).tolist()}, triple - pair {np.round(tp, 4).tolist()}; advantage largest - smallest "
+                   f"tertile {rise.mean_diff:+.4f} (95% CI {rise.ci_low:+.4f} to {rise.ci_high:+.4f}), permutation p = {rise.p:.2g}",
+                   measured={"advantage_by_bin": adv, "win_rate_by_bin": win, "triple_minus_pair_by_bin": tp,
+                             "bin_edges_tokens": [int(size.iloc[b].min()) for b in bins]},
+                   stats={"largest - smallest size tertile": rise.to_dict()})
+
+
+def c9_geometry_panel(source, checkpoint, slice_name) -> Verdict:
+    """The triple is the best group at medium and full token budgets."""
+    table = source.table("panel", checkpoint, slice_name)
+    names = {" + ".join(sites): name for name, sites in source.roles(checkpoint).groups().items()}
+    means = table.assign(group=table["sites"].map(names)).groupby(["budget", "group"])["rescue"].mean().unstack("group")
+    best = means.idxmax(axis=1)
+    passed = best.get("medium") == "triple" and best.get("full") == "triple"
+    full = table[table["budget"] == "full"].assign(group=lambda t: t["sites"].map(names))
+    per_image = full.pivot(index="image_id", columns="group", values="rescue")
+    versus = compare_paired(per_image["triple"].to_numpy(), per_image["pair"].to_numpy())
+    return Verdict("C9", checkpoint, slice_name, bool(passed),
+                   "best group by budget: " + ", ".join(f"{b} {best[b]}" for b in ("small", "medium", "full") if b in best)
+                   + "; " + comparison_text(versus, "triple - pair at the full budget"),
+                   measured={f"{b}_{g}": float(means.loc[b, g]) for b in means.index for g in means.columns},
+                   paper=_table2(slice_name, pv.TRIPLE, "full_triple"), stats={"triple - pair (full budget)": versus.to_dict()})
+
+
+def c10_second_checkpoint(source, checkpoint, slice_name) -> Verdict:
+    """The 22k checkpoint: object beats background on every image, same ordering, smaller effects than 1k."""
+    c = advantage(source, checkpoint, slice_name)
+    reference = advantage(source, "ijepa_1k", slice_name)
+    means, ref_means = group_means(source, checkpoint, slice_name), group_means(source, "ijepa_1k", slice_name)
+    smaller = c.mean_diff < reference.mean_diff and means.loc["triple", "rescue"] < ref_means.loc["triple", "rescue"]
+    passed = c.wins == c.n and c.mean_diff > 0 and strictly_ordered(means["rescue"]) and smaller
+    p4 = ordering_tests(source, checkpoint, slice_name)
+    return Verdict("C10", checkpoint, slice_name, passed,
+                   comparison_text(c) + f"; 1k advantage {reference.mean_diff:+.4f}; triple rescue {means.loc['triple', 'rescue']:.4f} "
+                   f"vs 1k {ref_means.loc['triple', 'rescue']:.4f}; ordering single<pair<triple: {strictly_ordered(means['rescue'])}; P4 "
+                   + "; ".join(comparison_text(t, label) for label, t in p4.items()),
+                   measured={"advantage": c.mean_diff, "wins": c.wins, "n": c.n, "advantage_1k": reference.mean_diff},
+                   paper={"advantage": pv.IJEPA_22K_ADVANTAGE.value, "wins": pv.IJEPA_22K_WINS.wins},
+                   stats=_tests(object__background=c) | {label: t.to_dict() for label, t in p4.items()})
+
+
+def c11_predictor_proxy(source, checkpoint, slice_name) -> Verdict:
+    """Ridge proxy: good clean fit; object masks degrade it more; pair and triple rescue it more than single."""
+    table = source.table("proxy", checkpoint, slice_name)
+    mean = table.groupby(["mask", "condition"])[["proxy_global_drift", "proxy_context_drift"]].mean()
+    clean = float(mean.loc[("object", "clean"), "proxy_global_drift"])
+    obj, bg = (float(mean.loc[(m, "masked"), "proxy_context_drift"]) for m in ("object", "background"))
+    rescue = {g: obj - float(mean.loc[("object", g), "proxy_context_drift"]) for g in GROUP_ORDER}
+    passed = clean <= CLEAN_PROXY_MAX and obj > bg and min(rescue["pair"], rescue["triple"]) > rescue["single"]
+    masked = table[table["condition"] == "masked"].pivot(index="image_id", columns="mask", values="proxy_context_drift")
+    versus = compare_paired(masked["object"].to_numpy(), masked["background"].to_numpy())
+    return Verdict("C11", checkpoint, slice_name, passed,
+                   f"clean proxy drift {clean:.4f} (<= {CLEAN_PROXY_MAX}); masked proxy context drift object {obj:.4f} vs "
+                   f"background {bg:.4f} ({comparison_text(versus)}); proxy rescue single {rescue['single']:.4f}, pair {rescue['pair']:.4f}, "
+                   f"triple {rescue['triple']:.4f}",
+                   measured={"clean_global_drift": clean, "object_context_drift": obj, "background_context_drift": bg,
+                             **{f"rescue_{g}": r for g, r in rescue.items()}},
+                   paper={k: v.value for k, v in pv.PROXY.items()}, stats={"object - background (proxy)": versus.to_dict()})
+
+
+def c12_other_families(source, checkpoint, slice_name) -> Verdict:
+    """MAE shows no object advantage (CI includes 0); BEiT a strong one (CI excludes 0, p < 0.001)."""
+    c = advantage(source, checkpoint, slice_name)
+    family = "mae" if checkpoint == "mae" else "beit"
+    passed = (not c.ci_excludes_zero) if family == "mae" else significant(c)
+    expectation = "no advantage (CI includes 0)" if family == "mae" else "strong advantage"
+    row = pv.TABLE3[family]
+    return Verdict("C12", checkpoint, slice_name, passed, f"expected {expectation}: " + comparison_text(c),
+                   measured={"advantage": c.mean_diff, "wins": c.wins, "n": c.n},
+                   paper={"advantage": row["advantage"].value, "wins": row["wins"].wins}, stats=_tests(object__background=c))
+
+
+def c13_token_budgets(source, checkpoint, slice_name) -> Verdict:
+    """Object and zero-overlap background budgets are equal on every image."""
+    masks = source.table("masks", checkpoint, slice_name)
+    budget = masks.pivot(index="image_id", columns="mask", values="tokens")
+    unequal = budget.index[budget["object"] != budget["background"]].tolist()
+    patches = int(masks["patches"].iloc[0])
+    mean_obj = float(budget["object"].mean())
+    return Verdict("C13", checkpoint, slice_name, not unequal,
+                   f"mean object tokens {mean_obj:.1f}, mean background tokens {budget['background'].mean():.1f}, "
+                   f"visible context {patches - mean_obj:.1f} of {patches}; unequal budgets: {unequal or 'none'}",
+                   measured={"object_tokens": mean_obj, "background_tokens": float(budget["background"].mean()),
+                             "visible_context": patches - mean_obj},
+                   stats=_no_test("an exact equality of token counts on every image: no sampling test"),
+                   paper={k: v.value for k, v in pv.TABLE4.get(slice_name, {}).items()})
+
+
+CHECKS = {
+    "C1": c1_depth_transition, "C2": c2_bottleneck, "C3": c3_context_dominant, "C4": c4_semantic_advantage,
+    "C5": c5_persists, "C6": c6_late_pathway, "C7": c7_depth_sweep, "C8": c8_size_strata,
+    "C9": c9_geometry_panel, "C10": c10_second_checkpoint, "C11": c11_predictor_proxy,
+    "C12": c12_other_families, "C13": c13_token_budgets,
+}
+
+
+def evaluate(claim: str, source, checkpoint: str, slice_name: str) -> Verdict:
+    """Run one claim's check."""
+    if claim not in CHECKS:
+        raise KeyError(f"unknown claim {claim!r}; known: {list(CHECKS)}")
+    return CHECKS[claim](source, checkpoint, slice_name)

@@ -1,0 +1,89 @@
+"""Materialise a world's checkpoint as an Encoder: from the HF cache (paper) or built by code (toy).
+
+Toy checkpoints are saved in the Hugging Face layout and loaded back through `load_encoder`, so the
+real loading code runs in every toy session. A `random:` prefix on a checkpoint key builds the same
+architecture untrained with HF's own init under a fixed seed (the random-init control, P1).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+from transformers import AutoConfig
+
+from jepa_claims.cache import build_once, code_version
+from jepa_claims.engine.builders import build_model, save_pretrained_layout
+from jepa_claims.engine.models import ALLOW_PATTERNS, Encoder, load_encoder, read_geometry
+from jepa_claims.toy.models import build_toy
+from jepa_claims.worlds.world import CheckpointSpec
+
+RANDOM_SEED = 1234
+
+
+def _toy_dir(spec: CheckpointSpec, cache_dir: Path) -> Path:
+    """Folder of a toy checkpoint, built once per code version."""
+    name = spec.source.split(":", 1)[1]
+
+    def build(folder: Path) -> None:
+        model, geometry = build_toy(name)
+        save_pretrained_layout(model, folder, geometry)
+
+    return build_once(Path(cache_dir) / "toy-checkpoints" / f"{name}-{code_version()}", build)
+
+
+def _snapshot(spec: CheckpointSpec, cache_dir: Path) -> Path:
+    """The paper checkpoint's snapshot folder in the HF cache; never downloads."""
+    from huggingface_hub import snapshot_download
+
+    # The standard HF cache (where `jepa-claims fetch` puts the checkpoints by default).
+    return Path(snapshot_download(spec.source, revision=spec.revision, local_files_only=True,
+                                  allow_patterns=ALLOW_PATTERNS))
+
+
+def _random_dir(spec: CheckpointSpec, cache_dir: Path) -> Path:
+    """Folder of an untrained copy of another checkpoint's architecture (P1), built once.
+
+    Keyed by the trained checkpoint's identity (repo id and revision, or toy code version), not by
+    where its snapshot lies, so moving the HF cache keeps it.
+    """
+    inner = dataclasses.replace(spec, source=spec.source.removeprefix("random:"))
+    source_dir = checkpoint_folder(inner, cache_dir)
+    tag = hashlib.sha256(checkpoint_identity(inner, cache_dir).encode()).hexdigest()[:12]
+
+    def build(folder: Path) -> None:
+        config = AutoConfig.from_pretrained(str(source_dir))
+        model = build_model(config.model_type, config, RANDOM_SEED)
+        save_pretrained_layout(model, folder, read_geometry(source_dir, config.model_type))
+
+    return build_once(Path(cache_dir) / "random-checkpoints" / f"{spec.key}-{tag}-seed{RANDOM_SEED}", build)
+
+
+def checkpoint_folder(spec: CheckpointSpec, cache_dir: Path) -> Path:
+    """Where the checkpoint's config.json and weights are."""
+    if spec.source.startswith("random:"):
+        return _random_dir(spec, cache_dir)
+    if spec.source.startswith("toy:"):
+        return _toy_dir(spec, cache_dir)
+    if Path(spec.source).is_dir():  # a user's own checkpoint folder in the HF layout
+        return Path(spec.source)
+    return _snapshot(spec, cache_dir)
+
+
+def checkpoint_depth(spec: CheckpointSpec, cache_dir: Path) -> int:
+    """Number of blocks, read from config.json without loading weights."""
+    config = json.loads((checkpoint_folder(spec, cache_dir) / "config.json").read_text())
+    return int(config["num_hidden_layers"])
+
+
+def checkpoint_identity(spec: CheckpointSpec, cache_dir: Path) -> str:
+    """What identifies the weights in a cache key: source plus resolved revision (or toy code version)."""
+    return f"{spec.source}@{checkpoint_folder(spec, cache_dir).name}"
+
+
+def load_checkpoint(spec: CheckpointSpec, cache_dir: Path, device: str = "cpu", dtype: torch.dtype = torch.float32) -> Encoder:
+    """The checkpoint's encoder in eval mode with grads off."""
+    return load_encoder(str(checkpoint_folder(spec, cache_dir)), device=device, dtype=dtype)
+
