@@ -7,7 +7,10 @@ so a reviewer (and tests/test_report.py) can check each printed number against t
 """
 from __future__ import annotations
 
+from functools import cache
 from html import escape
+from importlib.resources import files
+from string import Template
 
 from jepa_claims.record.summary import STATUS_ORDER
 
@@ -34,46 +37,6 @@ PROBE_BADGES = {
     "P3": ("holds under an alternative", "fails under an alternative"),
     "P5": ("holds on this family", "absent on this family"),
 }
-
-CSS = """
-body { display: flex; flex-direction: column; }
-#environment-header, #environment { order: 1; }
-.summary__data > h2:first-child { display: none; }
-#jepa-record { color: #1c1c1c; font-size: 13px; max-width: 1500px; }
-#jepa-record a { color: #1a5276; }
-#jepa-record h2 { font-size: 18px; margin: 22px 0 6px; border-bottom: 1px solid #ccc; }
-#jepa-record h3 { font-size: 14px; margin: 12px 0 4px; }
-#jepa-record table { border-collapse: collapse; margin: 4px 0 8px; }
-#jepa-record th, #jepa-record td { border: 1px solid #d5d5d5; padding: 3px 6px; vertical-align: top; text-align: left; }
-#jepa-record thead th { background: #eef1f4; }
-#world-banner { background: #b03a2e; color: #fff; font-size: 17px; font-weight: bold; padding: 14px 18px;
-  border: 4px solid #641e16; margin: 0 0 12px; }
-#world-banner code { color: #fff; background: #641e16; padding: 0 4px; }
-.run-line { font-size: 14px; margin: 4px 0 10px; }
-#claim-matrix td.cell { min-width: 118px; max-width: 190px; font-size: 11px; line-height: 1.35; }
-#claim-matrix th.claim-head { max-width: 260px; font-weight: normal; }
-#claim-matrix th.claim-head b { font-size: 13px; }
-.status { display: inline-block; font-weight: bold; font-size: 12px; padding: 0 5px; border-radius: 3px; }
-.pass { background: #d4efdf; } .pass .status, .status.pass { background: #1e8449; color: #fff; }
-.fail { background: #fadbd8; } .fail .status, .status.fail { background: #b03a2e; color: #fff; }
-.error { background: #f5cba7; } .error .status, .status.error { background: #784212; color: #fff; }
-.skip { background: #f2f3f4; } .skip .status, .status.skip { background: #7f8c8d; color: #fff; }
-.not-run { background: #fbfcfc; color: #888; } .not-run .status, .status.not-run { background: #bdc3c7; color: #fff; }
-.not-selected { background: repeating-linear-gradient(45deg, #fafafa, #fafafa 6px, #eee 6px, #eee 12px); color: #888; }
-.not-selected .status, .status.not-selected { background: #d5d8dc; color: #555; }
-td.na { background: #fff; color: #ccc; text-align: center; }
-.head { font-size: 12px; } .small { font-size: 10.5px; color: #444; }
-.badge { display: inline-block; font-size: 10px; padding: 0 4px; margin: 1px 2px 0 0; border-radius: 8px; border: 1px solid #888; }
-#jepa-record blockquote { margin: 2px 0 6px 12px; padding-left: 8px; border-left: 3px solid #aab7b8; color: #333; max-width: 1100px; }
-#jepa-record blockquote p { margin: 2px 0; color: #333; }
-#claim-matrix th.ck-head { text-align: center; }
-.figures { display: flex; flex-wrap: wrap; gap: 14px; }
-.figure { border: 1px solid #ddd; padding: 6px; max-width: 920px; }
-.figure img { display: block; max-width: 100%; }
-.figure p { font-size: 11.5px; max-width: 900px; margin: 4px 0; }
-dl.kv { display: grid; grid-template-columns: max-content auto; gap: 2px 14px; margin: 4px 0; }
-dl.kv dt { font-weight: bold; } dl.kv dd { margin: 0; }
-"""
 
 
 def pointer(*parts) -> str:
@@ -368,10 +331,17 @@ def run_line(record: dict) -> str:
             f'cell that ran &middot; cells: {shown or "none"} &middot; model work this run: <b>{forwards}</b> forward passes</p>')
 
 
+@cache
+def template(name: str) -> str:
+    """The text of a file in lib/record/templates (package data)."""
+    return files("jepa_claims.record").joinpath("templates", name).read_text(encoding="utf-8")
+
+
 def render(record: dict, images: dict | None = None) -> str:
-    """The whole record as one HTML fragment."""
+    """The whole record as one HTML fragment: the sections filled into templates/record.html."""
     images = images or {}
-    return (f'<style>{CSS}</style><div id="jepa-record">{banner(record)}{run_line(record)}'
-            f'<h2 id="matrix">Claims &times; checkpoint and slice</h2>{matrix(record)}{claims_section(record)}'
-            f'{numeric_section(record)}{probes_section(record)}{figures_section(record, images)}'
-            f'{provenance_section(record)}{notes_section(record)}<h2 id="per-test">Per-test results</h2></div>')
+    skeleton = template("record.html").removesuffix("\n")  # the file's last newline is not part of the fragment
+    return Template(skeleton).substitute(
+        css=template("record.css"), banner=banner(record), run_line=run_line(record), matrix=matrix(record),
+        claims=claims_section(record), numeric=numeric_section(record), probes=probes_section(record),
+        figures=figures_section(record, images), provenance=provenance_section(record), notes=notes_section(record))
