@@ -11,6 +11,7 @@ import pandas as pd
 from jepa_claims.verdicts import paper_values as pv
 from jepa_claims.engine.drift import onset
 from jepa_claims.verdicts.stats import compare_independent, compare_paired
+from jepa_claims.verdicts.source import TableSource
 from jepa_claims.verdicts.common import (
     CLEAN_PROXY_MAX, GROUP_ORDER, MIN_NEUTRAL_SITES, NEUTRAL_SHARE, Verdict, comparison_text, strictly_ordered, significant,
     advantage, group_means, late_context, per_image_rescue,
@@ -33,7 +34,7 @@ def _table2(slice_name: str, group: str, key: str) -> dict:
     return {key: row[group]["rescue"].value} if row else {}
 
 
-def _onsets(source, checkpoint: str, slice_name: str) -> pd.DataFrame:
+def _onsets(source: TableSource, checkpoint: str, slice_name: str) -> pd.DataFrame:
     """Onset layer (hidden_states index, NaN if never) per image and rectangle of the geometry table."""
     table = source.table("geometry", checkpoint, slice_name)
     conv = source.conv
@@ -45,7 +46,7 @@ def _onsets(source, checkpoint: str, slice_name: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["image_id", "area", "aspect", "onset"])
 
 
-def c1_depth_transition(source, checkpoint, slice_name) -> Verdict:
+def c1_depth_transition(source: TableSource, checkpoint, slice_name) -> Verdict:
     """Small masks never reach onset; large squares reach it in the onset window; squares no later."""
     onsets = _onsets(source, checkpoint, slice_name)
     lo, hi = source.roles(checkpoint).onset_window
@@ -65,17 +66,17 @@ def c1_depth_transition(source, checkpoint, slice_name) -> Verdict:
                    stats=_no_test("onset layers read against a window: no sampling test"))
 
 
-def _single_sites(source, checkpoint: str, slice_name: str) -> pd.Series:
+def _single_sites(source: TableSource, checkpoint: str, slice_name: str) -> pd.Series:
     """Mean context rescue of every single site in the sweep (object masks)."""
     return source.table("sweep", checkpoint, slice_name).groupby("sites")["rescue"].mean()
 
 
-def _sweep_per_image(source, checkpoint: str, slice_name: str) -> pd.DataFrame:
+def _sweep_per_image(source: TableSource, checkpoint: str, slice_name: str) -> pd.DataFrame:
     """Context rescue of every single site of the sweep, per image (rows) and site (columns)."""
     return source.table("sweep", checkpoint, slice_name).pivot(index="image_id", columns="sites", values="rescue")
 
 
-def c2_bottleneck(source, checkpoint, slice_name) -> Verdict:
+def c2_bottleneck(source: TableSource, checkpoint, slice_name) -> Verdict:
     """The bottleneck MLP intermediate is the best single late site; several attention outputs are neutral."""
     roles = source.roles(checkpoint)
     rescue = _single_sites(source, checkpoint, slice_name)
@@ -98,7 +99,7 @@ def c2_bottleneck(source, checkpoint, slice_name) -> Verdict:
                    stats={"bottleneck - runner-up": versus.to_dict()})
 
 
-def c3_context_dominant(source, checkpoint, slice_name) -> Verdict:
+def c3_context_dominant(source: TableSource, checkpoint, slice_name) -> Verdict:
     """At the bottleneck, context-only rescue exceeds masked-only rescue for every class."""
     classes = source.table("masks", checkpoint, slice_name).drop_duplicates("image_id").set_index("image_id")["class_name"]
     context = per_image_rescue(source, checkpoint, slice_name, "single", "context")
@@ -115,7 +116,7 @@ def c3_context_dominant(source, checkpoint, slice_name) -> Verdict:
                    stats=_tests(context__masked=versus))
 
 
-def c4_semantic_advantage(source, checkpoint, slice_name) -> Verdict:
+def c4_semantic_advantage(source: TableSource, checkpoint, slice_name) -> Verdict:
     """Object > zero-overlap background in late context drift: CI excludes 0, p < 0.001; 4x3 also vs rectangles."""
     c = advantage(source, checkpoint, slice_name)
     passed, extra = significant(c), ""
@@ -130,7 +131,7 @@ def c4_semantic_advantage(source, checkpoint, slice_name) -> Verdict:
     return Verdict("C4", checkpoint, slice_name, passed, comparison_text(c) + extra, measured, paper, _tests(object__background=c))
 
 
-def c5_persists(source, checkpoint, slice_name) -> Verdict:
+def c5_persists(source: TableSource, checkpoint, slice_name) -> Verdict:
     """The advantage persists and slightly strengthens from 4x3 to 12x3 and 16x3."""
     tests = {s: advantage(source, checkpoint, s) for s in ("16x3", "12x3", "4x3")}  # the largest slice is the headline test
     adv = {s: tests[s].mean_diff for s in ("4x3", "12x3", "16x3")}
@@ -141,7 +142,7 @@ def c5_persists(source, checkpoint, slice_name) -> Verdict:
                    stats={f"object - background ({s})": c.to_dict() for s, c in tests.items()})
 
 
-def c6_late_pathway(source, checkpoint, slice_name) -> Verdict:
+def c6_late_pathway(source: TableSource, checkpoint, slice_name) -> Verdict:
     """Triple > pair > single in absolute rescue and rescue fraction (context-only, object masks)."""
     means = group_means(source, checkpoint, slice_name)
     passed = strictly_ordered(means["rescue"]) and strictly_ordered(means["rescue_fraction"])
@@ -154,7 +155,7 @@ def c6_late_pathway(source, checkpoint, slice_name) -> Verdict:
                    paper, {label: c.to_dict() for label, c in p4.items()})
 
 
-def ordering_tests(source, checkpoint: str, slice_name: str) -> dict:
+def ordering_tests(source: TableSource, checkpoint: str, slice_name: str) -> dict:
     """P4: triple > pair > single as paired per-image rescue differences (CI and p for each step)."""
     rescue = {g: per_image_rescue(source, checkpoint, slice_name, g) for g in GROUP_ORDER}
     images = rescue["triple"].index
@@ -162,7 +163,7 @@ def ordering_tests(source, checkpoint: str, slice_name: str) -> dict:
             for hi, lo in (("triple", "pair"), ("pair", "single"))}
 
 
-def c7_depth_sweep(source, checkpoint, slice_name) -> Verdict:
+def c7_depth_sweep(source: TableSource, checkpoint, slice_name) -> Verdict:
     """Early local phase, mid-depth rise, rescue peak within the peak window."""
     rescue = _single_sites(source, checkpoint, slice_name)
     by_block = rescue.groupby(lambda s: int(s.split(".")[0])).max().sort_index()
@@ -184,7 +185,7 @@ def c7_depth_sweep(source, checkpoint, slice_name) -> Verdict:
                    paper={"peak_window": list(pv.RESCUE_PEAK)}, stats=_tests(peak_block__early_third=versus))
 
 
-def c8_size_strata(source, checkpoint, slice_name) -> Verdict:
+def c8_size_strata(source: TableSource, checkpoint, slice_name) -> Verdict:
     """Advantage and win rate rise with object size; triple-minus-pair largest in the largest bin."""
     masks = source.table("masks", checkpoint, slice_name)
     size = masks[masks["mask"] == "object"].set_index("image_id")["tokens"].sort_values(kind="stable")
@@ -206,7 +207,7 @@ def c8_size_strata(source, checkpoint, slice_name) -> Verdict:
                    stats={"largest - smallest size tertile": rise.to_dict()})
 
 
-def c9_geometry_panel(source, checkpoint, slice_name) -> Verdict:
+def c9_geometry_panel(source: TableSource, checkpoint, slice_name) -> Verdict:
     """The triple is the best group at medium and full token budgets."""
     table = source.table("panel", checkpoint, slice_name)
     names = {" + ".join(sites): name for name, sites in source.roles(checkpoint).groups().items()}
@@ -223,7 +224,7 @@ def c9_geometry_panel(source, checkpoint, slice_name) -> Verdict:
                    paper=_table2(slice_name, pv.TRIPLE, "full_triple"), stats={"triple - pair (full budget)": versus.to_dict()})
 
 
-def c10_second_checkpoint(source, checkpoint, slice_name) -> Verdict:
+def c10_second_checkpoint(source: TableSource, checkpoint, slice_name) -> Verdict:
     """The 22k checkpoint: object beats background on every image, same ordering, smaller effects than 1k."""
     c = advantage(source, checkpoint, slice_name)
     reference = advantage(source, "ijepa_1k", slice_name)
@@ -240,7 +241,7 @@ def c10_second_checkpoint(source, checkpoint, slice_name) -> Verdict:
                    stats=_tests(object__background=c) | {label: t.to_dict() for label, t in p4.items()})
 
 
-def c11_predictor_proxy(source, checkpoint, slice_name) -> Verdict:
+def c11_predictor_proxy(source: TableSource, checkpoint, slice_name) -> Verdict:
     """Ridge proxy: good clean fit; object masks degrade it more; pair and triple rescue it more than single."""
     table = source.table("proxy", checkpoint, slice_name)
     mean = table.groupby(["mask", "condition"])[["proxy_global_drift", "proxy_context_drift"]].mean()
@@ -259,7 +260,7 @@ def c11_predictor_proxy(source, checkpoint, slice_name) -> Verdict:
                    paper={k: v.value for k, v in pv.PROXY.items()}, stats={"object - background (proxy)": versus.to_dict()})
 
 
-def c12_other_families(source, checkpoint, slice_name) -> Verdict:
+def c12_other_families(source: TableSource, checkpoint, slice_name) -> Verdict:
     """MAE shows no object advantage (CI includes 0); BEiT a strong one (CI excludes 0, p < 0.001)."""
     c = advantage(source, checkpoint, slice_name)
     family = "mae" if checkpoint == "mae" else "beit"
@@ -271,7 +272,7 @@ def c12_other_families(source, checkpoint, slice_name) -> Verdict:
                    paper={"advantage": row["advantage"].value, "wins": row["wins"].wins}, stats=_tests(object__background=c))
 
 
-def c13_token_budgets(source, checkpoint, slice_name) -> Verdict:
+def c13_token_budgets(source: TableSource, checkpoint, slice_name) -> Verdict:
     """Object and zero-overlap background budgets are equal on every image."""
     masks = source.table("masks", checkpoint, slice_name)
     budget = masks.pivot(index="image_id", columns="mask", values="tokens")
@@ -295,7 +296,7 @@ CHECKS = {
 }
 
 
-def evaluate(claim: str, source, checkpoint: str, slice_name: str) -> Verdict:
+def evaluate(claim: str, source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
     """Run one claim's check."""
     if claim not in CHECKS:
         raise KeyError(f"unknown claim {claim!r}; known: {list(CHECKS)}")

@@ -1,9 +1,9 @@
 """Claim verdicts: pure functions from measurement tables to a pass/fail with the numbers behind it.
 
 A claim test calls `evaluate(claim, source, checkpoint, slice)` and asserts `verdict.passed`; the
-report shows `verdict.statement` and `verdict.measured`. `source` is anything with
-`table(kind, checkpoint, slice)`, `roles(checkpoint)` and `conv` (a TableStore, or planted tables
-in the self-tests that show each verdict failing where its claim is false).
+report shows `verdict.statement` and `verdict.measured`. `source` is a `TableSource`
+(lib/verdicts/source.py): a TableStore, the report's read-only view of the cache, or planted tables
+in the self-tests that show each verdict failing where its claim is false.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pandas as pd
 
 from jepa_claims.verdicts import paper_values as pv
 from jepa_claims.verdicts.stats import compare_paired
+from jepa_claims.verdicts.source import TableSource
 
 P_MAX = pv.P_THRESHOLD.value  # "p < 0.001 in every slice" (sections 2.4, 3.2)
 NEUTRAL_SHARE = 0.10  # C2: an attention site is "neutral or harmful" below 10% of the bottleneck's rescue
@@ -39,7 +40,7 @@ class Verdict:
         return asdict(self)
 
 
-def late_context(source, checkpoint: str, slice_name: str, kind: str = "semantic") -> pd.DataFrame:
+def late_context(source: TableSource, checkpoint: str, slice_name: str, kind: str = "semantic") -> pd.DataFrame:
     """Late-window context drift per image (rows) and mask (columns) from a drift table."""
     table = source.table(kind, checkpoint, slice_name)
     window = source.conv.late_layers(source.roles(checkpoint).depth)
@@ -47,13 +48,13 @@ def late_context(source, checkpoint: str, slice_name: str, kind: str = "semantic
     return late.unstack("mask")
 
 
-def advantage(source, checkpoint: str, slice_name: str, other: str = "background"):
+def advantage(source: TableSource, checkpoint: str, slice_name: str, other: str = "background"):
     """Paired object-vs-`other` comparison of late context drift (Table 1 / Table 3)."""
     late = late_context(source, checkpoint, slice_name)
     return compare_paired(late["object"].to_numpy(), late[other].to_numpy())
 
 
-def group_means(source, checkpoint: str, slice_name: str, mode: str = "context", mask: str = "object") -> pd.DataFrame:
+def group_means(source: TableSource, checkpoint: str, slice_name: str, mode: str = "context", mask: str = "object") -> pd.DataFrame:
     """Mean rescue and rescue fraction per group name (single, pair, triple) from the rescue table."""
     table = source.table("rescue", checkpoint, slice_name)
     names = {" + ".join(sites): name for name, sites in source.roles(checkpoint).groups().items()}
@@ -61,7 +62,7 @@ def group_means(source, checkpoint: str, slice_name: str, mode: str = "context",
     return rows.groupby("group")[["rescue", "rescue_fraction"]].mean().reindex(list(GROUP_ORDER))
 
 
-def per_image_rescue(source, checkpoint: str, slice_name: str, group: str, mode: str = "context", mask: str = "object") -> pd.Series:
+def per_image_rescue(source: TableSource, checkpoint: str, slice_name: str, group: str, mode: str = "context", mask: str = "object") -> pd.Series:
     """Per-image rescue of one group."""
     table = source.table("rescue", checkpoint, slice_name)
     sites = " + ".join(source.roles(checkpoint).groups()[group])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from jepa_claims.verdicts import paper_values as pv
 from jepa_claims.verdicts.common import advantage, group_means
+from jepa_claims.verdicts.source import TableSource
 
 PAPER_GROUP = {pv.SINGLE: "single", pv.PAIR: "pair", pv.TRIPLE: "triple"}
 PROXY_SLICE = "16x3"  # section 3.6
@@ -24,7 +25,7 @@ def cell_location(cell_id: str) -> tuple[str, str]:
     return "ijepa_1k", rest[0]
 
 
-def measure_cell(cell_id: str, source) -> float:
+def measure_cell(cell_id: str, source: TableSource) -> float:
     """The measured counterpart of one paper cell."""
     table, *rest = cell_id.split("/")
     checkpoint, slice_name = cell_location(cell_id)
