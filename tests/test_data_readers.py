@@ -256,7 +256,7 @@ def test_voc_palette_is_the_devkit_colour_map():
 def test_real_fixture_files_are_copied_unchanged():
     shared = REAL.parents[1].parent / "shared" / "real-samples"
     if not shared.is_dir():
-        pytest.skip("../shared/real-samples not present beside the repository")
+        pytest.skip("no shared/real-samples folder beside the repository")
     for path in shared.rglob("*"):
         if path.is_file():
             assert (REAL / path.relative_to(shared)).read_bytes() == path.read_bytes()

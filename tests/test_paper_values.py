@@ -9,7 +9,7 @@ import pytest
 
 from jepa_claims.verdicts import paper_values as pv
 
-# The paper sits in the shared folder beside the repository (../shared/paper), not in the repo.
+# The paper text is not part of the repository: where a `shared/paper` folder sits beside the checkout, the tests read it.
 PAPER = Path(__file__).resolve().parents[1].parent / "shared" / "paper" / "late-semantic-repair-ijepa.txt"
 
 
