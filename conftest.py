@@ -1,9 +1,15 @@
-"""Root pytest configuration shared by the harness self-tests (tests/) and the claims (claims/)."""
+"""Root pytest configuration shared by the harness self-tests (tests/) and the claims (claims/).
+
+The suite's options, parametrization and record come from the package's pytest plugin
+(jepa_claims.suite.plugin, entry point `pytest11`); its fixtures from the fixtures/ package.
+"""
 from __future__ import annotations
 
 import pytest
 
 from jepa_claims.engine.hooks import leftover_hooks
+
+pytest_plugins = ["fixtures.world", "fixtures.claims"]
 
 
 @pytest.fixture(autouse=True)

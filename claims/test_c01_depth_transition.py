@@ -4,7 +4,9 @@ trigger earlier propagation than highly elongated masks" (section 3.1).
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C1", checkpoints=("ijepa_1k",), slices=("4x3",))
+from jepa_claims.verdicts.checks import c1_depth_transition
+
+pytestmark = pytest.mark.claim(check=c1_depth_transition)
 
 
 def test_depth_transition_against_paper(verdict):

@@ -3,7 +3,9 @@ while many attention outputs at similar depths are neutral or even harmful" (sec
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C2", checkpoints=("ijepa_1k",), slices=("8x3",))
+from jepa_claims.verdicts.checks import c2_bottleneck
+
+pytestmark = pytest.mark.claim(check=c2_bottleneck)
 
 
 def test_bottleneck_is_best_single_late_site_against_paper(verdict):

@@ -4,7 +4,9 @@ across all four breeds in the 4x3 slice" (section 3.2).
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C3", checkpoints=("ijepa_1k",), slices=("4x3",))
+from jepa_claims.verdicts.checks import c3_context_dominant
+
+pytestmark = pytest.mark.claim(check=c3_context_dominant)
 
 
 def test_context_only_beats_masked_only_per_class_against_paper(verdict):

@@ -5,7 +5,9 @@ intervals on the semantic advantage exclude zero, and paired sign-flip tests are
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C4", checkpoints=("ijepa_1k",), slices=("4x3", "8x3", "12x3", "16x3", "voc8x3"))
+from jepa_claims.verdicts.checks import c4_semantic_advantage
+
+pytestmark = pytest.mark.claim(check=c4_semantic_advantage)
 
 
 def test_semantic_advantage_against_paper(verdict):

@@ -3,7 +3,9 @@ as we scale to 12 classes" (section 3.2; Table 1: 4x3 +0.1179, 12x3 +0.1451, 16x
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C5", checkpoints=("ijepa_1k",), slices=("4x3",))
+from jepa_claims.verdicts.checks import c5_persists
+
+pytestmark = pytest.mark.claim(check=c5_persists)
 
 
 def test_advantage_persists_across_slices_against_paper(verdict):

@@ -4,7 +4,9 @@ outperforming the best single site and the best MLP-only pair. The same ordering
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C6", checkpoints=("ijepa_1k",), slices=("8x3", "12x3", "16x3", "voc8x3"))
+from jepa_claims.verdicts.checks import c6_late_pathway
+
+pytestmark = pytest.mark.claim(check=c6_late_pathway)
 
 
 def test_triple_beats_pair_beats_single_against_paper(verdict):

@@ -4,7 +4,9 @@ token-handling phase, a mid-depth rise, and a sharply peaked late repair window 
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C7", checkpoints=("ijepa_1k",), slices=("8x3",))
+from jepa_claims.verdicts.checks import c7_depth_sweep
+
+pytestmark = pytest.mark.claim(check=c7_depth_sweep)
 
 
 def test_rescue_peaks_late_against_paper(verdict):

@@ -4,7 +4,9 @@ MLP-only pair in the largest bin" (section 3.4; Figure 4).
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C8", checkpoints=("ijepa_1k",), slices=("8x3",))
+from jepa_claims.verdicts.checks import c8_size_strata
+
+pytestmark = pytest.mark.claim(check=c8_size_strata)
 
 
 def test_advantage_rises_with_object_size_against_paper(verdict):

@@ -3,7 +3,9 @@ and full budgets the three-site attention-plus-MLP pathway is best" (section 3.4
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C9", checkpoints=("ijepa_1k",), slices=("8x3",))
+from jepa_claims.verdicts.checks import c9_geometry_panel
+
+pytestmark = pytest.mark.claim(check=c9_geometry_panel)
 
 
 def test_triple_best_at_medium_and_full_budgets_against_paper(verdict):

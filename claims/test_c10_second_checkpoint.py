@@ -4,7 +4,9 @@ than in the 1k checkpoint" (section 3.6; Table 3: +0.0938, 24/24).
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C10", checkpoints=("ijepa_22k",), slices=("8x3",))
+from jepa_claims.verdicts.checks import c10_second_checkpoint
+
+pytestmark = pytest.mark.claim(check=c10_second_checkpoint)
 
 
 def test_second_checkpoint_against_paper(verdict):

@@ -5,7 +5,9 @@ drift 0.2998 vs. 0.1184) ... The strongest proxy rescue again comes from the lat
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C11", checkpoints=("ijepa_1k",), slices=("16x3",))
+from jepa_claims.verdicts.checks import c11_predictor_proxy
+
+pytestmark = pytest.mark.claim(check=c11_predictor_proxy)
 
 
 def test_predictor_proxy_against_paper(verdict):

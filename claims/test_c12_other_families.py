@@ -3,7 +3,9 @@ correlational semantic effect" (section 3.6; Table 3: MAE -0.0059, 10/24; BEiT +
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C12", checkpoints=("mae", "beit"), slices=("8x3",))
+from jepa_claims.verdicts.checks import c12_other_families
+
+pytestmark = pytest.mark.claim(check=c12_other_families)
 
 
 def test_family_semantic_advantage_against_paper(verdict):

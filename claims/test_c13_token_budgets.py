@@ -3,7 +3,9 @@ exactly the same area (number of patches) as the respective object" (appendix B;
 """
 import pytest
 
-pytestmark = pytest.mark.claim("C13", checkpoints=("ijepa_1k",), slices=("4x3", "8x3", "16x3"))
+from jepa_claims.verdicts.checks import c13_token_budgets
+
+pytestmark = pytest.mark.claim(check=c13_token_budgets)
 
 
 def test_object_and_background_budgets_equal_against_paper(verdict):

@@ -8,19 +8,23 @@ rests on is larger in the trained network.
 """
 import pytest
 
-from jepa_claims.verdicts.checks import evaluate
 from jepa_claims.tables.probes import random_world
+from jepa_claims.verdicts.checks import CLAIMS
 
-pytestmark = pytest.mark.probe(
-    "P1", checkpoints=("ijepa_1k",), slices=("8x3",),
-    other_claims="C1 (onset depth), C5 and C8 (how the advantage varies across slices and object sizes), C10 and C12 "
-                 "(other checkpoints), C11 (a proxy refit on whatever network it is given) and C13 (mask budgets, no "
-                 "model) are not run untrained in this suite.")
+CONTROLLED = [c for c in CLAIMS if c.untrained.effect]  # claims whose effect P1 compares, trained vs untrained
 
 
-# The effect each claim rests on, as named in its verdict's measured values.
-EFFECT = {"C2": "bottleneck_rescue", "C3": "context_rescue", "C4": "advantage", "C6": "triple_rescue", "C7": "peak",
-          "C9": "full_triple"}
+def _not_run_untrained() -> str:
+    """'C1 (why), C5 and C8 (why) ... are not run untrained in this suite', from the registry, in its order."""
+    reasons: dict[str, list[str]] = {}
+    for claim in CLAIMS:
+        if claim.untrained.not_run:
+            reasons.setdefault(claim.untrained.not_run, []).append(claim.id)
+    parts = [f"{' and '.join(ids)} ({why})" for why, ids in reasons.items()]
+    return f"{', '.join(parts[:-1])} and {parts[-1]} are not run untrained in this suite."
+
+
+pytestmark = pytest.mark.probe("P1", checkpoints=("ijepa_1k",), slices=("8x3",), other_claims=_not_run_untrained())
 
 
 @pytest.fixture(scope="module")
@@ -29,14 +33,16 @@ def untrained_store(store, world):
     return store.variant(world=random_world(world))
 
 
-@pytest.mark.parametrize("claim", list(EFFECT))
+@pytest.mark.parametrize("claim", CONTROLLED, ids=[c.id for c in CONTROLLED])
 def test_effect_is_larger_than_on_random_init_against_trained(claim, store, untrained_store, checkpoint, slice_name, record_probe):
     """The claim's effect is larger in the trained network than in its untrained architecture."""
-    trained = evaluate(claim, store, checkpoint, slice_name)
-    untrained = evaluate(claim, untrained_store, checkpoint, slice_name)
+    trained = claim.evaluate(store, checkpoint, slice_name)
+    untrained = claim.evaluate(untrained_store, checkpoint, slice_name)
     meaning = ("also holds on the untrained architecture, so it is not evidence of a learned mechanism"
                if untrained.passed else "does not hold on the untrained architecture: the effect is learned")
-    record_probe(claim, checkpoint, slice_name, untrained.passed,
-                 f"{claim} {meaning} (trained: {'holds' if trained.passed else 'fails'}; untrained: {untrained.statement})")
-    effect, baseline = trained.measured[EFFECT[claim]], untrained.measured[EFFECT[claim]]
-    assert effect > baseline, f"{claim}: {EFFECT[claim]} trained {effect:.4f} <= untrained {baseline:.4f}"
+    record_probe(claim.id, checkpoint, slice_name, untrained.passed,
+                 f"{claim.id} {meaning} (trained: {'holds' if trained.passed else 'fails'}; untrained: {untrained.statement})")
+    key = claim.untrained.effect
+    effect, baseline = trained.measured[key], untrained.measured[key]
+    assert effect > baseline, (f"{claim.id}: {key} trained {effect:.4f} <= untrained {baseline:.4f}; "
+                               f"expected untrained: {claim.untrained.expect}")

@@ -14,7 +14,7 @@ from PIL import Image
 from jepa_claims.data import synthetic
 
 REPO = Path(__file__).resolve().parents[1]
-REAL = REPO / "fixtures" / "real_samples"
+REAL = REPO / "tests" / "real_samples"
 _ROOTS: dict[tuple, Path] = {}
 
 

@@ -24,9 +24,9 @@ WORLD = {"name": "toy", "banner": TOY_BANNER, "slices": ["4x3", "8x3", "12x3"],
          "checkpoints": [{"key": "ijepa_1k", "label": "toy I-JEPA"}, {"key": "mae", "label": "toy MAE"}]}
 
 
-def _item(module, claim, ck, sl, wanted_ck, wanted_sl, doc="The claim holds."):
+def _item(module, claim, ck, sl, doc="The claim holds."):
     return {"module": module, "doc": doc, "claim": claim, "probe": None, "checkpoint": ck, "slice": sl,
-            "param_claim": None, "cell": None, "checkpoints": list(wanted_ck), "slices": list(wanted_sl)}
+            "param_claim": None, "cell": None}
 
 
 def _verdict(test, claim, ck, sl, passed, p=None, adv=0.1):
@@ -47,18 +47,17 @@ def planted():
     items, outcomes, records = {}, {}, []
     for sl in C4_SLICES:
         node = f"claims/test_c04.py::test_c4[ijepa_1k-{sl}]"
-        items[node] = _item("test_c04", "C4", "ijepa_1k", sl, ["ijepa_1k"], [*C4_SLICES, "16x3"])
+        items[node] = _item("test_c04", "C4", "ijepa_1k", sl)
         passed = sl != "8x3"
         outcomes[node] = {"outcome": "passed" if passed else "failed", "when": "call", "reason": ""}
         records.append(_verdict(node, "C4", "ijepa_1k", sl, passed, P_RAW[sl]))
     node = "claims/test_c12.py::test_c12[mae-8x3]"
-    items[node] = _item("test_c12", "C12", "mae", "8x3", ["mae"], ["8x3"])
+    items[node] = _item("test_c12", "C12", "mae", "8x3")
     outcomes[node] = {"outcome": "skipped", "when": "setup", "reason": "mae weights missing"}
-    items["claims/test_c02.py::test_c2[not-selected]"] = _item("test_c02", "C2", None, None, ["beit"], ["8x3"])
+    items["claims/test_c02.py::test_c2[not-selected]"] = _item("test_c02", "C2", None, None)
     probe = "claims/test_p1.py::test_p1[C4-ijepa_1k-4x3]"
     items[probe] = {"module": "test_p1", "doc": "", "claim": None, "probe": "P1", "checkpoint": "ijepa_1k", "slice": "4x3",
-                    "param_claim": "C4", "cell": None, "checkpoints": ["ijepa_1k"], "slices": ["4x3"],
-                    "other_claims": "C13 involves no model."}
+                    "param_claim": "C4", "cell": None, "other_claims": "C13 involves no model."}
     outcomes[probe] = {"outcome": "failed", "when": "call", "reason": "AssertionError: C4 also holds"}
     records.append({"kind": "probe", "test": probe, "outcome": "failed", "probe": "P1", "claim": "C4", "checkpoint": "ijepa_1k",
                     "slice": "4x3", "holds": True, "sentence": "C4 also holds on the untrained architecture", "measured": {"x": 0.5}})
@@ -66,20 +65,23 @@ def planted():
     items[cell] = {"module": "test_numeric_agreement", "doc": "", "claim": None, "probe": None, "checkpoint": None,
                    "slice": None, "param_claim": None, "cell": "table1/4x3/advantage"}
     outcomes[cell] = {"outcome": "skipped", "when": "call", "reason": "numeric agreement is tested on the paper's checkpoints only (toy world)"}
-    modules = {"test_c04": {"doc": 'C4: "objects beat background" (section 3.2).'}, "test_c12": {"doc": "C12: families."},
-               "test_c02": {"doc": "C2: bottleneck."}, "test_p1": {"doc": "P1 random-init control.\n\nMore."},
+    modules = {"test_p1": {"doc": "P1 random-init control.\n\nMore."},
                "test_numeric_agreement": {"doc": "Numeric."}}
     return {"items": items, "modules": modules}, outcomes, records
 
 
 def test_matrix_has_one_cell_per_claim_and_wanted_column(planted):
-    """One cell per claim and (checkpoint, slice) it asks for; unselected ones say why."""
+    """One cell per claim and registered (checkpoint, slice); unselected ones say what they need."""
     record = build_record(*planted, WORLD)
     assert list(record["claims"]) == ["C2", "C4", "C12"]
     m = record["matrix"]
     assert {k: c["status"] for k, c in m.items()} == {
-        "C2|beit|8x3": "NOT SELECTED", "C4|ijepa_1k|4x3": "PASS", "C4|ijepa_1k|8x3": "FAIL", "C4|ijepa_1k|12x3": "PASS",
-        "C4|ijepa_1k|16x3": "NOT SELECTED", "C12|mae|8x3": "SKIP"}
+        "C2|ijepa_1k|8x3": "NOT SELECTED", "C4|ijepa_1k|4x3": "PASS", "C4|ijepa_1k|8x3": "FAIL", "C4|ijepa_1k|12x3": "PASS",
+        "C4|ijepa_1k|16x3": "NOT SELECTED", "C4|ijepa_1k|voc8x3": "NOT SELECTED", "C12|mae|8x3": "SKIP",
+        "C12|beit|8x3": "NOT SELECTED"}
+    assert m["C4|ijepa_1k|16x3"]["reason"] == "not selected in this run: needs 16x3 (--checkpoints / --slices)"
+    assert m["C12|beit|8x3"]["reason"] == "not selected in this run: needs beit (--checkpoints / --slices)"
+    assert m["C2|ijepa_1k|8x3"]["reason"] == "not selected in this run (--checkpoints, --slices or -k)"
     cell = m["C4|ijepa_1k|4x3"]
     assert cell["headline"]["measured"] == 0.1 and cell["headline"]["paper"] == 0.1179
     assert (cell["ci_low"], cell["ci_high"], cell["p"], cell["wins"], cell["n"]) == (0.1 - 0.05, 0.1 + 0.05, 0.0004, 11, 12)
@@ -144,9 +146,13 @@ def test_toy_banner_carries_the_variant_table(planted, tmp_path):
 
 
 def test_claim_texts_are_quoted(planted):
-    """Each claim's quoted sentence (its module docstring) is in the report."""
+    """Each claim's quoted sentence (from the registry) is in the report."""
+    from html import escape
+
+    from jepa_claims.verdicts.checks import CLAIMS
+
     html = render.render(build_record(*planted, WORLD))
-    assert "C4: &quot;objects beat background&quot; (section 3.2)." in html
+    assert escape(CLAIMS.get("C4").quote) in html and "On both 4x3 and 8x3" in CLAIMS.get("C4").quote
 
 
 class Numbers(HTMLParser):
@@ -309,7 +315,7 @@ def test_every_check_reaches_the_matrix_with_its_tests_and_numbers():
     items, outcomes, records = {}, {}, []
     for claim, (ck, sl, _) in CASES.items():
         node = f"claims/test_{claim.lower()}.py::test_{claim.lower()}[{ck}-{sl}]"
-        items[node] = _item(f"test_{claim.lower()}", claim, ck, sl, [ck], [sl])
+        items[node] = _item(f"test_{claim.lower()}", claim, ck, sl)
         outcomes[node] = {"outcome": "passed", "when": "call", "reason": ""}
         records.append({"kind": "verdict", "test": node, "outcome": "passed", **evaluate(claim, Planted(), ck, sl).to_dict()})
     world = {"name": "paper", "slices": ["4x3", "8x3", "16x3"],
@@ -338,7 +344,7 @@ def test_a_window_scaled_to_the_checkpoint_depth_is_shown_beside_the_paper_windo
     node = "claims/test_c01.py::test_c1[ijepa_1k-4x3]"
     verdict = evaluate("C1", Planted(), "ijepa_1k", "4x3").to_dict()
     verdict["measured"]["onset_window"] = [15, 19]  # what Roles.for_depth(21) gives
-    record = build_record({"items": {node: _item("test_c01", "C1", "ijepa_1k", "4x3", ["ijepa_1k"], ["4x3"])}, "modules": {}},
+    record = build_record({"items": {node: _item("test_c01", "C1", "ijepa_1k", "4x3")}, "modules": {}},
                           {node: {"outcome": "passed", "when": "call", "reason": ""}},
                           [{"kind": "verdict", "test": node, "outcome": "passed", **verdict}], WORLD)
     html = render.render(record)

@@ -1,7 +1,6 @@
 """The GPU workflow parses, runs on the `gpu` runner, caches what it should, and runs only commands that exist."""
 from __future__ import annotations
 
-import importlib.util
 import shlex
 from pathlib import Path
 
@@ -56,15 +55,14 @@ class _Options:
 
 
 def _pytest_options() -> dict[str, dict]:
-    """Options of claims/conftest.py and of the plugins the command uses (xdist, pytest-html)."""
+    """Options of the suite's plugin and of the plugins the command uses (xdist, pytest-html)."""
     import pytest_html.plugin
     import xdist.plugin
 
-    spec = importlib.util.spec_from_file_location("claims_conftest", ROOT / "claims" / "conftest.py")
-    conftest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conftest)
+    from jepa_claims.suite import plugin as suite
+
     parser = _Options()
-    for plugin in (conftest, xdist.plugin, pytest_html.plugin):
+    for plugin in (suite, xdist.plugin, pytest_html.plugin):
         plugin.pytest_addoption(parser)
     return parser.options
 
@@ -128,7 +126,7 @@ def test_pytest_command_uses_options_the_suite_declares(workflow):
             if not token.startswith("-"):
                 continue
             name, _, value = token.partition("=")
-            assert name in options, f"{name} is not an option of claims/conftest.py, xdist or pytest-html"
+            assert name in options, f"{name} is not an option of the suite (jepa_claims.suite.plugin), xdist or pytest-html"
             spec = options[name]
             if spec.get("action") not in ("store_true", "store_false", "count"):
                 value = value or next(args)

@@ -6,7 +6,7 @@
 
 Species 1 = cat, 2 = dog; cat breeds are the capitalised names. Class ids are the case-insensitive
 alphabetical index of the 37 breeds; breed ids the alphabetical index within a species
-(dataset README; checked against the list lines in fixtures/real_samples/SOURCES.md).
+(dataset README; checked against the list lines in tests/real_samples/SOURCES.md).
 """
 from __future__ import annotations
 

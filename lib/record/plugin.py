@@ -1,6 +1,7 @@
-"""pytest plugin: the replication record at the top of the HTML report, and its JSON sidecar.
+"""The recorder: the replication record at the top of the HTML report, and its JSON sidecar.
 
-Loaded by claims/conftest.py (`pytest_plugins`). What it does, by process:
+Registered by the suite's plugin (lib/suite/plugin.py), which hands it the run's options and world
+once it has resolved them. What it does, by process:
 
 * every process that collects (the only one without xdist; each worker with it): a catalogue of the
   claim, probe and numeric tests (node id, claim or probe id, checkpoint, slice, the module's quoted
@@ -9,7 +10,8 @@ Loaded by claims/conftest.py (`pytest_plugins`). What it does, by process:
   tests recorded (they arrive from the workers in the test reports); at session end it builds the
   record (`record.build_record`), adds provenance, regenerates the figures from the tables already in
   the cache (it never computes one), writes `stats_summary.json` beside the HTML report, and hands
-  the rendered record to pytest-html (`pytest_html_results_summary`), whose report it tops.
+  the rendered record to pytest-html (`pytest_html_results_summary`), whose report it tops. A run
+  that never resolved the world (not the claim suite) writes nothing.
 """
 from __future__ import annotations
 
@@ -17,8 +19,12 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
+
+from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.registry import Claim
 
 CATALOGUE_KEY = "jepa_claims_catalogue"
 PROCESS_KEY = "jepa_claims_process"
@@ -27,35 +33,36 @@ PLUGIN_NAME = "jepa-claims-record"
 XDIST_GROUP_SUFFIX = re.compile(r"@[^@/\[\]:]+$")  # "...[ijepa_1k-8x3]@ijepa_1k" -> "...[ijepa_1k-8x3]"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Register the recorder (one per config, so in-process pytester runs never share state)."""
-    if not config.pluginmanager.has_plugin(PLUGIN_NAME):
-        config.pluginmanager.register(Recorder(config), PLUGIN_NAME)
-
-
 def _doc(obj) -> str:
     """A docstring, stripped."""
     return (getattr(obj, "__doc__", None) or "").strip()
 
 
+def marked_claim(node: pytest.Item) -> Claim | None:
+    """The registered claim whose check a test's `claim` marker names (None without the marker)."""
+    marker = node.get_closest_marker("claim")
+    if marker is None:
+        return None
+    if not callable(marker.kwargs.get("check")):
+        raise pytest.UsageError(f"{node.nodeid}: the claim marker names the claim's check, e.g. "
+                                f"pytest.mark.claim(check=c4_semantic_advantage); known claims: {', '.join(CLAIMS.ids())}")
+    return CLAIMS.of_check(marker.kwargs["check"])
+
+
 def catalogue_entry(item: pytest.Item) -> dict | None:
     """What the record needs to know about one collected test (JSON-ready, picklable by execnet)."""
-    claim = item.get_closest_marker("claim")
+    claim = marked_claim(item)
     probe = item.get_closest_marker("probe")
     params = getattr(getattr(item, "callspec", None), "params", {})
-    cell = params.get("cell")
+    cell, param_claim = params.get("cell"), params.get("claim")
     if not (claim or probe or cell is not None):
         return None
-    entry = {"module": item.module.__name__ if getattr(item, "module", None) else "", "doc": _doc(getattr(item, "function", None)),
-             "claim": claim.args[0] if claim and claim.args else None, "probe": probe.args[0] if probe and probe.args else None,
-             "checkpoint": params.get("checkpoint"), "slice": params.get("slice_name"),
-             "param_claim": params.get("claim") if isinstance(params.get("claim"), str) else None,
-             "cell": getattr(cell, "id", None) if cell is not None else None}
-    marker = claim or probe
-    if marker:
-        entry |= {"checkpoints": list(marker.kwargs.get("checkpoints", ())), "slices": list(marker.kwargs.get("slices", ())),
-                  "other_claims": marker.kwargs.get("other_claims")}
-    return entry
+    return {"module": item.module.__name__ if getattr(item, "module", None) else "", "doc": _doc(getattr(item, "function", None)),
+            "claim": claim.id if claim else None, "probe": probe.args[0] if probe and probe.args else None,
+            "checkpoint": params.get("checkpoint"), "slice": params.get("slice_name"),
+            "param_claim": param_claim.id if isinstance(param_claim, Claim) else param_claim if isinstance(param_claim, str) else None,
+            "cell": getattr(cell, "id", None) if cell is not None else None,
+            "other_claims": probe.kwargs.get("other_claims") if probe else None}
 
 
 def plain_id(nodeid: str) -> str:
@@ -90,8 +97,10 @@ def outcome_of(report: pytest.TestReport) -> dict:
 class Recorder:
     """Gathers the catalogue, outcomes and recorded properties; writes the record (controller)."""
 
-    def __init__(self, config: pytest.Config):
+    def __init__(self, config: pytest.Config, state: Callable[[], tuple | None], store: Callable[[], object]):
         self.config = config
+        self.state = state  # () -> (SuiteOptions, World) once the suite resolved them, else None
+        self.store = store  # () -> the run's TableStore; the record only reads its cache (never computes)
         self.worker = hasattr(config, "workerinput")
         self.catalogue: dict = {"items": {}, "modules": {}}
         self.outcomes: dict[str, dict] = {}
@@ -108,9 +117,9 @@ class Recorder:
         self._merge(catalogue)
         if self.worker:
             config.workeroutput[CATALOGUE_KEY] = json.loads(json.dumps(catalogue, default=str))
-            config.workeroutput[PROCESS_KEY] = process_info(config)
+            config.workeroutput[PROCESS_KEY] = process_info(self.state())
         else:
-            self.processes["main"] = process_info(config)
+            self.processes["main"] = process_info(self.state())
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:
@@ -143,10 +152,11 @@ class Recorder:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Build the record and write the JSON (before pytest-html renders, which is trylast)."""
-        if self.worker or not hasattr(self.config, "jepa_world") or self.config.option.collectonly:
-            return  # a listing (--collect-only) must not overwrite the last run's record
+        state = self.state()
+        if self.worker or state is None or self.config.option.collectonly:
+            return  # not the claim suite; or a listing (--collect-only), which must not overwrite the last run's record
         started = time.perf_counter()
-        self.record = assemble(self.config, self.catalogue, self.outcomes, self.records, self.processes)
+        self.record = assemble(self.config, state, self.store, self.catalogue, self.outcomes, self.records, self.processes)
         images = self.record.pop("_images", {})
         from jepa_claims.record.html import render
 
@@ -160,9 +170,10 @@ class Recorder:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report) -> None:
         """The report's title says what it is, and says it is not a replication in the toy world."""
-        world = getattr(self.config, "jepa_world", None)
-        if world is None:
+        state = self.state()
+        if state is None:
             return
+        world = state[1]
         prefix = "" if world.name == "paper" else f"{world.name.upper()} WORLD (not a replication) - "
         report.title = f"{prefix}Replication record: A Late Semantic Repair Pathway in I-JEPA's Visual World Model"
 
@@ -186,26 +197,15 @@ def _world_dict(world) -> dict:
             "variants": world.notes.get("variants", [])}
 
 
-def read_only_store(config: pytest.Config):
-    """A TableStore with the run's options, used only for `cached`, `roles` and `manifest` (no model work)."""
-    from jepa_claims.conventions import Conventions
-    from jepa_claims.engine.models import DTYPES
-    from jepa_claims.tables.store import TableStore
-
-    options = config.jepa_options
-    conv = getattr(config, "jepa_conventions", None) or Conventions()
-    return TableStore(config.jepa_world, Path(options.cache_dir), conv, options.device, DTYPES[options.dtype], options.run_id)
-
-
-def process_info(config: pytest.Config) -> dict:
+def process_info(state: tuple | None) -> dict:
     """The device and torch CPU threads this process ran its claims with."""
     import torch
 
-    options = getattr(config, "jepa_options", None)
-    return {"device": options.device if options else None, "torch_threads": torch.get_num_threads()}
+    return {"device": state[0].device if state else None, "torch_threads": torch.get_num_threads()}
 
 
-def assemble(config: pytest.Config, catalogue: dict, outcomes: dict, records: list[dict], processes: dict) -> dict:
+def assemble(config: pytest.Config, state: tuple, store_of_run: Callable[[], object], catalogue: dict, outcomes: dict,
+             records: list[dict], processes: dict) -> dict:
     """The full record: verdicts, Holm, numeric, probes, provenance, figures (plotted numbers + PNGs)."""
     from dataclasses import asdict
 
@@ -214,16 +214,16 @@ def assemble(config: pytest.Config, catalogue: dict, outcomes: dict, records: li
     from jepa_claims.record.provenance import collect
     from jepa_claims.record.summary import build_record, clean
 
-    world = config.jepa_world
+    options, world = state
     record = build_record(catalogue, outcomes, records, _world_dict(world))
     record["generated"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     record["paper_notes"] = {k: asdict(v) for k, v in pv.NOTES.items()}
     used = {r.get("checkpoint") for r in records} | {c["checkpoint"] for c in record["matrix"].values() if c["status"] in ("PASS", "FAIL")}
     try:
-        store = read_only_store(config)
+        store = store_of_run()
     except Exception as exc:  # noqa: BLE001 - the record must render whatever failed
         store, record["store_error"] = None, f"{type(exc).__name__}: {exc}"
-    record["provenance"] = clean(collect(config, store, used, processes)) if store is not None else None
+    record["provenance"] = clean(collect(config, options, world, store, used, processes)) if store is not None else None
     figures, images = [], {}
     if store is not None:
         source = CachedSource(store)

@@ -122,11 +122,9 @@ def role_rows(store, used: set[str]) -> dict:
     return rows
 
 
-def collect(config, store, used_checkpoints: set[str], processes: dict | None = None) -> dict:
-    """The provenance block of the record, from the pytest config and the (read-only) table store."""
+def collect(config, options, world, store, used_checkpoints: set[str], processes: dict | None = None) -> dict:
+    """The provenance block of the record, from the pytest config, the suite's options and world, and the (read-only) table store."""
     from jepa_claims.verdicts.stats import settings
-    options = config.jepa_options
-    world = config.jepa_world
     from jepa_claims.cache import code_version
     from jepa_claims.tables.store import forwards_of_run
 

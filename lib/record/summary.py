@@ -11,31 +11,11 @@ from __future__ import annotations
 import math
 import re
 
+from jepa_claims.verdicts.checks import CLAIMS
 from jepa_claims.worlds.world import PAPER_SLICES
 
 STATUS_ORDER = ("ERROR", "FAIL", "PASS", "SKIP", "NOT RUN", "NOT SELECTED")
 CHECKPOINT_ORDER = ("ijepa_1k", "ijepa_22k", "mae", "beit")
-# The number each matrix cell leads with: (key in Verdict.measured, key in Verdict.paper, label).
-HEADLINE = {
-    "C1": ("large_onset_median", "onset_window", "large-square onset (median layer)"),
-    "C2": ("bottleneck_rescue", "bottleneck_rescue", "bottleneck MLP rescue"),
-    "C3": ("context_rescue", None, "context-only rescue"),
-    "C4": ("advantage", "advantage", "object - background"),
-    "C5": ("16x3", "16x3", "advantage on 16x3"),
-    "C6": ("triple_rescue", "triple_rescue", "triple rescue"),
-    "C7": ("peak_block", "peak_window", "rescue peak block"),
-    "C8": ("advantage_by_bin", None, "advantage, largest size bin"),
-    "C9": ("full_triple", "full_triple", "triple rescue, full budget"),
-    "C10": ("advantage", "advantage", "object - background"),
-    "C11": ("clean_global_drift", "clean_global_drift", "clean proxy drift"),
-    "C12": ("advantage", "advantage", "object - background"),
-    "C13": ("object_tokens", "object_tokens", "mean object tokens"),
-}
-
-# Claims judged against a layer window: the window at this checkpoint's depth (the paper's is for depth 32).
-WINDOW = {"C1": "onset_window", "C7": "peak_window"}
-
-
 def claim_sort_key(claim: str):
     """C2 before C10; anything else after, by name."""
     match = re.fullmatch(r"[A-Z]+(\d+)", claim or "")
@@ -119,23 +99,40 @@ def _columns(claims: dict, world: dict) -> list[dict]:
              "selected": ck in labels and sl in world["slices"]} for ck, sl in sorted(wanted, key=rank)]
 
 
-def _claims(items: dict, modules: dict) -> dict:
-    """Per claim: the paper's sentence (module docstring), the test's docstring, the wanted grid, its tests."""
+def _claims(items: dict) -> dict:
+    """Per claim collected: the paper's sentence, the test's docstring and the wanted grid (from the registry), its tests."""
     claims: dict[str, dict] = {}
     for nodeid, item in items.items():
         claim = item.get("claim")
         if not claim:
             continue
-        entry = claims.setdefault(claim, {"id": claim, "module": item["module"],
-                                          "quote": (modules.get(item["module"], {}).get("doc") or "").strip(),
+        registered = CLAIMS.get(claim)
+        entry = claims.setdefault(claim, {"id": claim, "module": item["module"], "quote": registered.quote,
                                           "test_doc": (item.get("doc") or "").strip(),
-                                          "checkpoints": list(item.get("checkpoints") or []),
-                                          "slices": list(item.get("slices") or []), "tests": []})
+                                          "checkpoints": list(registered.checkpoints),
+                                          "slices": list(registered.slices), "tests": []})
         entry["tests"].append(nodeid)
     return dict(sorted(claims.items(), key=lambda kv: claim_sort_key(kv[0])))
 
 
-def _matrix(claims, columns, items, outcomes, verdicts, probes_by_cell) -> dict:
+def _not_selected(claim: str, checkpoint: str, slice_name: str, world: dict) -> str:
+    """Why a cell did not run: what it needs that --checkpoints / --slices left out, or -k."""
+    selected = [c["key"] for c in world["checkpoints"]]
+    missing = CLAIMS.get(claim).missing(checkpoint, slice_name, selected, world["slices"])
+    if missing:
+        return f"not selected in this run: needs {', '.join(missing)} (--checkpoints / --slices)"
+    return "not selected in this run (--checkpoints, --slices or -k)"
+
+
+def _headline(claim: str, measured: dict, paper: dict) -> dict:
+    """The number the cell leads with, the paper's beside it, and the layer window it is judged in (C1, C7)."""
+    headline = CLAIMS.get(claim).headline
+    return {"label": headline.label, "measured_key": headline.measured, "measured": _scalar(measured.get(headline.measured)),
+            "paper_key": headline.paper, "paper": paper.get(headline.paper) if headline.paper else None,
+            "window": measured.get(headline.window) if headline.window else None}
+
+
+def _matrix(claims, columns, items, outcomes, verdicts, probes_by_cell, world) -> dict:
     """One cell per claim and (checkpoint, slice) it asks for."""
     matrix = {}
     for claim, info in claims.items():
@@ -147,8 +144,7 @@ def _matrix(claims, columns, items, outcomes, verdicts, probes_by_cell) -> dict:
             tests = [n for n in info["tests"] if items[n].get("checkpoint") == ck and items[n].get("slice") == sl]
             cell = {"claim": claim, "checkpoint": ck, "slice": sl, "tests": tests, "probes": probes_by_cell.get(key, [])}
             if not tests:
-                matrix[key] = cell | {"status": "NOT SELECTED",
-                                      "reason": "not selected in this run (--checkpoints, --slices or -k)"}
+                matrix[key] = cell | {"status": "NOT SELECTED", "reason": _not_selected(claim, ck, sl, world)}
                 continue
             found = [v for n in tests for v in verdicts.get(n, [])]
             statuses = [_status(outcomes.get(n), verdicts.get(n, [])) for n in tests]
@@ -158,11 +154,7 @@ def _matrix(claims, columns, items, outcomes, verdicts, probes_by_cell) -> dict:
                 v = found[0]
                 cell |= {"statement": v.get("statement", ""), "measured": clean(v.get("measured", {})),
                          "paper": clean(v.get("paper", {})), "stats": clean(v.get("stats", {}))}
-                m_key, p_key, label = HEADLINE.get(claim, (None, None, ""))
-                measured = _scalar(cell["measured"].get(m_key)) if m_key else None
-                paper = cell["paper"].get(p_key) if p_key else None  # a number, or a [low, high] range (C1, C7)
-                cell["headline"] = {"label": label, "measured_key": m_key, "measured": measured,
-                                    "paper_key": p_key, "paper": paper, "window": cell["measured"].get(WINDOW.get(claim, ""))}
+                cell["headline"] = _headline(claim, cell["measured"], cell["paper"])
                 tests = _comparisons(cell["stats"])
                 if tests:
                     (p_label, primary), more = tests[0], tests[1:]
@@ -264,10 +256,10 @@ def _group(records: list[dict], kind: str) -> dict[str, list[dict]]:
 def build_record(catalogue: dict, outcomes: dict, records: list[dict], world: dict) -> dict:
     """The replication record (without provenance and figures, which the plugin adds)."""
     items, modules = catalogue.get("items", {}), catalogue.get("modules", {})
-    claims = _claims(items, modules)
+    claims = _claims(items)
     columns = _columns(claims, world)
     probes = _probes(items, modules, outcomes, _group(records, "probe"))
-    matrix = _matrix(claims, columns, items, outcomes, _group(records, "verdict"), _probes_by_cell(probes))
+    matrix = _matrix(claims, columns, items, outcomes, _group(records, "verdict"), _probes_by_cell(probes), world)
     holm_families = apply_holm(matrix)
     counts = {s: sum(c["status"] == s for c in matrix.values()) for s in STATUS_ORDER}
     per_claim = {claim: _worst([matrix[k]["status"] for k in matrix if matrix[k]["claim"] == claim

@@ -1,9 +1,9 @@
 """Claim verdicts: pure functions from measurement tables to a pass/fail with the numbers behind it.
 
-A claim test calls `evaluate(claim, source, checkpoint, slice)` and asserts `verdict.passed`; the
-report shows `verdict.statement` and `verdict.measured`. `source` is a `TableSource`
-(lib/verdicts/source.py): a TableStore, the report's read-only view of the cache, or planted tables
-in the self-tests that show each verdict failing where its claim is false.
+A claim test gets its claim's `Claim.evaluate(source, checkpoint, slice)` (lib/verdicts/registry.py)
+and asserts `verdict.passed`; the report shows `verdict.statement` and `verdict.measured`. `source`
+is a `TableSource` (lib/verdicts/source.py): a TableStore, the report's read-only view of the cache,
+or planted tables in the self-tests that show each verdict failing where its claim is false.
 """
 from __future__ import annotations
 
@@ -24,16 +24,16 @@ GROUP_ORDER = ("single", "pair", "triple")
 
 @dataclass
 class Verdict:
-    """The outcome of one claim on one checkpoint and slice."""
+    """The outcome of one claim on one checkpoint and slice (the registry fills in which)."""
 
-    claim: str
-    checkpoint: str
-    slice: str
     passed: bool
     statement: str
     measured: dict = field(default_factory=dict)
     paper: dict = field(default_factory=dict)
     stats: dict = field(default_factory=dict)
+    claim: str = ""
+    checkpoint: str = ""
+    slice: str = ""
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""

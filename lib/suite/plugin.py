@@ -1,0 +1,175 @@
+"""The claim suite as a pytest plugin (entry point `pytest11`): options, world, parametrization, record.
+
+Installed with the package, so pytest loads it for every run, the self-tests in tests/ included; it
+does nothing costly unless the claim suite runs. The world is resolved at configure time when the
+run's paths reach into the suite's folders (ini `claim_suite`, default `claims`), so that a bad
+option stops the run with a usage error before anything starts; otherwise only when a claim or
+probe test is collected. Only then does the run share the cores, default its HTML report to
+reports/replication.html and write the record. State lives in `config.stash` under `OPTIONS` and
+`WORLD`; the fixtures (the user's fixtures/ package) read it through `suite_options` / `suite_world`.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.cpu import share_of_cores, use_threads
+from jepa_claims.engine.models import DTYPES
+from jepa_claims.record.plugin import PLUGIN_NAME, Recorder, marked_claim
+from jepa_claims.suite.options import SuiteOptions, WorldUnavailable, resolve_world, worker_device
+from jepa_claims.tables.store import TableStore
+from jepa_claims.worlds.world import World
+
+OPTIONS = pytest.StashKey[SuiteOptions]()
+WORLD = pytest.StashKey[World]()
+DEFAULT_HTML = "reports/replication.html"
+MARKERS = (
+    "claim(check): a claim test of the registered check (lib/verdicts/checks.py) over its checkpoints x slices",
+    "probe(id, checkpoints, slices, other_claims): a probe beyond the paper over checkpoints x slices; other_claims "
+    "says why the claims it skips are skipped",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The suite's command-line options, and where the claim suite lives."""
+    group = parser.getgroup("jepa-claims")
+    group.addoption("--world", choices=["auto", "paper", "toy"], default="auto",
+                    help="paper: the paper's checkpoints and data (error if missing); toy: built-in toy world; auto: paper if present")
+    group.addoption("--checkpoints", default=None, help="comma-separated checkpoint keys (ijepa_1k,ijepa_22k,mae,beit)")
+    group.addoption("--slices", default=None, help="comma-separated slices (4x3,8x3,12x3,16x3,voc8x3)")
+    group.addoption("--device", default="cpu", help="cpu, cuda, cuda:N (with -n and several GPUs each worker takes its own)")
+    group.addoption("--dtype", choices=sorted(DTYPES), default="float32")
+    group.addoption("--data-root", default=None, help="folder holding oxford-iiit-pet/ and VOCdevkit/ (paper world)")
+    group.addoption("--skip-unreadable", action="store_true",
+                    help="paper world: list unreadable images in the slice manifests (next eligible ones taken) instead of stopping")
+    group.addoption("--threads", type=int, default=None,
+                    help="torch CPU threads per process (default: the cores shared among the xdist workers)")
+    group.addoption("--cache-dir", default=".cache/jepa-claims", help="measurement tables, toy data and toy checkpoints")
+    parser.addini("claim_suite", type="args", default=["claims"],
+                  help="folders (relative to the rootdir) holding the claim suite: a run reaching into them resolves the world")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers and the recorder; for a run of the claim suite, resolve the world now."""
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+    if not config.pluginmanager.has_plugin(PLUGIN_NAME):  # one per config: in-process pytester runs never share state
+        config.pluginmanager.register(Recorder(config, lambda: _resolved(config), lambda: suite_store(config)), PLUGIN_NAME)
+    if not runs_claim_suite(config):
+        return
+    suite_world(config)
+    _share_cores(config)
+    if not getattr(config.option, "htmlpath", None) and not hasattr(config, "workerinput") and not config.option.collectonly:
+        config.option.htmlpath = DEFAULT_HTML
+        config.option.self_contained_html = True
+
+
+def runs_claim_suite(config: pytest.Config) -> bool:
+    """True when a path of the run is, holds or lies in a folder of the claim suite."""
+    suite = [(config.rootpath / folder).resolve() for folder in config.getini("claim_suite")]
+    paths = [(config.invocation_params.dir / str(arg).split("::")[0]).resolve() for arg in config.args]
+    return any(p == s or s in p.parents or p in s.parents for p in paths for s in suite)
+
+
+def suite_options(config: pytest.Config) -> SuiteOptions:
+    """The suite's options from the command line (built once per process)."""
+    if OPTIONS not in config.stash:
+        config.stash[OPTIONS] = SuiteOptions(
+            world=config.getoption("--world"), checkpoints=_split(config.getoption("--checkpoints")),
+            slices=_split(config.getoption("--slices")), device=_device(config.getoption("--device"), config),
+            dtype=config.getoption("--dtype"), data_root=config.getoption("--data-root"),
+            cache_dir=Path(config.getoption("--cache-dir")), run_id=_run_id(config),
+            skip_unreadable=config.getoption("--skip-unreadable"))
+    return config.stash[OPTIONS]
+
+
+def suite_world(config: pytest.Config) -> World:
+    """The world this run checks, resolved once per process; bad options or files are a usage error."""
+    if WORLD not in config.stash:
+        try:
+            config.stash[WORLD] = resolve_world(suite_options(config))
+        except (WorldUnavailable, ValueError, KeyError, OSError) as error:  # a message, not a traceback
+            raise pytest.UsageError(str(error).strip("'\"")) from error
+    return config.stash[WORLD]
+
+
+def suite_store(config: pytest.Config) -> TableStore:
+    """A table store over the run's world with its options (tables computed once across workers, cached on disk)."""
+    options = suite_options(config)
+    return TableStore(suite_world(config), options.cache_dir, Conventions(), options.device, DTYPES[options.dtype], options.run_id)
+
+
+def _resolved(config: pytest.Config) -> tuple[SuiteOptions, World] | None:
+    """(options, world) once this process resolved the world, else None (the recorder then writes nothing)."""
+    return (config.stash[OPTIONS], config.stash[WORLD]) if WORLD in config.stash else None
+
+
+def _split(text: str | None) -> tuple[str, ...] | None:
+    """'a,b' -> ('a', 'b'); None stays None."""
+    return tuple(p.strip() for p in text.split(",") if p.strip()) if text else None
+
+
+def _device(requested: str, config: pytest.Config) -> str:
+    """The device of this process: with several GPUs each xdist worker takes its own."""
+    import torch
+
+    worker = config.workerinput["workerid"] if hasattr(config, "workerinput") else None
+    count = torch.cuda.device_count() if requested.startswith("cuda") else 0
+    return worker_device(requested, worker, count)
+
+
+def _share_cores(config: pytest.Config) -> None:
+    """Give each xdist worker its share of the cores (lib/engine/cpu.py says why torch's default is a trap)."""
+    threads = config.getoption("--threads")
+    if threads is None:
+        worker = getattr(config, "workerinput", None)
+        threads = share_of_cores(int(worker.get("workercount", 1)) if worker else 1)
+    use_threads(threads)
+
+
+def _run_id(config: pytest.Config) -> str:
+    """One id shared by the controller and all xdist workers of a run."""
+    if hasattr(config, "workerinput"):
+        return config.workerinput["testrunuid"]
+    if os.environ.get("PYTEST_XDIST_TESTRUNUID"):
+        return os.environ["PYTEST_XDIST_TESTRUNUID"]
+    # xdist's testrunuid on the controller (it hands the same to workers), else a fresh one
+    config.option.testrunuid = getattr(config.option, "testrunuid", None) or uuid.uuid4().hex
+    return config.option.testrunuid
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which world runs, and shout when it is not the paper's (nothing when the suite is not run)."""
+    if WORLD not in config.stash:
+        return []
+    world = config.stash[WORLD]
+    lines = [f"jepa-claims world: {world.name}; checkpoints {[c.key for c in world.checkpoints]}; slices {list(world.slices)}"]
+    if world.banner:
+        bar = "!" * 100
+        lines += [bar, world.banner, bar]
+    return lines
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize claim and probe tests over the selected cells, grouped per checkpoint for xdist."""
+    probe = metafunc.definition.get_closest_marker("probe")
+    claim = marked_claim(metafunc.definition)
+    if (claim is None and probe is None) or "checkpoint" not in metafunc.fixturenames:
+        return
+    world = suite_world(metafunc.config)
+    checkpoints, slices = [c.key for c in world.checkpoints], world.slices
+    if claim is not None:  # a cell runs only when every table its check reads is selected (C5, C10)
+        cells = [(ck, sl) for ck, sl in claim.cells() if not claim.missing(ck, sl, checkpoints, slices)]
+    else:
+        cells = [(ck, sl) for ck in probe.kwargs.get("checkpoints", ()) if ck in checkpoints
+                 for sl in probe.kwargs.get("slices", ()) if sl in slices]
+    params = [pytest.param(ck, sl, id=f"{ck}-{sl}", marks=pytest.mark.xdist_group(ck)) for ck, sl in cells]
+    if not params:
+        params = [pytest.param(None, None, id="not-selected",
+                               marks=pytest.mark.skip(reason="no selected checkpoint/slice for this claim"))]
+    metafunc.parametrize(("checkpoint", "slice_name"), params)
