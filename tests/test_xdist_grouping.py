@@ -21,7 +21,7 @@ def test_cell(checkpoint, slice_name):
         log.write(json.dumps([checkpoint, os.environ.get("PYTEST_XDIST_WORKER")]) + "\\n")
 '''
 
-# the way claims/conftest.py groups: one xdist_group mark per checkpoint on each parameter set
+# the way the suite plugin (jepa_claims.suite.plugin) groups: one xdist_group mark per checkpoint on each parameter set
 GROUPED = '''
 import pytest
 
