@@ -129,14 +129,10 @@ def load(directory: Path, dtype: str = "float32"):
 
 def data_root() -> Path:
     """Synthetic scenes in the official Oxford-IIIT Pet / VOC layouts (written once, deterministic)."""
+    from jepa_claims.cache import build_once
     from jepa_claims.data.synthetic import write_all
 
-    root = CACHE / "data"
-    marker = root / ".complete"
-    if not marker.is_file():
-        write_all(root)
-        marker.write_text("seed 0\n")
-    return root
+    return build_once(CACHE / "data", lambda folder: write_all(folder, seed=0))
 
 
 def slice_records(slice_name: str, images: int | None = None) -> list:

@@ -47,6 +47,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())  # the bytes reach the disk before the name does
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

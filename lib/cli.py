@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.models import DTYPES
-
 
 
 def _int_tuple(text: str) -> tuple[int, ...]:
@@ -21,6 +18,27 @@ def _int_tuple(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from error
 
 
+def _tau(text: str) -> float:
+    """The onset threshold: a finite number above 0."""
+    from jepa_claims.suite.options import check_tau
+
+    try:
+        tau = float(text)
+        check_tau(tau)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}") from error
+    return tau
+
+
+def _batch_size(text: str) -> int | str:
+    """'auto' or a positive integer."""
+    if text == "auto":
+        return text
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {text!r}")
+    return int(text)
+
+
 def add_convention_arguments(parser: argparse.ArgumentParser) -> None:
     """Options for every field of Conventions."""
     defaults = Conventions()
@@ -28,7 +46,7 @@ def add_convention_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fill", choices=["black", "mean"], default=defaults.fill)
     parser.add_argument("--normalisation", choices=["processor", "imagenet"], default=defaults.normalisation)
     parser.add_argument("--trimap-object", choices=["pet+border", "pet"], default=defaults.trimap_object)
-    parser.add_argument("--tau", type=float, default=defaults.tau)
+    parser.add_argument("--tau", type=_tau, default=defaults.tau, help="onset threshold, finite and above 0")
     parser.add_argument("--late-window", type=_int_tuple, default=None,
                         help="late layers in the chosen indexing (default: depth-2,depth-1, i.e. 30,31 at depth 32)")
 
@@ -57,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     measure.add_argument("--masks", default="object,background", help="mask families: object,background,bg_rect,rect")
     measure.add_argument("--device", default="cpu")
     measure.add_argument("--dtype", choices=sorted(DTYPES), default="float32")
-    measure.add_argument("--batch-size", default="auto", help="mask jobs per chunk, or 'auto' (chosen from free memory)")
+    measure.add_argument("--batch-size", type=_batch_size, default="auto", help="mask jobs per chunk, or 'auto' (chosen from free memory)")
     measure.add_argument("--out", required=True, type=Path)
     add_convention_arguments(measure)
     from jepa_claims.data.fetch import add_fetch_arguments
@@ -73,21 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def write_csv_atomic(frame, path: Path) -> None:
     """Write a CSV so that a reader never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            frame.to_csv(handle, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from jepa_claims.cache import write_atomic
+
+    write_atomic(Path(path), frame.to_csv(index=False).encode())
 
 
 def run_measure(args: argparse.Namespace) -> int:
     """The measure command."""
+    from jepa_claims.suite.options import check_device, check_output_file
     from jepa_claims.tables.export import measure_slice
 
+    check_device(args.device)  # every option is checked before the checkpoint loads
+    check_output_file(args.out)
     frame = measure_slice(
         checkpoint=args.checkpoint, revision=args.revision, offline=args.offline, data_root=args.data_root,
         slice_name=args.slice, protocol=args.protocol, sites=args.sites, mode=args.mode,
@@ -113,9 +128,17 @@ def main(argv: list[str] | None = None) -> int:
         from jepa_claims.data.fetch import run_fetch
 
         return run_fetch(args)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"jepa-claims: error: {error}", file=sys.stderr)
+    except (ValueError, OSError) as error:  # bad options, unreadable files, a full or read-only disk
+        print(f"jepa-claims: error: {_one_line(error)}", file=sys.stderr)
         return 2
+
+
+def _one_line(error: BaseException) -> str:
+    """An error as one line; an OSError names its path."""
+    if isinstance(error, OSError) and error.filename:
+        return f"{error.filename}: {error.strerror or error}"
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from jepa_claims.engine.cpu import use_threads
 from jepa_claims.data.synthetic import write_pets
 from jepa_claims.engine.models import ProcessorGeometry
 from jepa_claims.engine.runs import COUNTER
-from jepa_claims.tables.store import TableStore, forwards_of_run
+from jepa_claims.tables.store import TableStore
+from jepa_claims.tables.worklog import forwards_of_run
 from jepa_claims.worlds.world import CheckpointSpec, World
 
 GEOMETRY = ProcessorGeometry(size=224, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
@@ -43,7 +44,8 @@ def test_table_is_computed_once_then_read(world, tmp_path):
     pd.testing.assert_frame_equal(first, again)
     assert forwards_of_run(tmp_path, "r1")["tables_computed"] == 1
     assert forwards_of_run(tmp_path, "r1")["forwards"] == 12 * (1 + 4)  # clean + four masks per image
-    assert forwards_of_run(tmp_path, "r2") == {"forwards": 0, "tables_computed": 0, "entries": [], "computed_twice": []}
+    assert forwards_of_run(tmp_path, "r2") == {"forwards": 0, "tables_computed": 0, "entries": [], "computed_twice": [],
+                                               "recomputed": [], "log_lines_skipped": []}
     assert forwards_of_run(tmp_path, "r1")["computed_twice"] == []
 
 
@@ -51,7 +53,7 @@ def test_a_table_computed_twice_in_one_run_is_named(world, tmp_path):
     """Two stores of one run that both compute a table (e.g. a cache wiped in between) show up."""
     for _ in range(2):
         TableStore(world, tmp_path, Conventions(late_window=(3, 4)), run_id="r1").table("masks", "ijepa_1k", "4x3")
-        for path in (tmp_path / "tables").glob("masks-*.pkl"):
+        for path in (tmp_path / "tables").glob("masks-*.parquet"):
             path.unlink()
     twice = forwards_of_run(tmp_path, "r1")["computed_twice"]
     assert len(twice) == 1 and twice[0].startswith("masks-ijepa_1k-4x3-")

@@ -19,6 +19,7 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
+from safetensors import SafetensorError
 from transformers import BeitConfig, BeitModel, IJepaConfig, IJepaModel, PretrainedConfig, ViTMAEConfig, ViTMAEModel
 
 FAMILIES = {
@@ -242,9 +243,17 @@ def _load_weights(directory: Path, family: str, config: PretrainedConfig, dtype:
     _, model_class = FAMILIES[family]
     # The pooler is unused here: the I-JEPA and BEiT base models are loaded without it.
     extra = {} if family == "vit_mae" else {"add_pooling_layer": False}
-    model, info = model_class.from_pretrained(
-        str(directory), config=config, use_safetensors=True, dtype=dtype, output_loading_info=True, **extra
-    )
+    try:
+        model, info = model_class.from_pretrained(
+            str(directory), config=config, use_safetensors=True, dtype=dtype, output_loading_info=True, **extra
+        )
+    except (SafetensorError, OSError) as error:  # truncated, empty or garbage weights file
+        raise CheckpointError(f"{directory}: cannot read its safetensors weights ({_first_line(error)})") from error
+    except RuntimeError as error:  # transformers raises this for tensors of the wrong shape
+        raise CheckpointError(
+            f"{directory}: weights do not match the {family} architecture of its config.json "
+            "(tensors of the wrong shape or that cannot be converted)"
+        ) from error
     # from_pretrained silently random-initialises missing weights; an encoder must have all of them.
     if info["missing_keys"] or info["mismatched_keys"]:
         missing = sorted(info["missing_keys"]) + [str(key) for key in info["mismatched_keys"]]
@@ -255,6 +264,12 @@ def _load_weights(directory: Path, family: str, config: PretrainedConfig, dtype:
     model.eval()
     model.requires_grad_(False)
     return model
+
+
+def _first_line(error: BaseException) -> str:
+    """An exception as one line: its type and the first line of its message."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 def read_geometry(directory: str | Path, family: str) -> ProcessorGeometry:

@@ -269,6 +269,15 @@ def _kv(pairs) -> str:
     return '<dl class="kv">' + "".join(f"<dt>{escape(str(k))}</dt><dd>{v}</dd>" for k, v in pairs) + "</dl>"
 
 
+def _repairs(repairs: dict) -> str:
+    """Damaged cached tables this run moved aside and recomputed, and unreadable model-work log lines skipped."""
+    items = [f'<b>recomputed {escape(r["table"])}</b>: {escape(r["reason"])} (moved to <code>{escape(r["moved_to"])}</code>)'
+             for r in repairs.get("tables_recomputed") or []]
+    if repairs.get("log_lines_skipped"):
+        items.append(f'<b>model-work log lines skipped (unreadable, e.g. torn by a kill)</b>: {escape(str(repairs["log_lines_skipped"]))}')
+    return "; ".join(items) or "none"
+
+
 def provenance_section(record: dict) -> str:
     """What ran, on what, with which code, conventions and inputs."""
     p = record.get("provenance")
@@ -294,6 +303,7 @@ def provenance_section(record: dict) -> str:
                                    for ck, roles in (p.get("roles") or {}).items()))),
         ("processes", escape(", ".join(f'{name} on {info.get("device")} with {info.get("torch_threads")} torch threads'
                                        for name, info in (p.get("processes") or {}).items()))),
+        ("cache repairs", _repairs(p.get("cache_repairs") or {})),
     ])]
     rows = "".join(f'<tr><td>{escape(c["key"])}</td><td>{escape(c["label"])}</td><td><code>{escape(c["source"])}</code></td>'
                    f'<td><code>{escape(str(c["pinned_revision"]))}</code></td><td><code>{escape(str(c["resolved"]))}</code></td></tr>'

@@ -2,8 +2,8 @@
 
 Everything here is read, never computed: git state, installed versions, the world's checkpoints
 (source, pinned and resolved revision), slice manifest hashes, conventions, and the model work this
-run logged (`tables.forwards_of_run`). Each item that cannot be read is recorded as an error string,
-so the report always renders.
+run logged (`tables.worklog.forwards_of_run`) with the cache repairs it made. Each item that cannot
+be read is recorded as an error string, so the report always renders.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("torch", "transformers", "huggingface_hub", "safetensors", "numpy", "scipy", "pandas",
+PACKAGES = ("torch", "transformers", "huggingface_hub", "safetensors", "numpy", "scipy", "pandas", "pyarrow",
             "matplotlib", "pytest", "pytest-xdist", "pytest-html")
 REPO = Path(__file__).resolve().parent.parent
 
@@ -122,11 +122,18 @@ def role_rows(store, used: set[str]) -> dict:
     return rows
 
 
+def checkpoint_keys(used: set[str | None]) -> set[str]:
+    """Single checkpoint keys from the cells' checkpoint fields (a cell over several, like P6's Holm
+    family, names them joined by commas)."""
+    return {part for cell in used if cell for part in cell.split(",") if part}
+
+
 def collect(config, options, world, store, used_checkpoints: set[str], processes: dict | None = None) -> dict:
     """The provenance block of the record, from the pytest config, the suite's options and world, and the (read-only) table store."""
+    used_checkpoints = checkpoint_keys(used_checkpoints)
     from jepa_claims.verdicts.stats import settings
     from jepa_claims.cache import code_version
-    from jepa_claims.tables.store import forwards_of_run
+    from jepa_claims.tables.worklog import forwards_of_run
 
     try:
         work = forwards_of_run(options.cache_dir, options.run_id)
@@ -157,6 +164,7 @@ def collect(config, options, world, store, used_checkpoints: set[str], processes
         "statistics": settings(),
         "roles": role_rows(store, used_checkpoints),
         "processes": dict(sorted((processes or {}).items())),
+        "cache_repairs": {"tables_recomputed": work.get("recomputed", []), "log_lines_skipped": work.get("log_lines_skipped", [])},
         "model_work": {"forwards": work.get("forwards"), "tables_computed": work.get("tables_computed"),
                        "computed_twice": work.get("computed_twice"),
                        "tables": [{k: e.get(k) for k in ("table", "kind", "checkpoint", "slice", "forwards", "seconds")}

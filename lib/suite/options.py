@@ -1,12 +1,22 @@
 """Suite options (from the command line) and how they pick a world."""
 from __future__ import annotations
 
+import errno
+import math
+import os
+import re
+import shutil
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jepa_claims.worlds.world import World, paper_world, toy_world
 
 DEFAULT_DATA_ROOT = Path("data")
+DEVICE = re.compile(r"(cpu|cuda)(?::(\d+))?")
+# Below this much free space at the start a run would fail halfway (the toy world alone writes ~6 MB
+# of scenes and checkpoints, the paper's tables tens of MB): better to say so before any work.
+MIN_FREE_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,7 @@ class SuiteOptions:
     cache_dir: Path = Path(".cache/jepa-claims")
     run_id: str = "local"
     skip_unreadable: bool = False
+    threads: int | None = None  # torch CPU threads per process; None: the cores shared among the workers
 
 
 def worker_device(requested: str, worker: str | None, cuda_devices: int) -> str:
@@ -45,8 +56,84 @@ def paper_missing(data_root: Path) -> list[str]:
     return [f"{name}: {state}" for name, state in status.items() if state != "present"]
 
 
+def check_device(device: str, cuda_devices: int | None = None) -> None:
+    """--device names a device here: cpu, cuda, or cuda:N with N below the number of GPUs torch sees."""
+    match = DEVICE.fullmatch(device)
+    if match is None or (match[1] == "cpu" and match[2] not in (None, "0")):
+        raise ValueError(f"--device {device}: expected cpu, cuda or cuda:N")
+    if match[1] == "cuda":
+        if cuda_devices is None:
+            import torch
+
+            cuda_devices = torch.cuda.device_count()
+        if cuda_devices == 0 or (match[2] is not None and int(match[2]) >= cuda_devices):
+            raise ValueError(f"--device {device}: torch sees {cuda_devices} CUDA device(s) here"
+                             + (f" (cuda:0..cuda:{cuda_devices - 1})" if cuda_devices else " (use --device cpu)"))
+
+
+def check_threads(threads: int | None) -> None:
+    """--threads, when given, is at least 1."""
+    if threads is not None and threads < 1:
+        raise ValueError(f"--threads {threads}: must be at least 1")
+
+
+def check_tau(tau: float) -> None:
+    """--tau (the onset threshold) is a finite number above 0."""
+    if not (math.isfinite(tau) and tau > 0):
+        raise ValueError(f"--tau {tau}: must be a finite number above 0")
+
+
+def _probe_write(folder: Path) -> None:
+    """Create and remove a small file in `folder`: OSError when it is read-only, full or not ours."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".write-probe-")
+    try:
+        os.write(fd, bytes(4096))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        os.unlink(name)
+
+
+def check_cache_dir(path: Path, option: str = "--cache-dir") -> None:
+    """The cache folder exists or can be made, takes writes, and has room to start."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{option} {path}: is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        _probe_write(path)
+        free = shutil.disk_usage(path).free
+    except OSError as error:
+        raise ValueError(f"{option} {path}: cannot write there ({error.strerror or error})") from error
+    if free < MIN_FREE_BYTES:
+        raise ValueError(f"{option} {path}: only {free / 2**20:.1f} MiB free, at least {MIN_FREE_BYTES // 2**20} MiB needed "
+                         f"({os.strerror(errno.ENOSPC).lower()})")
+
+
+def check_output_file(path: Path, option: str = "--out") -> None:
+    """An output file can be written at `path`: not a folder, under folders (made later if missing) we can write."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{option} {path}: is a folder; name a file")
+    existing = next(p for p in (path.parent.absolute(), *path.parent.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise ValueError(f"{option} {path}: {existing} is a file, not a folder")
+    try:
+        _probe_write(existing)
+    except OSError as error:
+        raise ValueError(f"{option} {path}: cannot write in {existing} ({error.strerror or error})") from error
+
+
+def check_options(options: SuiteOptions) -> None:
+    """Every suite option that can be checked before any work: device, threads, the cache folder."""
+    check_device(options.device)
+    check_threads(options.threads)
+    check_cache_dir(options.cache_dir)
+
+
 def resolve_world(options: SuiteOptions) -> World:
     """The world to run: paper (error if incomplete), toy, or auto (paper when complete, else toy)."""
+    check_options(options)
     if options.world not in ("auto", "paper", "toy"):
         raise ValueError(f"--world must be auto, paper or toy, got {options.world!r}")
     data_root = Path(options.data_root) if options.data_root else DEFAULT_DATA_ROOT

@@ -45,6 +45,10 @@ def measure_slice(
     if protocol not in ("drift", "rescue"):
         raise ValueError(f"unknown protocol {protocol!r}: expected 'drift' or 'rescue'")
     encoder = load_encoder(checkpoint, revision=revision, local_files_only=offline, device=device, dtype=dtype)
+    try:  # every protocol reads the late window: a window outside the depth is an error before any run
+        conv.late_layers(encoder.depth)
+    except ValueError as error:
+        raise ValueError(f"--late-window: {error} (depth {encoder.depth}, {conv.layer_indexing} indexing)") from error
     if protocol == "rescue" and not sites:
         raise ValueError("the rescue protocol needs --sites, e.g. 29.intermediate,30.attn.out,31.attn.out")
     group = parse_sites(sites, encoder.depth) if sites else ()

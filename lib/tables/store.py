@@ -2,9 +2,10 @@
 
 A table is keyed by a hash of everything that produced it: the table kind, the checkpoint (source,
 pinned and resolved revision), the slice manifest hash, the conventions, and the code version (a
-hash of the library's source). It is written atomically and computed under a file lock, so with
-`-n 4` one worker computes while the others wait and then read. Every computation appends its
-model work (forward equivalents) to a log that the report sums per run.
+hash of the measuring code). It is stored as Parquet with a content hash checked on every read
+(`tables.files`), written atomically and computed under a file lock, so with `-n 4` one worker
+computes while the others wait and then read. Every computation appends its model work (forward
+equivalents) to a log that the report sums per run (`tables.worklog`).
 """
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ import pandas as pd
 import torch
 from filelock import FileLock
 
-from jepa_claims.cache import code_version, write_atomic
+from jepa_claims.cache import code_version
 from jepa_claims.conventions import Conventions
+from jepa_claims.tables.files import SUFFIX, DamagedTable, move_aside, read_table, write_table
 from jepa_claims.tables.protocols import PROTOCOLS, Inputs
+from jepa_claims.tables.worklog import append_entry
 from jepa_claims.engine.runs import COUNTER
 from jepa_claims.roles import Roles
 from jepa_claims.worlds.world import World
@@ -95,35 +98,46 @@ class TableStore:
         """Where the table lives in the cache."""
         if kind not in PROTOCOLS:
             raise ValueError(f"unknown table kind {kind!r}; known: {sorted(PROTOCOLS)}")
-        return self.cache_dir / "tables" / f"{kind}-{checkpoint}-{slice_name}-{self.key(kind, checkpoint, slice_name)}.pkl"
+        name = f"{kind}-{checkpoint}-{slice_name}-{self.key(kind, checkpoint, slice_name)}{SUFFIX}"
+        return self.cache_dir / "tables" / name
 
     def cached(self, kind: str, checkpoint: str, slice_name: str) -> pd.DataFrame | None:
-        """The table if it is already in the cache, else None (never computes)."""
-        path = self.path(kind, checkpoint, slice_name)
-        return pd.read_pickle(path) if path.exists() else None
+        """The table if a sound copy is already in the cache, else None (never computes, never moves a file)."""
+        try:
+            return read_table(self.path(kind, checkpoint, slice_name))
+        except DamagedTable:
+            return None
 
     def table(self, kind: str, checkpoint: str, slice_name: str) -> pd.DataFrame:
-        """The table, from the cache or computed now (under a lock shared by all workers)."""
-        path = self.path(kind, checkpoint, slice_name)
-        if not path.exists():
-            with FileLock(str(path) + ".lock"):
-                if not path.exists():
-                    self._compute(kind, checkpoint, slice_name, path)
-        return pd.read_pickle(path)
+        """The table, from the cache or computed now (under a lock shared by all workers).
 
-    def _compute(self, kind: str, checkpoint: str, slice_name: str, path: Path) -> None:
-        """Run the protocol, store the table, log the model work it took."""
+        A damaged cached table (hash mismatch, unreadable) is moved aside and computed again; the
+        model-work log names it and why, so the record's provenance says what was recomputed.
+        """
+        path = self.path(kind, checkpoint, slice_name)
+        frame = self.cached(kind, checkpoint, slice_name)
+        if frame is not None:
+            return frame
+        with FileLock(str(path) + ".lock"):
+            try:
+                frame, repair = read_table(path), None
+            except DamagedTable as damage:
+                frame, repair = None, {"reason": str(damage), "moved_to": str(move_aside(path).relative_to(self.cache_dir))}
+            if frame is None:
+                frame = self._compute(kind, checkpoint, slice_name, path, repair)
+        return frame
+
+    def _compute(self, kind: str, checkpoint: str, slice_name: str, path: Path, repair: dict | None) -> pd.DataFrame:
+        """Run the protocol, store the table, log the model work it took (and the repair it made, if any)."""
         encoder = self.encoder(checkpoint)
         before, started = COUNTER.blocks, time.perf_counter()
         frame = PROTOCOLS[kind](encoder, self.roles(checkpoint), self.inputs(checkpoint, slice_name), self.conv, self.batch_size)
         blocks = COUNTER.blocks - before
-        buffer = _pickle_bytes(frame)
-        write_atomic(path, buffer)
+        write_table(path, frame)
         entry = {"run": self.run_id, "table": path.name, "kind": kind, "checkpoint": checkpoint, "slice": slice_name,
                  "blocks": blocks, "forwards": blocks / encoder.depth, "seconds": round(time.perf_counter() - started, 3)}
-        log = self.cache_dir / "forwards.jsonl"
-        with FileLock(str(log) + ".lock"), log.open("a") as handle:
-            handle.write(json.dumps(entry) + "\n")
+        append_entry(self.cache_dir, entry | (repair or {}))
+        return read_table(path)
 
     def inputs(self, checkpoint: str, slice_name: str) -> Inputs:
         """Prepared images and semantic masks of a slice for a checkpoint's geometry."""
@@ -137,22 +151,3 @@ class TableStore:
             self._inputs[(checkpoint, slice_name)] = Inputs(images, tuple(jobs), classes)
         return self._inputs[(checkpoint, slice_name)]
 
-
-def _pickle_bytes(frame: pd.DataFrame) -> bytes:
-    """A DataFrame as pickle bytes (exact floats, dtypes kept)."""
-    import io
-
-    buffer = io.BytesIO()
-    frame.to_pickle(buffer)
-    return buffer.getvalue()
-
-
-def forwards_of_run(cache_dir: Path, run_id: str) -> dict:
-    """Model work logged by one run: total forward equivalents, the tables computed, and any table it
-    computed more than once (which the shared cache must prevent, whatever the number of workers)."""
-    log = Path(cache_dir) / "forwards.jsonl"
-    entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    mine = [e for e in entries if e["run"] == run_id]
-    names = [e["table"] for e in mine]
-    return {"forwards": round(sum(e["forwards"] for e in mine), 6), "tables_computed": len(mine), "entries": mine,
-            "computed_twice": sorted({n for n in names if names.count(n) > 1})}
