@@ -18,18 +18,6 @@ def _int_tuple(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from error
 
 
-def _tau(text: str) -> float:
-    """The onset threshold: a finite number above 0."""
-    from jepa_claims.suite.options import check_tau
-
-    try:
-        tau = float(text)
-        check_tau(tau)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}") from error
-    return tau
-
-
 def _batch_size(text: str) -> int | str:
     """'auto' or a positive integer."""
     if text == "auto":
@@ -46,7 +34,7 @@ def add_convention_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fill", choices=["black", "mean"], default=defaults.fill)
     parser.add_argument("--normalisation", choices=["processor", "imagenet"], default=defaults.normalisation)
     parser.add_argument("--trimap-object", choices=["pet+border", "pet"], default=defaults.trimap_object)
-    parser.add_argument("--tau", type=_tau, default=defaults.tau, help="onset threshold, finite and above 0")
+    parser.add_argument("--tau", type=float, default=defaults.tau, help="onset threshold, finite and above 0")
     parser.add_argument("--late-window", type=_int_tuple, default=None,
                         help="late layers in the chosen indexing (default: depth-2,depth-1, i.e. 30,31 at depth 32)")
 
@@ -98,10 +86,11 @@ def write_csv_atomic(frame, path: Path) -> None:
 
 def run_measure(args: argparse.Namespace) -> int:
     """The measure command."""
-    from jepa_claims.suite.options import check_device, check_output_file
+    from jepa_claims.suite.options import check_device, check_output_file, check_tau
     from jepa_claims.tables.export import measure_slice
 
     check_device(args.device)  # every option is checked before the checkpoint loads
+    check_tau(args.tau)
     check_output_file(args.out)
     frame = measure_slice(
         checkpoint=args.checkpoint, revision=args.revision, offline=args.offline, data_root=args.data_root,

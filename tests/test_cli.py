@@ -56,6 +56,8 @@ def test_measure_rescue_accepts_a_manifest_file(setup, tmp_path):
     (["--protocol", "rescue", "--sites", "9.intermediate"], "9"),
     (["--protocol", "drift", "--masks", "object,sky"], "unknown mask families"),
     (["--protocol", "drift", "--slice", "5x3"], "5x3"),
+    (["--protocol", "drift", "--late-window", "40,41"], "--late-window: late window (40, 41) has layers [40, 41] outside 0..4"),
+    (["--protocol", "rescue", "--sites", "1.intermediate", "--late-window", "0,5"], "--late-window: late window (0, 5)"),
 ])
 def test_measure_bad_input_is_a_clear_error(setup, tmp_path, capsys, args, message):
     """Bad options exit with status 2 and a message naming the problem, and write nothing."""
@@ -86,3 +88,78 @@ def test_measure_skip_unreadable_takes_the_next_eligible_image(tmp_path, setup):
     assert main([*argv, "--skip-unreadable"]) == 0
     table = pd.read_csv(tmp_path / "drift.csv")
     assert table["image_id"].nunique() == 12 and broken.stem not in set(table["image_id"])
+
+
+@pytest.fixture
+def refuse_compute(monkeypatch):
+    """Fail loudly if `measure` reaches the computation (options must be checked before it)."""
+    def computed(**kwargs):
+        raise AssertionError("measure_slice ran before the options were checked")
+
+    monkeypatch.setattr("jepa_claims.tables.export.measure_slice", computed)
+
+
+def _measure_argv(setup, out, *extra) -> list[str]:
+    checkpoint, data, _ = setup
+    return ["measure", "--checkpoint", str(checkpoint), "--data-root", str(data), "--slice", "4x3",
+            "--protocol", "drift", "--out", str(out), *extra]
+
+
+@pytest.mark.parametrize(("extra", "cuda", "message"), [
+    (["--device", "banana"], 0, "--device banana: expected cpu, cuda or cuda:N"),
+    (["--device", "cuda"], 0, "--device cuda: torch sees 0 CUDA device(s) here (use --device cpu)"),
+    (["--device", "cuda:2"], 2, "--device cuda:2: torch sees 2 CUDA device(s) here (cuda:0..cuda:1)"),
+    (["--tau", "nan"], 0, "--tau nan: must be a finite number above 0"),
+    (["--tau", "-0.05"], 0, "--tau -0.05: must be a finite number above 0"),
+    (["--tau", "inf"], 0, "--tau inf: must be a finite number above 0"),
+])
+def test_bad_options_are_one_line_before_any_work(setup, tmp_path, capsys, monkeypatch, refuse_compute, extra, cuda, message):
+    """A device that is not here or a tau that is not a threshold: exit 2, one line, nothing loaded or written."""
+    monkeypatch.setattr("torch.cuda.device_count", lambda: cuda)
+    assert main(_measure_argv(setup, tmp_path / "x.csv", *extra)) == 2
+    assert capsys.readouterr().err == f"jepa-claims: error: {message}\n"
+    assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize(("where", "message"), [
+    ("folder", "{out}: is a folder; name a file"),
+    ("under-file", "{out}: {tmp}/file is a file, not a folder"),
+    ("read-only", "{out}: cannot write in {tmp}/ro (Read-only file system)"),
+    ("full", "{out}: cannot write in {tmp}/ro (No space left on device)"),
+])
+def test_an_output_that_cannot_be_written_is_refused_before_computing(setup, tmp_path, capsys, monkeypatch, refuse_compute,
+                                                                      where, message):
+    """--out on a folder, under a file, or on a read-only or full disk: one line, before any computation."""
+    import errno
+
+    from fault_helpers import refuse_writes
+
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "ro").mkdir()
+    out = {"folder": tmp_path / "ro", "under-file": tmp_path / "file" / "x.csv"}.get(where, tmp_path / "ro" / "new" / "x.csv")
+    if where in ("read-only", "full"):
+        refuse_writes(monkeypatch, tmp_path / "ro", errno.EROFS if where == "read-only" else errno.ENOSPC)
+    assert main(_measure_argv(setup, out)) == 2
+    expected = "--out " + message.format(out=out, tmp=tmp_path)
+    assert capsys.readouterr().err == f"jepa-claims: error: {expected}\n"
+
+
+@pytest.mark.parametrize("damage", ["truncated", "wrong-shape"])
+def test_a_damaged_checkpoint_is_one_line_naming_it(setup, tmp_path, capsys, damage):
+    """Truncated weights, or weights of another shape than config.json says: exit 2 and one error line naming the folder."""
+    import shutil
+
+    checkpoint, data, _ = setup
+    broken = shutil.copytree(checkpoint, tmp_path / "ckpt")
+    weights = broken / "model.safetensors"
+    if damage == "truncated":
+        weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    else:
+        other = build_model("ijepa", tiny_config("ijepa", image_size=224, num_hidden_layers=4, hidden_size=48), seed=0)
+        shutil.copy(save_pretrained_layout(other, tmp_path / "other", GEOMETRY) / "model.safetensors", weights)
+    argv = _measure_argv(setup, tmp_path / "x.csv")
+    argv[argv.index(str(checkpoint))] = str(broken)
+    assert main(argv) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line.lower()]
+    expected = "cannot read its safetensors weights" if damage == "truncated" else "weights do not match the ijepa architecture"
+    assert len(errors) == 1 and errors[0].startswith(f"jepa-claims: error: {broken}: {expected}")

@@ -138,3 +138,41 @@ def test_convention_variants_share_the_loaded_encoder(world, tmp_path):
     for conv in ALTERNATIVES.values():
         assert store.variant(conv=conv).encoder("ijepa_1k") is encoder
     assert store.variant(world=world).encoder("ijepa_1k") is not encoder
+
+
+def test_the_table_format_keeps_every_float_and_dtype_exactly(tmp_path):
+    """Parquet round trip: subnormals, -0.0, nan, inf and float32 bits, string, int and category dtypes, the index."""
+    import numpy as np
+
+    from jepa_claims.tables.files import read_table, write_table
+
+    floats = np.array([0.1, -0.0, np.nan, np.inf, 5e-324, 1.7976931348623157e308, 1 / 3, np.nextafter(1.0, 2.0)])
+    frame = pd.DataFrame({
+        "image_id": pd.array([f"img{i}" for i in range(8)], dtype="string"), "layer": np.arange(8, dtype="int64"),
+        "drift": floats, "drift32": np.where(np.isfinite(floats) & (abs(floats) > 3e38), 3.4e38, floats).astype("float32"), "mask": pd.Categorical(["object", "background"] * 4),
+    }, index=pd.RangeIndex(3, 11))
+    path = tmp_path / "t.parquet"
+    write_table(path, frame)
+    back = read_table(path)
+    pd.testing.assert_frame_equal(back, frame, check_exact=True)
+    assert back["drift"].to_numpy().tobytes() == floats.tobytes()  # bit for bit, -0.0 and nan included
+    assert path.read_bytes()[:4] == b"PAR1"  # data only: reading it can never run code, unlike a pickle
+
+
+def test_a_table_that_does_not_match_its_hash_is_never_read(tmp_path):
+    """Altered, truncated, or without its hash: DamagedTable with the reason; moved aside, never deleted."""
+    from jepa_claims.tables.files import DAMAGED, DamagedTable, hash_path, move_aside, read_table, write_table
+
+    path = tmp_path / "t.parquet"
+    write_table(path, pd.DataFrame({"x": [1.0, 2.0]}))
+    write_table(tmp_path / "other.parquet", pd.DataFrame({"x": [1.0, 9.0]}))
+    path.write_bytes((tmp_path / "other.parquet").read_bytes())  # a valid table, not the one hashed
+    with pytest.raises(DamagedTable, match="do not match the hash"):
+        read_table(path)
+    moved = move_aside(path)
+    assert not path.exists() and not hash_path(path).exists() and moved.parent.name == DAMAGED
+    assert moved.read_bytes() == (tmp_path / "other.parquet").read_bytes() and hash_path(moved).exists()
+    hash_path(tmp_path / "other.parquet").unlink()
+    with pytest.raises(DamagedTable, match="hash is missing"):
+        read_table(tmp_path / "other.parquet")
+    assert read_table(tmp_path / "absent.parquet") is None
