@@ -108,14 +108,16 @@ def run_child(args: Sequence[str], out: Path) -> dict:
 
 def vith_checkpoint() -> Path:
     """A ViT-H/14-shaped random-init I-JEPA (seed 0) saved once as a hub-like checkpoint directory."""
+    from jepa_claims.cache import build_once
     from jepa_claims.engine.builders import IJEPA_GEOMETRY, build_model, save_pretrained_layout, vith14_config
 
     directory = CACHE / f"ijepa-vith14-random-seed{VITH_SEED}"
-    if not (directory / "model.safetensors").is_file() or not (directory / "preprocessor_config.json").is_file():
+
+    def build(folder: Path) -> None:
         print(f"building the ViT-H-shaped random-init I-JEPA into {directory} (once)", file=sys.stderr)
-        model = build_model("ijepa", vith14_config(), VITH_SEED)
-        save_pretrained_layout(model, directory, IJEPA_GEOMETRY)
-    return directory
+        save_pretrained_layout(build_model("ijepa", vith14_config(), VITH_SEED), folder, IJEPA_GEOMETRY)
+
+    return build_once(directory, build)
 
 
 def load(directory: Path, dtype: str = "float32"):

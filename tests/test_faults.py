@@ -244,7 +244,7 @@ def test_bad_suite_options_are_refused_before_any_work(tmp_path, monkeypatch, ch
     assert str(error.value) == message and not (tmp_path / "cache").exists()
 
 
-@pytest.mark.parametrize("argument", [["--device", "banana"], ["--cache-dir", "IS_A_FILE"]])
+@pytest.mark.parametrize("argument", [["--device", "banana"], ["--threads", "0"], ["--cache-dir", "IS_A_FILE"]])
 def test_bad_options_stop_the_suite_with_one_usage_line(tmp_path, argument):
     """Through pytest: exit 4 (usage error), one `ERROR:` line, no INTERNALERROR, no test run."""
     (tmp_path / "file").write_text("x")

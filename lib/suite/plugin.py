@@ -84,7 +84,7 @@ def suite_options(config: pytest.Config) -> SuiteOptions:
             slices=_split(config.getoption("--slices")), device=_device(config.getoption("--device"), config),
             dtype=config.getoption("--dtype"), data_root=config.getoption("--data-root"),
             cache_dir=Path(config.getoption("--cache-dir")), run_id=_run_id(config),
-            skip_unreadable=config.getoption("--skip-unreadable"))
+            skip_unreadable=config.getoption("--skip-unreadable"), threads=config.getoption("--threads"))
     return config.stash[OPTIONS]
 
 
