@@ -103,10 +103,7 @@ class TableStore:
 
     def cached(self, kind: str, checkpoint: str, slice_name: str) -> pd.DataFrame | None:
         """The table if a sound copy is already in the cache, else None (never computes, never moves a file)."""
-        try:
-            return read_table(self.path(kind, checkpoint, slice_name))
-        except DamagedTable:
-            return None
+        return _sound(self.path(kind, checkpoint, slice_name))
 
     def table(self, kind: str, checkpoint: str, slice_name: str) -> pd.DataFrame:
         """The table, from the cache or computed now (under a lock shared by all workers).
@@ -115,7 +112,7 @@ class TableStore:
         model-work log names it and why, so the record's provenance says what was recomputed.
         """
         path = self.path(kind, checkpoint, slice_name)
-        frame = self.cached(kind, checkpoint, slice_name)
+        frame = _sound(path)
         if frame is not None:
             return frame
         with FileLock(str(path) + ".lock"):
@@ -151,3 +148,10 @@ class TableStore:
             self._inputs[(checkpoint, slice_name)] = Inputs(images, tuple(jobs), classes)
         return self._inputs[(checkpoint, slice_name)]
 
+
+def _sound(path: Path) -> pd.DataFrame | None:
+    """The table at `path` when it is there and sound; None when absent or damaged (then left in place)."""
+    try:
+        return read_table(path)
+    except DamagedTable:
+        return None
