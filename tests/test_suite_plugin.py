@@ -1,0 +1,114 @@
+"""The suite as a pytest plugin: loaded for every run, costly only for the claim suite, parametrized from the registry."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OPTIONS = ("--world", "--checkpoints", "--slices", "--device", "--dtype", "--data-root", "--skip-unreadable", "--threads",
+           "--cache-dir")
+
+PLANTED = '''
+import pytest
+
+from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.common import Verdict
+from jepa_claims.verdicts.registry import Headline, Untrained
+
+
+def planted(source, checkpoint, slice_name):
+    return Verdict(True, f"planted on {checkpoint} {slice_name}", measured={"x": 1.5})
+
+
+def reads_16x3(source, checkpoint, slice_name):
+    return Verdict(True, "never evaluated: its cell needs 16x3")
+
+
+FIELDS = {"quote": '"planted" (nowhere)', "checkpoints": ("ijepa_1k",), "headline": Headline("x", None, "planted x"),
+          "untrained": Untrained(not_run="planted")}
+CLAIMS.register("X1", slices=("4x3", "8x3"), **FIELDS)(planted)
+CLAIMS.register("X2", slices=("4x3",), reads_slices=("16x3",), **FIELDS)(reads_16x3)
+
+
+@pytest.mark.claim(check=planted)
+def test_planted(verdict):
+    assert verdict.passed and verdict.claim == "X1"
+
+
+@pytest.mark.claim(check=reads_16x3)
+def test_reads_16x3(verdict):
+    assert verdict.passed
+'''
+
+
+def _pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """pytest in a fresh process (not this run's xdist worker), with the repository importable (fixtures/)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")} | {"PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_the_plugin_is_loaded_for_every_run_with_its_options(pytestconfig):
+    """The entry point registers the plugin in this very run (tests/), and every suite option exists."""
+    assert pytestconfig.pluginmanager.has_plugin("jepa_claims")
+    values = {name: pytestconfig.getoption(name) for name in OPTIONS}
+    assert values["--world"] == "auto" and values["--cache-dir"] == ".cache/jepa-claims" and values["--device"] == "cpu"
+
+
+def test_no_hook_left_behind_stays_active(request):
+    """The root conftest's hook check still wraps every test (the claims included: same root conftest)."""
+    assert "no_hook_left_behind" in request.fixturenames
+
+
+def test_a_run_outside_the_claim_suite_resolves_no_world_and_writes_no_report(tmp_path):
+    """A self-test run writes no reports/ and builds nothing; declared a claim suite, the same folder resolves the world
+    (listed only, so that the control writes nothing either)."""
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_plain.py").write_text("def test_plain():\n    assert True\n")
+    cache = tmp_path / "cache"
+    plain = _pytest(tmp_path, "tests", "--world", "toy", "--cache-dir", str(cache))
+    assert plain.returncode == 0, plain.stdout[-2000:] + plain.stderr[-2000:]
+    assert "jepa-claims world" not in plain.stdout and not (tmp_path / "reports").exists() and not cache.exists()
+    suite = _pytest(tmp_path, "tests", "--world", "toy", "--cache-dir", str(cache), "-o", "claim_suite=tests", "--collect-only")
+    assert suite.returncode == 0, suite.stdout[-2000:] + suite.stderr[-2000:]
+    assert "jepa-claims world: toy" in suite.stdout and (cache / "toy-data").exists()
+
+
+def test_a_planted_claim_is_parametrized_over_its_selected_cells(tmp_path):
+    """A claim registered in a test module gets one test per selected cell; one that reads an unselected slice none,
+    and the record names what it needs."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "conftest.py").write_text('pytest_plugins = ["fixtures.world", "fixtures.claims"]\n')
+    (suite / "test_planted.py").write_text(textwrap.dedent(PLANTED))
+    done = _pytest(tmp_path, "suite", "-v", "--world", "toy", "--slices", "4x3,8x3", "--cache-dir", str(tmp_path / "cache"))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for test in ("test_planted[ijepa_1k-4x3] PASSED", "test_planted[ijepa_1k-8x3] PASSED", "test_reads_16x3[not-selected] SKIPPED"):
+        assert test in done.stdout, done.stdout[-3000:]
+    matrix = json.loads((tmp_path / "reports" / "stats_summary.json").read_text())["matrix"]
+    assert {k: c["status"] for k, c in matrix.items()} == {
+        "X1|ijepa_1k|4x3": "PASS", "X1|ijepa_1k|8x3": "PASS", "X2|ijepa_1k|4x3": "NOT SELECTED"}
+    assert matrix["X1|ijepa_1k|8x3"]["headline"]["measured"] == 1.5
+    assert matrix["X2|ijepa_1k|4x3"]["reason"] == "not selected in this run: needs 16x3 (--checkpoints / --slices)"
+
+
+@pytest.mark.slow
+def test_slices_4x3_computes_no_table_of_another_slice(tmp_path):
+    """Issue 10: with --slices 4x3, C5 (which reads 12x3 and 16x3) is NOT SELECTED and no table of another slice is
+    computed; C4 on 4x3 beside it computes its own, so the forwards log is not empty."""
+    cache, report = tmp_path / "cache", tmp_path / "r" / "replication.html"
+    done = _pytest(ROOT, "claims/test_c05_persists.py", "claims/test_c04_semantic_advantage.py", "--world", "toy",
+                   "--checkpoints", "ijepa_1k", "--slices", "4x3", "--cache-dir", str(cache), f"--html={report}")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    computed = [json.loads(line) for line in (cache / "forwards.jsonl").read_text().splitlines()]
+    assert computed and {entry["slice"] for entry in computed} == {"4x3"}, computed
+    matrix = json.loads(report.with_name("stats_summary.json").read_text())["matrix"]
+    assert matrix["C4|ijepa_1k|4x3"]["status"] == "PASS"
+    assert matrix["C5|ijepa_1k|4x3"]["status"] == "NOT SELECTED"
+    assert matrix["C5|ijepa_1k|4x3"]["reason"] == "not selected in this run: needs 12x3, 16x3 (--checkpoints / --slices)"
