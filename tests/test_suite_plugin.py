@@ -44,6 +44,14 @@ def test_planted(verdict):
 @pytest.mark.claim(check=reads_16x3)
 def test_reads_16x3(verdict):
     assert verdict.passed
+
+
+def test_fixtures(world, slices, encoder_ijepa_1k):
+    assert list(slices) == list(world.slices) == ["4x3", "8x3"] and len(slices["4x3"].records) > 0
+    with pytest.raises(KeyError, match="16x3 is not selected"):
+        slices["16x3"]
+    model = encoder_ijepa_1k.model
+    assert not model.training and not any(p.requires_grad for p in model.parameters())
 '''
 
 
@@ -59,6 +67,13 @@ def test_the_plugin_is_loaded_for_every_run_with_its_options(pytestconfig):
     assert pytestconfig.pluginmanager.has_plugin("jepa_claims")
     values = {name: pytestconfig.getoption(name) for name in OPTIONS}
     assert values["--world"] == "auto" and values["--cache-dir"] == ".cache/jepa-claims" and values["--device"] == "cpu"
+
+
+def test_each_checkpoint_has_a_session_scoped_encoder_fixture(request):
+    """fixtures/world.py declares encoder_<key> for every checkpoint key, session-scoped (loaded once per worker)."""
+    for key in ("ijepa_1k", "ijepa_22k", "mae", "beit"):
+        (definition,) = request._fixturemanager.getfixturedefs(f"encoder_{key}", request.node)
+        assert definition.scope == "session", key
 
 
 def test_no_hook_left_behind_stays_active(request):
@@ -82,14 +97,15 @@ def test_a_run_outside_the_claim_suite_resolves_no_world_and_writes_no_report(tm
 
 def test_a_planted_claim_is_parametrized_over_its_selected_cells(tmp_path):
     """A claim registered in a test module gets one test per selected cell; one that reads an unselected slice none,
-    and the record names what it needs."""
+    and the record names what it needs. The fixtures serve the selected slices and an encoder in eval mode, grads off."""
     suite = tmp_path / "suite"
     suite.mkdir()
     (suite / "conftest.py").write_text('pytest_plugins = ["fixtures.world", "fixtures.claims"]\n')
     (suite / "test_planted.py").write_text(textwrap.dedent(PLANTED))
     done = _pytest(tmp_path, "suite", "-v", "--world", "toy", "--slices", "4x3,8x3", "--cache-dir", str(tmp_path / "cache"))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    for test in ("test_planted[ijepa_1k-4x3] PASSED", "test_planted[ijepa_1k-8x3] PASSED", "test_reads_16x3[not-selected] SKIPPED"):
+    for test in ("test_planted[ijepa_1k-4x3] PASSED", "test_planted[ijepa_1k-8x3] PASSED", "test_reads_16x3[not-selected] SKIPPED",
+                 "test_fixtures PASSED"):
         assert test in done.stdout, done.stdout[-3000:]
     matrix = json.loads((tmp_path / "reports" / "stats_summary.json").read_text())["matrix"]
     assert {k: c["status"] for k, c in matrix.items()} == {
