@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from jepa_claims.conventions import Conventions
+from jepa_claims.conventions import READINGS, Conventions
 from jepa_claims.engine.models import DTYPES
 
 
@@ -30,7 +30,8 @@ def _batch_size(text: str) -> int | str:
 def add_convention_arguments(parser: argparse.ArgumentParser) -> None:
     """Options for every field of Conventions."""
     defaults = Conventions()
-    parser.add_argument("--layer-indexing", choices=["hidden_states", "block_output"], default=defaults.layer_indexing)
+    parser.add_argument("--layer-indexing", choices=list(READINGS), default=defaults.layer_indexing,
+                        help="how the paper's layer numbers index the network (default: block_output)")
     parser.add_argument("--fill", choices=["black", "mean"], default=defaults.fill)
     parser.add_argument("--normalisation", choices=["processor", "imagenet"], default=defaults.normalisation)
     parser.add_argument("--trimap-object", choices=["pet+border", "pet"], default=defaults.trimap_object)

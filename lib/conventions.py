@@ -1,10 +1,11 @@
 """Conventions and run configuration: every choice the paper leaves implicit, made explicit."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
-LayerIndexing = Literal["hidden_states", "block_output"]
+LayerIndexing = Literal["block_output", "hidden_states_1based", "hidden_states"]
 Fill = Literal["black", "mean"]
 Normalisation = Literal["processor", "imagenet"]
 
@@ -19,23 +20,60 @@ VOC_BACKGROUND = (0,)
 
 
 @dataclass(frozen=True)
+class Reading:
+    """How the paper's layer numbers index the network: its sites, its drift layers, its windows.
+
+    The paper names sites ("29.intermediate", "31.attn.out") and drift layers ("layers 30-31",
+    "late layers 28-32", the proxy's "layer_32") without saying how they index the encoder. A reading
+    fixes both with two offsets; everything else (late window, proxy layers, reachability) follows.
+    """
+
+    name: str
+    site_offset: int  # the paper's site "L.kind" lives in 0-based block L - site_offset
+    hidden_offset: int  # the paper's drift layer l is hidden_states[l + hidden_offset]
+    sentence: str  # what the reading means and why it is (or is not) the default, in plain words
+
+
+READINGS: dict[str, Reading] = {
+    "block_output": Reading(
+        "block_output", 0, 1,
+        "Layer reading block_output (the default): the paper's layer l is the output of block l (0-based, as appendix "
+        "A.1's timm names mlp.fc1 / attn.proj suggest), site '29.intermediate' is block 29's MLP, the late window "
+        "'layers 30-31' is the outputs of blocks 30 and 31, and the proxy's layer_32 is the final normalised output. "
+        "Chosen because it is the reading under which every site the paper patches (up to 31.attn.out) can reach the "
+        "window it measures, as the paper's 'final-stage rescue' by layer-31 attention requires."),
+    "hidden_states_1based": Reading(
+        "hidden_states_1based", 1, 0,
+        "Layer reading hidden_states_1based: the paper's layer l is hidden_states[l] and site l sits in the block that "
+        "produces it (site '29.intermediate' is 0-based block 28); every site the paper patches reaches the window "
+        "hidden_states 30-31."),
+    "hidden_states": Reading(
+        "hidden_states", 0, 0,
+        "Layer reading hidden_states with 0-based sites: layer l is hidden_states[l] but site '31.attn.out' is block 31, "
+        "whose output is hidden_states[32], outside the window 30-31: the triple's third site cannot change what is "
+        "measured. Kept only to show what that reading does (probe P3)."),
+}
+
+
+@dataclass(frozen=True)
 class Conventions:
     """Every reading of the paper that changes a number; recorded in the report and switchable."""
 
-    # "hidden_states": index l is HF hidden_states[l] (0 = embeddings, l = output of block l-1).
-    # "block_output": index l is the output of block l (0-based), i.e. hidden_states[l + 1].
-    layer_indexing: LayerIndexing = "hidden_states"
+    layer_indexing: LayerIndexing = "block_output"  # a name in READINGS
     fill: Fill = "black"
     normalisation: Normalisation = "processor"
     trimap_object: str = "pet+border"
     tau: float = 0.05
-    # Late window in the chosen indexing (paper, section 2.2: "layers 30-31"). None: the role's
-    # default, the two indices before the last one, (depth - 2, depth - 1): (30, 31) at depth 32.
+    # Late window in the paper's layer numbers (section 2.2: "layers 30-31"). None: the role's
+    # default, (depth - 2, depth - 1): (30, 31) at depth 32, mapped to hidden_states by the reading.
     late_window: tuple[int, ...] | None = None
+    # Patch groups whose sites cannot change the measured layers are refused unless this is set
+    # (P3 sets it to show what the hidden_states reading does to the paper's triple).
+    allow_inert_sites: bool = False
 
     def __post_init__(self) -> None:
-        if self.layer_indexing not in ("hidden_states", "block_output"):
-            raise ValueError(f"layer_indexing must be 'hidden_states' or 'block_output', got {self.layer_indexing!r}")
+        if self.layer_indexing not in READINGS:
+            raise ValueError(f"layer_indexing must be one of {', '.join(READINGS)}, got {self.layer_indexing!r}")
         if self.fill not in ("black", "mean"):
             raise ValueError(f"fill must be 'black' or 'mean', got {self.fill!r}")
         if self.normalisation not in ("processor", "imagenet"):
@@ -46,26 +84,61 @@ class Conventions:
             raise ValueError("late_window must name at least one layer")
 
     @property
+    def reading(self) -> Reading:
+        """The layer reading these conventions use."""
+        return READINGS[self.layer_indexing]
+
+    @property
     def trimap_object_values(self) -> tuple[int, ...]:
         """Trimap values that count as object pixels under this convention."""
         return TRIMAP_OBJECT_RULES[self.trimap_object]
 
     def hidden_index(self, layer: int) -> int:
-        """Map a layer index in this convention to an index into HF hidden_states."""
-        return layer if self.layer_indexing == "hidden_states" else layer + 1
+        """Map one of the paper's drift layers to an index into HF hidden_states."""
+        return layer + self.reading.hidden_offset
 
     def layers(self, depth: int) -> range:
-        """Layer indices that exist in this convention for an encoder of this depth."""
-        return range(depth + 1) if self.layer_indexing == "hidden_states" else range(depth)
+        """The paper's drift layers that exist under this reading for an encoder of this depth."""
+        return range(depth + 1 - self.reading.hidden_offset)
 
     def late_layers(self, depth: int) -> tuple[int, ...]:
-        """The late window in this convention, checked against the encoder's depth."""
+        """The late window in the paper's layer numbers, checked against the encoder's depth."""
         window = self.late_window if self.late_window is not None else (depth - 2, depth - 1)
         valid = self.layers(depth)
         bad = [layer for layer in window if layer not in valid]
         if bad:
-            raise ValueError(f"late window {window} has layers {bad} outside {valid.start}..{valid.stop - 1}")
+            raise ValueError(f"late window {window} has layers {bad} outside {valid.start}..{valid.stop - 1} "
+                             f"under the {self.layer_indexing} reading")
         return tuple(window)
+
+    def site_layers(self, depth: int) -> range:
+        """The paper's site numbers that exist under this reading (one per block)."""
+        return range(self.reading.site_offset, depth + self.reading.site_offset)
+
+    def block(self, site_layer: int, depth: int) -> int:
+        """The 0-based block holding the paper's site number `site_layer` under this reading."""
+        if site_layer not in self.site_layers(depth):
+            valid = self.site_layers(depth)
+            raise ValueError(f"site layer {site_layer} does not exist under the {self.layer_indexing} reading of a "
+                             f"{depth}-block encoder (sites {valid.start}..{valid.stop - 1})")
+        return site_layer - self.reading.site_offset
+
+    def reaches(self, site_layer: int, depth: int, measured: Sequence[int] | None = None) -> bool:
+        """Whether a patch at this site can change one of the measured layers (default: the late window).
+
+        A block's sites change hidden_states[block + 1] onwards, never an earlier one.
+        """
+        layers = self.late_layers(depth) if measured is None else measured
+        return self.block(site_layer, depth) + 1 <= max(self.hidden_index(layer) for layer in layers)
+
+    def proxy_layers(self, depth: int) -> tuple[int, int | None]:
+        """(input, target) hidden_states indices of the predictor proxy "layer depth-1 -> layer depth".
+
+        The target is None where layer `depth` is not a hidden state (block_output: the paper's
+        layer_32 is then the final normalised output).
+        """
+        target = self.hidden_index(depth)
+        return self.hidden_index(depth - 1), (target if target <= depth else None)
 
     def as_dict(self) -> dict:
         """Plain dict for reports and cache keys."""

@@ -9,15 +9,19 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Roles:
-    """Layers playing the paper's roles in one encoder (block indices 0..depth-1 unless stated)."""
+    """Layers playing the paper's roles in one encoder, in the paper's layer numbers.
+
+    The numbers are the paper's at depth 32 and the same relative positions at other depths; the
+    layer reading (conventions.Reading) maps site numbers to blocks and layer numbers to hidden states.
+    """
 
     depth: int
     bottleneck: int  # MLP intermediate of the bottleneck (paper: 29)
     mlp_partner: int  # second MLP of the MLP-only pair (paper: 30)
     late_attention: tuple[int, int]  # attention outputs of the triple (paper: 30, 31)
-    onset_window: tuple[int, int]  # hidden_states layers where large masks reach onset (paper: 23-29)
-    peak_window: tuple[int, int]  # blocks where the depth sweep's rescue peaks (paper: 28-30)
-    late_sites: tuple[int, ...]  # blocks whose single sites compete in C2 (paper: the late window 26-31)
+    onset_window: tuple[int, int]  # drift layers where large masks reach onset (paper: 23-29)
+    peak_window: tuple[int, int]  # site layers where the depth sweep's rescue peaks (paper: 28-30)
+    late_sites: tuple[int, ...]  # site layers whose single sites compete in C2 (26-31)
 
     @classmethod
     def for_depth(cls, depth: int) -> "Roles":

@@ -29,7 +29,7 @@ def test_measure_drift_writes_tidy_rows(setup, tmp_path):
     checkpoint, data, _ = setup
     out = tmp_path / "drift.csv"
     assert main(["measure", "--checkpoint", str(checkpoint), "--data-root", str(data), "--slice", "4x3",
-                 "--protocol", "drift", "--late-window", "3,4", "--out", str(out)]) == 0
+                 "--protocol", "drift", "--layer-indexing", "hidden_states", "--late-window", "3,4", "--out", str(out)]) == 0
     table = pd.read_csv(out)
     assert list(table.columns) == DRIFT_COLUMNS
     assert len(table) == 12 * 2 * 5  # images x (object, background) x hidden_states 0..4
@@ -83,7 +83,7 @@ def test_measure_skip_unreadable_takes_the_next_eligible_image(tmp_path, setup):
     first = sorted(pets.read_split(data), key=lambda e: (e.class_id, e.number))[0]
     broken = truncate(data / pets.image_rel(first.image_id))
     argv = ["measure", "--checkpoint", str(checkpoint), "--data-root", str(data), "--slice", "4x3",
-            "--protocol", "drift", "--late-window", "3,4", "--out", str(tmp_path / "drift.csv")]
+            "--protocol", "drift", "--late-window", "2,3", "--out", str(tmp_path / "drift.csv")]
     assert main(argv) == 2
     assert main([*argv, "--skip-unreadable"]) == 0
     table = pd.read_csv(tmp_path / "drift.csv")

@@ -46,17 +46,18 @@ def test_empty_mask_is_refused():
 
 
 def test_conventions_map_layers():
-    """hidden_states indexing keeps indices; block_output shifts by one and drops the embeddings."""
+    """hidden_states readings keep indices; block_output (the default) shifts by one and drops the embeddings."""
     profile = np.arange(5.0)[None]  # depth 4
+    for indexing in ("hidden_states", "hidden_states_1based"):
+        layers, values = in_convention(profile, Conventions(layer_indexing=indexing), 4)
+        assert layers == [0, 1, 2, 3, 4] and values.tolist() == profile.tolist()
+        assert late_mean(profile, Conventions(layer_indexing=indexing), 4).tolist() == [2.5]  # hidden_states 2, 3
     layers, values = in_convention(profile, Conventions(), 4)
-    assert layers == [0, 1, 2, 3, 4] and values.tolist() == profile.tolist()
-    layers, values = in_convention(profile, Conventions(layer_indexing="block_output"), 4)
     assert layers == [0, 1, 2, 3] and values.tolist() == [[1.0, 2.0, 3.0, 4.0]]
-    assert late_mean(profile, Conventions(), 4).tolist() == [2.5]  # hidden_states 2, 3
-    assert late_mean(profile, Conventions(layer_indexing="block_output"), 4).tolist() == [3.5]
+    assert late_mean(profile, Conventions(), 4).tolist() == [3.5]  # outputs of blocks 2, 3
     assert Conventions().late_layers(32) == (30, 31)
     with pytest.raises(ValueError, match="outside"):
-        Conventions(late_window=(31, 32), layer_indexing="block_output").late_layers(32)
+        Conventions(late_window=(31, 32)).late_layers(32)
 
 
 def test_onset_first_layer_above_tau_or_none():

@@ -73,12 +73,12 @@ def test_context_patch_of_last_block_zeroes_final_context_drift(tiny_encoder):
     patched = run(tiny_encoder, masked, patches=[SitePatch(last, clean_trace.sites[last.name], select)],
                   resume=masked_trace, start=tiny_encoder.depth - 1)
     context = drift_profiles(clean_trace.hidden, patched.hidden, tokens, tiny_encoder.prefix_tokens)["context"]
-    final_window = Conventions(late_window=(tiny_encoder.depth,))
+    final_window = Conventions(late_window=(tiny_encoder.depth - 1,))  # the last block's output
     assert np.all(late_mean(context, final_window, tiny_encoder.depth) == 0)
-    # Under the default reading the late window ends before the last block's output: nothing moves.
+    # Under the hidden_states reading the late window ends before the last block's output: nothing moves.
     masked_context = drift_profiles(clean_trace.hidden, masked_trace.hidden, tokens, tiny_encoder.prefix_tokens)["context"]
-    default = Conventions()
-    assert np.array_equal(late_mean(context, default, tiny_encoder.depth), late_mean(masked_context, default, tiny_encoder.depth))
+    old = Conventions(layer_indexing="hidden_states")
+    assert np.array_equal(late_mean(context, old, tiny_encoder.depth), late_mean(masked_context, old, tiny_encoder.depth))
 
 
 @pytest.mark.parametrize("spec", ["1.intermediate", "2.attn.out,3.attn.out", "1.value,2.intermediate", "2.resid"])
@@ -152,7 +152,7 @@ def test_tables_do_not_depend_on_batch_size(tiny_encoder):
     clean, _, _ = inputs(tiny_encoder, batch=3)
     images = {f"img{i}": clean[i] for i in range(3)}
     jobs = jobs_for(tiny_encoder, images)
-    conv = Conventions(late_window=(tiny_encoder.depth - 1, tiny_encoder.depth))
+    conv = Conventions(late_window=(tiny_encoder.depth - 2, tiny_encoder.depth - 1))  # outputs of the last two blocks
     one = drift_table(tiny_encoder, images, jobs, conv, batch_size=1)
     many = drift_table(tiny_encoder, images, jobs, conv, batch_size=5)
     np.testing.assert_allclose(one.iloc[:, 3:].to_numpy(), many.iloc[:, 3:].to_numpy(), atol=1e-6)
@@ -168,7 +168,7 @@ def test_full_patch_at_first_block_rescues_everything(tiny_encoder):
     """Patching every token of block 0's output removes all late drift: rescue fraction 1."""
     clean, _, _ = inputs(tiny_encoder, batch=2)
     images = {f"img{i}": clean[i] for i in range(2)}
-    conv = Conventions(late_window=(tiny_encoder.depth - 1, tiny_encoder.depth))
+    conv = Conventions(late_window=(tiny_encoder.depth - 2, tiny_encoder.depth - 1))  # outputs of the last two blocks
     table = rescue_table(tiny_encoder, images, jobs_for(tiny_encoder, images), [parse_sites("0.resid", tiny_encoder.depth)], ["full"], conv)
     np.testing.assert_allclose(table["rescue_fraction"], 1.0, atol=1e-6)
     np.testing.assert_allclose(table["late_context_drift_patched"], 0.0, atol=1e-7)

@@ -64,7 +64,7 @@ def test_keys_change_with_conventions_and_kind(world, tmp_path):
     store = TableStore(world, tmp_path)
     keys = {store.key("semantic", "ijepa_1k", "4x3"), store.key("rescue", "ijepa_1k", "4x3"),
             store.variant(conv=Conventions(fill="mean")).key("semantic", "ijepa_1k", "4x3"),
-            store.variant(conv=Conventions(layer_indexing="block_output")).key("semantic", "ijepa_1k", "4x3")}
+            store.variant(conv=Conventions(layer_indexing="hidden_states_1based")).key("semantic", "ijepa_1k", "4x3")}
     assert len(keys) == 4
 
 

@@ -25,7 +25,7 @@ toy-world banner; test_docstring_table_is_the_code_table keeps this copy honest)
 | ijepa_1k:early_gathers         | C7          |
 | ijepa_1k:size_flat             | C8          |
 | ijepa_22k:stronger             | C10         |
-| ijepa_1k:nonlinear_last_block  | C11         |
+| ijepa_1k:silent_on_clean       | C11         |
 | mae:object_signal              | C12         |
 | beit:no_object_signal          | C12         |
 | planted table                  | C13         |
@@ -65,7 +65,7 @@ KEEPS = {
     "ijepa_1k:hue_neutral": ("C4",),
     "ijepa_1k:early_gathers": ("C1", "C2"),
     "ijepa_1k:no_mlp_partner": ("C2", "C7"),
-    "ijepa_1k:nonlinear_last_block": ("C6",),
+    "ijepa_1k:silent_on_clean": ("C4", "C6"),
 }
 
 

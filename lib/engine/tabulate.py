@@ -7,7 +7,7 @@ patched run per group and mode, starting at the group's earliest block.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,28 @@ class MaskJob:
 def group_name(group: Sequence[Site]) -> str:
     """A patch group's name as the paper writes it: '29.intermediate + 30.attn.out'."""
     return " + ".join(site.name for site in group)
+
+
+class InertSiteError(ValueError):
+    """A patch group names a site that cannot change the layers it is measured on."""
+
+
+def place_group(group: Sequence[Site], conv: Conventions, depth: int, measured: Sequence[int] | None = None) -> tuple[Site, ...]:
+    """A group named in the paper's site numbers, moved to the blocks the layer reading puts them in.
+
+    Refuses (InertSiteError) a site whose block cannot change the measured layers (the paper's layer
+    numbers; default the late window): patching it would change nothing the group is judged on.
+    `conv.allow_inert_sites` lets a probe run such a group anyway, to show what the reading does.
+    """
+    layers = tuple(conv.late_layers(depth) if measured is None else measured)
+    inert = [site.name for site in group if not conv.reaches(site.block, depth, layers)]
+    if inert and not conv.allow_inert_sites:
+        hidden = [conv.hidden_index(layer) for layer in layers]
+        raise InertSiteError(
+            f"patch group {group_name(group)}: {', '.join(inert)} cannot reach the measured layers {list(layers)} "
+            f"(hidden_states {hidden}) under the {conv.layer_indexing} layer reading: a site in block b changes "
+            f"hidden_states[b + 1] onwards only, so patching it would change nothing that is measured")
+    return tuple(replace(site, block=conv.block(site.block, depth)) for site in group)
 
 
 def masked_pixels(encoder, pixel_values: torch.Tensor, tokens: torch.Tensor, conv: Conventions) -> torch.Tensor:
@@ -119,8 +141,11 @@ def rescue_table(
 ) -> pd.DataFrame:
     """Late context rescue of every patch group and mode, for every mask job (section 2.5).
 
-    batch_size: mask jobs per chunk; None or "auto" chooses it from the memory available (batching.py).
+    groups: sites in the paper's numbers, placed by the layer reading (`place_group`, which refuses a
+    site that cannot reach the late window). batch_size: mask jobs per chunk; None or "auto" chooses
+    it from the memory available (batching.py).
     """
+    groups = [place_group(group, conv, encoder.depth) for group in groups]
     sites = list(dict.fromkeys(site for group in groups for site in group))
     rows = []
     for chunk in chunks(jobs, resolve_batch_size(batch_size, encoder, sites)):
@@ -142,7 +167,7 @@ def rescue_table(
 
 
 def patched_run(encoder, runs: ChunkRuns, group: Sequence[Site], mode: Mode) -> Trace:
-    """The masked run with the group's sites patched from the clean run, resumed at its first block."""
+    """The masked run with the group's (placed) sites patched from the clean run, resumed at its first block."""
     select = select_tokens(runs.tokens, mode, encoder.prefix_tokens)
     patches = [SitePatch(site, runs.clean.sites[site.name][runs.index], select) for site in group]
     start = min(site.block for site in group)

@@ -330,15 +330,17 @@ def notes_section(record: dict) -> str:
 
 
 def run_line(record: dict) -> str:
-    """One line: world, run, verdict counts, model work."""
+    """One line: world, run, verdict counts, model work; then which layer reading ran and why."""
     counts = record["counts"]
     shown = ", ".join(f'{num(counts[s], ("counts", s), "i")} {_status(s)}' for s in STATUS_ORDER if counts.get(s))
     per_claim = record["claim_status"]
     holding = num(record.get("claims_holding"), ("claims_holding",), "i")
     work = (record.get("provenance") or {}).get("model_work") or {}
     forwards = num(work.get("forwards"), ("provenance", "model_work", "forwards"))
+    reading = (record.get("provenance") or {}).get("layer_reading")
     return (f'<p class="run-line">World <b>{escape(record["world"]["name"])}</b> &middot; {holding} of {num(len(per_claim), ("claims_total",), "i")} claims hold on every '
-            f'cell that ran &middot; cells: {shown or "none"} &middot; model work this run: <b>{forwards}</b> forward passes</p>')
+            f'cell that ran &middot; cells: {shown or "none"} &middot; model work this run: <b>{forwards}</b> forward passes</p>'
+            + (f'<p id="layer-reading">{escape(reading)}</p>' if reading else ""))
 
 
 @cache

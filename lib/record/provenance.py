@@ -140,9 +140,9 @@ def collect(config, options, world, store, used_checkpoints: set[str], processes
     except Exception as exc:  # noqa: BLE001
         work = {"forwards": None, "tables_computed": None, "entries": [], "error": _error(exc)}
     try:
-        conventions = store.conv.as_dict()
+        conventions, layer_reading = store.conv.as_dict(), store.conv.reading.sentence
     except Exception as exc:  # noqa: BLE001
-        conventions = {"error": _error(exc)}
+        conventions, layer_reading = {"error": _error(exc)}, _error(exc)
     try:
         code = code_version()
     except Exception as exc:  # noqa: BLE001
@@ -161,6 +161,7 @@ def collect(config, options, world, store, used_checkpoints: set[str], processes
         "checkpoints": checkpoint_rows(world, Path(options.cache_dir), used_checkpoints),
         "manifests": manifest_rows(store, world.slices),
         "conventions": conventions,
+        "layer_reading": layer_reading,
         "statistics": settings(),
         "roles": role_rows(store, used_checkpoints),
         "processes": dict(sorted((processes or {}).items())),

@@ -51,7 +51,7 @@ def measure_slice(
         raise ValueError(f"--late-window: {error} (depth {encoder.depth}, {conv.layer_indexing} indexing)") from error
     if protocol == "rescue" and not sites:
         raise ValueError("the rescue protocol needs --sites, e.g. 29.intermediate,30.attn.out,31.attn.out")
-    group = parse_sites(sites, encoder.depth) if sites else ()
+    group = parse_sites(sites) if sites else ()  # the paper's site numbers: the engine places them by the reading
     manifest = load_slice(slice_name, Path(data_root), conv, skip_unreadable=skip_unreadable)
     images, jobs = slice_inputs(encoder, manifest.records, Path(data_root), conv, masks)
     if protocol == "drift":

@@ -8,7 +8,7 @@
 | sweep    | every single site (MLP intermediate, attention output), context  | C2, C7          |
 | geometry | per-layer drift of rectangles by area x aspect                   | C1              |
 | panel    | the three groups at small, medium and full object token budgets  | C9              |
-| proxy    | ridge predictor proxy hidden[depth-1] -> hidden[depth]           | C11             |
+| proxy    | ridge predictor proxy layer depth-1 -> layer depth (the reading) | C11             |
 | mae_default | late global drift under HF ViTMAE's default random masking   | P2              |
 """
 from __future__ import annotations
@@ -25,14 +25,14 @@ from jepa_claims.conventions import Conventions
 from jepa_claims.engine.cpu import one_thread
 from jepa_claims.engine.drift import token_drift
 from jepa_claims.engine.masks import rect_mask
-from jepa_claims.engine.tabulate import MaskJob, drift_table, patched_run, rescue_table, run_chunk, chunks
+from jepa_claims.engine.tabulate import MaskJob, drift_table, patched_run, place_group, rescue_table, run_chunk, chunks
 from jepa_claims.engine.sites import parse_sites
 from jepa_claims.roles import Roles
 
 GEOMETRY_AREAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 GEOMETRY_ASPECTS = (1.0, 4.0)  # square, and elongated (4:1, wide)
 PANEL_BUDGETS = {"small": 0.25, "medium": 0.5, "full": 1.0}
-RIDGE_ALPHA = 1.0
+RIDGE_RELATIVE_ALPHA = 0.1  # the paper states no penalty; see fit_ridge
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,9 @@ def _semantic_pair(inputs: Inputs) -> list[MaskJob]:
 
 
 def _groups(roles: Roles, names: Sequence[str] = ("single", "pair", "triple")) -> list:
-    """Parsed site groups of the roles."""
+    """Parsed site groups of the roles, in the paper's site numbers (the engine places them by the reading)."""
     groups = roles.groups()
-    return [parse_sites(groups[name], roles.depth) for name in names]
+    return [parse_sites(groups[name]) for name in names]
 
 
 def rescue_table_(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
@@ -72,8 +72,13 @@ def rescue_table_(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batc
 
 
 def sweep_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
-    """Context-only rescue of every single MLP-intermediate and attention-output site, object masks."""
-    groups = [parse_sites(f"{b}.{kind}", roles.depth) for b in range(roles.depth) for kind in ("intermediate", "attn.out")]
+    """Context-only rescue of every single MLP-intermediate and attention-output site, object masks.
+
+    Every site that can reach the late window under the layer reading (all sites where the
+    conventions allow inert ones, which then rescue exactly nothing).
+    """
+    layers = [b for b in conv.site_layers(roles.depth) if conv.allow_inert_sites or conv.reaches(b, roles.depth)]
+    groups = [parse_sites(f"{b}.{kind}") for b in layers for kind in ("intermediate", "attn.out")]
     jobs = [j for j in inputs.jobs if j.mask == "object"]
     return rescue_table(encoder, inputs.images, jobs, groups, ["context"], conv, batch_size)
 
@@ -115,12 +120,21 @@ def panel_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_
     return table
 
 
-def fit_ridge(x: torch.Tensor, y: torch.Tensor, alpha: float = RIDGE_ALPHA) -> torch.Tensor:
-    """Ridge map with bias, x [n, d] -> y [n, d]: weights [d + 1, d] (closed form, float64)."""
-    x1 = torch.cat([x.double(), torch.ones(x.shape[0], 1, dtype=torch.float64, device=x.device)], dim=1)
-    with one_thread():
-        gram = x1.T @ x1 + alpha * torch.eye(x1.shape[1], dtype=torch.float64, device=x.device)  # [d + 1, d + 1]
-        return torch.linalg.solve(gram, x1.T @ y.double())
+def fit_ridge(x: torch.Tensor, y: torch.Tensor, relative_alpha: float = RIDGE_RELATIVE_ALPHA) -> torch.Tensor:
+    """Ridge map with an unpenalised bias, x [n, d] -> y [n, d]: weights [d + 1, d] (closed form, float64).
+
+    The penalty is relative to the data: alpha = relative_alpha x the mean variance per input direction
+    x n, so directions that barely vary on clean runs (and would otherwise get large weights, which
+    explode on masked runs) are shrunk the same way for any width, token count or activation scale.
+    """
+    with one_thread():  # bit-identical whatever the thread count (tests/test_cpu.py)
+        x, y = x.double(), y.double()
+        x_mean, y_mean = x.mean(0, keepdim=True), y.mean(0, keepdim=True)
+        xc, yc = x - x_mean, y - y_mean
+        gram = xc.T @ xc  # [d, d]
+        alpha = relative_alpha * float(torch.trace(gram)) / x.shape[1]
+        weights = torch.linalg.solve(gram + alpha * torch.eye(x.shape[1], dtype=torch.float64, device=x.device), xc.T @ yc)
+    return torch.cat([weights, y_mean - x_mean @ weights])
 
 
 def _apply(weights: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -129,25 +143,29 @@ def _apply(weights: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 
 def proxy_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
-    """Predictor proxy (section 3.6): ridge hidden[depth-1] -> hidden[depth] fit on clean runs.
+    """Predictor proxy (section 3.6): ridge "layer depth-1 -> layer depth" fit on clean runs.
 
-    Rows per job and condition (clean, masked, single, pair, triple): proxy global and context drift of
-    the proxy's prediction from the condition's hidden[depth-1] against the clean hidden[depth].
+    The layer reading says which states those are (`Conventions.proxy_layers`; block_output: the last
+    block's output -> the final normalised output). Rows per job and condition (clean, masked, single,
+    pair, triple): proxy global and context drift of the proxy's prediction from the condition's
+    input state against the clean target.
     """
     d, prefix = encoder.depth, encoder.prefix_tokens
+    source, target_index = conv.proxy_layers(d)
     jobs = _semantic_pair(inputs)
-    groups = dict(zip(("single", "pair", "triple"), _groups(roles)))
-    sites = [s for g in groups.values() for s in g]
+    groups = {name: place_group(g, conv, d, measured=(d - 1,)) for name, g in zip(("single", "pair", "triple"), _groups(roles))}
+    sites = list(dict.fromkeys(s for g in groups.values() for s in g))
     chunk_runs = [run_chunk(encoder, inputs.images, c, sites, conv)
                   for c in chunks(jobs, resolve_batch_size(batch_size, encoder, sites))]
-    x = torch.cat([r.clean.hidden[d - 1, :, prefix:].reshape(-1, encoder.hidden_size) for r in chunk_runs])
-    y = torch.cat([r.clean.hidden[d, :, prefix:].reshape(-1, encoder.hidden_size) for r in chunk_runs])
+    targets = [_proxy_target(encoder, r.clean, target_index) for r in chunk_runs]
+    x = torch.cat([r.clean.hidden[source, :, prefix:].reshape(-1, encoder.hidden_size) for r in chunk_runs])
+    y = torch.cat([t[:, prefix:].reshape(-1, encoder.hidden_size) for t in targets])
     weights = fit_ridge(x, y)
     rows = []
-    for r in chunk_runs:
-        target = r.clean.hidden[d, r.index, prefix:]  # [jobs, patches, dim]
-        states = {"clean": r.clean.hidden[d - 1, r.index], "masked": r.masked.hidden[d - 1]}
-        states |= {name: patched_run(encoder, r, g, "context").hidden[d - 1] for name, g in groups.items()}
+    for r, clean_target in zip(chunk_runs, targets):
+        target = clean_target[r.index, prefix:]  # [jobs, patches, dim]
+        states = {"clean": r.clean.hidden[source, r.index], "masked": r.masked.hidden[source]}
+        states |= {name: patched_run(encoder, r, g, "context").hidden[source] for name, g in groups.items()}
         visible = ~r.tokens.cpu()
         for condition, state in states.items():
             drift = token_drift(target, _apply(weights, state[:, prefix:]).to(target.dtype)).cpu()  # [jobs, patches]
@@ -155,6 +173,14 @@ def proxy_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_
             for j, job in enumerate(r.jobs):
                 rows.append((job.image_id, job.mask, condition, float(drift[j].mean()), float(context[j])))
     return pd.DataFrame(rows, columns=["image_id", "mask", "condition", "proxy_global_drift", "proxy_context_drift"])
+
+
+def _proxy_target(encoder, clean, index: int | None) -> torch.Tensor:
+    """The proxy's target state of a clean trace: a hidden state, or the final normalised output (None)."""
+    if index is not None:
+        return clean.hidden[index]
+    with torch.inference_mode():
+        return encoder.final_norm(clean.hidden[-1])
 
 
 def _mae_default(*args) -> pd.DataFrame:

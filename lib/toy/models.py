@@ -3,8 +3,9 @@ paper's mechanism is planted with known truth, plus negative variants that each 
 
 The circuit (weights and residual-stream layout in `toy_weights`; hidden 24, MLP 24, one head). The
 depth is the smallest the roles allow (`smallest_depth`): 21 with the current `Roles.for_depth`, so
-bottleneck block 18, MLP partner 19, late attention 19 and 20, late window hidden_states 19-20, onset
-window 15-19, peak window 18-20. Blocks are placed from the roles, so another depth works too.
+bottleneck block 18, MLP partner 19, late attention 19 and 20, onset window 15-19, peak window 18-20;
+under the default block_output reading (conventions.READINGS) sites are blocks and the late window is
+the outputs of blocks 19 and 20. Blocks are placed from the roles, so another depth works too.
 
 - blocks 0-1 (local): per-patch objness (saturation of the patch colour, plus a bonus for warm
   colours) and a missing-patch detector (a masked patch is perfectly flat, whether the fill is black
@@ -13,7 +14,7 @@ window 15-19, peak window 18-20. Blocks are placed from the roles, so another de
 - blocks 7, 10, 13 (mid-depth rise) and 18 (bottleneck attention): uniform attention adds shares
   0.10, 0.10, 0.15, 0.65 of the global means (missing fraction B, objness Of, colour) to every token.
 - block 16 MLP (onset, inside the onset window): area response R0 = 5 B. Centred squares of area
-  >= 0.3 cross tau = 0.05 here (hidden_states 17); 4-token masks never do at any layer.
+  >= 0.3 cross tau = 0.05 here (block 16's output); 4-token masks never do at any layer.
 - block 18 MLP (bottleneck): the repair R1 = 5.5 B + 10 (0.2 - Of), into every token. Hiding the
   object drops Of, hiding as many background tokens does not: that is the object advantage.
   Restoring R1 on the context tokens (context-only patch) removes about 2/3 of the late drift.
@@ -21,7 +22,9 @@ window 15-19, peak window 18-20. Blocks are placed from the roles, so another de
   part (x 0.8) into every token (R2). A context-only patch of block 18 leaves it; the triple removes it.
 - block 19 MLP (partner): a second area response R3 = 3.6 B, half along the semantic direction (so the
   ridge proxy, which only sees directions that vary on clean images, sees it too).
-- block 20: empty, so the ridge proxy hidden[20] -> hidden[21] fits clean runs exactly.
+- block 20: empty (its attention output, the triple's third site, carries nothing). The ridge proxy maps
+  its output to the final normalised output (block_output reading) and sees only directions that vary
+  on clean runs: `silent_on_clean` makes the repair exactly zero there, so the proxy cannot see it.
 
 MAE-like: the same blocks without the semantic part and with a colour response (4 x mean colour),
 whose object-vs-background difference changes sign with the object's hue (no advantage on average).
@@ -65,6 +68,7 @@ def base_plan(depth: int, roles: Roles | None = None) -> Plan:
     them, the last block empty. Raises ValueError where the roles leave no room for that.
     """
     roles = roles or Roles.for_depth(depth)
+    # Roles are the paper's site numbers; under the default block_output reading a site number is its block.
     third = depth // 3
     mid = sorted({round(third + k * (third - 1) / 2) for k in range(3)})
     onset = max(roles.onset_window[0] + 1, mid[-1])
@@ -133,7 +137,8 @@ def _plans() -> dict[str, Plan]:
         "ijepa_1k:early_gathers": replace(p, gathers=((2, 0.10), (3, 0.10), (p.depth // 3 - 1, 0.15), p.gathers[-1])),
         "ijepa_1k:size_flat": replace(p, semantic_cap=0.08, semantic=30.0),
         "ijepa_22k:stronger": replace(p, semantic=13.0, broadcast=0.8, warm_bonus=0.6),
-        "ijepa_1k:nonlinear_last_block": replace(p, last_nonlinear=8.0),
+        # the semantic part fires only below the smallest clean objness of the 16x3 slice (0.091)
+        "ijepa_1k:silent_on_clean": replace(p, semantic_cap=0.088, semantic=25.0),
         "mae:object_signal": replace(p, semantic=10.0, colour=4.0),
         "beit:no_object_signal": replace(p, semantic=0.0, broadcast=0.0, colour=4.0, layer_scale=0.1),
     }

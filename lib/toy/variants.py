@@ -21,7 +21,7 @@ TOY_VARIANTS: dict[str, str] = {
     "ijepa_1k:early_gathers": "breaks C7: the small global gathers sit in the early third of the blocks",
     "ijepa_1k:size_flat": "breaks C8 (also C1, C2, C5, C11): the semantic part asks whether (almost) no object is visible, so it does not grow with size",
     "ijepa_22k:stronger": "breaks C10: the second checkpoint has larger gains than the first",
-    "ijepa_1k:nonlinear_last_block": "breaks C11: a strong per-token nonlinearity in the last block defeats the linear proxy",
+    "ijepa_1k:silent_on_clean": "breaks C11: the repair is exactly zero on every clean image, so the proxy fit on clean runs cannot see it",
     "mae:object_signal": "breaks C12: the MAE-like model gets the object signal",
     "beit:no_object_signal": "breaks C12: the BEiT-like model loses the object signal",
 }
@@ -40,7 +40,7 @@ TOY_BREAKS: dict[str, tuple[str, ...]] = {
     "ijepa_1k:early_gathers": ("C7",),
     "ijepa_1k:size_flat": ("C8",),
     "ijepa_22k:stronger": ("C10",),
-    "ijepa_1k:nonlinear_last_block": ("C11",),
+    "ijepa_1k:silent_on_clean": ("C11",),
     "mae:object_signal": ("C12",),
     "beit:no_object_signal": ("C12",),
 }

@@ -40,7 +40,7 @@ R1_SEM = (21,)  # bottleneck MLP: semantic part (visible objness)
 R1_COL = (22, 23, 24)  # bottleneck MLP: colour part
 R2 = (25,)  # late attention: the semantic repair read from the missing tokens
 R3 = (26,)  # MLP partner: second area response
-LOCAL = (27,)  # early per-token (local) processing; also the last block's variant
+LOCAL = (27,)  # early per-token (local) processing
 HIDDEN = 28
 ANCHOR = 3.0
 SIGMA = ((2 * ANCHOR**2 + 0.5) / HIDDEN) ** 0.5  # typical per-token std over channels (anchors dominate)
@@ -201,7 +201,6 @@ class Plan:
     focus: float = 12.0  # attention logit of a missing token in the late attention
     partner_gain: float = 3.6  # R3 = partner_gain * B
     masked_repair: bool = False  # R1 written only into missing tokens (the repair is carried by masked tokens)
-    last_nonlinear: float = 0.0  # strength of a nonlinear per-token map in the last block
     layer_scale: float = 1.0  # BEiT lambda_1 / lambda_2 (writes are divided by it)
 
     def share_before(self, block: int) -> float:
@@ -288,13 +287,5 @@ def install(model, family: str, plan: Plan) -> None:
     # predictor proxy, which only sees directions that vary on clean images, sees it too).
     partner = {c: w / 2**0.5 for c, w in (_unit(R3) | _unit(R1_SEM)).items()}
     mlp(plan.partner).linear({G_BLK: plan.partner_gain * per_share(plan.partner)}, partner)
-    # Last block: optionally a nonlinear per-token map the linear predictor proxy cannot fit.
-    if plan.last_nonlinear:
-        # A triangle wave of the patch's mean colour (period 0.2): far from any linear map.
-        last, mean = mlp(plan.depth - 1), {c: 1.0 / 3 for c in CONTENT}
-        knots = [round(-0.6 + 0.1 * i, 2) for i in range(13)]
-        for i, knot in enumerate(knots):
-            slope = plan.last_nonlinear / 0.1 * (1 if i == 0 else 2 * (-1) ** i)
-            last.relu(mean, knot, {LOCAL[0]: slope})
     for index, writer in mlps.items():
         write_mlp(layers[index], writer, scale)

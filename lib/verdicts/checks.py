@@ -41,14 +41,14 @@ def _table2(slice_name: str, group: str, key: str) -> dict:
 
 
 def _onsets(source: TableSource, checkpoint: str, slice_name: str) -> pd.DataFrame:
-    """Onset layer (hidden_states index, NaN if never) per image and rectangle of the geometry table."""
+    """Onset layer (the paper's layer number under the reading, NaN if never) per image and rectangle."""
     table = source.table("geometry", checkpoint, slice_name)
     conv = source.conv
     rows = []
     for (image, area, aspect), part in table.groupby(["image_id", "area", "aspect"]):
         part = part.sort_values("layer")
         layer = onset(part["context_drift"].to_numpy(), part["layer"].tolist(), conv.tau)
-        rows.append((image, area, aspect, np.nan if layer is None else conv.hidden_index(layer)))
+        rows.append((image, area, aspect, np.nan if layer is None else layer))
     return pd.DataFrame(rows, columns=["image_id", "area", "aspect", "onset"])
 
 
@@ -74,7 +74,7 @@ def c1_depth_transition(source: TableSource, checkpoint: str, slice_name: str) -
     large_in = bool(large["onset"].between(lo, hi).all())
     return Verdict(small_never and large_in and square_first,
                    f"smallest masks never reach onset: {small_never}; large squares reach onset within "
-                   f"hidden_states {lo}-{hi}: {large_in} (onsets {sorted(large['onset'].dropna().unique().tolist())}); "
+                   f"layers {lo}-{hi}: {large_in} (onsets {sorted(large['onset'].dropna().unique().tolist())}); "
                    f"square no later than elongated at every area: {square_first}",
                    measured={"small_reaching_onset": int(small["onset"].notna().sum()),
                              "large_onset_median": float(large["onset"].median()), "onset_window": [lo, hi]},

@@ -2,8 +2,8 @@
 
 Paper: "A Late Semantic Repair Pathway in I-JEPA's Visual World Model" (shared/paper/
 late-semantic-repair-ijepa.txt). Values are copied digit for digit; `source` names the table or
-section. Layer numbers are the paper's own words: "layers 28-32", "30-31" read as hidden_states
-indices, site names ("29.intermediate") as block indices (see NOTES["layer_index"]).
+section. Layer numbers are the paper's own words ("layers 28-32", "30-31", "29.intermediate"); the
+layer reading (conventions.READINGS, NOTES["layer_index"]) says which blocks and states they are.
 
 The balanced slices' image ids are not published, so measured numbers differ from these by
 sampling alone: directional claims are the primary test, and numeric agreement per cell uses the
@@ -244,9 +244,11 @@ NOTES: dict[str, Note] = {
         "inconsistency", "sections 2.2, 2.5, 3.6",
         "'Late layers (28-32)' and 'layer_31 -> layer_32' need 33 indices; site names "
         "('29.intermediate', '30.attn.out', '31.attn.out') use block indices 0-31.",
-        "Default reading: drift layers are HF hidden_states indices (0 = embeddings, 32 = last "
-        "block output); sites are block indices. Under it a patch at block 31 cannot move "
-        "hidden_states[30..31], the late window. The block-output reading is offered as well.",
+        "Default reading block_output: layer l is the output of block l (0-based), sites are "
+        "blocks, the late window is the outputs of blocks 30-31 and layer_32 the final normalised "
+        "output, so every patched site (up to 31.attn.out) reaches the window. P3 also runs "
+        "hidden_states_1based (site l in block l-1) and hidden_states with 0-based sites, under "
+        "which 31.attn.out cannot reach hidden_states[30..31].",
     ),
     "site_vocabulary": Note(
         "inconsistency", "appendix A.1 vs sections 3.1-3.3",
