@@ -107,8 +107,7 @@ class Conventions:
         valid = self.layers(depth)
         bad = [layer for layer in window if layer not in valid]
         if bad:
-            raise ValueError(f"late window {window} has layers {bad} outside {valid.start}..{valid.stop - 1} "
-                             f"under the {self.layer_indexing} reading")
+            raise ValueError(f"late window {window} has layers {bad} outside {valid.start}..{valid.stop - 1}")
         return tuple(window)
 
     def site_layers(self, depth: int) -> range:

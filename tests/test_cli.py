@@ -56,7 +56,7 @@ def test_measure_rescue_accepts_a_manifest_file(setup, tmp_path):
     (["--protocol", "rescue", "--sites", "9.intermediate"], "9"),
     (["--protocol", "drift", "--masks", "object,sky"], "unknown mask families"),
     (["--protocol", "drift", "--slice", "5x3"], "5x3"),
-    (["--protocol", "drift", "--late-window", "40,41"], "--late-window: late window (40, 41) has layers [40, 41] outside 0..4"),
+    (["--protocol", "drift", "--late-window", "40,41"], "--late-window: late window (40, 41) has layers [40, 41] outside 0..3"),
     (["--protocol", "rescue", "--sites", "1.intermediate", "--late-window", "0,5"], "--late-window: late window (0, 5)"),
 ])
 def test_measure_bad_input_is_a_clear_error(setup, tmp_path, capsys, args, message):
