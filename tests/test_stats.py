@@ -115,21 +115,56 @@ def test_sign_flip_exact_matches_brute_force(seed):
     assert r.p == pytest.approx(brute_force_sign_flip(d), abs=1e-12)
 
 
-def test_sign_flip_resampled_beyond_the_budget():
-    """n = 20 (2^20 > 2^16): 20,000 random flips; all positive gives p at the resampling floor."""
-    r = sign_flip_test(np.linspace(0.1, 1.0, 20))
-    assert not r.exact and r.n_resamples == 20_000
-    assert r.min_attainable_p == pytest.approx(2 / 20_001)
-    assert r.p < 1e-3 and r.p <= 3 * r.min_attainable_p
+@pytest.mark.parametrize("n", [2, 5, 9, 13])
+def test_sign_flip_exact_matches_scipy_enumeration(n):
+    """On small n the meet-in-the-middle p equals scipy.stats.permutation_test's own exact enumeration."""
+    d = np.random.default_rng(n).normal(0.2, 1.0, size=n)
+    reference = scipy.stats.permutation_test((d,), np.mean, permutation_type="samples", vectorized=True, axis=-1,
+                                             n_resamples=2**n, alternative="two-sided")
+    assert sign_flip_test(d).p == pytest.approx(reference.pvalue, rel=1e-12)
+
+
+def test_sign_flip_is_exact_up_to_40_and_matches_brute_force_at_24():
+    """n = 24 (the 8x3 slices) is enumerated exactly and equals a brute-force count of all 2^24 sign vectors;
+    n = 40 is still exact; all positive sits at the floor 2 / 2^n."""
+    d = np.random.default_rng(24).normal(0.05, 0.3, size=24)
+    r = sign_flip_test(d)
+    assert r.exact and r.n_resamples == 2**24 and r.min_attainable_p == 2 / 2**24
+    signs = np.array(list(itertools.product((1.0, -1.0), repeat=12)))  # every sign vector of 12 items
+    high, low = signs @ d[:12], signs @ d[12:]
+    reaching = sum(int(np.count_nonzero(np.abs(h + low[None, :]) >= abs(d.sum()) * (1 - 1e-12)))
+                   for h in np.array_split(high[:, None], 8))  # all 2^24 sums, 8 chunks of 2^21
+    assert r.p == reaching / 2**24
+    forty = sign_flip_test(np.linspace(0.1, 1.0, 40))
+    assert forty.exact and forty.p == 2 / 2**40 == forty.min_attainable_p
+
+
+def test_sign_flip_resampled_beyond_40_with_a_floor_far_below_every_threshold():
+    """n = 48 (16x3): 2^20 random sign vectors; the floor lies far below p < 0.001 after Holm over 7 tests."""
+    r = sign_flip_test(np.linspace(0.1, 1.0, 48))
+    assert not r.exact and r.n_resamples == stats.MC_RESAMPLES == 2**20
+    assert r.p == r.min_attainable_p == 1 / (2**20 + 1)
+    assert r.min_attainable_p < (0.001 / 7) / 100
 
 
 def test_sign_flip_resampled_close_to_exact():
-    """Where both are possible, resampled p is close to the exact one (n = 14, budget lowered)."""
+    """Where both are possible, resampled p is close to the exact one (n = 14, exact limit lowered)."""
     d = np.random.default_rng(7).normal(0.25, 1.0, size=14)
     exact = sign_flip_test(d)
-    approx = sign_flip_test(d, exact_limit=2**10, n_resamples=10_000)
+    approx = sign_flip_test(d, exact_max_n=10, n_resamples=2**16)
     assert exact.exact and not approx.exact
-    assert approx.p == pytest.approx(exact.p, abs=0.02)
+    assert approx.p == pytest.approx(exact.p, abs=0.005)
+
+
+def test_sign_flip_at_n_24_and_48_is_fast():
+    """The exact n = 24 and resampled n = 48 tests each take well under a second (they run for every cell)."""
+    import time
+
+    d = np.random.default_rng(0).normal(0.1, 0.5, size=48)
+    for n in (24, 40, 48):
+        start = time.perf_counter()
+        sign_flip_test(d[:n])
+        assert time.perf_counter() - start < 2.0, f"n = {n}"
 
 
 def test_sign_flip_null_and_edge_cases():
@@ -244,9 +279,9 @@ def test_compare_paired_rejects_mismatched_lengths():
 
 
 def test_module_uses_paper_resampling_counts():
-    """Defaults are the paper's 10,000 bootstrap samples and 20,000 permutations (section 2.4)."""
+    """Bootstrap: the paper's 10,000 samples (section 2.4); sign flip exact on every slice up to 12x3 (n = 36)."""
     assert stats.BOOTSTRAP_RESAMPLES == 10_000 and stats.PERMUTATIONS == 20_000
-    assert stats.EXACT_LIMIT >= 2**12  # the 4x3 slice (n = 12) is always exact
+    assert stats.EXACT_MAX_N >= 36 and stats.MC_RESAMPLES >= 2**20
 
 
 def test_independent_groups_exact_p_equals_every_relabelling():
