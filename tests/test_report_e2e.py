@@ -24,15 +24,15 @@ import os
 from pathlib import Path
 
 from jepa_claims.suite.options import SuiteOptions
-from jepa_claims.suite.plugin import OPTIONS, WORLD
+from jepa_claims.suite.plugin import use_world
 from jepa_claims.worlds.world import TOY_BANNER, CheckpointSpec, World
 
 
 def pytest_configure(config):
     cache = Path(os.environ["E2E_CACHE"])
-    config.stash[OPTIONS] = SuiteOptions(world="toy", cache_dir=cache, run_id="e2e-run")
-    config.stash[WORLD] = World("toy", (CheckpointSpec("ijepa_1k", "ijepa", "planted:ijepa_1k", "planted I-JEPA"),),
-                                ("4x3", "8x3"), cache / "no-data", banner=TOY_BANNER)
+    use_world(config, SuiteOptions(world="toy", cache_dir=cache, run_id="e2e-run"),
+              World("toy", (CheckpointSpec("ijepa_1k", "ijepa", "planted:ijepa_1k", "planted I-JEPA"),),
+                    ("4x3", "8x3"), cache / "no-data", banner=TOY_BANNER))
 '''
 
 CLAIM = '''

@@ -69,6 +69,22 @@ def test_the_plugin_is_loaded_for_every_run_with_its_options(pytestconfig):
     assert values["--world"] == "auto" and values["--cache-dir"] == ".cache/jepa-claims" and values["--device"] == "cpu"
 
 
+def test_loading_the_plugin_imports_no_model_code():
+    """Every pytest run in the environment imports the plugin: it must not pull in torch, transformers or scipy."""
+    probe = "import sys, jepa_claims.suite.plugin; print(sorted({'torch', 'transformers', 'scipy', 'pandas'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_a_dtype_the_engine_lacks_is_refused_when_the_world_resolves():
+    """--dtype is checked against the engine's table (not as choices, which would import torch at load)."""
+    from jepa_claims.suite.options import check_dtype
+
+    check_dtype("bfloat16")
+    with pytest.raises(ValueError, match="--dtype float8: choose one of float32, bfloat16, float16"):
+        check_dtype("float8")
+
+
 def test_each_checkpoint_has_a_session_scoped_encoder_fixture(request):
     """fixtures/world.py declares encoder_<key> for every checkpoint key, session-scoped (loaded once per worker)."""
     for key in ("ijepa_1k", "ijepa_22k", "mae", "beit"):

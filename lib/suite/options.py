@@ -71,6 +71,15 @@ def check_device(device: str, cuda_devices: int | None = None) -> None:
                              + (f" (cuda:0..cuda:{cuda_devices - 1})" if cuda_devices else " (use --device cpu)"))
 
 
+def check_dtype(dtype: str) -> None:
+    """--dtype names one of the engine's dtypes (checked here, not as the option's choices: those would import
+    torch into every pytest run of the environment)."""
+    from jepa_claims.engine.models import DTYPES
+
+    if dtype not in DTYPES:
+        raise ValueError(f"--dtype {dtype}: choose one of {', '.join(DTYPES)}")
+
+
 def check_threads(threads: int | None) -> None:
     """--threads, when given, is at least 1."""
     if threads is not None and threads < 1:
@@ -125,8 +134,9 @@ def check_output_file(path: Path, option: str = "--out") -> None:
 
 
 def check_options(options: SuiteOptions) -> None:
-    """Every suite option that can be checked before any work: device, threads, the cache folder."""
+    """Every suite option that can be checked before any work: device, dtype, threads, the cache folder."""
     check_device(options.device)
+    check_dtype(options.dtype)
     check_threads(options.threads)
     check_cache_dir(options.cache_dir)
 

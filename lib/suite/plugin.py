@@ -1,12 +1,14 @@
 """The claim suite as a pytest plugin (entry point `pytest11`): options, world, parametrization, record.
 
-Installed with the package, so pytest loads it for every run, the self-tests in tests/ included; it
-does nothing costly unless the claim suite runs. The world is resolved at configure time when the
-run's paths reach into the suite's folders (ini `claim_suite`, default `claims`), so that a bad
-option stops the run with a usage error before anything starts; otherwise only when a claim or
-probe test is collected. Only then does the run share the cores, default its HTML report to
-reports/replication.html and write the record. State lives in `config.stash` under `OPTIONS` and
-`WORLD`; the fixtures (the user's fixtures/ package) read it through `suite_options` / `suite_world`.
+Installed with the package, so pytest loads it for every run, the self-tests in tests/ included (and
+any project's tests in the same environment); it does nothing costly unless the claim suite runs:
+importing it imports neither torch nor the model code. The world is resolved at configure time when
+the run's paths reach into the suite's folders (ini `claim_suite`, default `claims`), so that a bad
+option stops the run with a usage error before anything starts; otherwise only when a claim or probe
+test is collected. Resolving it registers the recorder, which writes the record; a run of the claim
+suite also shares the cores and defaults its HTML report to reports/replication.html. State lives in
+`config.stash` under `OPTIONS` and `WORLD`; the fixtures (the user's fixtures/ package) read it
+through `suite_world` / `suite_store`.
 """
 from __future__ import annotations
 
@@ -16,12 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from jepa_claims.conventions import Conventions
-from jepa_claims.engine.cpu import share_of_cores, use_threads
-from jepa_claims.engine.models import DTYPES
-from jepa_claims.record.plugin import PLUGIN_NAME, Recorder, marked_claim
 from jepa_claims.suite.options import SuiteOptions, WorldUnavailable, resolve_world, worker_device
-from jepa_claims.tables.store import TableStore
 from jepa_claims.worlds.world import World
 
 OPTIONS = pytest.StashKey[SuiteOptions]()
@@ -42,7 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--checkpoints", default=None, help="comma-separated checkpoint keys (ijepa_1k,ijepa_22k,mae,beit)")
     group.addoption("--slices", default=None, help="comma-separated slices (4x3,8x3,12x3,16x3,voc8x3)")
     group.addoption("--device", default="cpu", help="cpu, cuda, cuda:N (with -n and several GPUs each worker takes its own)")
-    group.addoption("--dtype", choices=sorted(DTYPES), default="float32")
+    group.addoption("--dtype", default="float32", help="float32, bfloat16 or float16 (checked when the world resolves)")
     group.addoption("--data-root", default=None, help="folder holding oxford-iiit-pet/ and VOCdevkit/ (paper world)")
     group.addoption("--skip-unreadable", action="store_true",
                     help="paper world: list unreadable images in the slice manifests (next eligible ones taken) instead of stopping")
@@ -55,11 +52,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the markers and the recorder; for a run of the claim suite, resolve the world now."""
+    """Register the markers; for a run of the claim suite, resolve the world now (a bad option stops it here)."""
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    if not config.pluginmanager.has_plugin(PLUGIN_NAME):  # one per config: in-process pytester runs never share state
-        config.pluginmanager.register(Recorder(config, lambda: _resolved(config), lambda: suite_store(config)), PLUGIN_NAME)
     if not runs_claim_suite(config):
         return
     suite_world(config)
@@ -89,17 +84,32 @@ def suite_options(config: pytest.Config) -> SuiteOptions:
 
 
 def suite_world(config: pytest.Config) -> World:
-    """The world this run checks, resolved once per process; bad options or files are a usage error."""
+    """The world this run checks, resolved once per process (bad options or files are a usage error)."""
     if WORLD not in config.stash:
         try:
-            config.stash[WORLD] = resolve_world(suite_options(config))
+            options = suite_options(config)
+            world = resolve_world(options)
         except (WorldUnavailable, ValueError, KeyError, OSError) as error:  # a message, not a traceback
             raise pytest.UsageError(str(error).strip("'\"")) from error
+        use_world(config, options, world)
     return config.stash[WORLD]
 
 
-def suite_store(config: pytest.Config) -> TableStore:
-    """A table store over the run's world with its options (tables computed once across workers, cached on disk)."""
+def use_world(config: pytest.Config, options: SuiteOptions, world: World) -> None:
+    """Run the suite on this world with these options (what resolving does; a self-test passes a planted world)."""
+    from jepa_claims.record.plugin import PLUGIN_NAME, Recorder
+
+    config.stash[OPTIONS], config.stash[WORLD] = options, world
+    if not config.pluginmanager.has_plugin(PLUGIN_NAME):  # one recorder per config: pytester runs never share state
+        config.pluginmanager.register(Recorder(config, lambda: _resolved(config), lambda: suite_store(config)), PLUGIN_NAME)
+
+
+def suite_store(config: pytest.Config):
+    """A TableStore over the run's world with its options (tables computed once across workers, cached on disk)."""
+    from jepa_claims.conventions import Conventions
+    from jepa_claims.engine.models import DTYPES
+    from jepa_claims.tables.store import TableStore
+
     options = suite_options(config)
     return TableStore(suite_world(config), options.cache_dir, Conventions(), options.device, DTYPES[options.dtype], options.run_id)
 
@@ -125,6 +135,8 @@ def _device(requested: str, config: pytest.Config) -> str:
 
 def _share_cores(config: pytest.Config) -> None:
     """Give each xdist worker its share of the cores (lib/engine/cpu.py says why torch's default is a trap)."""
+    from jepa_claims.engine.cpu import share_of_cores, use_threads
+
     threads = config.getoption("--threads")
     if threads is None:
         worker = getattr(config, "workerinput", None)
@@ -158,9 +170,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize claim and probe tests over the selected cells, grouped per checkpoint for xdist."""
     probe = metafunc.definition.get_closest_marker("probe")
-    claim = marked_claim(metafunc.definition)
-    if (claim is None and probe is None) or "checkpoint" not in metafunc.fixturenames:
+    if "checkpoint" not in metafunc.fixturenames or not (probe or metafunc.definition.get_closest_marker("claim")):
         return
+    from jepa_claims.record.plugin import marked_claim
+
+    claim = marked_claim(metafunc.definition)
     world = suite_world(metafunc.config)
     checkpoints, slices = [c.key for c in world.checkpoints], world.slices
     if claim is not None:  # a cell runs only when every table its check reads is selected (C5, C10)
