@@ -97,3 +97,19 @@ def test_collect_only_writes_no_record(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "tests collected" in done.stdout
     assert not (tmp_path / "r" / "stats_summary.json").exists()
+
+
+@pytest.mark.parametrize(("device", "count"), [("cpu", 0), ("cuda", 1), ("cuda:0", 1), ("cuda:1", 2)])
+def test_devices_that_exist_pass_the_check(device, count):
+    """The device check refuses only what is not here (tests/test_faults.py shows the refusals)."""
+    options.check_device(device, count)
+
+
+def test_good_values_pass_every_check(tmp_path):
+    """Default threads, a positive tau, a new cache folder and an output under folders yet to be made all pass."""
+    options.check_threads(None)
+    options.check_threads(1)
+    options.check_tau(0.05)
+    options.check_cache_dir(tmp_path / "new" / "cache")
+    options.check_output_file(tmp_path / "out" / "deeper" / "x.csv")
+    assert (tmp_path / "new" / "cache").is_dir() and not (tmp_path / "out").exists()  # --out makes nothing until it writes
