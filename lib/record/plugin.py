@@ -162,9 +162,9 @@ class Recorder:
 
         self.record["report_seconds"] = round(time.perf_counter() - started, 3)
         self.html = render(self.record, images)
-        path = summary_path(self.config)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.record, indent=1, default=str, allow_nan=False) + "\n")
+        from jepa_claims.cache import write_atomic
+
+        write_atomic(summary_path(self.config), (json.dumps(self.record, indent=1, default=str, allow_nan=False) + "\n").encode())
 
     # ---------------------------------------------------------------- pytest-html
     @pytest.hookimpl(optionalhook=True)
