@@ -55,14 +55,18 @@ class Planted:
         if checkpoint == "ijepa_1k" and slice_name in ("12x3", "16x3"):
             base *= self.k("large_slice_scale", 1.1)
         if checkpoint == "mae":
-            return self.k("mae_advantage", 0.0) + 0.02 * np.sin(index * 2.1)
-        return base * (0.7 + 0.6 * size / 80) + 0.005 * np.sin(index)
+            return self.k("mae_advantage", 0.0) + self.k("mae_noise", 0.02) * np.sin(index * 2.1)
+        override = self.k("advantages", {}).get(slice_name)  # per-image object - background, set by hand
+        return override[index] if override is not None else base * (0.7 + 0.6 * size / 80) + 0.005 * np.sin(index)
 
     def _semantic(self, checkpoint, slice_name):
         rows = []
         for index, (image, _, size) in enumerate(self._images(slice_name)):
             adv = self._advantage(checkpoint, slice_name, index, size)
             late = {"object": 0.1 + adv, "background": 0.1, "bg_rect": 0.1 + 0.3 * adv, "rect": 0.1 + 0.5 * adv}
+            rect_gap = self.k("rect_gaps", {}).get(slice_name)  # per-image object - matched-area rectangle, by hand
+            if rect_gap is not None:
+                late["bg_rect"] = late["object"] - rect_gap[index]
             for mask, value in late.items():
                 for layer in range(DEPTH + 1):
                     drift = value * min(1.0, layer / (DEPTH - 2))
@@ -135,6 +139,7 @@ class Planted:
 
     def _proxy(self, checkpoint, slice_name):
         levels = {"clean": self.k("clean_proxy", 0.02), "masked": 0.3, "single": 0.2, "pair": 0.15, "triple": 0.15}
+        levels |= self.k("proxy_levels", {})
         rows = []
         for image, _, _ in self._images(slice_name):
             for mask in ("object", "background"):

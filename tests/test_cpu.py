@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from jepa_claims.engine.cpu import _quota_cores, _v2_quota_files, available_cores, one_thread, share_of_cores, use_threads
-from jepa_claims.tables.protocols import fit_ridge
+from jepa_claims.tables.ridge import fit_ridge
 
 
 @pytest.fixture

@@ -22,17 +22,16 @@ import torch
 
 from jepa_claims.engine.batching import resolve_batch_size
 from jepa_claims.conventions import Conventions
-from jepa_claims.engine.cpu import one_thread
 from jepa_claims.engine.drift import token_drift
 from jepa_claims.engine.masks import rect_mask
 from jepa_claims.engine.tabulate import MaskJob, drift_table, patched_run, place_group, rescue_table, run_chunk, chunks
 from jepa_claims.engine.sites import parse_sites
 from jepa_claims.roles import Roles
+from jepa_claims.tables.ridge import Moments, apply, held_out_fits
 
 GEOMETRY_AREAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 GEOMETRY_ASPECTS = (1.0, 4.0)  # square, and elongated (4:1, wide)
 PANEL_BUDGETS = {"small": 0.25, "medium": 0.5, "full": 1.0}
-RIDGE_RELATIVE_ALPHA = 0.1  # the paper states no penalty; see fit_ridge
 
 
 @dataclass(frozen=True)
@@ -120,35 +119,14 @@ def panel_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_
     return table
 
 
-def fit_ridge(x: torch.Tensor, y: torch.Tensor, relative_alpha: float = RIDGE_RELATIVE_ALPHA) -> torch.Tensor:
-    """Ridge map with an unpenalised bias, x [n, d] -> y [n, d]: weights [d + 1, d] (closed form, float64).
-
-    The penalty is relative to the data: alpha = relative_alpha x the mean variance per input direction
-    x n, so directions that barely vary on clean runs (and would otherwise get large weights, which
-    explode on masked runs) are shrunk the same way for any width, token count or activation scale.
-    """
-    with one_thread():  # bit-identical whatever the thread count (tests/test_cpu.py)
-        x, y = x.double(), y.double()
-        x_mean, y_mean = x.mean(0, keepdim=True), y.mean(0, keepdim=True)
-        xc, yc = x - x_mean, y - y_mean
-        gram = xc.T @ xc  # [d, d]
-        alpha = relative_alpha * float(torch.trace(gram)) / x.shape[1]
-        weights = torch.linalg.solve(gram + alpha * torch.eye(x.shape[1], dtype=torch.float64, device=x.device), xc.T @ yc)
-    return torch.cat([weights, y_mean - x_mean @ weights])
-
-
-def _apply(weights: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Ridge prediction for x [..., d]."""
-    return torch.cat([x.double(), torch.ones(*x.shape[:-1], 1, dtype=torch.float64, device=x.device)], -1) @ weights
-
-
 def proxy_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
-    """Predictor proxy (section 3.6): ridge "layer depth-1 -> layer depth" fit on clean runs.
+    """Predictor proxy (section 3.6): ridge "layer depth-1 -> layer depth" fit on clean runs, out of sample.
 
     The layer reading says which states those are (`Conventions.proxy_layers`; block_output: the last
-    block's output -> the final normalised output). Rows per job and condition (clean, masked, single,
-    pair, triple): proxy global and context drift of the proxy's prediction from the condition's
-    input state against the clean target.
+    block's output -> the final normalised output). Each class's images are predicted by a map fitted
+    on the other classes' clean runs (lib/tables/ridge.py). Rows per job and condition (clean, masked,
+    single, pair, triple): proxy global and context drift of the proxy's prediction from the
+    condition's input state against the clean target.
     """
     d, prefix = encoder.depth, encoder.prefix_tokens
     source, target_index = conv.proxy_layers(d)
@@ -158,21 +136,32 @@ def proxy_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_
     chunk_runs = [run_chunk(encoder, inputs.images, c, sites, conv)
                   for c in chunks(jobs, resolve_batch_size(batch_size, encoder, sites))]
     targets = [_proxy_target(encoder, r.clean, target_index) for r in chunk_runs]
-    x = torch.cat([r.clean.hidden[source, :, prefix:].reshape(-1, encoder.hidden_size) for r in chunk_runs])
-    y = torch.cat([t[:, prefix:].reshape(-1, encoder.hidden_size) for t in targets])
-    weights = fit_ridge(x, y)
+    weights = held_out_fits(_class_moments(chunk_runs, targets, inputs.classes, source, prefix))
     rows = []
     for r, clean_target in zip(chunk_runs, targets):
         target = clean_target[r.index, prefix:]  # [jobs, patches, dim]
         states = {"clean": r.clean.hidden[source, r.index], "masked": r.masked.hidden[source]}
         states |= {name: patched_run(encoder, r, g, "context").hidden[source] for name, g in groups.items()}
         visible = ~r.tokens.cpu()
+        fits = [weights[inputs.classes[job.image_id]] for job in r.jobs]
         for condition, state in states.items():
-            drift = token_drift(target, _apply(weights, state[:, prefix:]).to(target.dtype)).cpu()  # [jobs, patches]
+            predicted = torch.stack([apply(w, s[prefix:]) for w, s in zip(fits, state)]).to(target.dtype)
+            drift = token_drift(target, predicted).cpu()  # [jobs, patches]
             context = (drift * visible).sum(1) / visible.sum(1)
             for j, job in enumerate(r.jobs):
                 rows.append((job.image_id, job.mask, condition, float(drift[j].mean()), float(context[j])))
     return pd.DataFrame(rows, columns=["image_id", "mask", "condition", "proxy_global_drift", "proxy_context_drift"])
+
+
+def _class_moments(chunk_runs, targets, classes: dict[str, str], source: int, prefix: int) -> dict[str, Moments]:
+    """Ridge moments of every class's clean tokens (input state -> target), each image counted once."""
+    moments: dict[str, Moments] = {}
+    for r, target in zip(chunk_runs, targets):
+        for row, image_id in enumerate(dict.fromkeys(job.image_id for job in r.jobs)):
+            part = Moments.of(r.clean.hidden[source, row, prefix:], target[row, prefix:])
+            name = classes[image_id]
+            moments[name] = moments[name] + part if name in moments else part
+    return moments
 
 
 def _proxy_target(encoder, clean, index: int | None) -> torch.Tensor:

@@ -19,6 +19,9 @@ P_MAX = pv.P_THRESHOLD.value  # "p < 0.001 in every slice" (sections 2.4, 3.2)
 NEUTRAL_SHARE = 0.10  # C2: an attention site is "neutral or harmful" below 10% of the bottleneck's rescue
 MIN_NEUTRAL_SITES = 2  # C2: "many attention outputs": at least two
 CLEAN_PROXY_MAX = 0.05  # C11: "the clean proxy fit is strong": clean proxy drift no larger than tau
+NEARLY_ALL = 0.8  # C4: "win on nearly all images" (4x3, 8x3): at least 80% of the images (VOC's 19/24 is 79%)
+MOST = 0.5  # C4 on 4x3: object masks "win on most images" against each rectangle control: more than half
+EQUIVALENCE_SHARE = 0.5  # C12: MAE's "essentially no advantage": its CI within +-half of I-JEPA's on the slice
 GROUP_ORDER = ("single", "pair", "triple")
 
 
@@ -73,6 +76,11 @@ def per_image_rescue(source: TableSource, checkpoint: str, slice_name: str, grou
 def significant(c) -> bool:
     """Direction, CI and test as the paper states them: mean > 0, CI excludes 0, p < 0.001."""
     return c.mean_diff > 0 and c.ci_low > 0 and c.p < P_MAX
+
+
+def positive(c) -> bool:
+    """Direction by the paired test: mean difference > 0 with its CI above 0."""
+    return c.mean_diff > 0 and c.ci_low > 0
 
 
 def comparison_text(c, what: str = "object - background") -> str:
