@@ -39,7 +39,7 @@ import pytest
 import torch
 
 from jepa_claims.toy import models as toy
-from jepa_claims.verdicts.checks import evaluate
+from jepa_claims.verdicts.checks import CLAIMS, evaluate
 from jepa_claims.tables.store import TableStore
 from jepa_claims.toy.variants import PLANTED_TABLE_NEGATIVES, TOY_BREAKS, TOY_VARIANTS, variant_rows
 from jepa_claims.roles import Roles
@@ -47,14 +47,6 @@ from jepa_claims.worlds.world import CheckpointSpec, World, toy_world
 
 # One worker computes every toy table (the session cache is per worker under xdist).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("toy_world")]
-
-# The slices each claim test of the suite uses (claims/test_c*.py markers) and the checkpoints it judges.
-CLAIM_SLICES = {
-    "C1": ("4x3",), "C2": ("8x3",), "C3": ("4x3",), "C4": ("4x3", "8x3", "12x3", "16x3", "voc8x3"),
-    "C5": ("4x3",), "C6": ("8x3", "12x3", "16x3", "voc8x3"), "C7": ("8x3",), "C8": ("8x3",), "C9": ("8x3",),
-    "C10": ("8x3",), "C11": ("16x3",), "C12": ("8x3",), "C13": ("4x3", "8x3", "16x3"),
-}
-CLAIM_CHECKPOINTS = {"C10": ("ijepa_22k",), "C12": ("mae", "beit")}
 
 # Negative variant -> the claims it must break, on (checkpoint, slice) pairs: at least one must fail.
 NEGATIVES = TOY_BREAKS
@@ -106,15 +98,12 @@ def stores(base_world, toy_cache):
 
 
 def _verdicts(store: TableStore, claim: str, checkpoints: tuple[str, ...] | None = None):
-    """(checkpoint, slice, verdict) for every place the suite judges `claim`."""
-    return [
-        (ck, sl, evaluate(claim, store, ck, sl))
-        for ck in checkpoints or CLAIM_CHECKPOINTS.get(claim, ("ijepa_1k",))
-        for sl in CLAIM_SLICES[claim]
-    ]
+    """(checkpoint, slice, verdict) for every place the suite judges `claim` (its registered cells)."""
+    registered = CLAIMS.get(claim)
+    return [(ck, sl, registered.evaluate(store, ck, sl)) for ck in checkpoints or registered.checkpoints for sl in registered.slices]
 
 
-@pytest.mark.parametrize("claim", list(CLAIM_SLICES))
+@pytest.mark.parametrize("claim", CLAIMS.ids())
 def test_positive_toy_passes(stores, claim):
     """The positive toy world satisfies every claim wherever the suite checks it."""
     failed = [f"{ck} {sl}: {v.statement}" for ck, sl, v in _verdicts(stores(), claim) if not v.passed]
@@ -125,7 +114,7 @@ def test_positive_toy_passes(stores, claim):
 def test_negative_variant_breaks_its_claim(stores, variant, claim):
     """The variant built to break a claim makes that claim's verdict fail."""
     key = variant.split(":", 1)[0]
-    checkpoints = (key,) if key in CLAIM_CHECKPOINTS.get(claim, ("ijepa_1k",)) else None
+    checkpoints = (key,) if key in CLAIMS.get(claim).checkpoints else None
     results = _verdicts(stores(variant), claim, checkpoints)
     assert any(not v.passed for _, _, v in results), "\n".join(f"{ck} {sl}: {v.statement}" for ck, sl, v in results)
 
