@@ -6,7 +6,7 @@
 | semantic | per-layer drift of object, background, bg_rect and rect masks    | C4, C5, C10, C12 |
 | rescue   | single / pair / triple groups, context and masked-only patching  | C3, C6, C8, C10 |
 | sweep    | every single site (MLP intermediate, attention output), context  | C2, C7          |
-| geometry | per-layer drift of rectangles by area x aspect                   | C1              |
+| geometry | per-layer drift of squares by area, elongated at equal counts    | C1              |
 | panel    | the three groups at small, medium and full object token budgets  | C9              |
 | proxy    | ridge predictor proxy layer depth-1 -> layer depth (the reading) | C11             |
 | mae_default | late global drift under HF ViTMAE's default random masking   | P2              |
@@ -82,12 +82,40 @@ def sweep_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_
     return rescue_table(encoder, inputs.images, jobs, groups, ["context"], conv, batch_size)
 
 
+def elongated_mask(grid: int, count: int, aspect: float) -> np.ndarray:
+    """A centred block of exactly `count` tokens, as close to width/height = aspect as the grid allows.
+
+    Rows of width min(grid, round(sqrt(count x aspect))), the last one partial and centred: at the
+    larger areas a 4:1 rectangle does not fit a 16-token grid, so the block is as elongated as fits.
+    """
+    width = min(grid, max(1, round((count * aspect) ** 0.5)))
+    rows = -(-count // width)
+    if count < 1 or rows > grid:
+        raise ValueError(f"{count} tokens do not fit a {grid} x {grid} grid")
+    block = np.zeros((rows, width), dtype=bool)
+    block[:-1] = True
+    last = count - (rows - 1) * width
+    block[-1, (width - last) // 2 : (width - last) // 2 + last] = True
+    mask = np.zeros((grid, grid), dtype=bool)
+    top, left = (grid - rows) // 2, (grid - width) // 2
+    mask[top : top + rows, left : left + width] = block
+    return mask.reshape(-1)
+
+
+def geometry_masks(grid: int) -> dict[str, np.ndarray]:
+    """Centred squares by area, and elongated blocks with exactly each square's token count (C1 at equal counts)."""
+    masks = {}
+    for area in GEOMETRY_AREAS:
+        square = rect_mask(grid, area, 1.0)
+        for aspect in GEOMETRY_ASPECTS:
+            masks[f"rect:{area}:{aspect}"] = square if aspect == 1.0 else elongated_mask(grid, int(square.sum()), aspect)
+    return masks
+
+
 def geometry_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
-    """Per-layer drift of centred rectangles by area and aspect (section 3.1)."""
-    jobs = [
-        MaskJob(image_id, f"rect:{area}:{aspect}", rect_mask(encoder.grid, area, aspect))
-        for image_id in inputs.images for area in GEOMETRY_AREAS for aspect in GEOMETRY_ASPECTS
-    ]
+    """Per-layer drift of centred squares by area and of elongated blocks with the same token counts (section 3.1)."""
+    masks = geometry_masks(encoder.grid)
+    jobs = [MaskJob(image_id, name, tokens) for image_id in inputs.images for name, tokens in masks.items()]
     table = drift_table(encoder, inputs.images, jobs, conv, batch_size)
     parts = table["mask"].str.split(":", expand=True)
     table["area"], table["aspect"] = parts[1].astype(float), parts[2].astype(float)
