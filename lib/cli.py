@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from jepa_claims.conventions import READINGS, Conventions
+from jepa_claims.engine.hub import HUB_CACHE_HELP
 from jepa_claims.engine.models import DTYPES
 
 
@@ -52,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     measure = commands.add_parser("measure", help="write a tidy CSV of drift or rescue measurements")
     measure.add_argument("--checkpoint", required=True, help="hub id, local directory, or id in the HF cache")
-    measure.add_argument("--revision", default=None)
+    measure.add_argument("--revision", default=None,
+                         help="commit sha or branch (default: the pinned revision of a paper checkpoint, else main)")
+    measure.add_argument("--hf-cache", type=Path, default=None, help=HUB_CACHE_HELP)
     measure.add_argument("--offline", action="store_true", help="only use files already in the HF cache")
     measure.add_argument("--data-root", required=True, type=Path)
     measure.add_argument("--slice", required=True, help="slice name (4x3, 8x3, 12x3, 16x3, voc8x3) or manifest file")
@@ -98,6 +101,7 @@ def run_measure(args: argparse.Namespace) -> int:
         slice_name=args.slice, protocol=args.protocol, sites=args.sites, mode=args.mode,
         masks=tuple(m for m in args.masks.split(",") if m), device=args.device, dtype=DTYPES[args.dtype],
         batch_size=args.batch_size, conv=conventions_from(args), skip_unreadable=args.skip_unreadable,
+        hf_cache=args.hf_cache,
     )
     write_csv_atomic(frame, args.out)
     print(f"wrote {len(frame)} rows to {args.out}", file=sys.stderr)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import re
 import subprocess
@@ -39,8 +40,8 @@ def archives(tmp_path_factory) -> dict[str, bytes]:
 
 def _table(server: ArchiveServer, files: dict[str, bytes]) -> tuple[Archive, ...]:
     """The real archive table, pointed at the loopback server and the synthetic archives' MD5s."""
-    return tuple(Archive(a.name, (server.url(a.filename),), _md5(files[a.filename]), a.filename, a.extract_to,
-                         a.provides) for a in fetch_mod.ARCHIVES)
+    return tuple(dataclasses.replace(a, urls=(server.url(a.filename),), md5=_md5(files[a.filename]))
+                 for a in fetch_mod.ARCHIVES)
 
 
 def test_fetch_extracts_the_official_layouts(archives, tmp_path):
@@ -115,6 +116,21 @@ def test_mirrors_are_tried_in_turn(archives, tmp_path):
         urls = (server.url("gone.tar.gz"), server.url("images.tar.gz"))
         download(urls, tmp_path / "images.tar.gz", _md5(archives["images.tar.gz"]), backoff=0)
         assert [path for path, _ in server.requests] == ["/gone.tar.gz", "/images.tar.gz"]
+
+
+def test_voc_has_mirrors_tried_in_order_under_one_published_md5(archives, tmp_path):
+    """The VOC host is often down: its archive lists mirrors (official first), and a dead first one fails over."""
+    voc = next(a for a in fetch_mod.ARCHIVES if a.name == "voc2012-trainval")
+    assert len(voc.urls) >= 2 and len(set(voc.urls)) == len(voc.urls)
+    assert voc.urls[0].startswith("http://host.robots.ox.ac.uk/") and voc.md5 == "6cd6e144f989b92b3379bac3b3de84fd"
+    assert all(url.endswith("/VOCtrainval_11-May-2012.tar") for url in voc.urls)
+    data = archives["VOCtrainval_11-May-2012.tar"]
+    with ArchiveServer(archives) as server:
+        dead = server.url("down/VOCtrainval_11-May-2012.tar")  # answers 404, as a host that is down would fail
+        table = (dataclasses.replace(voc, urls=(dead, server.url("VOCtrainval_11-May-2012.tar")), md5=_md5(data)),)
+        assert fetch_data(tmp_path, table, backoff=0) == ["voc2012-trainval"]
+        assert [path for path, _ in server.requests] == ["/down/VOCtrainval_11-May-2012.tar", "/VOCtrainval_11-May-2012.tar"]
+    assert (tmp_path / "VOCdevkit" / "VOC2012" / "JPEGImages").is_dir()
 
 
 def _args(tmp_path, **overrides) -> argparse.Namespace:

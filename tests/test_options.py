@@ -12,13 +12,13 @@ from jepa_claims.suite.options import SuiteOptions, WorldUnavailable, resolve_wo
 @pytest.fixture
 def nothing_fetched(monkeypatch):
     """A machine without the paper's checkpoints and data."""
-    monkeypatch.setattr(options, "paper_missing", lambda root: ["facebook/ijepa_vith14_1k: missing", "oxford-iiit-pet: missing"])
+    monkeypatch.setattr(options, "paper_missing", lambda *selection: (["facebook/ijepa_vith14_1k: missing", "oxford-iiit-pet: missing"], []))
 
 
 @pytest.fixture
 def everything_fetched(monkeypatch):
     """A machine where `jepa-claims fetch` has run."""
-    monkeypatch.setattr(options, "paper_missing", lambda root: [])
+    monkeypatch.setattr(options, "paper_missing", lambda *selection: ([], ["everything"]))
 
 
 def test_auto_falls_back_to_the_toy_world_with_a_banner(nothing_fetched, tmp_path):

@@ -6,7 +6,7 @@ Range resume into `<file>.part`, checked against their published MD5, renamed in
 atomically and extracted (safely, without macOS '._*' files) into the official layouts:
 <data_root>/oxford-iiit-pet/{images,annotations} and <data_root>/VOCdevkit/VOC2012.
 
-    python -m jepa_claims.data.fetch --data-root data [--cache-dir DIR] [--only models|data|all] [--check]
+    python -m jepa_claims.data.fetch --data-root data [--hf-cache DIR] [--only models|data|all] [--check]
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from typing import Mapping, Sequence
 from tqdm import tqdm
 
 from jepa_claims.data.files import DataError
+from jepa_claims.engine.hub import HUB_CACHE_HELP, hub_cache
 
 # Pinned hub revisions. Full commit shas read from the hub's own "Files and versions" pages
 # (huggingface.co/<repo>/tree/<sha>, as archived; not re-checked live from this offline machine):
@@ -46,6 +47,11 @@ MODEL_REVISIONS: dict[str, str] = {
 MODEL_ALLOW_PATTERNS = ("config.json", "preprocessor_config.json", "*.safetensors")
 
 
+def pinned_revision(repo: str, revision: str | None) -> str | None:
+    """The revision to load: the one asked for, else the pin of a paper checkpoint (None for other ids)."""
+    return revision if revision else MODEL_REVISIONS.get(repo)
+
+
 @dataclass(frozen=True)
 class Archive:
     """One data archive: mirrors, published MD5, and what its extraction must produce."""
@@ -56,23 +62,31 @@ class Archive:
     filename: str
     extract_to: str  # relative to data_root
     provides: tuple[str, ...]  # paths (relative to data_root) that show the layout is present
+    dataset: str  # "pets" or "voc": which slices need it
 
 
+# The official VOC host is often down. Well-known mirrors of the same tar, tried in order: the "Pascal
+# VOC dataset mirror" of pjreddie.com (the darknet/YOLO instructions' source) and data.deepai.org. Any
+# copy must match the published MD5 below, so a mirror can fail over but never substitute other bytes.
+VOC2012_MIRRORS = (
+    "http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar",
+    "https://pjreddie.com/media/files/VOCtrainval_11-May-2012.tar",
+    "https://data.deepai.org/VOCtrainval_11-May-2012.tar",
+)
 # MD5s: the values published with the data sets, identical to torchvision's pins
 # (OxfordIIITPet._RESOURCES and VOCSegmentation DATASET_YEAR_DICT["2012"]).
 ARCHIVES: tuple[Archive, ...] = (
     Archive("pets-images", ("https://thor.robots.ox.ac.uk/datasets/pets/images.tar.gz",
                             "https://www.robots.ox.ac.uk/~vgg/data/pets/data/images.tar.gz"),
             "5c4f3ee8e5d25df40f4fd59a7f44e54c", "images.tar.gz", "oxford-iiit-pet",
-            ("oxford-iiit-pet/images",)),
+            ("oxford-iiit-pet/images",), "pets"),
     Archive("pets-annotations", ("https://thor.robots.ox.ac.uk/datasets/pets/annotations.tar.gz",
                                  "https://www.robots.ox.ac.uk/~vgg/data/pets/data/annotations.tar.gz"),
             "95a8c909bbe2e81eed6a22bccdf3f68f", "annotations.tar.gz", "oxford-iiit-pet",
-            ("oxford-iiit-pet/annotations/trimaps", "oxford-iiit-pet/annotations/trainval.txt")),
-    Archive("voc2012-trainval", ("http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar",),
-            "6cd6e144f989b92b3379bac3b3de84fd", "VOCtrainval_11-May-2012.tar", ".",
+            ("oxford-iiit-pet/annotations/trimaps", "oxford-iiit-pet/annotations/trainval.txt"), "pets"),
+    Archive("voc2012-trainval", VOC2012_MIRRORS, "6cd6e144f989b92b3379bac3b3de84fd", "VOCtrainval_11-May-2012.tar", ".",
             ("VOCdevkit/VOC2012/JPEGImages", "VOCdevkit/VOC2012/SegmentationClass",
-             "VOCdevkit/VOC2012/ImageSets/Segmentation/trainval.txt")),
+             "VOCdevkit/VOC2012/ImageSets/Segmentation/trainval.txt"), "voc"),
 )
 DOWNLOADS = "downloads"  # archives are kept under <data_root>/downloads/
 _CHUNK = 1 << 20
@@ -196,7 +210,7 @@ def _snapshot(repo: str, revision: str, cache_dir: Path | None, local_only: bool
     try:
         folder = Path(huggingface_hub.snapshot_download(
             repo, revision=revision, allow_patterns=list(MODEL_ALLOW_PATTERNS),
-            cache_dir=None if cache_dir is None else str(cache_dir), local_files_only=local_only,
+            cache_dir=str(hub_cache(cache_dir)), local_files_only=local_only,
         ))
     except Exception as error:  # the hub raises many types (network, auth, not cached): one clear error
         raise DataError(f"{repo}@{revision}: {type(error).__name__}: {error}") from error
@@ -220,7 +234,8 @@ def check_models(cache_dir: Path | None = None, models: Mapping[str, str] = MODE
         except DataError as error:
             cause = error.__cause__
             not_cached = cause is not None and type(cause).__name__ == "LocalEntryNotFoundError"
-            status[repo] = f"missing ({'not in the HF cache at ' + revision[:12] if not_cached else error})"
+            where = f"not in the HF cache {hub_cache(cache_dir)} at {revision[:12]}"
+            status[repo] = f"missing ({where if not_cached else error})"
     return status
 
 
@@ -241,7 +256,7 @@ def add_fetch_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `jepa-claims fetch`."""
     parser.add_argument("--data-root", type=Path, default=Path("data"),
                         help="where the data sets go (default: ./data, the suite's default data root)")
-    parser.add_argument("--cache-dir", type=Path, default=None, help="Hugging Face cache (default: the hub's own)")
+    parser.add_argument("--hf-cache", "--cache-dir", dest="cache_dir", type=Path, default=None, help=HUB_CACHE_HELP)
     parser.add_argument("--only", choices=["models", "data", "all"], default="all")
     parser.add_argument("--check", action="store_true", help="report what is present or missing; download nothing")
 

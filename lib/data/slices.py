@@ -114,7 +114,8 @@ class _Scan:
     def _unreadable(self, image_id: str, error: DataError) -> bool:
         """Record an unreadable image (or re-raise under the strict policy); always False."""
         if not self.skip_unreadable:
-            raise error
+            raise DataError(f"{error}; to list it in the manifest and take the next eligible image instead, "
+                            "rerun with --skip-unreadable") from error
         # Paths relative to data_root, so the manifest bytes do not depend on where the data lives.
         message = str(error).replace(f"{self.data_root}{os.sep}", "")
         self.skipped.append({"image_id": image_id, "reason": f"unreadable: {message}"})

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from transformers import PretrainedConfig
 
-from jepa_claims.engine.models import COMMIT_SHA, FAMILIES, ProcessorGeometry
+from jepa_claims.engine.models import COMMIT_SHA, FAMILIES, ProcessorGeometry, transformers_bars_off
 
 # Small but with a real grid: I-JEPA 56 px / 14 = 4x4 tokens, MAE and BEiT 56 px / 8 = 7x7 (+ CLS).
 _TINY = {
@@ -73,7 +73,8 @@ def build_model(family: str, config: PretrainedConfig, seed: int, *, jitter: flo
 def save_pretrained_layout(model: torch.nn.Module, directory: str | Path, geometry: ProcessorGeometry) -> Path:
     """Write config.json, model.safetensors and preprocessor_config.json like a hub checkpoint."""
     directory = Path(directory)
-    model.save_pretrained(str(directory))
+    with transformers_bars_off():
+        model.save_pretrained(str(directory))
     family = model.config.model_type
     processor = {
         "image_processor_type": PROCESSOR_TYPES[_known(family)],
@@ -94,18 +95,28 @@ def save_hub_cache(
     model: torch.nn.Module, cache_dir: str | Path, repo_id: str, revision_sha: str, geometry: ProcessorGeometry
 ) -> Path:
     """Write the HF hub cache layout (blobs, snapshots/<sha>, refs/main) and return the snapshot folder."""
+    with tempfile.TemporaryDirectory() as staging:
+        save_pretrained_layout(model, staging, geometry)
+        return store_snapshot(Path(staging), cache_dir, repo_id, revision_sha, ref="main")
+
+
+def store_snapshot(folder: Path, cache_dir: str | Path, repo_id: str, revision_sha: str, ref: str | None) -> Path:
+    """Move a checkpoint folder's files into the HF hub cache as blobs + snapshots/<sha>; returns the snapshot.
+
+    `ref=None` writes no refs/ entry, as `snapshot_download(repo, revision=<sha>)` leaves the cache.
+    """
     if not COMMIT_SHA.fullmatch(revision_sha):
         raise ValueError(f"revision_sha must be 40 lowercase hex digits, got {revision_sha!r}")
     storage = Path(cache_dir) / f"models--{repo_id.replace('/', '--')}"
     snapshot = storage / "snapshots" / revision_sha
     (storage / "blobs").mkdir(parents=True, exist_ok=True)
     snapshot.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as staging:
-        for file in sorted(save_pretrained_layout(model, staging, geometry).iterdir()):
-            _store_blob(file, storage / "blobs", snapshot / file.name)
-    (storage / "refs").mkdir(exist_ok=True)
-    # huggingface_hub writes the ref without a trailing newline and reads it back verbatim.
-    (storage / "refs" / "main").write_text(revision_sha)
+    for file in sorted(Path(folder).iterdir()):
+        _store_blob(file, storage / "blobs", snapshot / file.name)
+    if ref is not None:
+        (storage / "refs").mkdir(exist_ok=True)
+        # huggingface_hub writes the ref without a trailing newline and reads it back verbatim.
+        (storage / "refs" / ref).write_text(revision_sha)
     return snapshot
 
 

@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from jepa_claims.worlds.world import World, paper_world, toy_world
+from jepa_claims.worlds.world import SLICE_DATASETS, World, paper_world, toy_world
 
 DEFAULT_DATA_ROOT = Path("data")
 DEVICE = re.compile(r"(cpu|cuda)(?::(\d+))?")
@@ -33,6 +33,7 @@ class SuiteOptions:
     run_id: str = "local"
     skip_unreadable: bool = False
     threads: int | None = None  # torch CPU threads per process; None: the cores shared among the workers
+    hf_cache: Path | None = None  # the Hugging Face hub cache (None: huggingface_hub's own)
 
 
 def worker_device(requested: str, worker: str | None, cuda_devices: int) -> str:
@@ -48,12 +49,27 @@ class WorldUnavailable(RuntimeError):
     """The paper world was asked for but its checkpoints or data are missing."""
 
 
-def paper_missing(data_root: Path) -> list[str]:
-    """What the paper world lacks here: checkpoints not in the HF cache, data sets not on disk."""
-    from jepa_claims.data.fetch import check_data, check_models
+def paper_missing(data_root: Path, hf_cache: Path | None = None, checkpoints: tuple[str, ...] | None = None,
+                  slices: tuple[str, ...] | None = None) -> tuple[list[str], list[str]]:
+    """(missing, present) among the files the selection needs: its checkpoints' snapshots, its slices' data sets."""
+    from jepa_claims.data.fetch import ARCHIVES, check_data, check_models
 
-    status = {**check_models(), **check_data(data_root)}
-    return [f"{name}: {state}" for name, state in status.items() if state != "present"]
+    world = paper_world(data_root, hf_cache).select(checkpoints, slices)
+    models = {spec.source: spec.revision for spec in world.checkpoints}
+    datasets = {SLICE_DATASETS[name] for name in world.slices}
+    status = {**check_models(hf_cache, models), **check_data(data_root, [a for a in ARCHIVES if a.dataset in datasets])}
+    missing = [f"{name}: {state}" for name, state in status.items() if state != "present"]
+    return missing, [name for name, state in status.items() if state == "present"]
+
+
+def _incomplete(missing: list[str], options: SuiteOptions, data_root: Path) -> WorldUnavailable:
+    """The error naming what the selected paper world lacks and the ways forward."""
+    hf_cache = f" --hf-cache {options.hf_cache}" if options.hf_cache else ""
+    return WorldUnavailable(
+        "the paper world is incomplete for this selection:\n  " + "\n  ".join(missing)
+        + f"\nrun `jepa-claims fetch --data-root {data_root}{hf_cache}` first, select what is present with "
+        "--checkpoints/--slices, or run the toy world with --world toy"
+    )
 
 
 def check_device(device: str, cuda_devices: int | None = None) -> None:
@@ -142,7 +158,11 @@ def check_options(options: SuiteOptions) -> None:
 
 
 def resolve_world(options: SuiteOptions) -> World:
-    """The world to run: paper (error if incomplete), toy, or auto (paper when complete, else toy)."""
+    """The world to run: paper (error if the selection's files are incomplete), toy, or auto.
+
+    auto: the paper world when the selection's files are all present, the toy world when none is, and
+    an error naming what is missing when only some are (a half-fetched set-up is not silently toy).
+    """
     check_options(options)
     if options.world not in ("auto", "paper", "toy"):
         raise ValueError(f"--world must be auto, paper or toy, got {options.world!r}")
@@ -150,14 +170,11 @@ def resolve_world(options: SuiteOptions) -> World:
     if options.world == "toy":
         world = toy_world(options.cache_dir)
     else:
-        missing = paper_missing(data_root)
+        missing, present = paper_missing(data_root, options.hf_cache, options.checkpoints, options.slices)
         if not missing:
-            world = paper_world(data_root)
-        elif options.world == "paper":
-            raise WorldUnavailable(
-                "the paper world is incomplete:\n  " + "\n  ".join(missing)
-                + f"\nrun `jepa-claims fetch --data-root {data_root}` first"
-            )
+            world = paper_world(data_root, options.hf_cache)
+        elif options.world == "paper" or present:
+            raise _incomplete(missing, options, data_root)
         else:
             world = toy_world(options.cache_dir)
     return replace(world.select(options.checkpoints, options.slices), skip_unreadable=options.skip_unreadable)

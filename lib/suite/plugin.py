@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from jepa_claims.engine.hub import HUB_CACHE_HELP
 from jepa_claims.suite.options import SuiteOptions, WorldUnavailable, resolve_world, worker_device
 from jepa_claims.worlds.world import World
 
@@ -46,6 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--threads", type=int, default=None,
                     help="torch CPU threads per process (default: the cores shared among the xdist workers)")
     group.addoption("--cache-dir", default=".cache/jepa-claims", help="measurement tables, toy data and toy checkpoints")
+    group.addoption("--hf-cache", default=None, help=HUB_CACHE_HELP)
     parser.addini("claim_suite", type="args", default=["claims"],
                   help="folders (relative to the rootdir) holding the claim suite: a run reaching into them resolves the world")
 
@@ -59,6 +61,10 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     suite_world(config)
     _share_cores(config)
+    if config.option.tbstyle == "auto":
+        # The long style prints each test's arguments (fixtures holding functions and streams) with their
+        # memory addresses, so two runs with equal numbers would write different HTML records.
+        config.option.tbstyle = "short"
     if not getattr(config.option, "htmlpath", None) and not hasattr(config, "workerinput") and not config.option.collectonly:
         config.option.htmlpath = DEFAULT_HTML
         config.option.self_contained_html = True
@@ -79,7 +85,8 @@ def suite_options(config: pytest.Config) -> SuiteOptions:
             slices=_split(config.getoption("--slices")), device=_device(config.getoption("--device"), config),
             dtype=config.getoption("--dtype"), data_root=config.getoption("--data-root"),
             cache_dir=Path(config.getoption("--cache-dir")), run_id=_run_id(config),
-            skip_unreadable=config.getoption("--skip-unreadable"), threads=config.getoption("--threads"))
+            skip_unreadable=config.getoption("--skip-unreadable"), threads=config.getoption("--threads"),
+            hf_cache=Path(config.getoption("--hf-cache")) if config.getoption("--hf-cache") else None)
     return config.stash[OPTIONS]
 
 
@@ -108,10 +115,13 @@ def suite_store(config: pytest.Config):
     """A TableStore over the run's world with its options (tables computed once across workers, cached on disk)."""
     from jepa_claims.conventions import Conventions
     from jepa_claims.engine.models import DTYPES
+    from jepa_claims.tables.census import TerminalStream
     from jepa_claims.tables.store import TableStore
 
     options = suite_options(config)
-    return TableStore(suite_world(config), options.cache_dir, Conventions(), options.device, DTYPES[options.dtype], options.run_id)
+    stream = TerminalStream(config.pluginmanager.getplugin("capturemanager"))  # a bar per table computed
+    return TableStore(suite_world(config), options.cache_dir, Conventions(), options.device, DTYPES[options.dtype],
+                      options.run_id, progress_stream=stream)
 
 
 def _resolved(config: pytest.Config) -> tuple[SuiteOptions, World] | None:
@@ -164,7 +174,24 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if world.banner:
         bar = "!" * 100
         lines += [bar, world.banner, bar]
+    if world.name == "paper":
+        lines += _census(config)
     return lines
+
+
+def _census(config: pytest.Config) -> list[str]:
+    """What this paper-world run will compute, and about how long it takes here (lib/suite/plan.py)."""
+    from jepa_claims.conventions import Conventions
+    from jepa_claims.engine.cpu import share_of_cores
+    from jepa_claims.engine.models import DTYPES
+    from jepa_claims.suite.plan import run_census
+    from jepa_claims.tables.store import TableStore
+
+    options = suite_options(config)
+    workers = getattr(config.option, "numprocesses", None)
+    threads = options.threads or share_of_cores(workers if isinstance(workers, int) and workers > 0 else 1)
+    store = TableStore(suite_world(config), options.cache_dir, Conventions(), options.device, DTYPES[options.dtype])
+    return run_census(store, threads).lines()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -36,15 +36,14 @@ def measure_slice(
     *, checkpoint: str, data_root: Path, slice_name: str, protocol: str, conv: Conventions,
     revision: str | None = None, offline: bool = False, sites: str | None = None, mode: str = "context",
     masks: Sequence[str] = ("object", "background"), device: str = "cpu", dtype: torch.dtype = torch.float32,
-    batch_size: int | str = "auto", skip_unreadable: bool = False,
+    batch_size: int | str = "auto", skip_unreadable: bool = False, hf_cache: Path | None = None,
 ) -> pd.DataFrame:
     """Load the checkpoint and the slice, run one protocol, return its table."""
     from jepa_claims.data.slices import load_slice
-    from jepa_claims.engine.models import load_encoder
 
     if protocol not in ("drift", "rescue"):
         raise ValueError(f"unknown protocol {protocol!r}: expected 'drift' or 'rescue'")
-    encoder = load_encoder(checkpoint, revision=revision, local_files_only=offline, device=device, dtype=dtype)
+    encoder = _load(checkpoint, revision, offline, hf_cache, device, dtype)
     try:  # every protocol reads the late window: a window outside the depth is an error before any run
         conv.late_layers(encoder.depth)
     except ValueError as error:
@@ -57,3 +56,21 @@ def measure_slice(
     if protocol == "drift":
         return drift_table(encoder, images, jobs, conv, batch_size)
     return rescue_table(encoder, images, jobs, [group], [mode], conv, batch_size)
+
+
+def _load(checkpoint: str, revision: str | None, offline: bool, hf_cache: Path | None, device: str, dtype: torch.dtype):
+    """The encoder: a paper checkpoint at its pinned revision unless another is named; from the shared hub cache."""
+    from jepa_claims.data.fetch import pinned_revision
+    from jepa_claims.engine.hub import hub_cache
+    from jepa_claims.engine.models import CheckpointError, load_encoder
+
+    chosen = pinned_revision(checkpoint, revision) if not Path(checkpoint).expanduser().is_dir() else revision
+    try:
+        return load_encoder(checkpoint, revision=chosen, local_files_only=offline, cache_dir=str(hub_cache(hf_cache)),
+                            device=device, dtype=dtype)
+    except CheckpointError as error:
+        if chosen is not None:
+            raise
+        # An id without a pin resolves "main", which a download by commit sha never writes (no refs/main).
+        raise CheckpointError(f"{error}; {checkpoint} has no pinned revision in this suite: name the one you "
+                              "downloaded with --revision <commit sha or branch>") from error

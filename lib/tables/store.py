@@ -40,6 +40,7 @@ class TableStore:
     dtype: torch.dtype = torch.float32
     run_id: str = "local"
     batch_size: int = 8
+    progress_stream: object | None = None  # where a bar per computed table goes (None: no bar)
     _encoders: dict = field(default_factory=dict)
     _manifests: dict = field(default_factory=dict)
     _inputs: dict = field(default_factory=dict)
@@ -48,7 +49,8 @@ class TableStore:
         """A store over another world or conventions, sharing this one's cache and device; under other
         conventions only, also its loaded encoders (conventions never change weights: one load per checkpoint)."""
         return TableStore(world or self.world, self.cache_dir, conv or self.conv, self.device, self.dtype,
-                          self.run_id, self.batch_size, _encoders=self._encoders if world is None else {})
+                          self.run_id, self.batch_size, self.progress_stream,
+                          _encoders=self._encoders if world is None else {})
 
     def encoder(self, key: str):
         """The checkpoint's encoder, loaded once per process."""
@@ -127,14 +129,27 @@ class TableStore:
     def _compute(self, kind: str, checkpoint: str, slice_name: str, path: Path, repair: dict | None) -> pd.DataFrame:
         """Run the protocol, store the table, log the model work it took (and the repair it made, if any)."""
         encoder = self.encoder(checkpoint)
+        inputs = self.inputs(checkpoint, slice_name)
         before, started = COUNTER.blocks, time.perf_counter()
-        frame = PROTOCOLS[kind](encoder, self.roles(checkpoint), self.inputs(checkpoint, slice_name), self.conv, self.batch_size)
+        with self._progress(kind, checkpoint, slice_name, len(inputs.images), encoder.depth):
+            frame = PROTOCOLS[kind](encoder, self.roles(checkpoint), inputs, self.conv, self.batch_size)
         blocks = COUNTER.blocks - before
         write_table(path, frame)
         entry = {"run": self.run_id, "table": path.name, "kind": kind, "checkpoint": checkpoint, "slice": slice_name,
                  "blocks": blocks, "forwards": blocks / encoder.depth, "seconds": round(time.perf_counter() - started, 3)}
         append_entry(self.cache_dir, entry | (repair or {}))
         return read_table(path)
+
+    def _progress(self, kind: str, checkpoint: str, slice_name: str, images: int, depth: int):
+        """One bar for this table, naming it, its checkpoint and slice (nothing when there is no stream)."""
+        from contextlib import nullcontext
+
+        from jepa_claims.tables.census import table_blocks, table_progress
+
+        if self.progress_stream is None:
+            return nullcontext()
+        label = f"{kind} table, {self.world.checkpoint(checkpoint).key} ({self.world.name}), {slice_name}"
+        return table_progress(label, table_blocks(kind, depth, images, self.conv), self.progress_stream)
 
     def inputs(self, checkpoint: str, slice_name: str) -> Inputs:
         """Prepared images and semantic masks of a slice for a checkpoint's geometry."""

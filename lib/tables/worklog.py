@@ -50,7 +50,8 @@ def forwards_of_run(cache_dir: Path, run_id: str) -> dict:
     more than once (which the shared cache must prevent, whatever the number of workers), the tables it
     recomputed because the cached file was damaged, and the log lines that could not be read."""
     entries, skipped = read_entries(cache_dir)
-    mine = [e for e in entries if e["run"] == run_id]
+    # By table name, not by finishing time: under -n the order in which workers finish is not a result.
+    mine = sorted((e for e in entries if e["run"] == run_id), key=lambda e: e["table"])
     names = [e.get("table") for e in mine]
     return {"forwards": round(sum(float(e.get("forwards", 0)) for e in mine), 6), "tables_computed": len(mine),
             "entries": mine, "computed_twice": sorted({n for n in names if names.count(n) > 1}),

@@ -16,6 +16,7 @@ from transformers import AutoConfig
 
 from jepa_claims.cache import build_once, code_version
 from jepa_claims.engine.builders import build_model, save_pretrained_layout
+from jepa_claims.engine.hub import hub_cache
 from jepa_claims.engine.models import ALLOW_PATTERNS, Encoder, load_encoder, read_geometry
 from jepa_claims.toy.models import build_toy
 from jepa_claims.worlds.world import CheckpointSpec
@@ -38,27 +39,29 @@ def _snapshot(spec: CheckpointSpec, cache_dir: Path) -> Path:
     """The paper checkpoint's snapshot folder in the HF cache; never downloads."""
     from huggingface_hub import snapshot_download
 
-    # The standard HF cache (where `jepa-claims fetch` puts the checkpoints by default).
+    # The same cache `jepa-claims fetch` and `measure` use (engine/hub.py).
     return Path(snapshot_download(spec.source, revision=spec.revision, local_files_only=True,
-                                  allow_patterns=ALLOW_PATTERNS))
+                                  allow_patterns=ALLOW_PATTERNS, cache_dir=str(hub_cache(spec.hub_cache))))
+
+
+def _random_name(spec: CheckpointSpec, cache_dir: Path) -> str:
+    """Folder name of an untrained copy (P1): keyed by the trained checkpoint's identity (repo id and
+    revision, or toy code version), not by where its snapshot lies, so moving the HF cache keeps it."""
+    inner = dataclasses.replace(spec, source=spec.source.removeprefix("random:"))
+    tag = hashlib.sha256(checkpoint_identity(inner, cache_dir).encode()).hexdigest()[:12]
+    return f"{spec.key}-{tag}-seed{RANDOM_SEED}"
 
 
 def _random_dir(spec: CheckpointSpec, cache_dir: Path) -> Path:
-    """Folder of an untrained copy of another checkpoint's architecture (P1), built once.
-
-    Keyed by the trained checkpoint's identity (repo id and revision, or toy code version), not by
-    where its snapshot lies, so moving the HF cache keeps it.
-    """
-    inner = dataclasses.replace(spec, source=spec.source.removeprefix("random:"))
-    source_dir = checkpoint_folder(inner, cache_dir)
-    tag = hashlib.sha256(checkpoint_identity(inner, cache_dir).encode()).hexdigest()[:12]
+    """Folder of an untrained copy of another checkpoint's architecture (P1), built once."""
+    source_dir = checkpoint_folder(dataclasses.replace(spec, source=spec.source.removeprefix("random:")), cache_dir)
 
     def build(folder: Path) -> None:
         config = AutoConfig.from_pretrained(str(source_dir))
         model = build_model(config.model_type, config, RANDOM_SEED)
         save_pretrained_layout(model, folder, read_geometry(source_dir, config.model_type))
 
-    return build_once(Path(cache_dir) / "random-checkpoints" / f"{spec.key}-{tag}-seed{RANDOM_SEED}", build)
+    return build_once(Path(cache_dir) / "random-checkpoints" / _random_name(spec, cache_dir), build)
 
 
 def checkpoint_folder(spec: CheckpointSpec, cache_dir: Path) -> Path:
@@ -80,6 +83,8 @@ def checkpoint_depth(spec: CheckpointSpec, cache_dir: Path) -> int:
 
 def checkpoint_identity(spec: CheckpointSpec, cache_dir: Path) -> str:
     """What identifies the weights in a cache key: source plus resolved revision (or toy code version)."""
+    if spec.source.startswith("random:"):  # named without building it (the census asks before anything runs)
+        return f"{spec.source}@{_random_name(spec, cache_dir)}"
     return f"{spec.source}@{checkpoint_folder(spec, cache_dir).name}"
 
 

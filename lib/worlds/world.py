@@ -12,6 +12,7 @@ from pathlib import Path
 from jepa_claims.roles import Roles
 
 PAPER_SLICES = ("4x3", "8x3", "12x3", "16x3", "voc8x3")
+SLICE_DATASETS = {"4x3": "pets", "8x3": "pets", "12x3": "pets", "16x3": "pets", "voc8x3": "voc"}
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class CheckpointSpec:
     source: str  # hub id (paper) or toy model name (toy)
     label: str  # how the report names it
     revision: str | None = None
+    hub_cache: Path | None = None  # where a hub checkpoint is looked up (None: huggingface_hub's own cache)
 
 
 def _pinned(key: str, family: str, repo: str, label: str) -> CheckpointSpec:
@@ -81,9 +83,10 @@ TOY_BANNER = (
 )
 
 
-def paper_world(data_root: Path) -> World:
-    """The paper's checkpoints and slices; nothing is downloaded here (see `jepa-claims fetch`)."""
-    return World("paper", PAPER_CHECKPOINTS, PAPER_SLICES, Path(data_root))
+def paper_world(data_root: Path, hub_cache: Path | None = None) -> World:
+    """The paper's checkpoints (looked up in `hub_cache`) and slices; nothing is downloaded here (see `jepa-claims fetch`)."""
+    checkpoints = tuple(replace(spec, hub_cache=hub_cache) for spec in PAPER_CHECKPOINTS)
+    return World("paper", checkpoints, PAPER_SLICES, Path(data_root))
 
 
 def toy_world(cache_dir: Path) -> World:

@@ -1,0 +1,90 @@
+"""What a paper-world run will compute, said before it starts (the run header's census).
+
+The plan is every measurement table the selected claims and probes read: each claim's cells and the
+slices and checkpoints it reads beyond them come from the claim registry; which table kinds a check
+reads (`READS`), and what the probes re-run, are listed here and checked against an actual run by
+tests/test_rehearsal.py (planned block evaluations = logged ones). Numeric agreement reads tables the
+claims already read. Tables already in the cache are counted as cached, not as work.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jepa_claims.conventions import Conventions
+from jepa_claims.tables.census import Census, census, read_config
+
+READS = {  # claim -> table kinds its check reads (lib/verdicts/checks.py)
+    "C1": ("geometry",), "C2": ("sweep",), "C3": ("masks", "rescue"), "C4": ("semantic",), "C5": ("semantic",),
+    "C6": ("rescue",), "C7": ("sweep",), "C8": ("masks", "rescue", "semantic"), "C9": ("panel",),
+    "C10": ("semantic", "rescue"), "C11": ("proxy",), "C12": ("semantic",), "C13": ("masks",),
+}
+P3_LAYER_CLAIMS = ("C1", "C2", "C4", "C6", "C7")  # claims/test_p3_conventions.py: under every layer reading
+P3_HEADLINE_CLAIMS = ("C4", "C6")  # ... and under each other alternative
+PROBE_CELL = ("ijepa_1k", "8x3")  # P1 and P3
+OTHER_FAMILIES = ("mae", "beit")  # P2 (mae) and P5, on 8x3
+
+
+@dataclass(frozen=True)
+class PlannedTable:
+    """One table the run needs: its variant ("" default, "random" for P1, a P3 alternative's name)."""
+
+    variant: str
+    kind: str
+    checkpoint: str
+    slice_name: str
+    conv: Conventions = Conventions()
+
+
+def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...]) -> list[PlannedTable]:
+    """Every table the selected claims and probes read, once each, in a stable order."""
+    from jepa_claims.tables.probes import ALTERNATIVES, READING_ALTERNATIVES
+    from jepa_claims.verdicts.checks import CLAIMS
+
+    wanted: dict[PlannedTable, None] = {}
+
+    def add(variant: str, claims, checkpoint: str, slice_name: str, conv: Conventions = Conventions()) -> None:
+        if checkpoint in checkpoints and slice_name in slices:
+            kinds = [kind for claim in claims for kind in READS[claim]]
+            wanted.update({PlannedTable(variant, kind, checkpoint, slice_name, conv): None for kind in kinds})
+
+    for claim in CLAIMS:
+        for checkpoint, slice_name in claim.cells():
+            if not claim.missing(checkpoint, slice_name, checkpoints, slices):
+                for needed_checkpoint, needed_slice in sorted(claim.needs(checkpoint, slice_name)):
+                    add("", [claim.id], needed_checkpoint, needed_slice)
+    untrained = [claim.id for claim in CLAIMS if claim.untrained.effect is not None]  # P1
+    add("random", untrained, *PROBE_CELL)
+    add("", untrained, *PROBE_CELL)
+    for name, conv in ALTERNATIVES.items():  # P3
+        claims = P3_LAYER_CLAIMS if name in READING_ALTERNATIVES else P3_HEADLINE_CLAIMS
+        add(name, claims, *PROBE_CELL, conv)
+        add("", claims, *PROBE_CELL)
+    if "mae" in checkpoints and "8x3" in slices:  # P2: the library's masking beside C12's table
+        wanted[PlannedTable("", "mae_default", "mae", "8x3")] = None
+        add("", ["C12"], "mae", "8x3")
+    for checkpoint in OTHER_FAMILIES:  # P5: C6 and C3 on the other families
+        add("", ["C6", "C3"], checkpoint, "8x3")
+    return list(wanted)
+
+
+def run_census(store, threads: int) -> Census:
+    """The census of a store's world: what its selection needs, less what the cache already holds."""
+    from jepa_claims.tables.probes import random_world
+    from jepa_claims.worlds.checkpoints import checkpoint_folder
+
+    world = store.world
+    planned = plan(tuple(c.key for c in world.checkpoints), world.slices)
+    stores = {"": store, "random": store.variant(world=random_world(world))}
+    todo = [t for t in planned if not _cached(stores.get(t.variant) or store.variant(conv=t.conv), t)]
+    configs = {spec.key: read_config(checkpoint_folder(spec, store.cache_dir)) for spec in world.checkpoints}
+    return census(todo, configs, store.device, store.dtype, cached=len(planned) - len(todo), threads=threads)
+
+
+def _cached(store, table: PlannedTable) -> bool:
+    """Whether the table is in the cache already (an unreadable slice counts as not: its test will say why)."""
+    from jepa_claims.data.files import DataError
+
+    try:
+        return store.cached(table.kind, table.checkpoint, table.slice_name) is not None
+    except DataError:
+        return False

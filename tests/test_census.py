@@ -1,0 +1,68 @@
+"""The census (lib/tables/census.py, lib/suite/plan.py): the plan reads the registry, a table's bar follows the engine.
+
+That the plan's block count equals what a paper-world run computes is asserted end to end in
+tests/test_rehearsal.py (164,592 planned = 164,592 logged on the rehearsal).
+"""
+from __future__ import annotations
+
+import io
+
+import pytest
+import torch
+from claim_modules import claim_function
+
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.runs import COUNTER
+from jepa_claims.suite import plan
+from jepa_claims.tables import census
+
+
+def test_reads_covers_every_registered_claim_and_the_p3_lists_mirror_the_probe():
+    """The plan's table kinds name every claim of the registry; P3's claim lists are the probe's own."""
+    from jepa_claims.verdicts.checks import CLAIMS
+
+    assert set(plan.READS) == {claim.id for claim in CLAIMS}
+    assert claim_function("test_p3_conventions", "LAYER_CLAIMS") == plan.P3_LAYER_CLAIMS
+    assert claim_function("test_p3_conventions", "HEADLINE_CLAIMS") == plan.P3_HEADLINE_CLAIMS
+
+
+def test_plan_follows_the_selection():
+    """Only the selected checkpoints and slices; P1's untrained copy and P3's conventions as variants."""
+    small = plan.plan(("ijepa_1k",), ("4x3",))
+    assert {(t.variant, t.kind) for t in small} == {("", "geometry"), ("", "masks"), ("", "rescue"), ("", "semantic")}
+    full = plan.plan(("ijepa_1k", "ijepa_22k", "mae", "beit"), ("4x3", "8x3", "12x3", "16x3", "voc8x3"))
+    assert {"", "random"} < {t.variant for t in full} and len(full) == len(set(full))
+    assert ("", "mae_default", "mae") in {(t.variant, t.kind, t.checkpoint) for t in full}
+
+
+@pytest.mark.parametrize(("kind", "blocks"), [("semantic", 3840), ("rescue", 3168), ("sweep", 26880), ("masks", 0)])
+def test_table_blocks_at_the_paper_depth(kind, blocks):
+    """8x3 (24 images) at depth 32 under the block_output reading, as the engine counted them on the rehearsal."""
+    assert census.table_blocks(kind, 32, 24, Conventions(layer_indexing="block_output")) == blocks
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_table_bar_names_the_table_and_follows_the_block_counter():
+    stream = _Terminal()
+    with census.table_progress("rescue table, ijepa_1k (paper), 8x3", 100, stream):
+        COUNTER.blocks += 100
+        import time
+
+        time.sleep(1.2)  # the bar is refreshed from a background thread every 0.5 s
+    text = stream.getvalue()
+    assert "rescue table, ijepa_1k (paper), 8x3" in text and "100/100" in text
+
+
+def test_seconds_per_block_is_measured_and_the_census_adds_it_up():
+    shape = census.Shape(depth=2, tokens=16, hidden=8, intermediate=16, heads=2)
+    seconds = census.seconds_per_block(shape, "cpu", torch.float32, threads=1, budget=0.01)
+    assert 0 < seconds < 1
+    config = {"model_type": "ijepa", "image_size": 56, "patch_size": 14, "num_hidden_layers": 2, "hidden_size": 8,
+              "intermediate_size": 16, "num_attention_heads": 2}
+    todo = [plan.PlannedTable("", "semantic", "ijepa_1k", "4x3")]
+    result = census.census(todo, {"ijepa_1k": config}, "cpu", torch.float32, cached=3, threads=1)
+    assert result.rows[0]["blocks"] == 5 * 12 * 2 and "1 tables to compute (3 already cached), 120 block" in result.lines()[0]
