@@ -15,7 +15,7 @@
   lib/data/synthetic.py at the slices' full image counts) with the real quirks planted among the images
   the 4x3 slice reads: a PNG and a GIF named ".jpg", an RGBA image, a truncated (corrupt) JPEG, a
   trimap with no pet, a macOS "._" file, lists sorted as text, plus the real sample files of
-  fixtures/real_samples (two of their pets belong to the first 16 breeds).
+  tests/real_samples (two of their pets belong to the first 16 breeds).
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from jepa_claims.data import pets, synthetic
 from jepa_claims.data.fetch import MODEL_REVISIONS
 from jepa_claims.engine.builders import store_snapshot
 
-REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real_samples"
+REAL = Path(__file__).resolve().parent / "real_samples"
 # The reduced widths (the real ones: I-JEPA 1280 / 5120 / 16 heads, MAE and BEiT 768 / 3072 / 12 heads).
 WIDTHS = {"hidden_size": 32, "intermediate_size": 128, "num_attention_heads": 2}
 MAE_DECODER_WIDTHS = {"decoder_hidden_size": 16, "decoder_intermediate_size": 64, "decoder_num_attention_heads": 2}

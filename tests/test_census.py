@@ -58,11 +58,11 @@ def test_a_table_bar_names_the_table_and_follows_the_block_counter():
 
 
 def test_seconds_per_block_is_measured_and_the_census_adds_it_up():
-    shape = census.Shape(depth=2, tokens=16, hidden=8, intermediate=16, heads=2)
+    shape = census.Shape(depth=4, tokens=16, hidden=8, intermediate=16, heads=2)
     seconds = census.seconds_per_block(shape, "cpu", torch.float32, threads=1, budget=0.01)
     assert 0 < seconds < 1
-    config = {"model_type": "ijepa", "image_size": 56, "patch_size": 14, "num_hidden_layers": 2, "hidden_size": 8,
+    config = {"model_type": "ijepa", "image_size": 56, "patch_size": 14, "num_hidden_layers": 4, "hidden_size": 8,
               "intermediate_size": 16, "num_attention_heads": 2}
     todo = [plan.PlannedTable("", "semantic", "ijepa_1k", "4x3")]
     result = census.census(todo, {"ijepa_1k": config}, "cpu", torch.float32, cached=3, threads=1)
-    assert result.rows[0]["blocks"] == 5 * 12 * 2 and "1 tables to compute (3 already cached), 120 block" in result.lines()[0]
+    assert result.rows[0]["blocks"] == 5 * 12 * 4 and "1 tables to compute (3 already cached), 240 block" in result.lines()[0]

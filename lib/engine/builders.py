@@ -15,7 +15,8 @@ from pathlib import Path
 import torch
 from transformers import PretrainedConfig
 
-from jepa_claims.engine.models import COMMIT_SHA, FAMILIES, ProcessorGeometry, transformers_bars_off
+from jepa_claims.engine.loading_log import transformers_bars_off
+from jepa_claims.engine.models import COMMIT_SHA, FAMILIES, ProcessorGeometry
 
 # Small but with a real grid: I-JEPA 56 px / 14 = 4x4 tokens, MAE and BEiT 56 px / 8 = 7x7 (+ CLS).
 _TINY = {

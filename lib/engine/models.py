@@ -5,13 +5,9 @@ Weights are read from safetensors only and remote code is never trusted.
 """
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
 import os
 import re
-from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +21,8 @@ from huggingface_hub.errors import (
 )
 from safetensors import SafetensorError
 from transformers import BeitConfig, BeitModel, IJepaConfig, IJepaModel, PretrainedConfig, ViTMAEConfig, ViTMAEModel
+
+from jepa_claims.engine.loading_log import log_unused, unused_weights_unreported
 
 FAMILIES = {
     "ijepa": (IJepaConfig, IJepaModel),
@@ -41,14 +39,6 @@ COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
 # PIL resample enum values; what ViTImageProcessor / BeitImageProcessor use when the json omits the key.
 BILINEAR, BICUBIC = 2, 3
 IMAGENET_STANDARD = (0.5, 0.5, 0.5)
-
-
-# Weights of the published pretraining models that the encoder does not use (MAE's decoder, BEiT's pooler
-# norm and classifier): expected, so they are named once in the log, not in transformers' warning table.
-HEAD_PREFIXES = {"ijepa": ("pooler.",), "vit_mae": ("decoder.",), "beit": ("pooler.", "classifier.", "lm_head.")}
-_BASE_PREFIXES = ("ijepa.", "vit.", "beit.")  # 5.x reports head keys under the base model's prefix, 4.x not
-_TRANSFORMERS_LOADERS = ("transformers.modeling_utils", "transformers.utils.loading_report")
-LOG = logging.getLogger(__name__)
 
 
 # The one table of precisions the suite, the CLI and the benchmarks accept, by the name users type.
@@ -256,7 +246,7 @@ def _load_weights(directory: Path, family: str, config: PretrainedConfig, dtype:
     # The pooler is unused here: the I-JEPA and BEiT base models are loaded without it.
     extra = {} if family == "vit_mae" else {"add_pooling_layer": False}
     try:
-        with _unused_weights_unreported():
+        with unused_weights_unreported():
             model, info = model_class.from_pretrained(
                 str(directory), config=config, use_safetensors=True, dtype=dtype, output_loading_info=True, **extra
             )
@@ -267,7 +257,7 @@ def _load_weights(directory: Path, family: str, config: PretrainedConfig, dtype:
             f"{directory}: weights do not match the {family} architecture of its config.json "
             "(tensors of the wrong shape or that cannot be converted)"
         ) from error
-    _log_unused(directory, family, info["unexpected_keys"])
+    log_unused(directory, family, info["unexpected_keys"])
     # from_pretrained silently random-initialises missing weights; an encoder must have all of them.
     if info["missing_keys"] or info["mismatched_keys"]:
         missing = sorted(info["missing_keys"]) + [str(key) for key in info["mismatched_keys"]]
@@ -284,61 +274,6 @@ def _first_line(error: BaseException) -> str:
     """An exception as one line: its type and the first line of its message."""
     lines = str(error).strip().splitlines()
     return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
-
-
-def _is_unused_report(record: logging.LogRecord) -> bool:
-    """transformers' report of checkpoint weights the model did not take (4.x sentence, 5.x table)."""
-    message = record.getMessage()
-    return "UNEXPECTED" in message or "were not used when initializing" in message
-
-
-@contextlib.contextmanager
-def transformers_bars_off() -> Iterator[None]:
-    """No transformers progress bars ("Loading weights", "Writing model shards") for one local load or save:
-    they say nothing for a local file, and their rates made two runs' captured output differ."""
-    from transformers.utils import logging as hf_logging
-
-    bars = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if bars:
-            hf_logging.enable_progress_bar()
-
-
-@contextlib.contextmanager
-def _unused_weights_unreported() -> Iterator[None]:
-    """Hold back transformers' unused-weights report during one load (`_log_unused` says it once instead)."""
-    loggers = [logging.getLogger(name) for name in _TRANSFORMERS_LOADERS]
-    drop = lambda record: not _is_unused_report(record)  # noqa: E731 - a logging filter callable
-    for logger in loggers:
-        logger.addFilter(drop)
-    try:
-        with transformers_bars_off():
-            yield
-    finally:
-        for logger in loggers:
-            logger.removeFilter(drop)
-
-
-def _log_unused(directory: Path, family: str, unexpected) -> None:
-    """One line for the pretraining head weights the encoder leaves aside; a warning for any other unused weight."""
-    heads: Counter = Counter()
-    others = []
-    for key in sorted(unexpected):
-        bare = next((key.removeprefix(p) for p in _BASE_PREFIXES if key.startswith(p)), key)
-        head = next((p for p in HEAD_PREFIXES[family] if bare.startswith(p)), None)
-        if head:
-            heads[head.rstrip(".")] += 1
-        else:
-            others.append(key)
-    if heads:
-        named = ", ".join(f"{head} ({count} tensors)" for head, count in sorted(heads.items()))
-        LOG.info("%s: pretraining head weights not used by the encoder, as expected: %s", directory, named)
-    if others:
-        LOG.warning("%s: %d checkpoint weights fit no module of the %s encoder, e.g. %s",
-                    directory, len(others), family, others[:3])
 
 
 def read_geometry(directory: str | Path, family: str) -> ProcessorGeometry:
