@@ -119,7 +119,9 @@ def suite_store(config: pytest.Config):
     from jepa_claims.tables.store import TableStore
 
     options = suite_options(config)
-    stream = TerminalStream(config.pluginmanager.getplugin("capturemanager"))  # a bar per table computed
+    manager = getattr(config, "pluginmanager", None)
+    capture = manager.getplugin("capturemanager") if manager else None
+    stream = TerminalStream(capture) if capture else None  # a bar per table computed, on the terminal
     return TableStore(suite_world(config), options.cache_dir, Conventions(), options.device, DTYPES[options.dtype],
                       options.run_id, progress_stream=stream)
 
