@@ -66,3 +66,23 @@ def test_seconds_per_block_is_measured_and_the_census_adds_it_up():
     todo = [plan.PlannedTable("", "semantic", "ijepa_1k", "4x3")]
     result = census.census(todo, {"ijepa_1k": config}, "cpu", torch.float32, cached=3, threads=1)
     assert result.rows[0]["blocks"] == 5 * 12 * 4 and "1 tables to compute (3 already cached), 240 block" in result.lines()[0]
+
+
+def test_terminal_stream_asks_and_writes_with_the_capture_lifted(monkeypatch):
+    """Under pytest's fd capture stderr is a file: the bar's stream asks the real stderr whether it is a terminal."""
+    import contextlib
+    import sys
+
+    real, captured = _Terminal(), io.StringIO()
+
+    class Capture:
+        @contextlib.contextmanager
+        def global_and_fixture_disabled(self):
+            monkeypatch.setattr(sys, "stderr", real)
+            yield
+            monkeypatch.setattr(sys, "stderr", captured)
+
+    monkeypatch.setattr(sys, "stderr", captured)
+    stream = census.TerminalStream(Capture())
+    assert stream.isatty() and stream.write("bar") == 3
+    assert real.getvalue() == "bar" and captured.getvalue() == ""

@@ -218,7 +218,8 @@ class TerminalStream:
         """Writes are flushed as they happen."""
 
     def isatty(self) -> bool:
-        """tqdm draws only on a terminal."""
+        """tqdm draws only on a terminal: asked of the real stderr (captured, fd 2 is a file)."""
         import sys
 
-        return sys.__stderr__.isatty()
+        with self.capture.global_and_fixture_disabled():
+            return sys.stderr.isatty()
