@@ -4,32 +4,50 @@ The paper leaves several readings implicit (DESIGN.md): how its layer numbers in
 layer reading: which block a site such as "31.attn.out" is, which hidden states "layers 30-31" are),
 the fill of masked patches ("zeroed in pixel space"), the normalisation (the processor's
 mean = std = 0.5 versus ImageNet's, used in I-JEPA training), and which trimap pixels are object
-(1 and 3, or 1 only). Each test re-runs a claim under one alternative; the report says whether the
-verdict changes. The layer readings decide the claims that name layers (C1, C2, C4, C6, C7), so those
-run under every reading; the other alternatives re-run the two headline claims, C4 and C6.
+(1 and 3, or 1 only), and which zero-overlap region is the background control (the one farthest from
+the object, a random one, or one as far from the image centre as the object). Each test re-runs a
+claim under one alternative; the report says whether the verdict changes. The layer readings decide
+the claims that name layers (C1, C2, C4, C6, C7), so those run under every reading; the background
+regions re-run the claims at this cell that read the background (C4, C8; C6 reads object masks only);
+the other alternatives re-run the two headline claims, C4 and C6.
 """
+import dataclasses
+
 import pytest
 
+from jepa_claims.conventions import Conventions
 from jepa_claims.verdicts.checks import evaluate
-from jepa_claims.tables.probes import ALTERNATIVES, READING_ALTERNATIVES
+from jepa_claims.tables.probes import ALTERNATIVES, BACKGROUND_ALTERNATIVES, READING_ALTERNATIVES
 
 LAYER_CLAIMS = ("C1", "C2", "C4", "C6", "C7")
 HEADLINE_CLAIMS = ("C4", "C6")
+BACKGROUND_CLAIMS = ("C4", "C8")
 CASES = [(claim, alternative) for alternative in ALTERNATIVES
-         for claim in (LAYER_CLAIMS if alternative in READING_ALTERNATIVES else HEADLINE_CLAIMS)]
+         for claim in (LAYER_CLAIMS if alternative in READING_ALTERNATIVES
+                       else BACKGROUND_CLAIMS if alternative in BACKGROUND_ALTERNATIVES else HEADLINE_CLAIMS)]
 
 pytestmark = pytest.mark.probe(
     "P3", checkpoints=("ijepa_1k",), slices=("8x3",),
     other_claims="P3 re-runs the claims that name layers (C1, C2, C4, C6, C7) under every layer reading, and the two "
-                 "headline claims (C4, C6) under each other alternative; every alternative recomputes the tables, so the "
+                 "headline claims (C4, C6) under each other alternative (C4, C8 under the background regions); every alternative recomputes the tables, so the "
                  "other claims keep the default conventions.")
+
+
+def over_run_conventions(alternative: Conventions, run: Conventions) -> Conventions:
+    """The run's conventions with what the alternative changes from the defaults (a run may use --convention)."""
+    default = Conventions()
+    return run.with_(**{f.name: getattr(alternative, f.name) for f in dataclasses.fields(Conventions)
+                        if getattr(alternative, f.name) != getattr(default, f.name)})
 
 
 @pytest.mark.parametrize("claim, alternative", CASES)
 def test_convention_takes_effect_against_default_conventions(claim, alternative, store, checkpoint, slice_name, record_probe):
     """The alternative convention changes the measurement; whether the verdict changes is reported."""
+    conv = over_run_conventions(ALTERNATIVES[alternative], store.conv)
+    if conv == store.conv:
+        pytest.skip(f"this run's conventions (--convention) already are the {alternative} alternative")
     default = evaluate(claim, store, checkpoint, slice_name)
-    other = evaluate(claim, store.variant(conv=ALTERNATIVES[alternative]), checkpoint, slice_name)
+    other = evaluate(claim, store.variant(conv=conv), checkpoint, slice_name)
     same = other.passed == default.passed
     record_probe(claim, checkpoint, slice_name, other.passed,
                  f"under {alternative} {claim} {'holds' if other.passed else 'fails'} "

@@ -1,13 +1,15 @@
 """Conventions and run configuration: every choice the paper leaves implicit, made explicit."""
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Literal
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Literal, get_args
 
 LayerIndexing = Literal["block_output", "hidden_states_1based", "hidden_states"]
 Fill = Literal["black", "mean"]
 Normalisation = Literal["processor", "imagenet"]
+Background = Literal["farthest", "random", "distance_matched"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -70,6 +72,8 @@ class Conventions:
     # Patch groups whose sites cannot change the measured layers are refused unless this is set
     # (P3 sets it to show what the hidden_states reading does to the paper's triple).
     allow_inert_sites: bool = False
+    # The zero-overlap background region (lib/engine/masks.py BACKGROUND_RULES); farthest is the original rule.
+    background: Background = "farthest"
 
     def __post_init__(self) -> None:
         if self.layer_indexing not in READINGS:
@@ -80,6 +84,8 @@ class Conventions:
             raise ValueError(f"normalisation must be 'processor' or 'imagenet', got {self.normalisation!r}")
         if self.trimap_object not in TRIMAP_OBJECT_RULES:
             raise ValueError(f"trimap_object must be one of {sorted(TRIMAP_OBJECT_RULES)}, got {self.trimap_object!r}")
+        if self.background not in get_args(Background):
+            raise ValueError(f"background must be one of {', '.join(get_args(Background))}, got {self.background!r}")
         if self.late_window is not None and not self.late_window:
             raise ValueError("late_window must name at least one layer")
 
@@ -146,3 +152,38 @@ class Conventions:
     def with_(self, **changes) -> "Conventions":
         """A copy with some fields changed."""
         return replace(self, **changes)
+
+    @classmethod
+    def from_pairs(cls, pairs: Sequence[str], base: "Conventions | None" = None) -> "Conventions":
+        """Conventions from `name=value` texts (the suite's --convention), over `base` (default: the defaults).
+
+        Values are parsed by the field's default type: tau a number, allow_inert_sites true/false,
+        late_window comma-separated layers or `none`; unknown names and bad values are a ValueError.
+        """
+        conv = base or cls()
+        names = [f.name for f in fields(cls)]
+        for pair in pairs:
+            name, sep, text = (part.strip() for part in pair.partition("="))
+            if not sep or name not in names:
+                raise ValueError(f"--convention {pair}: expected NAME=VALUE with NAME one of {', '.join(names)}")
+            try:  # one pair at a time, so the message names the pair at fault
+                conv = replace(conv, **{name: _parse_value(name, text)})
+            except ValueError as error:
+                raise ValueError(f"--convention {pair}: {error}") from error
+        return conv
+
+
+def _parse_value(name: str, text: str):
+    """One --convention value as the field's type (the dataclass then checks the allowed values)."""
+    if name == "tau":
+        tau = float(text)
+        if not (math.isfinite(tau) and tau > 0):
+            raise ValueError(f"tau must be a finite number above 0, got {text!r}")
+        return tau
+    if name == "allow_inert_sites":
+        if text.lower() not in ("true", "false"):
+            raise ValueError(f"allow_inert_sites must be true or false, got {text!r}")
+        return text.lower() == "true"
+    if name == "late_window":
+        return None if text.lower() == "none" else tuple(int(layer) for layer in text.split(",") if layer.strip())
+    return text

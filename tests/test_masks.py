@@ -1,12 +1,14 @@
 """Token masks: rectangles, object tokens, zero-overlap matched background, exact patch blocks."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.masks import (
-    MaskError, matched_area_rect, matched_background, patch_fraction, pixel_roles, rect_mask,
+    BACKGROUND_RULES, MaskError, image_seed, matched_area_rect, matched_background, patch_fraction, pixel_roles, rect_mask,
     sample_masks, token_roles, token_to_pixel_mask,
 )
 
@@ -109,3 +111,79 @@ def test_sample_masks_share_budget():
     masks = sample_masks(obj, cand)
     assert masks["object"].sum() == masks["background"].sum()
     assert set(masks) == {"object", "background", "bg_rect", "rect"}
+
+
+def grid_object(rows: slice, cols: slice, grid: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """A planted token grid: (object tokens in a block, every other token a zero-overlap candidate)."""
+    obj = np.zeros((grid, grid), bool)
+    obj[rows, cols] = True
+    return obj.reshape(-1), ~obj.reshape(-1)
+
+
+def centre_distance(tokens: np.ndarray) -> float:
+    """Mean distance of the set tokens from the grid's centre, in tokens."""
+    grid = math.isqrt(tokens.size)
+    rows, cols = np.divmod(np.flatnonzero(tokens), grid)
+    return float(np.hypot(rows - (grid - 1) / 2, cols - (grid - 1) / 2).mean())
+
+
+PLANTED = {"centre": grid_object(slice(6, 10), slice(6, 10)), "corner": grid_object(slice(0, 3), slice(0, 5)),
+           "edge": grid_object(slice(5, 11), slice(0, 2))}
+
+
+@pytest.mark.parametrize("rule", BACKGROUND_RULES)
+@pytest.mark.parametrize("case", sorted(PLANTED))
+def test_every_background_rule_is_zero_overlap_count_matched_and_deterministic(rule, case):
+    """Each rule takes exactly the object's token count, only from zero-overlap candidates, the same every time."""
+    obj, cand = PLANTED[case]
+    cand = cand & (np.arange(256) % 7 != 0)  # some non-object tokens are not clean background either
+    mask = matched_background(obj, cand, rule, seed=3)
+    assert mask.sum() == obj.sum()
+    assert not (mask & ~cand).any()
+    assert np.array_equal(mask, matched_background(obj, cand, rule, seed=3))
+
+
+def test_farthest_background_is_the_far_corner():
+    """The default rule anchors at the candidate farthest from the object: the opposite corner."""
+    obj, cand = PLANTED["corner"]
+    assert matched_background(obj, cand, "farthest").reshape(16, 16)[15, 15]
+
+
+def test_random_background_follows_its_seed():
+    """A seed gives one region; other seeds give others; an image's seed is stable and differs between images."""
+    obj, cand = PLANTED["centre"]
+    draws = {matched_background(obj, cand, "random", seed).tobytes() for seed in range(8)}
+    assert len(draws) > 1
+    assert image_seed("Abyssinian_1") == image_seed("Abyssinian_1") != image_seed("Abyssinian_2")
+
+
+@pytest.mark.parametrize("case", sorted(PLANTED))
+def test_distance_matched_background_is_the_best_match_from_the_centre(case):
+    """Its mean distance from the centre is the closest to the object's of any compact candidate region."""
+    obj, cand = PLANTED[case]
+    target = centre_distance(obj)
+    matched = abs(centre_distance(matched_background(obj, cand, "distance_matched")) - target)
+    anchors = np.flatnonzero(cand)
+    coords = np.stack(np.divmod(np.arange(256), 16), axis=1)
+    regions = [anchors[np.lexsort((anchors, np.hypot(*(coords[anchors] - coords[a]).T)))[: obj.sum()]] for a in anchors]
+    best = min(abs(centre_distance(np.isin(np.arange(256), region)) - target) for region in regions)
+    assert matched == pytest.approx(best, abs=1e-9)
+    if case != "centre":  # a central object leaves no candidate region as close to the centre as itself
+        assert matched < 0.5
+
+
+def test_distance_matched_background_undoes_the_edge_bias_of_farthest():
+    """A central object: the farthest region sits at a corner, the distance-matched one near the centre."""
+    obj, cand = PLANTED["centre"]
+    farthest = centre_distance(matched_background(obj, cand, "farthest"))
+    matched = centre_distance(matched_background(obj, cand, "distance_matched"))
+    assert centre_distance(obj) < 2 and farthest > 8 and matched < 4
+
+
+def test_sample_masks_use_the_background_rule_and_unknown_rules_are_refused():
+    """sample_masks passes the rule through; an unknown rule is a MaskError naming the known ones."""
+    obj, cand = PLANTED["centre"]
+    assert not np.array_equal(sample_masks(obj, cand, "farthest")["background"],
+                              sample_masks(obj, cand, "distance_matched")["background"])
+    with pytest.raises(MaskError, match="unknown background rule 'nearest': choose from farthest, random, distance_matched"):
+        matched_background(obj, cand, "nearest")

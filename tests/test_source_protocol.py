@@ -10,7 +10,7 @@ from jepa_claims.conventions import Conventions
 from jepa_claims.record.figures import CachedSource
 from jepa_claims.roles import Roles
 from jepa_claims.suite.options import SuiteOptions
-from jepa_claims.suite.plugin import OPTIONS, WORLD as WORLD_KEY, suite_store
+from jepa_claims.suite.plugin import CONVENTIONS, OPTIONS, WORLD as WORLD_KEY, suite_store
 from jepa_claims.tables.store import TableStore
 from jepa_claims.verdicts.source import TableSource
 from jepa_claims.worlds.world import CheckpointSpec, World
@@ -33,7 +33,8 @@ def fits(source) -> bool:
 
 def _read_only_store(tmp_path) -> TableStore:
     """The report's store, built from the run's options and world as the suite's plugin builds it."""
-    return suite_store(SimpleNamespace(stash={OPTIONS: SuiteOptions(cache_dir=tmp_path, run_id="r"), WORLD_KEY: WORLD}))
+    return suite_store(SimpleNamespace(stash={OPTIONS: SuiteOptions(cache_dir=tmp_path, run_id="r"), WORLD_KEY: WORLD,
+                                              CONVENTIONS: Conventions()}))
 
 
 def test_the_store_the_report_and_the_planted_tables_are_table_sources(tmp_path):

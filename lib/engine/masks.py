@@ -6,14 +6,17 @@ turned back into pixel masks on exact patch blocks.
 """
 from __future__ import annotations
 
+import hashlib
 import math
+from typing import get_args
 
 import numpy as np
 
-from jepa_claims.conventions import TRIMAP_BACKGROUND, VOC_BACKGROUND, Conventions
+from jepa_claims.conventions import TRIMAP_BACKGROUND, VOC_BACKGROUND, Background, Conventions
 from jepa_claims.engine.images import resize_label
 
 MASK_KINDS = ("object", "background", "bg_rect", "rect")
+BACKGROUND_RULES = get_args(Background)  # the background convention's values
 
 
 class MaskError(ValueError):
@@ -94,30 +97,58 @@ def _place(grid: int, height: int, width: int, top: int, left: int) -> np.ndarra
     return mask.reshape(-1)
 
 
-def matched_background(object_tokens: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+def image_seed(image_id: str) -> int:
+    """A seed of the random background rule for one image: stable across processes (unlike hash())."""
+    return int(hashlib.sha256(str(image_id).encode()).hexdigest()[:8], 16)
+
+
+def matched_background(
+    object_tokens: np.ndarray, candidates: np.ndarray, rule: str = "farthest", seed: int = 0
+) -> np.ndarray:
     """Exactly as many zero-overlap background tokens as object tokens, as one compact region.
 
-    Rule (deterministic, no randomness): the anchor is the candidate farthest from every object
-    token (Euclidean distance on the grid; ties to the lowest row-major index); the selection is the
-    n candidates nearest the anchor (ties again by row-major index). A compact blob keeps the
-    control's footprint comparable to the object's, unlike scattered tokens.
+    The region is the n candidates nearest an anchor candidate (Euclidean distance on the grid, ties
+    to the lowest row-major index): a compact blob keeps the control's footprint comparable to the
+    object's, unlike scattered tokens. The anchor follows the rule (BACKGROUND_RULES):
+    - farthest: the candidate farthest from every object token (ties to the lowest index); this
+      puts the control as far out as it can go, towards the image edge;
+    - random: one candidate drawn with numpy's generator under `seed` (one draw per image: the
+      table has one background row per image, so draws are not averaged);
+    - distance_matched: the anchor whose region's mean distance from the image centre is closest to
+      the object tokens' mean distance (ties to the lowest anchor index).
     """
+    count = _background_count(object_tokens, candidates)
+    grid = math.isqrt(object_tokens.size)
+    coords = np.stack(np.divmod(np.arange(grid * grid), grid), axis=1).astype(float)  # [tokens, 2]
+    cand_idx = np.flatnonzero(candidates)
+    # row a: candidates ordered by distance from candidate a; a stable sort keeps ties in row-major order
+    pairwise = np.linalg.norm(coords[cand_idx, None] - coords[None, cand_idx], axis=2)
+    regions = np.argsort(pairwise, axis=1, kind="stable")[:, :count]  # [anchors, count] positions in cand_idx
+    if rule == "farthest":
+        to_object = np.linalg.norm(coords[cand_idx, None] - coords[None, object_tokens], axis=2).min(axis=1)
+        anchor = int(np.argmax(to_object))  # argmax returns the first maximum: lowest index
+    elif rule == "random":
+        anchor = int(np.random.default_rng(seed).integers(cand_idx.size))
+    elif rule == "distance_matched":
+        from_centre = np.linalg.norm(coords - (grid - 1) / 2, axis=1)
+        target = from_centre[object_tokens].mean()
+        anchor = int(np.argmin(np.abs(from_centre[cand_idx][regions].mean(axis=1) - target)))
+    else:
+        raise MaskError(f"unknown background rule {rule!r}: choose from {', '.join(BACKGROUND_RULES)}")
+    mask = np.zeros_like(object_tokens)
+    mask[cand_idx[regions[anchor]]] = True
+    return mask
+
+
+def _background_count(object_tokens: np.ndarray, candidates: np.ndarray) -> int:
+    """The object's token count, when the zero-overlap candidates can match it (else a MaskError)."""
     count = int(object_tokens.sum())
     available = int(candidates.sum())
     if count == 0:
         raise MaskError("the object covers no token on this grid")
     if available < count:
         raise MaskError(f"only {available} zero-overlap background tokens for {count} object tokens")
-    grid = math.isqrt(object_tokens.size)
-    coords = np.stack(np.divmod(np.arange(grid * grid), grid), axis=1).astype(float)  # [tokens, 2]
-    cand_idx = np.flatnonzero(candidates)
-    to_object = np.linalg.norm(coords[cand_idx, None] - coords[None, object_tokens], axis=2).min(axis=1)
-    anchor = cand_idx[np.argmax(to_object)]  # argmax returns the first maximum: lowest index
-    to_anchor = np.linalg.norm(coords[cand_idx] - coords[anchor], axis=1)
-    chosen = cand_idx[np.lexsort((cand_idx, to_anchor))[:count]]
-    mask = np.zeros_like(object_tokens)
-    mask[chosen] = True
-    return mask
+    return count
 
 
 def matched_area_rect(object_tokens: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -139,13 +170,15 @@ def matched_area_rect(object_tokens: np.ndarray, candidates: np.ndarray) -> np.n
     return _place(grid, height, width, *best)
 
 
-def sample_masks(object_tokens: np.ndarray, candidates: np.ndarray) -> dict[str, np.ndarray]:
-    """The paper's semantic mask families for one image, keyed by MASK_KINDS."""
+def sample_masks(
+    object_tokens: np.ndarray, candidates: np.ndarray, background: str = "farthest", seed: int = 0
+) -> dict[str, np.ndarray]:
+    """The paper's semantic mask families for one image, keyed by MASK_KINDS (background by the named rule)."""
     grid = math.isqrt(object_tokens.size)
     area = float(object_tokens.mean())
     return {
         "object": object_tokens.copy(),
-        "background": matched_background(object_tokens, candidates),
+        "background": matched_background(object_tokens, candidates, background, seed),
         "bg_rect": matched_area_rect(object_tokens, candidates),
         "rect": rect_mask(grid, area, 1.0),
     }

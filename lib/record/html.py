@@ -340,7 +340,8 @@ def run_line(record: dict) -> str:
     reading = (record.get("provenance") or {}).get("layer_reading")
     return (f'<p class="run-line">World <b>{escape(record["world"]["name"])}</b> &middot; {holding} of {num(len(per_claim), ("claims_total",), "i")} claims hold on every '
             f'cell that ran &middot; cells: {shown or "none"} &middot; model work this run: <b>{forwards}</b> forward passes</p>'
-            + (f'<p id="layer-reading">{escape(reading)}</p>' if reading else ""))
+            + (f'<p id="layer-reading">{escape(reading)}</p>' if reading else "")
+            + (f'<p id="conventions-note" role="alert">{escape(record["conventions_note"])}</p>' if record.get("conventions_note") else ""))
 
 
 @cache

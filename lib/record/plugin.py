@@ -212,7 +212,7 @@ def assemble(config: pytest.Config, state: tuple, store_of_run: Callable[[], obj
     from jepa_claims.verdicts import paper_values as pv
     from jepa_claims.record.figures import CachedSource, draw, figure_data
     from jepa_claims.record.provenance import collect
-    from jepa_claims.record.summary import build_record, clean
+    from jepa_claims.record.summary import build_record, clean, conventions_note
 
     options, world = state
     record = build_record(catalogue, outcomes, records, _world_dict(world))
@@ -224,6 +224,7 @@ def assemble(config: pytest.Config, state: tuple, store_of_run: Callable[[], obj
     except Exception as exc:  # noqa: BLE001 - the record must render whatever failed
         store, record["store_error"] = None, f"{type(exc).__name__}: {exc}"
     record["provenance"] = clean(collect(config, options, world, store, used, processes)) if store is not None else None
+    record["conventions_note"] = conventions_note((record["provenance"] or {}).get("conventions"))
     figures, images = [], {}
     if store is not None:
         source = CachedSource(store)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 
+from jepa_claims.conventions import Conventions
 from jepa_claims.verdicts.checks import CLAIMS
 from jepa_claims.worlds.world import PAPER_SLICES
 
@@ -41,6 +42,19 @@ def clean(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def conventions_note(conventions: dict | None) -> str | None:
+    """The sentence the record opens with when the run's conventions are not the defaults (None when they are)."""
+    if not conventions or "error" in conventions:
+        return None
+    default = clean(Conventions().as_dict())
+    changed = [f"{name}={value} (default {default[name]})" for name, value in clean(conventions).items()
+               if name in default and value != default[name]]
+    if not changed:
+        return None
+    return (f"This run used non-default conventions: {', '.join(changed)}. Every table and verdict below was measured "
+            "under them, so they may differ from a run under the defaults.")
 
 
 def _scalar(value):

@@ -14,16 +14,21 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import fields
 from pathlib import Path
+from typing import get_args, get_type_hints
 
 import pytest
 
+from jepa_claims.conventions import TRIMAP_OBJECT_RULES, Conventions
 from jepa_claims.engine.hub import HUB_CACHE_HELP
 from jepa_claims.suite.options import SuiteOptions, WorldUnavailable, resolve_world, worker_device
 from jepa_claims.worlds.world import World
 
 OPTIONS = pytest.StashKey[SuiteOptions]()
 WORLD = pytest.StashKey[World]()
+CONVENTIONS = pytest.StashKey[Conventions]()
+
 DEFAULT_HTML = "reports/replication.html"
 MARKERS = (
     "claim(check): a claim test of the registered check (lib/verdicts/checks.py) over its checkpoints x slices",
@@ -48,6 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="torch CPU threads per process (default: the cores shared among the xdist workers)")
     group.addoption("--cache-dir", default=".cache/jepa-claims", help="measurement tables, toy data and toy checkpoints")
     group.addoption("--hf-cache", default=None, help=HUB_CACHE_HELP)
+    group.addoption("--convention", action="append", default=[], metavar="NAME=VALUE",
+                    help=f"a convention other than its default (repeatable; in the cache key and the record): {convention_help()}")
     parser.addini("claim_suite", type="args", default=["claims"],
                   help="folders (relative to the rootdir) holding the claim suite: a run reaching into them resolves the world")
 
@@ -59,6 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     if not runs_claim_suite(config):
         return
+    suite_conventions(config)
     suite_world(config)
     _share_cores(config)
     if config.option.tbstyle == "auto":
@@ -90,6 +98,26 @@ def suite_options(config: pytest.Config) -> SuiteOptions:
     return config.stash[OPTIONS]
 
 
+def convention_help() -> str:
+    """Every field of Conventions with its allowed values (or its default where values are free), for --help."""
+    hints = get_type_hints(Conventions)
+    choices = {f.name: [a for a in get_args(hints[f.name]) if isinstance(a, str)] for f in fields(Conventions)}
+    choices["trimap_object"] = list(TRIMAP_OBJECT_RULES)  # a str field checked against the rules' names
+    choices["allow_inert_sites"] = ["false", "true"]
+    choices["late_window"] = ["none|LAYER,LAYER..."]
+    return "; ".join(f"{f.name}=" + ("|".join(choices[f.name]) or f"NUMBER (default {f.default})") for f in fields(Conventions))
+
+
+def suite_conventions(config: pytest.Config) -> Conventions:
+    """The run's conventions: the defaults changed by each --convention NAME=VALUE (a bad one is a usage error)."""
+    if CONVENTIONS not in config.stash:
+        try:
+            config.stash[CONVENTIONS] = Conventions.from_pairs(config.getoption("--convention"))
+        except ValueError as error:
+            raise pytest.UsageError(str(error)) from error
+    return config.stash[CONVENTIONS]
+
+
 def suite_world(config: pytest.Config) -> World:
     """The world this run checks, resolved once per process (bad options or files are a usage error)."""
     if WORLD not in config.stash:
@@ -113,7 +141,6 @@ def use_world(config: pytest.Config, options: SuiteOptions, world: World) -> Non
 
 def suite_store(config: pytest.Config):
     """A TableStore over the run's world with its options (tables computed once across workers, cached on disk)."""
-    from jepa_claims.conventions import Conventions
     from jepa_claims.engine.models import DTYPES
     from jepa_claims.tables.census import TerminalStream
     from jepa_claims.tables.store import TableStore
@@ -122,7 +149,7 @@ def suite_store(config: pytest.Config):
     manager = getattr(config, "pluginmanager", None)
     capture = manager.getplugin("capturemanager") if manager else None
     stream = TerminalStream(capture) if capture else None  # a bar per table computed, on the terminal
-    return TableStore(suite_world(config), options.cache_dir, Conventions(), options.device, DTYPES[options.dtype],
+    return TableStore(suite_world(config), options.cache_dir, suite_conventions(config), options.device, DTYPES[options.dtype],
                       options.run_id, progress_stream=stream)
 
 
@@ -183,7 +210,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def _census(config: pytest.Config) -> list[str]:
     """What this paper-world run will compute, and about how long it takes here (lib/suite/plan.py)."""
-    from jepa_claims.conventions import Conventions
     from jepa_claims.engine.cpu import share_of_cores
     from jepa_claims.engine.models import DTYPES
     from jepa_claims.suite.plan import run_census
@@ -192,7 +218,7 @@ def _census(config: pytest.Config) -> list[str]:
     options = suite_options(config)
     workers = getattr(config.option, "numprocesses", None)
     threads = options.threads or share_of_cores(workers if isinstance(workers, int) and workers > 0 else 1)
-    store = TableStore(suite_world(config), options.cache_dir, Conventions(), options.device, DTYPES[options.dtype])
+    store = TableStore(suite_world(config), options.cache_dir, suite_conventions(config), options.device, DTYPES[options.dtype])
     return run_census(store, threads).lines()
 
 

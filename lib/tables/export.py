@@ -9,7 +9,7 @@ import torch
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.images import to_pixel_values
-from jepa_claims.engine.masks import MASK_KINDS, sample_masks, token_roles
+from jepa_claims.engine.masks import MASK_KINDS, image_seed, sample_masks, token_roles
 from jepa_claims.engine.tabulate import MaskJob, drift_table, rescue_table
 from jepa_claims.engine.sites import parse_sites
 
@@ -27,7 +27,7 @@ def slice_inputs(encoder, records, data_root: Path, conv: Conventions, kinds: Se
         images[record.image_id] = to_pixel_values(sample.image, encoder.geometry, conv)
         roles = token_roles(sample.label, record.label_kind, record.target_class,
                             encoder.geometry.size, encoder.patch_size, conv)
-        masks = sample_masks(*roles)
+        masks = sample_masks(*roles, conv.background, image_seed(record.image_id))
         jobs.extend(MaskJob(record.image_id, kind, masks[kind]) for kind in kinds)
     return images, jobs
 

@@ -4,7 +4,7 @@
 - P2 MAE masking artifact: HF ViTMAE masks 75% of tokens at random and shuffles them on every
   forward unless mask_ratio = 0; token-wise drift then compares different patches (`mae_default_table`).
 - P3 convention sensitivity: the layer reading (`READING_ALTERNATIVES`), fill, normalisation,
-  patch-label rule (`ALTERNATIVES`).
+  patch-label rule, zero-overlap background region (`ALTERNATIVES`).
 - P5 the causal protocol on MAE and BEiT (roles scaled to depth 12; tables as for I-JEPA).
 - P6 multiplicity: Holm across slices and checkpoints (lib/verdicts/stats.py `holm`).
 """
@@ -28,11 +28,18 @@ READING_ALTERNATIVES: dict[str, Conventions] = {
     "hidden_states_1based reading": Conventions(layer_indexing="hidden_states_1based"),
     "hidden_states reading (0-based sites)": Conventions(layer_indexing="hidden_states", allow_inert_sites=True),
 }
+# The zero-overlap background region (engine/masks.py matched_background): the default is the region
+# farthest from the object, which sits towards the image edge; these move it without that bias.
+BACKGROUND_ALTERNATIVES: dict[str, Conventions] = {
+    "random zero-overlap background (one seeded draw per image)": Conventions(background="random"),
+    "distance-matched zero-overlap background": Conventions(background="distance_matched"),
+}
 ALTERNATIVES: dict[str, Conventions] = {
     **READING_ALTERNATIVES,
     "mean-grey fill": Conventions(fill="mean"),
     "ImageNet normalisation": Conventions(normalisation="imagenet"),
     "pet-only object pixels (trimap 1)": Conventions(trimap_object="pet"),
+    **BACKGROUND_ALTERNATIVES,
 }
 HF_DEFAULT_MASK_RATIO = 0.75  # ViTMAEConfig default
 P2_SEEDS = (11, 12)  # seeds of the clean and the masked forward: two independent shuffles
