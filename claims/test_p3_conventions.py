@@ -1,6 +1,6 @@
 """P3 convention sensitivity (beyond the paper).
 
-The paper leaves several readings implicit (DESIGN.md): how its layer numbers index the network (the
+The paper leaves several readings implicit (docs/conventions.md): how its layer numbers index the network (the
 layer reading: which block a site such as "31.attn.out" is, which hidden states "layers 30-31" are),
 the fill of masked patches ("zeroed in pixel space"), the normalisation (the processor's
 mean = std = 0.5 versus ImageNet's, used in I-JEPA training), and which trimap pixels are object

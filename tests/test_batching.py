@@ -13,7 +13,7 @@ from jepa_claims.engine.tabulate import MaskJob, drift_table, rescue_table
 from jepa_claims.engine.sites import parse_sites
 
 GIB = 1 << 30
-# facebook/ijepa_vith14_1k (DESIGN.md): 1280 hidden, 32 blocks, 16 heads, 5120 MLP, 256 tokens, ~630M parameters.
+# facebook/ijepa_vith14_1k (its config.json on the hub): 1280 hidden, 32 blocks, 16 heads, 5120 MLP, 256 tokens, ~630M parameters.
 VITH = dict(hidden=1280, tokens=256, depth=32, mlp=5120, heads=16)
 VITH_PARAMETERS = 632_000_000
 LATE_SITES = [5120, 1280, 1280, 5120]  # 29.intermediate, 30.attn.out, 31.attn.out, 30.intermediate

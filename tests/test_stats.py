@@ -89,7 +89,7 @@ def test_bootstrap_ci_rejects_empty_and_non_finite(bad):
 # ---- sign flip -------------------------------------------------------------------------------
 
 def test_sign_flip_all_positive_n12_is_exactly_the_floor():
-    """12 of 12 positive: exact p = 2 / 4096 = the smallest attainable (DESIGN: 0.00049)."""
+    """12 of 12 positive: exact p = 2 / 4096 = the smallest attainable (0.00049)."""
     r = sign_flip_test(np.linspace(0.05, 0.3, 12))
     assert r.exact and r.n == 12 and r.n_resamples == 4096
     assert r.p == 2 / 4096 == r.min_attainable_p

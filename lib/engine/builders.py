@@ -33,7 +33,7 @@ _TINY_COMMON = dict(
     hidden_size=32, num_hidden_layers=4, num_attention_heads=4, intermediate_size=64, layer_norm_eps=1e-6
 )
 PROCESSOR_TYPES = {"ijepa": "ViTImageProcessor", "vit_mae": "ViTImageProcessor", "beit": "BeitImageProcessor"}
-# facebook/ijepa_vith14_1k's processor (DESIGN.md): straight resize to 224x224, bilinear, mean = std = 0.5.
+# facebook/ijepa_vith14_1k's preprocessor_config.json: straight resize to 224x224, bilinear, mean = std = 0.5.
 IJEPA_GEOMETRY = ProcessorGeometry(size=224, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 
 

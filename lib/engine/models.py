@@ -29,7 +29,7 @@ FAMILIES = {
     "vit_mae": (ViTMAEConfig, ViTMAEModel),
     "beit": (BeitConfig, BeitModel),
 }
-# I-JEPA has no CLS token (DESIGN.md, "Facts from public sources"); MAE and BEiT prepend one.
+# I-JEPA has no CLS token (the facebook/ijepa_vith14_* configs and modelling code); MAE and BEiT prepend one.
 PREFIX_TOKENS = {"ijepa": 0, "vit_mae": 1, "beit": 1}
 # Only these are fetched from the hub: pickled *.bin weights are never downloaded or read.
 ALLOW_PATTERNS = ["config.json", "preprocessor_config.json", "*.safetensors", "*.safetensors.index.json"]

@@ -1,4 +1,4 @@
-"""Probes beyond the paper (DESIGN.md P1-P6): what each one changes, and its extra protocol.
+"""Probes beyond the paper (P1-P6, docs/claims.md): what each one changes, and its extra protocol.
 
 - P1 random-init control: the same architecture untrained (`random_world`).
 - P2 MAE masking artifact: HF ViTMAE masks 75% of tokens at random and shuffles them on every

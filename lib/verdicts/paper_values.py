@@ -233,7 +233,7 @@ def cells() -> list[Cell]:
     return out
 
 
-# Things in the paper a replication record should state plainly (DESIGN.md).
+# Things in the paper a replication record should state plainly.
 NOTES: dict[str, Note] = {
     "grid": Note(
         "inconsistency", "Table 4 caption (appendix A.2)",

@@ -18,7 +18,7 @@ the result objects so the report can state them:
   = 9.5e-7 lies 150x below the strictest threshold a p meets (p < 0.001 after Holm over P6's 7 tests,
   i.e. raw p < 1.4e-4), and the resampling s.e. there is under 9% of it. The paper's 20,000 flips
   would put the floor at 1e-4, next to that threshold. An exact two-sided test cannot go below
-  2 / 2^n (DESIGN: n = 12 gives 0.00049), so that floor is returned beside p, and `exact` says
+  2 / 2^n (n = 12 gives 0.00049), so that floor is returned beside p, and `exact` says
   which p were enumerated.
 - Wins count strict a > b; ties are not wins (they are counted separately).
 - Two independent groups (C8: the largest vs the smallest object-size tertile): the bootstrap resamples
