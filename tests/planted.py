@@ -1,7 +1,8 @@
 """Planted measurement tables: a world whose truth is set by hand, to show each verdict can fail.
 
 `Planted(**knobs)` is a table source for lib/verdicts/checks.py (table(kind, checkpoint, slice), roles, conv).
-With default knobs every claim holds; each knob breaks one claim (see tests/test_checks.py).
+With default knobs every claim holds; each knob breaks one claim (see tests/test_checks.py) or one
+condition of a claim's check (tests/test_conditions.py, tests/test_conditions_each.py).
 """
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ class Planted:
         return getattr(self, f"_{kind}")(checkpoint, slice_name)
 
     def _masks(self, checkpoint, slice_name):
-        bg_shift = self.k("unequal_budget", 0)
-        rows = [(i, c, m, t + (bg_shift if m == "background" else 0), 256)
+        bg_shift, per_image = self.k("unequal_budget", 0), self.k("budget_shift", {})  # {image id: extra background tokens}
+        rows = [(i, c, m, t + (bg_shift + per_image.get(i, 0) if m == "background" else 0), 256)
                 for i, c, t in self._images(slice_name) for m in ("object", "background", "bg_rect", "rect")]
         return pd.DataFrame(rows, columns=["image_id", "class_name", "mask", "tokens", "patches"])
 
@@ -56,7 +57,8 @@ class Planted:
             base *= self.k("large_slice_scale", 1.1)
         if checkpoint == "mae":
             return self.k("mae_advantage", 0.0) + self.k("mae_noise", 0.02) * np.sin(index * 2.1)
-        override = self.k("advantages", {}).get(slice_name)  # per-image object - background, set by hand
+        by_hand = self.k("advantages", {})  # per-image object - background by slice, or by (checkpoint, slice) first
+        override = by_hand.get((checkpoint, slice_name), by_hand.get(slice_name))
         return override[index] if override is not None else base * (0.7 + 0.6 * size / 80) + 0.005 * np.sin(index)
 
     def _semantic(self, checkpoint, slice_name):
@@ -73,52 +75,56 @@ class Planted:
                     rows.append((image, mask, layer, drift, 2 * drift, drift))
         return pd.DataFrame(rows, columns=["image_id", "mask", "layer", "global_drift", "masked_drift", "context_drift"])
 
-    def _group_rescue(self, checkpoint: str, group: str, mode: str, size: int) -> float:
+    def _group_rescue(self, checkpoint: str, group: str, mode: str, size: int, class_name: str = "") -> float:
         """Planted rescue per group: single < pair < triple, context >> masked."""
-        base = {"single": 0.05, "pair": 0.08, "triple": 0.09 + 0.0003 * size}[group]
+        base = {"single": 0.05, "pair": 0.08, "triple": 0.09 + self.k("triple_size_slope", 0.0003) * size}[group]
         if group == "triple":
             base -= self.k("triple_deficit", 0.0)
         if group == "pair":
             base -= self.k("pair_deficit", 0.0)
         if checkpoint == "ijepa_22k":
-            base *= 0.8
+            base *= self.k("rescue_scale_22k", 0.8)
         if mode == "masked":
-            base *= self.k("masked_share", 0.1)
+            base *= self.k("masked_share_by_class", {}).get(class_name, self.k("masked_share", 0.1))
         return base
 
     def _rescue(self, checkpoint, slice_name):
         names = {g: " + ".join(s) for g, s in self.roles(checkpoint).groups().items()}
         rows = []
-        for image, _, size in self._images(slice_name):
+        masked_drift = {"single": 0.2, "pair": 0.2, "triple": 0.2} | self.k("group_masked_drift", {})  # fraction's denominator
+        for image, class_name, size in self._images(slice_name):
             for mask in ("object", "background"):
                 for group, sites in names.items():
                     for mode in ("context", "masked"):
-                        r = self._group_rescue(checkpoint, group, mode, size)
-                        rows.append((image, mask, sites, mode, 0.2, 0.2 - r, r, r / 0.2))
+                        r, m = self._group_rescue(checkpoint, group, mode, size, class_name), masked_drift[group]
+                        rows.append((image, mask, sites, mode, m, m - r, r, r / m))
         return pd.DataFrame(rows, columns=["image_id", "mask", "sites", "mode", "late_context_drift_masked",
                                            "late_context_drift_patched", "rescue", "rescue_fraction"])
 
     def _sweep(self, checkpoint, slice_name):
         peak = self.k("peak_block", 29)
         rows = []
+        early = self.k("early_rescue", 0.0)  # added to every site of the first third of the depth
         for image, _, _ in self._images(slice_name):
             for block in range(DEPTH):
-                mlp = 0.05 * np.exp(-abs(block - peak)) + 0.002 * block
-                attn = self.k("attention_rescue", 0.001)
+                mlp = 0.05 * np.exp(-abs(block - peak)) + 0.002 * block + (early if block < DEPTH // 3 else 0.0)
+                attn = self.k("attention_by_block", {}).get(block, self.k("attention_rescue", 0.001))
                 for kind, value in (("intermediate", mlp), ("attn.out", attn)):
                     rows.append((image, "object", f"{block}.{kind}", "context", 0.2, 0.2 - value, value, value / 0.2))
         return pd.DataFrame(rows, columns=["image_id", "mask", "sites", "mode", "late_context_drift_masked",
                                            "late_context_drift_patched", "rescue", "rescue_fraction"])
 
     def _geometry(self, checkpoint, slice_name):
-        onset_layer = self.k("onset_layer", 25)
+        onset_layer, small_onset = self.k("onset_layer", 25), self.k("small_onset_layer", None)  # None: never
         rows = []
         for image, _, _ in self._images(slice_name):
             for area in (0.02, 0.1, 0.3, 0.5):
                 for aspect in (1.0, 4.0):
-                    start = onset_layer + (1 if aspect == 4.0 else 0)
+                    start = onset_layer + (self.k("elongated_lag", 1) if aspect == 4.0 else 0)
+                    if area < 0.1:
+                        start = DEPTH + 1 if small_onset is None else small_onset
                     for layer in range(DEPTH + 1):
-                        above = area >= 0.1 and layer >= start
+                        above = layer >= start
                         drift = 0.1 if above else self.k("small_drift", 0.01)
                         rows.append((image, f"rect:{area}:{aspect}", layer, drift, drift, drift, area, aspect, 1))
         return pd.DataFrame(rows, columns=["image_id", "mask", "layer", "global_drift", "masked_drift",
@@ -131,8 +137,8 @@ class Planted:
             for budget in ("small", "medium", "full"):
                 for group, sites in names.items():
                     r = self._group_rescue(checkpoint, group, "context", size)
-                    if budget == "medium" and group == "triple":
-                        r -= self.k("panel_medium_deficit", 0.0)
+                    if group == "triple":  # the triple's shortfall at one budget
+                        r -= ({"medium": self.k("panel_medium_deficit", 0.0)} | self.k("panel_deficits", {})).get(budget, 0.0)
                     rows.append((image, f"object:{budget}", sites, "context", 0.2, 0.2 - r, r, r / 0.2, budget))
         return pd.DataFrame(rows, columns=["image_id", "mask", "sites", "mode", "late_context_drift_masked",
                                            "late_context_drift_patched", "rescue", "rescue_fraction", "budget"])

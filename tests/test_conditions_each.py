@@ -1,0 +1,91 @@
+"""Each condition of the C1-C3, C6-C10 and C13 checks fails alone on a planted table (C4, C5, C11, C12: test_conditions.py).
+
+A claim's conditions are the `and`-ed booleans that decide its verdict in lib/verdicts/checks.py; READ
+recomputes them from the numbers the verdict reports (its measured values, or its statement where the
+measured values leave one out). A case plants knobs of tests/planted.py that make exactly one condition
+false: the verdict must fail, and every other condition must still hold on that same table.
+
+Conditions that cannot fail alone, as the checks are written:
+- C10 "advantage > 0" is implied by "object wins on every image" (every per-image difference > 0 makes
+  their mean > 0), so no table fails it alone; it has no case here.
+- C3 and C13 have one condition each (every class / every image): their cases fail it on one class or
+  one image only, the smallest falsehood.
+"""
+import re
+
+import numpy as np
+import pytest
+
+from jepa_claims.verdicts.checks import evaluate
+from jepa_claims.verdicts.common import GROUP_ORDER, MIN_NEUTRAL_SITES
+from planted import Planted
+
+BOTTLENECK = f"{Planted().roles('ijepa_1k').bottleneck}.intermediate"  # 29 at the planted depth 32
+
+CELLS = {"C1": ("ijepa_1k", "4x3"), "C2": ("ijepa_1k", "8x3"), "C3": ("ijepa_1k", "4x3"), "C6": ("ijepa_1k", "8x3"),
+         "C7": ("ijepa_1k", "8x3"), "C8": ("ijepa_1k", "8x3"), "C9": ("ijepa_1k", "8x3"), "C10": ("ijepa_22k", "8x3"),
+         "C13": ("ijepa_1k", "4x3")}
+
+
+def _c6(v) -> dict:
+    """Triple > pair > single, in absolute rescue and in rescue fraction: four steps."""
+    m = v.measured
+    return {f"{hi} > {lo} {k}": m[f"{hi}_{k}"] > m[f"{lo}_{k}"]
+            for k in ("rescue", "rescue_fraction") for lo, hi in zip(GROUP_ORDER, GROUP_ORDER[1:])}
+
+
+def _c2(v) -> dict:
+    """The bottleneck MLP is the best single late site; at least two attention outputs are neutral."""
+    m = v.measured
+    return {"bottleneck best": m["best_site"] == BOTTLENECK, "attention neutral": m["neutral_attention"] >= MIN_NEUTRAL_SITES}
+
+
+def _c3(v) -> dict:
+    """Context-only rescue beats masked-only rescue in every class."""
+    return {"every class": v.measured["classes_losing"] == 0}
+
+
+READ = {"C6": _c6, "C2": _c2, "C3": _c3}
+
+EIGHT_WINNING_ONE_LOSING = {"class2": 1.5}  # C3: masked-only beats context-only in class2 alone
+
+CASES = {
+    # C6: the fraction's denominator (masked late drift) is set per group so rescue and fraction part ways
+    "C6 pair > single rescue": ("C6", {"pair_deficit": 0.04, "group_masked_drift": {"pair": 0.08}}, "pair > single rescue"),
+    "C6 triple > pair rescue": ("C6", {"triple_deficit": 0.03, "group_masked_drift": {"triple": 0.1}}, "triple > pair rescue"),
+    "C6 pair > single fraction": ("C6", {"group_masked_drift": {"pair": 0.4}}, "pair > single rescue_fraction"),
+    "C6 triple > pair fraction": ("C6", {"group_masked_drift": {"triple": 0.3}}, "triple > pair rescue_fraction"),
+    "C2 bottleneck best": ("C2", {"peak_block": 30}, "bottleneck best"),
+    "C2 attention neutral": ("C2", {"attention_rescue": 0.05, "attention_by_block": {26: 0.001}}, "attention neutral"),
+    "C3 every class": ("C3", {"masked_share_by_class": EIGHT_WINNING_ONE_LOSING}, "every class"),
+}
+
+
+def _verdict(claim: str, knobs: dict):
+    """The claim's verdict on its cell of the planted world."""
+    checkpoint, slice_name = CELLS[claim]
+    return evaluate(claim, Planted(knobs), checkpoint, slice_name)
+
+
+@pytest.mark.parametrize("claim", list(READ))
+def test_every_condition_holds_on_the_planted_truth(claim):
+    """With no knob every condition holds and the verdict passes."""
+    verdict = _verdict(claim, {})
+    assert verdict.passed and all(READ[claim](verdict).values()), (READ[claim](verdict), verdict.statement)
+
+
+def test_every_condition_has_a_case():
+    """Each condition READ names is failed alone by some case."""
+    failed = {(claim, condition) for claim, _, condition in CASES.values()}
+    named = {(claim, c) for claim in READ for c in READ[claim](_verdict(claim, {}))}
+    assert named == failed
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_condition_fails_alone(case):
+    """The planted table breaks this condition only: the verdict fails, every other condition holds."""
+    claim, knobs, condition = CASES[case]
+    verdict = _verdict(claim, knobs)
+    conditions = READ[claim](verdict)
+    assert not verdict.passed, verdict.statement
+    assert {k for k, held in conditions.items() if not held} == {condition}, (conditions, verdict.statement)
