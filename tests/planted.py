@@ -104,10 +104,11 @@ class Planted:
     def _sweep(self, checkpoint, slice_name):
         peak = self.k("peak_block", 29)
         rows = []
-        early = self.k("early_rescue", 0.0)  # added to every site of the first third of the depth
+        early, mid = self.k("early_rescue", 0.0), self.k("mid_rescue", 0.0)  # added to the first and middle thirds' MLPs
         for image, _, _ in self._images(slice_name):
             for block in range(DEPTH):
-                mlp = 0.05 * np.exp(-abs(block - peak)) + 0.002 * block + (early if block < DEPTH // 3 else 0.0)
+                third = (early, mid, 0.0)[min(2, block // (DEPTH // 3))]
+                mlp = 0.05 * np.exp(-abs(block - peak)) + 0.002 * block + third
                 attn = self.k("attention_by_block", {}).get(block, self.k("attention_rescue", 0.001))
                 for kind, value in (("intermediate", mlp), ("attn.out", attn)):
                     rows.append((image, "object", f"{block}.{kind}", "context", 0.2, 0.2 - value, value, value / 0.2))
