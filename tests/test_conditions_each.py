@@ -10,6 +10,8 @@ Conditions that cannot fail alone, as the checks are written:
   their mean > 0), so no table fails it alone; it has no case here.
 - C3 and C13 have one condition each (every class / every image): their cases fail it on one class or
   one image only, the smallest falsehood.
+- C6 and C10 test each step of single < pair < triple (C10's statement reports the ordering as one boolean).
+- C9 sets no condition at the small budget, where the paper grants the pair a win: shown passing below.
 """
 import re
 
@@ -25,6 +27,11 @@ BOTTLENECK = f"{Planted().roles('ijepa_1k').bottleneck}.intermediate"  # 29 at t
 CELLS = {"C1": ("ijepa_1k", "4x3"), "C2": ("ijepa_1k", "8x3"), "C3": ("ijepa_1k", "4x3"), "C6": ("ijepa_1k", "8x3"),
          "C7": ("ijepa_1k", "8x3"), "C8": ("ijepa_1k", "8x3"), "C9": ("ijepa_1k", "8x3"), "C10": ("ijepa_22k", "8x3"),
          "C13": ("ijepa_1k", "4x3")}
+
+
+def _said(statement: str, words: str) -> bool:
+    """The True/False a verdict's statement gives after these words (and a layer range, where one follows)."""
+    return re.search(re.escape(words) + r"[^:;]*: (True|False)", statement).group(1) == "True"
 
 
 def _c6(v) -> dict:
@@ -49,7 +56,7 @@ def _c10(v) -> dict:
     """22k: object wins on every image; single < pair < triple; advantage and triple rescue below 1k's."""
     m = v.measured
     triple, triple_1k = map(float, re.search(r"triple rescue ([-\d.]+) vs 1k ([-\d.]+)", v.statement).groups())
-    return {"wins all": m["wins"] == m["n"], "ordered": "ordering single<pair<triple: True" in v.statement,
+    return {"wins all": m["wins"] == m["n"], "ordered": _said(v.statement, "ordering single<pair<triple"),
             "smaller advantage": m["advantage"] < m["advantage_1k"], "smaller triple": triple < triple_1k}
 
 
@@ -70,7 +77,26 @@ def _c9(v) -> dict:
     return {f"{b} triple best": _best(v.measured, b) == "triple" for b in ("medium", "full")}
 
 
-READ = {"C6": _c6, "C2": _c2, "C3": _c3, "C10": _c10, "C7": _c7, "C9": _c9}
+def _c8(v) -> dict:
+    """Across object-size tertiles: advantage rises, win rate does not fall, triple - pair largest in the largest."""
+    adv, win, gap = (v.measured[k] for k in ("advantage_by_bin", "win_rate_by_bin", "triple_minus_pair_by_bin"))
+    return {"advantage rises": adv[-1] > adv[0], "win rate holds": win[-1] >= win[0],
+            "triple - pair largest in largest": int(np.argmax(gap)) == len(gap) - 1}
+
+
+def _c1(v) -> dict:
+    """Smallest masks never reach onset; large squares reach it within the window; squares no later than elongated."""
+    return {"small never": v.measured["small_reaching_onset"] == 0,
+            "large in window": _said(v.statement, "large squares reach onset within layers"),
+            "square first": _said(v.statement, "square no later than elongated at every area")}
+
+
+def _c13(v) -> dict:
+    """Object and background budgets are equal on every image."""
+    return {"every image": "unequal budgets: none" in v.statement}
+
+
+READ = {"C6": _c6, "C2": _c2, "C3": _c3, "C10": _c10, "C7": _c7, "C9": _c9, "C8": _c8, "C1": _c1, "C13": _c13}
 
 EIGHT_WINNING_ONE_LOSING = {"class2": 1.5}  # C3: masked-only beats context-only in class2 alone
 
@@ -94,6 +120,14 @@ CASES = {
     "C7 mid rises": ("C7", {"early_rescue": 0.03}, "mid rises"),
     "C9 medium triple best": ("C9", {"panel_deficits": {"medium": 0.03}}, "medium triple best"),
     "C9 full triple best": ("C9", {"panel_deficits": {"full": 0.03}}, "full triple best"),
+    # C8: images are in size order on every slice, so a per-image list runs from the smallest object to the largest
+    "C8 advantage rises": ("C8", {"advantages": {"8x3": np.linspace(0.2, 0.05, 24).tolist()}}, "advantage rises"),
+    "C8 win rate holds": ("C8", {"advantages": {"8x3": [0.01] * 16 + [0.3] * 6 + [-0.01] * 2}}, "win rate holds"),
+    "C8 triple - pair largest": ("C8", {"triple_size_slope": -0.0003}, "triple - pair largest in largest"),
+    "C1 small never": ("C1", {"small_onset_layer": 27}, "small never"),
+    "C1 large in window": ("C1", {"onset_layer": 30}, "large in window"),
+    "C1 square first": ("C1", {"elongated_lag": -1}, "square first"),
+    "C13 every image": ("C13", {"budget_shift": {"4x3_05": 1}}, "every image"),
 }
 
 
@@ -131,3 +165,16 @@ def test_c9_lets_the_pair_win_at_the_small_budget():
     """The paper grants the pair the very small budgets: a triple beaten there alone still passes."""
     verdict = _verdict("C9", {"panel_deficits": {"small": 0.03}})
     assert _best(verdict.measured, "small") == "pair" and verdict.passed, verdict.statement
+
+
+def test_c3_fails_on_one_class_while_context_wins_on_average():
+    """One losing class of four fails C3 even though context-only rescue wins over all images."""
+    verdict = _verdict("C3", CASES["C3 every class"][1])
+    m = verdict.measured
+    assert not verdict.passed and m["classes_losing"] == 1 and m["context_rescue"] > m["masked_rescue"], verdict.statement
+
+
+def test_c13_fails_on_one_token_of_one_image():
+    """A single background token more on one image of twelve fails C13 and names that image."""
+    verdict = _verdict("C13", CASES["C13 every image"][1])
+    assert not verdict.passed and "unequal budgets: ['4x3_05']" in verdict.statement, verdict.statement
