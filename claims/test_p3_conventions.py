@@ -17,14 +17,9 @@ import pytest
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.verdicts.checks import evaluate
-from jepa_claims.tables.probes import ALTERNATIVES, BACKGROUND_ALTERNATIVES, READING_ALTERNATIVES
+from jepa_claims.tables.probes import ALTERNATIVES, p3_claims
 
-LAYER_CLAIMS = ("C1", "C2", "C4", "C6", "C7")
-HEADLINE_CLAIMS = ("C4", "C6")
-BACKGROUND_CLAIMS = ("C4", "C8")
-CASES = [(claim, alternative) for alternative in ALTERNATIVES
-         for claim in (LAYER_CLAIMS if alternative in READING_ALTERNATIVES
-                       else BACKGROUND_CLAIMS if alternative in BACKGROUND_ALTERNATIVES else HEADLINE_CLAIMS)]
+CASES = [(claim, alternative) for alternative in ALTERNATIVES for claim in p3_claims(alternative)]
 
 pytestmark = pytest.mark.probe(
     "P3", checkpoints=("ijepa_1k",), slices=("8x3",),

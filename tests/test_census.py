@@ -17,13 +17,18 @@ from jepa_claims.suite import plan
 from jepa_claims.tables import census
 
 
-def test_reads_covers_every_registered_claim_and_the_p3_lists_mirror_the_probe():
-    """The plan's table kinds name every claim of the registry; P3's claim lists are the probe's own."""
+def test_reads_covers_every_registered_claim_and_p3_is_planned_from_the_probes_own_lists():
+    """The plan's table kinds name every claim of the registry; P3's tables are those of the claims it re-runs."""
+    from jepa_claims.tables.probes import ALTERNATIVES, p3_claims
     from jepa_claims.verdicts.checks import CLAIMS
 
     assert set(plan.READS) == {claim.id for claim in CLAIMS}
-    assert claim_function("test_p3_conventions", "LAYER_CLAIMS") == plan.P3_LAYER_CLAIMS
-    assert claim_function("test_p3_conventions", "HEADLINE_CLAIMS") == plan.P3_HEADLINE_CLAIMS
+    planned = plan.plan(("ijepa_1k",), ("8x3",))
+    for name in ALTERNATIVES:
+        assert {t.kind for t in planned if t.variant == name} == {k for c in p3_claims(name) for k in plan.READS[c]}
+    assert {"masks", "rescue", "semantic"} <= {t.kind for t in planned if "background" in t.variant}  # C8 read there
+    p3_cases = claim_function("test_p3_conventions", "CASES")
+    assert sorted(p3_cases) == sorted((c, name) for name in ALTERNATIVES for c in p3_claims(name))
 
 
 def test_plan_follows_the_selection():

@@ -18,8 +18,6 @@ READS = {  # claim -> table kinds its check reads (lib/verdicts/checks.py)
     "C6": ("rescue",), "C7": ("sweep",), "C8": ("masks", "rescue", "semantic"), "C9": ("panel",),
     "C10": ("semantic", "rescue"), "C11": ("proxy",), "C12": ("semantic",), "C13": ("masks",),
 }
-P3_LAYER_CLAIMS = ("C1", "C2", "C4", "C6", "C7")  # claims/test_p3_conventions.py: under every layer reading
-P3_HEADLINE_CLAIMS = ("C4", "C6")  # ... and under each other alternative
 PROBE_CELL = ("ijepa_1k", "8x3")  # P1 and P3
 OTHER_FAMILIES = ("mae", "beit")  # P2 (mae) and P5, on 8x3
 
@@ -37,7 +35,7 @@ class PlannedTable:
 
 def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...]) -> list[PlannedTable]:
     """Every table the selected claims and probes read, once each, in a stable order."""
-    from jepa_claims.tables.probes import ALTERNATIVES, READING_ALTERNATIVES
+    from jepa_claims.tables.probes import ALTERNATIVES, p3_claims
     from jepa_claims.verdicts.checks import CLAIMS
 
     wanted: dict[PlannedTable, None] = {}
@@ -56,7 +54,7 @@ def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...]) -> list[PlannedT
     add("random", untrained, *PROBE_CELL)
     add("", untrained, *PROBE_CELL)
     for name, conv in ALTERNATIVES.items():  # P3
-        claims = P3_LAYER_CLAIMS if name in READING_ALTERNATIVES else P3_HEADLINE_CLAIMS
+        claims = p3_claims(name)
         add(name, claims, *PROBE_CELL, conv)
         add("", claims, *PROBE_CELL)
     if "mae" in checkpoints and "8x3" in slices:  # P2: the library's masking beside C12's table

@@ -41,6 +41,22 @@ ALTERNATIVES: dict[str, Conventions] = {
     "pet-only object pixels (trimap 1)": Conventions(trimap_object="pet"),
     **BACKGROUND_ALTERNATIVES,
 }
+# Which claims P3 re-runs under an alternative (read by claims/test_p3_conventions.py and by the run's
+# census in suite/plan.py, so the two cannot drift apart): the layer readings decide the claims that
+# name layers; the background regions the claims that read the background control (C6 reads object
+# masks only); every other alternative re-runs the two headline claims.
+P3_LAYER_CLAIMS = ("C1", "C2", "C4", "C6", "C7")
+P3_BACKGROUND_CLAIMS = ("C4", "C8")
+P3_HEADLINE_CLAIMS = ("C4", "C6")
+
+
+def p3_claims(alternative: str) -> tuple[str, ...]:
+    """The claims P3 re-runs under one alternative convention (a key of ALTERNATIVES)."""
+    if alternative in READING_ALTERNATIVES:
+        return P3_LAYER_CLAIMS
+    return P3_BACKGROUND_CLAIMS if alternative in BACKGROUND_ALTERNATIVES else P3_HEADLINE_CLAIMS
+
+
 HF_DEFAULT_MASK_RATIO = 0.75  # ViTMAEConfig default
 P2_SEEDS = (11, 12)  # seeds of the clean and the masked forward: two independent shuffles
 
