@@ -11,11 +11,14 @@ import numpy as np
 import pandas as pd
 
 from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.engine.drift import onset
 from jepa_claims.verdicts.stats import compare_independent, compare_paired
 from jepa_claims.verdicts.common import (
     CLEAN_PROXY_MAX, EQUIVALENCE_SHARE, GROUP_ORDER, MIN_NEUTRAL_SITES, MOST, NEARLY_ALL, NEUTRAL_SHARE, Verdict,
     comparison_text, positive, strictly_ordered, significant, advantage, group_means, late_context, per_image_rescue,
+)
+from jepa_claims.verdicts.evidence import (
+    labelled_tests, no_test, onset_layers, ordering_tests, per_image_advantage, single_site_rescue, sweep_per_image,
+    table2_rescue,
 )
 from jepa_claims.verdicts.registry import Headline, Registry, Untrained
 from jepa_claims.verdicts.source import TableSource
@@ -23,34 +26,6 @@ from jepa_claims.verdicts.source import TableSource
 CLAIMS = Registry()
 PERSIST_SLICES = ("4x3", "12x3", "16x3")  # C5: the slices whose advantages it compares, smallest first
 NEARLY_ALL_SLICES = ("4x3", "8x3")  # C4: "On both 4x3 and 8x3 ... win on nearly all images"
-
-
-def _tests(**comparisons) -> dict:
-    """A verdict's paired tests by label ("triple - pair"), the claim's primary test first (JSON-ready)."""
-    return {label.replace("__", " - ").replace("_", " "): c.to_dict() for label, c in comparisons.items()}
-
-
-def _no_test(why: str) -> dict:
-    """A verdict with no sampling test behind it, and why (the report says so in the cell)."""
-    return {"no_test": why}
-
-
-def _table2(slice_name: str, group: str, key: str) -> dict:
-    """Table 2's absolute rescue of one group on this slice under `key` (empty where the paper has no row)."""
-    row = pv.TABLE2.get(slice_name)
-    return {key: row[group]["rescue"].value} if row else {}
-
-
-def _onsets(source: TableSource, checkpoint: str, slice_name: str) -> pd.DataFrame:
-    """Onset layer (the paper's layer number under the reading, NaN if never) per image and rectangle."""
-    table = source.table("geometry", checkpoint, slice_name)
-    conv = source.conv
-    rows = []
-    for (image, area, aspect), part in table.groupby(["image_id", "area", "aspect"]):
-        part = part.sort_values("layer")
-        layer = onset(part["context_drift"].to_numpy(), part["layer"].tolist(), conv.tau)
-        rows.append((image, area, aspect, np.nan if layer is None else layer))
-    return pd.DataFrame(rows, columns=["image_id", "area", "aspect", "onset"])
 
 
 @CLAIMS.register(
@@ -65,7 +40,7 @@ def _onsets(source: TableSource, checkpoint: str, slice_name: str) -> pd.DataFra
 )
 def c1_depth_transition(source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
     """Small masks never reach onset; large squares reach it in the onset window; squares no later."""
-    onsets = _onsets(source, checkpoint, slice_name)
+    onsets = onset_layers(source, checkpoint, slice_name)
     lo, hi = source.roles(checkpoint).onset_window
     small = onsets[onsets["area"] == onsets["area"].min()]
     large = onsets[(onsets["area"] >= 0.3) & (onsets["aspect"] == 1.0)]
@@ -80,17 +55,7 @@ def c1_depth_transition(source: TableSource, checkpoint: str, slice_name: str) -
                    measured={"small_reaching_onset": int(small["onset"].notna().sum()),
                              "large_onset_median": float(large["onset"].median()), "onset_window": [lo, hi]},
                    paper={"onset_window": list(pv.ONSET_RANGE)},
-                   stats=_no_test("onset layers read against a window: no sampling test"))
-
-
-def _single_sites(source: TableSource, checkpoint: str, slice_name: str) -> pd.Series:
-    """Mean context rescue of every single site in the sweep (object masks)."""
-    return source.table("sweep", checkpoint, slice_name).groupby("sites")["rescue"].mean()
-
-
-def _sweep_per_image(source: TableSource, checkpoint: str, slice_name: str) -> pd.DataFrame:
-    """Context rescue of every single site of the sweep, per image (rows) and site (columns)."""
-    return source.table("sweep", checkpoint, slice_name).pivot(index="image_id", columns="sites", values="rescue")
+                   stats=no_test("onset layers read against a window: no sampling test"))
 
 
 @CLAIMS.register(
@@ -105,7 +70,7 @@ def _sweep_per_image(source: TableSource, checkpoint: str, slice_name: str) -> p
 def c2_bottleneck(source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
     """The bottleneck MLP intermediate is the best single late site; several attention outputs are neutral."""
     roles = source.roles(checkpoint)
-    rescue = _single_sites(source, checkpoint, slice_name)
+    rescue = single_site_rescue(source, checkpoint, slice_name)
     late = rescue[[s for s in rescue.index if int(s.split(".")[0]) in roles.late_sites]]
     best = late.idxmax()
     bottleneck = f"{roles.bottleneck}.intermediate"
@@ -113,7 +78,7 @@ def c2_bottleneck(source: TableSource, checkpoint: str, slice_name: str) -> Verd
     neutral = attention[attention <= NEUTRAL_SHARE * late[bottleneck]]
     passed = best == bottleneck and len(neutral) >= MIN_NEUTRAL_SITES
     runner_up = late.drop(bottleneck).idxmax()
-    per_image = _sweep_per_image(source, checkpoint, slice_name)
+    per_image = sweep_per_image(source, checkpoint, slice_name)
     versus = compare_paired(per_image[bottleneck].to_numpy(), per_image[runner_up].to_numpy())
     return Verdict(passed,
                    f"best single late site {best} ({late[best]:.4f}); {bottleneck} {late[bottleneck]:.4f}; "
@@ -121,7 +86,7 @@ def c2_bottleneck(source: TableSource, checkpoint: str, slice_name: str) -> Verd
                    + comparison_text(versus, f"{bottleneck} - runner-up {runner_up}"),
                    measured={"bottleneck_rescue": float(late[bottleneck]), "best_site": best, "runner_up": runner_up,
                              "neutral_attention": len(neutral)},
-                   paper={"bottleneck": f"{pv.BOTTLENECK_BLOCK}.intermediate"} | _table2(slice_name, pv.SINGLE, "bottleneck_rescue"),
+                   paper={"bottleneck": f"{pv.BOTTLENECK_BLOCK}.intermediate"} | table2_rescue(slice_name, pv.SINGLE, "bottleneck_rescue"),
                    stats={"bottleneck - runner-up": versus.to_dict()})
 
 
@@ -149,7 +114,7 @@ def c3_context_dominant(source: TableSource, checkpoint: str, slice_name: str) -
                    + comparison_text(versus, "context - masked"),
                    measured={"context_rescue": float(context.mean()), "masked_rescue": float(masked.mean()),
                              "classes": len(by_class), "classes_losing": len(losing)},
-                   stats=_tests(context__masked=versus))
+                   stats=labelled_tests(context__masked=versus))
 
 
 @CLAIMS.register(
@@ -167,7 +132,7 @@ def c4_semantic_advantage(source: TableSource, checkpoint: str, slice_name: str)
     """Object > zero-overlap background: CI excludes 0 and p < 0.001; on 4x3 and 8x3 wins on nearly all images;
     on 4x3 also larger than each rectangle control (paired CI above 0) and winning on most images."""
     c = advantage(source, checkpoint, slice_name)
-    passed, extra, tests = significant(c), "", _tests(object__background=c)
+    passed, extra, tests = significant(c), "", labelled_tests(object__background=c)
     measured = {"advantage": c.mean_diff, "object": c.mean_a, "background": c.mean_b, "wins": c.wins, "n": c.n}
     if slice_name in NEARLY_ALL_SLICES:
         nearly_all = c.wins >= NEARLY_ALL * c.n
@@ -203,7 +168,7 @@ def c5_persists(source: TableSource, checkpoint: str, slice_name: str) -> Verdic
     tests = {s: advantage(source, checkpoint, s) for s in reversed(PERSIST_SLICES)}  # the largest slice is the headline test
     adv = {s: tests[s].mean_diff for s in PERSIST_SLICES}
     smallest = PERSIST_SLICES[0]
-    trends = {s: compare_independent(_per_image_advantage(source, checkpoint, s), _per_image_advantage(source, checkpoint, smallest))
+    trends = {s: compare_independent(per_image_advantage(source, checkpoint, s), per_image_advantage(source, checkpoint, smallest))
               for s in PERSIST_SLICES[1:]}
     persists, strengthens = all(significant(c) for c in tests.values()), all(t.mean_diff > 0 for t in trends.values())
     return Verdict(persists and strengthens,
@@ -213,12 +178,6 @@ def c5_persists(source: TableSource, checkpoint: str, slice_name: str) -> Verdic
                    measured=adv, paper={s: pv.TABLE1[s]["advantage"].value for s in adv},
                    stats={f"object - background ({s})": c.to_dict() for s, c in tests.items()}
                    | {f"advantage {s} - {smallest}": t.to_dict() for s, t in trends.items()})
-
-
-def _per_image_advantage(source: TableSource, checkpoint: str, slice_name: str):
-    """Object minus background late context drift, per image of one slice."""
-    late = late_context(source, checkpoint, slice_name)
-    return (late["object"] - late["background"]).to_numpy()
 
 
 @CLAIMS.register(
@@ -244,14 +203,6 @@ def c6_late_pathway(source: TableSource, checkpoint: str, slice_name: str) -> Ve
                    paper, {label: c.to_dict() for label, c in p4.items()})
 
 
-def ordering_tests(source: TableSource, checkpoint: str, slice_name: str) -> dict:
-    """P4: triple > pair > single as paired per-image rescue differences (CI and p for each step)."""
-    rescue = {g: per_image_rescue(source, checkpoint, slice_name, g) for g in GROUP_ORDER}
-    images = rescue["triple"].index
-    return {f"{hi} - {lo}": compare_paired(rescue[hi].loc[images].to_numpy(), rescue[lo].loc[images].to_numpy())
-            for hi, lo in (("triple", "pair"), ("pair", "single"))}
-
-
 @CLAIMS.register(
     "C7", checkpoints=("ijepa_1k",), slices=("8x3",),
     headline=Headline("peak_block", "peak_window", "rescue peak block", window="peak_window"),
@@ -264,7 +215,7 @@ def ordering_tests(source: TableSource, checkpoint: str, slice_name: str) -> dic
 )
 def c7_depth_sweep(source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
     """Early local phase, mid-depth rise, rescue peak within the peak window."""
-    rescue = _single_sites(source, checkpoint, slice_name)
+    rescue = single_site_rescue(source, checkpoint, slice_name)
     by_block = rescue.groupby(lambda s: int(s.split(".")[0])).max().sort_index()
     depth, (lo, hi) = source.roles(checkpoint).depth, source.roles(checkpoint).peak_window
     early, mid = by_block.loc[: depth // 3 - 1].mean(), by_block.loc[depth // 3 : 2 * depth // 3 - 1].mean()
@@ -273,7 +224,7 @@ def c7_depth_sweep(source: TableSource, checkpoint: str, slice_name: str) -> Ver
     # Per image, the same sites by_block chose from the means: the best site of the peak block against
     # the mean of the early third's best sites (choosing per image would favour noisy sites).
     best_site = rescue.groupby(lambda s: int(s.split(".")[0])).idxmax()
-    per_image = _sweep_per_image(source, checkpoint, slice_name)
+    per_image = sweep_per_image(source, checkpoint, slice_name)
     early_sites = [best_site[b] for b in by_block.loc[: depth // 3 - 1].index]
     versus = compare_paired(per_image[best_site[peak_block]].to_numpy(), per_image[early_sites].mean(axis=1).to_numpy())
     return Verdict(passed,
@@ -281,7 +232,7 @@ def c7_depth_sweep(source: TableSource, checkpoint: str, slice_name: str) -> Ver
                    + comparison_text(versus, "peak block - early third"),
                    measured={"peak_block": peak_block, "peak": peak, "early": float(early), "mid": float(mid), "peak_window": [lo, hi],
                              "by_block": {int(k): float(v) for k, v in by_block.items()}},
-                   paper={"peak_window": list(pv.RESCUE_PEAK)}, stats=_tests(peak_block__early_third=versus))
+                   paper={"peak_window": list(pv.RESCUE_PEAK)}, stats=labelled_tests(peak_block__early_third=versus))
 
 
 @CLAIMS.register(
@@ -339,7 +290,7 @@ def c9_geometry_panel(source: TableSource, checkpoint: str, slice_name: str) -> 
                    "best group by budget: " + ", ".join(f"{b} {best[b]}" for b in ("small", "medium", "full") if b in best)
                    + "; " + comparison_text(versus, "triple - pair at the full budget"),
                    measured={f"{b}_{g}": float(means.loc[b, g]) for b in means.index for g in means.columns},
-                   paper=_table2(slice_name, pv.TRIPLE, "full_triple"), stats={"triple - pair (full budget)": versus.to_dict()})
+                   paper=table2_rescue(slice_name, pv.TRIPLE, "full_triple"), stats={"triple - pair (full budget)": versus.to_dict()})
 
 
 @CLAIMS.register(
@@ -367,7 +318,7 @@ def c10_second_checkpoint(source: TableSource, checkpoint: str, slice_name: str)
                    + "; ".join(comparison_text(t, label) for label, t in p4.items()),
                    measured={"advantage": c.mean_diff, "wins": c.wins, "n": c.n, "advantage_1k": reference.mean_diff},
                    paper={"advantage": pv.IJEPA_22K_ADVANTAGE.value, "wins": pv.IJEPA_22K_WINS.wins},
-                   stats=_tests(object__background=c) | {label: t.to_dict() for label, t in p4.items()})
+                   stats=labelled_tests(object__background=c) | {label: t.to_dict() for label, t in p4.items()})
 
 
 @CLAIMS.register(
@@ -436,7 +387,7 @@ def c12_other_families(source: TableSource, checkpoint: str, slice_name: str) ->
     row = pv.TABLE3[family]
     return Verdict(passed, f"expected {expectation}: " + comparison_text(c),
                    measured={"advantage": c.mean_diff, "wins": c.wins, "n": c.n},
-                   paper={"advantage": row["advantage"].value, "wins": row["wins"].wins}, stats=_tests(object__background=c))
+                   paper={"advantage": row["advantage"].value, "wins": row["wins"].wins}, stats=labelled_tests(object__background=c))
 
 
 @CLAIMS.register(
@@ -460,7 +411,7 @@ def c13_token_budgets(source: TableSource, checkpoint: str, slice_name: str) -> 
                    f"visible context {patches - mean_obj:.1f} of {patches}; unequal budgets: {unequal or 'none'}",
                    measured={"object_tokens": mean_obj, "background_tokens": float(budget["background"].mean()),
                              "visible_context": patches - mean_obj},
-                   stats=_no_test("an exact equality of token counts on every image: no sampling test"),
+                   stats=no_test("an exact equality of token counts on every image: no sampling test"),
                    paper={k: v.value for k, v in pv.TABLE4.get(slice_name, {}).items()})
 
 
