@@ -62,6 +62,36 @@ def test_fetch_extracts_the_official_layouts(archives, tmp_path):
         assert not (tmp_path / fetch_mod.DOWNLOADS / f"{archive.filename}.part").exists()
 
 
+def test_interrupted_extraction_is_not_taken_for_a_layout_and_is_redone(archives, tmp_path, monkeypatch):
+    """A crash in the middle of extracting leaves no partial layout that a later run would accept."""
+    voc_archive = next(a for a in fetch_mod.ARCHIVES if a.dataset == "voc")
+    other_year = tmp_path / "VOCdevkit" / "VOC2007" / "kept.txt"  # a user's files beside the archive's
+    other_year.parent.mkdir(parents=True)
+    other_year.write_text("mine")
+    moved = []
+
+    def crash_after_first(source, target):
+        if moved:
+            raise OSError("simulated crash while moving the extracted tree into place")
+        moved.append(target)
+        return real_replace(source, target)
+
+    real_replace = fetch_mod.os.replace
+    with ArchiveServer(archives) as server:
+        table = tuple(a for a in _table(server, archives) if a.name == voc_archive.name)
+        monkeypatch.setattr(fetch_mod.os, "replace", crash_after_first)
+        with pytest.raises(DataError, match="cannot extract .*simulated crash"):
+            fetch_data(tmp_path, table, backoff=0)
+        monkeypatch.setattr(fetch_mod.os, "replace", real_replace)
+        assert not fetch_mod.layout_present(tmp_path, table[0])
+        assert fetch_mod.check_data(tmp_path, table) == {table[0].name: "missing (an extraction was interrupted; fetch again)"}
+        assert fetch_data(tmp_path, table, backoff=0) == [table[0].name]
+    assert fetch_mod.check_data(tmp_path, table) == {table[0].name: "present"}
+    assert other_year.read_text() == "mine"
+    assert not list(tmp_path.rglob(".extracting-*"))
+    assert voc.read_split(tmp_path, "trainval")
+
+
 def test_wrong_checksum_is_a_clear_error_and_removes_the_file(archives, tmp_path):
     dest = tmp_path / "images.tar.gz"
     with ArchiveServer(archives) as server:

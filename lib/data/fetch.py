@@ -3,7 +3,8 @@
 Checkpoints come through huggingface_hub.snapshot_download at pinned revisions, restricted to the
 configs and *.safetensors (weights load from safetensors only). Archives are downloaded with HTTP
 Range resume into `<file>.part`, checked against their published MD5, renamed into place
-atomically and extracted (safely, without macOS '._*' files) into the official layouts:
+atomically and extracted (safely, without macOS '._*' files; through a staging folder and an
+in-progress marker, so an interrupted run re-extracts) into the official layouts:
 <data_root>/oxford-iiit-pet/{images,annotations} and <data_root>/VOCdevkit/VOC2012.
 
     python -m jepa_claims.data.fetch --data-root data [--hf-cache DIR] [--only models|data|all] [--check]
@@ -14,6 +15,7 @@ import argparse
 import hashlib
 import http.client
 import os
+import shutil
 import sys
 import tarfile
 import time
@@ -174,19 +176,51 @@ def download(urls: str | Sequence[str], dest: Path, md5: str, *, attempts: int =
 
 
 def extract(archive: Path, dest: Path) -> None:
-    """Extract a tar archive under dest, refusing unsafe members and skipping macOS '._*' files."""
+    """Extract a tar archive under dest, refusing unsafe members and skipping macOS '._*' files.
+
+    Members go to a staging folder beside dest first and are moved into place afterwards, so an
+    interrupted extraction never leaves a partial tree where the finished layout belongs.
+    """
     dest.mkdir(parents=True, exist_ok=True)
+    staging = dest / f".extracting-{archive.name}"
+    shutil.rmtree(staging, ignore_errors=True)
     try:
         with tarfile.open(archive, "r:*") as tar:
             members = [m for m in tar.getmembers() if not Path(m.name).name.startswith("._")]
-            tar.extractall(dest, members=members, filter="data")
+            tar.extractall(staging, members=members, filter="data")
+        _move_into(staging, dest)
     except (tarfile.TarError, OSError) as error:
         raise DataError(f"cannot extract {archive}: {error}") from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_into(source: Path, dest: Path) -> None:
+    """Move source's tree into dest by renames: whole subtrees where dest lacks them, else entry by entry.
+
+    Entry by entry keeps what dest already holds beside the archive's files (another VOC year under
+    VOCdevkit/); a file left by an earlier interrupted run is replaced.
+    """
+    for entry in sorted(source.iterdir()):
+        target = dest / entry.name
+        if entry.is_dir() and target.is_dir():
+            _move_into(entry, target)
+        else:
+            if target.is_dir():
+                shutil.rmtree(target)
+            os.replace(entry, target)
 
 
 def layout_present(data_root: Path, archive: Archive) -> bool:
-    """True if what the archive provides is already on disk (fetched earlier or by hand)."""
+    """True if what the archive provides is on disk (fetched earlier or by hand) and no extraction is unfinished."""
+    if _in_progress(data_root, archive).exists():
+        return False
     return all((Path(data_root) / rel).exists() for rel in archive.provides)
+
+
+def _in_progress(data_root: Path, archive: Archive) -> Path:
+    """Marker written before an archive's extraction and removed once its layout is complete."""
+    return Path(data_root) / DOWNLOADS / f"{archive.filename}.extracting"
 
 
 def fetch_data(data_root: Path, archives: Sequence[Archive] = ARCHIVES, **download_options) -> list[str]:
@@ -196,7 +230,10 @@ def fetch_data(data_root: Path, archives: Sequence[Archive] = ARCHIVES, **downlo
         if layout_present(data_root, archive):
             continue
         path = download(archive.urls, Path(data_root) / DOWNLOADS / archive.filename, archive.md5, **download_options)
+        marker = _in_progress(data_root, archive)
+        marker.touch()
         extract(path, Path(data_root) / archive.extract_to)
+        marker.unlink()
         if not layout_present(data_root, archive):
             raise DataError(f"{path} extracted but did not produce {archive.provides} under {data_root}")
         handled.append(archive.name)
@@ -245,6 +282,8 @@ def check_data(data_root: Path, archives: Sequence[Archive] = ARCHIVES) -> dict[
     for archive in archives:
         if layout_present(data_root, archive):
             status[archive.name] = "present"
+        elif _in_progress(data_root, archive).exists():
+            status[archive.name] = "missing (an extraction was interrupted; fetch again)"
         elif (Path(data_root) / DOWNLOADS / archive.filename).is_file():
             status[archive.name] = "missing (archive downloaded, not extracted)"
         else:
