@@ -22,6 +22,9 @@ FORMATS = {
     "%": lambda v: f"{v:.0%}",  # confidence levels
 }
 STATUS_CLASS = {s: s.lower().replace(" ", "-") for s in STATUS_ORDER}
+NUMERIC_LEGEND = ("Tolerance = 1.96 x the standard error of the difference of two independent draws of images (the measured "
+                  "s.e. from the per-image values; the paper prints no error, so its s.e. is taken equal to the measured one, "
+                  "except a win count's, which is the binomial error of its printed count) + the named floor's share of |paper|.")
 PROBES_ABOUT = {
     "P1": "random-init control: the same architecture, untrained",
     "P2": "MAE masking artifact: C12 with mask_ratio=0 versus the Hugging Face default",
@@ -227,10 +230,12 @@ def numeric_section(record: dict) -> str:
         p = ("numeric", "cells", i)
         rows.append(f'<tr class="{STATUS_CLASS[c["status"]]}"><td>{escape(c["cell"])}</td><td>{escape(str(c.get("source") or ""))}</td>'
                     f'<td>{num(c.get("measured"), p + ("measured",))}</td><td>{num(c.get("paper"), p + ("paper",))}</td>'
-                    f'<td>{num(c.get("diff"), p + ("diff",), "s")}</td><td>{escape(str(c.get("tolerance") or ""))} &plusmn; '
-                    f'{num(c.get("abs"), p + ("abs",))}</td><td>{_status(c["status"])} {escape(c.get("reason") or "")}</td></tr>')
+                    f'<td>{num(c.get("diff"), p + ("diff",), "s")}</td><td>&plusmn; {num(c.get("tolerance"), p + ("tolerance",))} '
+                    f'<span class="small">(s.e. {num(c.get("se"), p + ("se",))}; floor {escape(str(c.get("floor_name") or ""))} '
+                    f'{num(c.get("floor"), p + ("floor",), "%")})</span></td><td>{_status(c["status"])} {escape(c.get("reason") or "")}</td></tr>')
     return "".join(out) + ('<table id="numeric-table"><thead><tr><th>cell</th><th>paper source</th><th>measured</th><th>paper</th>'
-                           f'<th>diff</th><th>tolerance</th><th>within?</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+                           f'<th>diff</th><th>tolerance</th><th>within?</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+                           f'<p class="small">{escape(NUMERIC_LEGEND)}</p>')
 
 
 def probes_section(record: dict) -> str:

@@ -69,6 +69,8 @@ def _comparisons(stats: dict) -> list[tuple[str, dict]]:
     return [(label, test) for label, test in stats.items() if isinstance(test, dict) and "p" in test]
 
 
+NUMERIC_FIELDS = ("measured", "se", "n", "paper", "paper_se", "paper_se_source", "source", "floor_name", "floor", "z",
+                  "tolerance", "diff", "within")
 TEST_FIELDS = ("mean_diff", "ci_low", "ci_high", "p", "p_exact", "min_attainable_p", "wins", "n", "confidence")
 
 
@@ -208,10 +210,7 @@ def _numeric(items, outcomes, numeric_records) -> dict:
         found = numeric_records.get(nodeid, [])
         row = {"cell": item["cell"], "test": nodeid}
         if found:
-            rec = clean(found[0])
-            diff = None if rec.get("measured") is None else rec["measured"] - rec["paper"]
-            row |= {k: rec.get(k) for k in ("measured", "paper", "source", "tolerance", "abs")}
-            row |= {"diff": diff, "within": None if diff is None else abs(diff) <= rec["abs"]}
+            row |= {k: clean(found[0].get(k)) for k in NUMERIC_FIELDS}
         row["status"] = _status(outcome, [])
         if found and row["status"] in ("PASS", "ERROR"):
             row["status"] = "PASS" if row["within"] and outcome["outcome"] == "passed" else "FAIL"

@@ -391,7 +391,7 @@ def c12_other_families(source: TableSource, checkpoint: str, slice_name: str) ->
 
 
 @CLAIMS.register(
-    "C13", checkpoints=("ijepa_1k",), slices=("4x3", "8x3", "16x3"),
+    "C13", checkpoints=("ijepa_1k",), slices=("4x3", "8x3", "16x3"), kind="protocol",
     headline=Headline("object_tokens", "object_tokens", "mean object tokens"),
     untrained=Untrained(not_run="mask budgets, no model"),
     quote=(

@@ -3,7 +3,9 @@
 A `Claim` holds everything the suite, the report and the probes need to know of one claim: its id,
 the paper's sentence (with section or table), the checkpoints and slices it is tested on, every
 slice and checkpoint its check reads beyond its own cell, the check itself, the headline number the
-report's matrix shows, and what P1's untrained control is expected to show. `Registry.register`
+report's matrix shows, what P1's untrained control is expected to show, and its kind: a claim about the
+model, or a property of the masking protocol that no model enters (C13's token budgets), which the grades
+(lib/verdicts/grades.py) can never call "replicated". `Registry.register`
 fills it from the check's definition in `checks.py`; the claim tests name that check in their
 `claim` marker, and nothing else keeps a copy.
 """
@@ -18,6 +20,8 @@ from jepa_claims.verdicts.common import Verdict
 from jepa_claims.verdicts.source import TableSource
 
 Check = Callable[[TableSource, str, str], Verdict]  # (source, checkpoint, slice_name) -> Verdict
+MODEL, PROTOCOL = "model", "protocol"  # Claim.kind: what the claim is about
+KINDS = (MODEL, PROTOCOL)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,11 @@ class Claim:
     untrained: Untrained
     reads_slices: tuple[str, ...] = ()  # slices the check reads beyond its cell's own (C5)
     reads_checkpoints: tuple[str, ...] = ()  # checkpoints the check reads beyond its cell's own (C10)
+    kind: str = MODEL  # PROTOCOL: a property of the masks, true or false whatever the weights (C13)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"claim {self.id}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
 
     def cells(self) -> list[tuple[str, str]]:
         """Every (checkpoint, slice) the claim is tested on."""
@@ -86,12 +95,12 @@ class Registry:
 
     def register(self, claim_id: str, *, quote: str, checkpoints: tuple[str, ...], slices: tuple[str, ...],
                  headline: Headline, untrained: Untrained, reads_slices: tuple[str, ...] = (),
-                 reads_checkpoints: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+                 reads_checkpoints: tuple[str, ...] = (), kind: str = MODEL) -> Callable[[Check], Check]:
         """Decorator: register the decorated check as claim `claim_id`."""
 
         def decorate(check: Check) -> Check:
             claim = Claim(claim_id, " ".join(quote.split()), tuple(checkpoints), tuple(slices), check, headline,
-                          untrained, tuple(reads_slices), tuple(reads_checkpoints))
+                          untrained, tuple(reads_slices), tuple(reads_checkpoints), kind)
             self.add(claim)
             return check
 
