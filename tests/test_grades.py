@@ -9,6 +9,7 @@ import pytest
 from jepa_claims.verdicts import grades as g
 from jepa_claims.verdicts import paper_values as pv
 from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.diagnostic import not_applicable
 from jepa_claims.verdicts.registry import MODEL, PROTOCOL, Claim
 
 MAGNITUDES = (g.WITHIN, g.OFF, g.NO_PAPER_NUMBER, g.NOT_APPLICABLE_TOY, g.NOT_MEASURED)
@@ -18,8 +19,8 @@ C4_8X3_CELLS = {"table1/8x3/advantage": "PASS", "table3/ijepa_1k/wins": "PASS"}
 def _diagnostic(claim: str, slice_name: str, status: str = g.DIAGNOSTIC, checkpoint: str = "ijepa_1k") -> dict:
     """A P1 record in the shape of lib/verdicts/diagnostic.py's Diagnostic.to_dict()."""
     return {"claim": claim, "checkpoint": checkpoint, "slice": slice_name, "status": status, "seeds": [0, 1, 2],
-            "untrained_passed": status != g.DIAGNOSTIC, "effect": "advantage", "trained_effect": 0.14,
-            "untrained_effects": [0.01, 0.0, -0.01], "difference": {"mean_diff": 0.14, "ci_low": 0.1, "ci_high": 0.18},
+            "untrained_passed": [status != g.DIAGNOSTIC] * 3, "effect": "advantage", "trained_effect": 0.14,
+            "untrained_effects": [0.01, 0.0, -0.01], "difference": {"mean": 0.14, "ci_low": 0.1, "ci_high": 0.18, "method": "t"},
             "reason": ""}
 
 
@@ -97,6 +98,7 @@ def test_magnitude_from_the_numeric_cells():
 def test_diagnostic_status_is_read_from_p1s_record():
     """P1's status is taken as recorded; no record is "not measured"; an unknown status is an error."""
     assert g.diagnostic_of(None) == g.NOT_MEASURED
+    assert g.diagnostic_of(_diagnostic("C4", "8x3")) == g.DIAGNOSTIC
     assert g.diagnostic_of(_diagnostic("C4", "8x3", g.NOT_DIAGNOSTIC)) == g.NOT_DIAGNOSTIC
     with pytest.raises(ValueError, match="not one of"):
         g.diagnostic_of(_diagnostic("C4", "8x3", "learned"))
@@ -109,6 +111,13 @@ def test_diagnostic_status_is_read_from_p1s_record():
 def test_p1_wording_says_needs_training_only_when_trained_passes_and_untrained_fails(trained, untrained, words):
     """P1's words per cell: "needs training" and "also holds untrained" only where the trained checkpoint passes."""
     assert g.p1_wording(trained, untrained) == words
+    assert g.p1_wording(trained, [untrained] * 3) == words
+
+
+def test_p1_wording_on_seeds_that_disagree():
+    """Some untrained seeds pass and some fail: neither "needs training" nor "also holds untrained"."""
+    assert g.p1_wording(True, [True, False, False]) == "holds trained, holds untrained on 1 of 3 seeds"
+    assert g.p1_wording(False, [True, True, False]) == "fails trained, holds untrained on 2 of 3 seeds"
 
 
 def test_grade_cells_on_the_paper_world():
@@ -154,3 +163,11 @@ def test_the_grading_page_states_every_floor():
     page = (Path(__file__).resolve().parents[1] / "docs" / "grading.md").read_text(encoding="utf-8")
     for name, floor in pv.FLOORS.items():
         assert f"| {name} | {floor.relative:.0%} |" in page, name
+
+
+def test_p1s_own_records_are_read():
+    """lib/verdicts/diagnostic.py's records grade as they say: a claim P1 does not run untrained is not tested."""
+    record = not_applicable(CLAIMS.get("C1"), "ijepa_1k", "4x3").to_dict()
+    assert g.diagnostic_of(record) == g.NOT_APPLICABLE
+    grade = g.grade_cells({"C1": _cell("C1", "4x3")}, {}, [record], "paper")["C1"]
+    assert (grade.magnitude, grade.label) == (g.NO_PAPER_NUMBER, "direction only, diagnostic not tested")

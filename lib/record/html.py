@@ -13,6 +13,7 @@ from importlib.resources import files
 from string import Template
 
 from jepa_claims.record.summary import STATUS_ORDER
+from jepa_claims.verdicts.grades import LEGEND, TIERS, p1_wording
 
 FORMATS = {
     "g": lambda v: f"{v:.4g}",  # drift, rescue, tokens
@@ -22,6 +23,7 @@ FORMATS = {
     "%": lambda v: f"{v:.0%}",  # confidence levels
 }
 STATUS_CLASS = {s: s.lower().replace(" ", "-") for s in STATUS_ORDER}
+TIER_CLASS = {t: "tier-" + t.replace(" ", "-") for t in TIERS}
 NUMERIC_LEGEND = ("Tolerance = 1.96 x the standard error of the difference of two independent draws of images (the measured "
                   "s.e. from the per-image values; the paper prints no error, so its s.e. is taken equal to the measured one, "
                   "except a win count's, which is the binomial error of its printed count) + the named floor's share of |paper|.")
@@ -33,9 +35,8 @@ PROBES_ABOUT = {
     "P6": "multiplicity: Holm correction across slices and checkpoints",
 }
 # What a probe's finding means on the claim's cell: (when the claim holds under the probe, when it fails).
-# P1's "holds" counts against the claim (an untrained network shows it too); P3's counts for it.
-PROBE_BADGES = {
-    "P1": ("also holds untrained", "needs training"),
+# P3's "holds" counts for the claim.
+PROBE_BADGES = {  # P1's words depend on the trained verdict too: grades.p1_wording
     "P2": ("holds at mask_ratio 0", "fails at mask_ratio 0"),
     "P3": ("holds under an alternative", "fails under an alternative"),
     "P5": ("holds on this family", "absent on this family"),
@@ -132,12 +133,24 @@ def _more_test(test: dict, path: tuple) -> str:
             f'p{_resampled(test)} {num(test.get("p"), path + ("p",), "p")}</div>')
 
 
+def grade_html(grade: dict | None) -> str:
+    """A cell's grade and its three parts (hover the parts for the paper numbers and P1's sentence behind them)."""
+    if not grade:
+        return ""
+    cells = ", ".join(c["cell"] for c in grade.get("magnitude_cells") or []) or "none"
+    diagnostic = grade["diagnostic"] + (f' (P1 on {grade["diagnostic_from"]})' if grade.get("diagnostic_from") else "")
+    hover = f'magnitude rests on: {cells}. P1: {grade.get("diagnostic_reason") or "no record"}'
+    return (f'<div class="grade {TIER_CLASS[grade["tier"]]}">{escape(grade["label"])}</div>'
+            f'<div class="small parts" title="{escape(hover)}">direction: {escape(grade["direction"])} &middot; '
+            f'magnitude: {escape(grade["magnitude"])} &middot; diagnostic: {escape(diagnostic)}</div>')
+
+
 def matrix_cell(key: str, cell: dict) -> str:
     """One td of the claim matrix."""
     path = ("matrix", key)
     status = cell["status"]
     title = cell.get("statement") or cell.get("reason") or status
-    parts = [_status(status)]
+    parts = [_status(status), grade_html(cell.get("grade"))]
     head = cell.get("headline")
     if head and head.get("measured") is not None:
         fmt = "s" if "advantage" in head["label"] or " - " in head["label"] else "g"
@@ -163,7 +176,8 @@ def matrix_cell(key: str, cell: dict) -> str:
     if status in ("SKIP", "ERROR", "NOT RUN", "NOT SELECTED") and cell.get("reason"):
         parts.append(f'<div class="small">{escape(cell["reason"][:160])}</div>')
     for probe in cell.get("probes", []):  # what the probe found for this claim; hover for what that means
-        found = PROBE_BADGES.get(probe["probe"], ("claim holds", "claim fails"))[0 if probe["holds"] else 1]
+        found = (p1_wording(status == "PASS", probe["holds"]) if probe["probe"] == "P1"
+                 else PROBE_BADGES.get(probe["probe"], ("claim holds", "claim fails"))[0 if probe["holds"] else 1])
         broken = "" if probe["status"] in ("PASS", "FAIL") else f' (probe {escape(probe["status"])})'
         parts.append(f'<span class="badge" title="{escape(probe["sentence"])}">{escape(probe["probe"])}: {found}{broken}</span>')
     return (f'<td class="cell {STATUS_CLASS[status]}" data-key="{escape(key)}" data-status="{escape(status)}" '
@@ -192,11 +206,13 @@ def matrix(record: dict) -> str:
         rows.append(f'<tr data-claim="{escape(claim)}"><th class="claim-head"><a href="#claim-{escape(claim)}"><b>{escape(claim)}</b></a> '
                     f'{escape(info["test_doc"])}</th>{"".join(tds)}</tr>')
     legend = " ".join(_status(s) for s in STATUS_ORDER)
+    grades = "".join(f'<li><span class="grade {TIER_CLASS[t]}">{escape(t)}</span> {escape(LEGEND[t])}</li>' for t in TIERS)
     return (f'<table id="claim-matrix"><thead><tr><th rowspan="2">claim</th>{top}</tr><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
             f'<p class="small">{legend} &mdash; hover a cell for the verdict statement. Each cell names its test: per-image differences '
             f'(paired sign-flip p), or two independent groups of images (C8: permutation p over relabellings). CI: bootstrap (BCa); '
             f'p: two-sided, by exact enumeration, or from random sign flips or relabellings where marked p~ (too many to enumerate); Holm: adjusted across every checkpoint and slice of the same claim in this run (the P6 probe also adjusts across all advantage tests together); '
-            f'min: the smallest p the test can return with n images. Badges: what a probe beyond the paper found for the claim (hover for the sentence): P1 "also holds untrained" counts against a learned mechanism, P3 "fails under an alternative" shows a convention the verdict depends on.</p>')
+            f'min: the smallest p the test can return with n images. Badges: what a probe beyond the paper found for the claim (hover for the sentence): P1 "needs training" (trained passes, untrained fails) or "also holds untrained" (both pass), P3 "fails under an alternative" shows a convention the verdict depends on.</p>'
+            f'<div id="grade-legend"><b>Grades</b> (each cell: direction &middot; magnitude &middot; diagnostic; docs/grading.md):<ul>{grades}</ul></div>')
 
 
 def claims_section(record: dict) -> str:
@@ -207,11 +223,11 @@ def claims_section(record: dict) -> str:
         for key in (k for k in record["matrix"] if record["matrix"][k]["claim"] == claim):
             cell = record["matrix"][key]
             rows.append(f'<tr class="{STATUS_CLASS[cell["status"]]}"><td>{escape(cell["checkpoint"])} / {escape(cell["slice"])}</td>'
-                        f'<td>{_status(cell["status"])}</td><td>{escape(cell.get("statement") or cell.get("reason") or "")}</td>'
+                        f'<td>{_status(cell["status"])}{grade_html(cell.get("grade"))}</td><td>{escape(cell.get("statement") or cell.get("reason") or "")}</td>'
                         f'<td>{value_html(cell.get("measured", {}), ("matrix", key, "measured"))}</td>'
                         f'<td>{value_html(cell.get("paper", {}), ("matrix", key, "paper"))}</td></tr>')
         out.append(f'<div class="claim" id="claim-{escape(claim)}"><h3>{escape(claim)} &mdash; {escape(info["test_doc"])}</h3>'
-                   f'<blockquote>{paragraphs(info["quote"])}</blockquote><table><thead><tr><th>checkpoint / slice</th><th>verdict</th>'
+                   f'<blockquote>{paragraphs(info["quote"])}</blockquote><table><thead><tr><th>checkpoint / slice</th><th>verdict and grade</th>'
                    f'<th>statement</th><th>measured</th><th>paper</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
     return "".join(out)
 
@@ -343,8 +359,13 @@ def run_line(record: dict) -> str:
     work = (record.get("provenance") or {}).get("model_work") or {}
     forwards = num(work.get("forwards"), ("provenance", "model_work", "forwards"))
     reading = (record.get("provenance") or {}).get("layer_reading")
+    grades = record.get("grades") or {}
+    graded = ", ".join(f'{num(grades[t], ("grades", t), "i")} <span class="grade {TIER_CLASS[t]}">{escape(t)}</span>'
+                       for t in TIERS if grades.get(t))
     return (f'<p class="run-line">World <b>{escape(record["world"]["name"])}</b> &middot; {holding} of {num(len(per_claim), ("claims_total",), "i")} claims hold on every '
             f'cell that ran &middot; cells: {shown or "none"} &middot; model work this run: <b>{forwards}</b> forward passes</p>'
+            + (f'<p id="grade-counts">Graded cells (direction, magnitude against the paper, diagnostic against the untrained '
+               f'control; legend below the matrix): {graded}</p>' if graded else "")
             + (f'<p id="layer-reading">{escape(reading)}</p>' if reading else "")
             + (f'<p id="conventions-note" role="alert">{escape(record["conventions_note"])}</p>' if record.get("conventions_note") else ""))
 

@@ -6,9 +6,9 @@ once it has resolved them. What it does, by process:
 * every process that collects (the only one without xdist; each worker with it): a catalogue of the
   claim, probe and numeric tests (node id, claim or probe id, checkpoint, slice, the module's quoted
   paper sentence, the test's docstring). Workers hand it to the controller in `workeroutput`.
-* the controller: the outcome of every test and the `verdict` / `numeric` / `probe` properties the
-  tests recorded (they arrive from the workers in the test reports); at session end it builds the
-  record (`record.build_record`), adds provenance, regenerates the figures from the tables already in
+* the controller: the outcome of every test and the `verdict` / `numeric` / `probe` / `diagnostic`
+  (P1's per-cell finding) properties the tests recorded (they arrive from the workers in the test
+  reports); at session end it builds the record (`record.build_record`), adds provenance, regenerates the figures from the tables already in
   the cache (it never computes one), writes `stats_summary.json` beside the HTML report, and hands
   the rendered record to pytest-html (`pytest_html_results_summary`), whose report it tops. A run
   that never resolved the world (not the claim suite) writes nothing.
@@ -30,6 +30,7 @@ CATALOGUE_KEY = "jepa_claims_catalogue"
 PROCESS_KEY = "jepa_claims_process"
 SUMMARY_NAME = "stats_summary.json"
 PLUGIN_NAME = "jepa-claims-record"
+RECORDED = ("verdict", "numeric", "probe", "diagnostic")  # the record_property names the record reads
 XDIST_GROUP_SUFFIX = re.compile(r"@[^@/\[\]:]+$")  # "...[ijepa_1k-8x3]@ijepa_1k" -> "...[ijepa_1k-8x3]"
 
 
@@ -146,7 +147,7 @@ class Recorder:
         if report.when != "call":
             return
         for name, value in report.user_properties:
-            if name in ("verdict", "numeric", "probe") and isinstance(value, dict):
+            if name in RECORDED and isinstance(value, dict):
                 self.records.append({"kind": name, "test": nodeid, "outcome": report.outcome, **value})
 
     @pytest.hookimpl(tryfirst=True)

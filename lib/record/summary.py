@@ -3,8 +3,8 @@
 Pure functions, no pytest and no model: `build_record` takes what the report plugin gathered (the
 catalogue of collected claim, probe and numeric tests; their outcomes; the `verdict`, `numeric` and
 `probe` properties they recorded) and returns the record the HTML shows and `stats_summary.json`
-holds: a claim x (checkpoint, slice) matrix with Holm-adjusted p (P6), the numeric agreement cells,
-the probes, and counts. Every number the HTML prints is a value of this dict.
+holds: a claim x (checkpoint, slice) matrix with Holm-adjusted p (P6) and each cell's grade (direction,
+magnitude, diagnostic: lib/verdicts/grades.py), the numeric agreement cells, the probes, and counts. Every number the HTML prints is a value of this dict.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import re
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.grades import TIERS, grade_cells, p1_record
 from jepa_claims.worlds.world import PAPER_SLICES
 
 STATUS_ORDER = ("ERROR", "FAIL", "PASS", "SKIP", "NOT RUN", "NOT SELECTED")
@@ -257,6 +258,25 @@ def _probes_by_cell(probes: dict) -> dict:
     return out
 
 
+def _magnitude_cells(cells: list[str], numeric_rows: dict) -> list[dict]:
+    """The numeric cells behind a grade's magnitude, with what each showed (absent: its test did not run)."""
+    keys = ("measured", "paper", "tolerance", "within", "status")
+    return [{"cell": c, **{k: numeric_rows[c].get(k) for k in keys}} if c in numeric_rows else {"cell": c, "status": "NOT RUN"}
+            for c in cells]
+
+
+def grade_matrix(matrix: dict, numeric: dict, diagnostics: list[dict], world: dict) -> dict[str, int]:
+    """Each cell's grade, with the numbers behind magnitude and P1's sentence; returns how many cells per tier."""
+    rows = {row["cell"]: row for row in numeric["cells"]}
+    grades = grade_cells(matrix, {cell: row["status"] for cell, row in rows.items()}, diagnostics, world["name"])
+    for key, grade in grades.items():
+        cell = matrix[key]
+        found, _ = p1_record(cell["claim"], cell["checkpoint"], cell["slice"], diagnostics)
+        cell["grade"] = clean(grade.to_dict() | {"magnitude_cells": _magnitude_cells(list(grade.paper_cells), rows),
+                                                 "diagnostic_reason": (found or {}).get("reason", "")})
+    return {tier: sum(g.tier == tier for g in grades.values()) for tier in TIERS}
+
+
 def _group(records: list[dict], kind: str) -> dict[str, list[dict]]:
     """Recorded properties of one kind, by test node id."""
     out: dict[str, list[dict]] = {}
@@ -274,6 +294,9 @@ def build_record(catalogue: dict, outcomes: dict, records: list[dict], world: di
     probes = _probes(items, modules, outcomes, _group(records, "probe"))
     matrix = _matrix(claims, columns, items, outcomes, _group(records, "verdict"), _probes_by_cell(probes), world)
     holm_families = apply_holm(matrix)
+    numeric = _numeric(items, outcomes, _group(records, "numeric"))
+    diagnostics = sorted((r for r in records if r.get("kind") == "diagnostic"), key=lambda r: r["test"])
+    grades = grade_matrix(matrix, numeric, diagnostics, world)
     counts = {s: sum(c["status"] == s for c in matrix.values()) for s in STATUS_ORDER}
     per_claim = {claim: _worst([matrix[k]["status"] for k in matrix if matrix[k]["claim"] == claim
                                 and matrix[k]["status"] not in ("NOT SELECTED",)]) for claim in claims}
@@ -288,7 +311,8 @@ def build_record(catalogue: dict, outcomes: dict, records: list[dict], world: di
         "claim_status": per_claim,
         "claims_holding": sum(status == "PASS" for status in per_claim.values()),
         "claims_total": len(per_claim),
-        "numeric": _numeric(items, outcomes, _group(records, "numeric")),
+        "grades": grades,
+        "numeric": numeric,
         "probes": probes,
         # in completion order they would differ between -n 4 and -n 0; sorted (stably) they do not
         "records": clean(sorted(records, key=lambda r: r["test"])),

@@ -25,10 +25,11 @@ The grade they make (`grade`):
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.diagnostic import DIAGNOSTIC, NOT_APPLICABLE, NOT_DIAGNOSTIC
 from jepa_claims.verdicts.numeric import paper_cells
 from jepa_claims.verdicts.registry import MODEL, PROTOCOL
 
@@ -39,7 +40,6 @@ WITHIN, OFF, NO_PAPER_NUMBER, NOT_APPLICABLE_TOY, NOT_MEASURED = (
     "within tolerance", "off", "no paper number", "n/a (toy)", "not measured")
 NOTHING_TO_MATCH = (NO_PAPER_NUMBER, NOT_APPLICABLE_TOY)
 # diagnostic: the statuses of lib/verdicts/diagnostic.py, and none recorded
-DIAGNOSTIC, NOT_DIAGNOSTIC, NOT_APPLICABLE = "diagnostic", "not diagnostic", "not applicable"
 DIAGNOSTIC_STATUSES = (DIAGNOSTIC, NOT_DIAGNOSTIC, NOT_APPLICABLE, NOT_MEASURED)
 # tiers: how the record counts grades
 REPLICATED, PARTLY, NOT_REPLICATED, PROTOCOL_TIER, NOT_GRADED = (
@@ -121,11 +121,16 @@ def diagnostic_of(found: dict | None) -> str:
     return status
 
 
-def p1_wording(trained_passed: bool, untrained_passed: bool) -> str:
-    """What P1 found, in words that never overstate: "needs training" only where trained passes and untrained fails."""
+def p1_wording(trained_passed: bool, untrained_passed: bool | Sequence[bool]) -> str:
+    """What P1 found, in words that never overstate: "needs training" only where trained passes and every untrained
+    seed fails, "also holds untrained" only where trained and every seed pass."""
+    seeds = [untrained_passed] if isinstance(untrained_passed, bool) else [bool(p) for p in untrained_passed]
+    held = sum(seeds)
+    if 0 < held < len(seeds):
+        return f"{'holds' if trained_passed else 'fails'} trained, holds untrained on {held} of {len(seeds)} seeds"
     if trained_passed:
-        return "also holds untrained" if untrained_passed else "needs training"
-    return "holds untrained only" if untrained_passed else "fails trained and untrained"
+        return "also holds untrained" if held else "needs training"
+    return "holds untrained only" if held else "fails trained and untrained"
 
 
 def p1_record(claim: str, checkpoint: str, slice_name: str, diagnostics: Iterable[dict]) -> tuple[dict | None, str]:
