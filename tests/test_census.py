@@ -40,7 +40,7 @@ def test_plan_follows_the_selection():
     assert ("", "mae_default", "mae") in {(t.variant, t.kind, t.checkpoint) for t in full}
 
 
-@pytest.mark.parametrize(("kind", "blocks"), [("semantic", 3840), ("rescue", 3168), ("sweep", 26880), ("masks", 0)])
+@pytest.mark.parametrize(("kind", "blocks"), [("semantic", 3840), ("rescue", 3168), ("sweep", 39552), ("masks", 0)])
 def test_table_blocks_at_the_paper_depth(kind, blocks):
     """8x3 (24 images) at depth 32 under the block_output reading, as the engine counted them on the rehearsal."""
     assert census.table_blocks(kind, 32, 24, Conventions(layer_indexing="block_output")) == blocks

@@ -18,6 +18,7 @@ import torch
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.roles import Roles
+from jepa_claims.tables.protocols import SWEEP_KINDS
 
 IMAGES = {"4x3": 12, "8x3": 24, "12x3": 36, "16x3": 48, "voc8x3": 24}  # slice name x PER_CLASS (lib/data/slices.py)
 SEMANTIC_MASKS = 4  # object, background, bg_rect, rect per image (lib/engine/masks.py MASK_KINDS)
@@ -43,7 +44,7 @@ def table_blocks(kind: str, depth: int, images: int, conv: Conventions) -> int:
         "rescue": 3 * n * d + 2 * 2 * n * patched,  # clean + 2 masks; groups x 2 modes x 2 masks
         "proxy": 3 * n * d + 2 * n * patched,  # clean + 2 masks; groups, context only
         "panel": (1 + PANEL_BUDGETS) * n * d + PANEL_BUDGETS * n * patched,
-        "sweep": 2 * n * d + 2 * n * sum(d - block for block in sweep),  # clean + object; 2 sites per layer
+        "sweep": 2 * n * d + len(SWEEP_KINDS) * n * sum(d - block for block in sweep),  # clean + object; a site per kind per layer
         "mae_default": 3 * 2 * n * d,  # three library forwards per object / background job
     }
     return costs[kind]

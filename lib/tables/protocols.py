@@ -5,7 +5,7 @@
 | masks    | token budget of every mask                                      | C8, C13         |
 | semantic | per-layer drift of object, background, bg_rect and rect masks    | C4, C5, C10, C12 |
 | rescue   | single / pair / triple groups, context and masked-only patching  | C3, C6, C8, C10 |
-| sweep    | every single site (MLP intermediate, attention output), context  | C2, C7          |
+| sweep    | every single site (MLP intermediate, attention output, value), context | C2, C7  |
 | geometry | per-layer drift of squares by area, elongated at equal counts    | C1              |
 | panel    | the three groups at small, medium and full object token budgets  | C9              |
 | proxy    | ridge predictor proxy layer depth-1 -> layer depth (the reading) | C11             |
@@ -32,6 +32,7 @@ from jepa_claims.tables.ridge import Moments, apply, held_out_fits
 GEOMETRY_AREAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 GEOMETRY_ASPECTS = (1.0, 4.0)  # square, and elongated (4:1, wide)
 PANEL_BUDGETS = {"small": 0.25, "medium": 0.5, "full": 1.0}
+SWEEP_KINDS = ("intermediate", "attn.out", "value")  # every site type the paper sweeps (appendix A.1)
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,14 @@ def rescue_table_(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batc
 
 
 def sweep_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
-    """Context-only rescue of every single MLP-intermediate and attention-output site, object masks.
+    """Context-only rescue of every single MLP-intermediate, attention-output and value site, object masks.
 
-    Every site that can reach the late window under the layer reading (all sites where the
+    The three site types of the paper's sweep (appendix A.1: "MLP intermediate states, attention
+    output streams, and value streams"). Every site that can reach the late window under the layer reading (all sites where the
     conventions allow inert ones, which then rescue exactly nothing).
     """
     layers = [b for b in conv.site_layers(roles.depth) if conv.allow_inert_sites or conv.reaches(b, roles.depth)]
-    groups = [parse_sites(f"{b}.{kind}") for b in layers for kind in ("intermediate", "attn.out")]
+    groups = [parse_sites(f"{b}.{kind}") for b in layers for kind in SWEEP_KINDS]
     jobs = [j for j in inputs.jobs if j.mask == "object"]
     return rescue_table(encoder, inputs.images, jobs, groups, ["context"], conv, batch_size)
 
