@@ -160,7 +160,7 @@ def test_missing_files(checkpoints, tmp_path, dropped, message):
 def test_wrong_architecture_named(checkpoints, tmp_path):
     directory = _copy_without(checkpoints["ijepa"], tmp_path / "bert", "config.json")
     (directory / "config.json").write_text(json.dumps({"model_type": "bert", "architectures": ["BertModel"]}))
-    with pytest.raises(CheckpointError, match="'bert' is not supported; supported: beit, ijepa, vit_mae"):
+    with pytest.raises(CheckpointError, match="'bert' is not supported; supported: beit, dinov2, ijepa, vit, vit_mae"):
         load_encoder(str(directory))
 
 
@@ -283,8 +283,8 @@ def test_tiny_beit_is_shaped_like_the_paper_checkpoint():
     assert not config.use_absolute_position_embeddings and not config.use_shared_relative_position_bias
     assert config.layer_scale_init_value == 0.1
     assert tiny_config("ijepa", num_hidden_layers=2).num_hidden_layers == 2
-    with pytest.raises(ValueError, match="unknown model family 'vit'"):
-        tiny_config("vit")
+    with pytest.raises(ValueError, match="unknown model family 'swin'"):
+        tiny_config("swin")
 
 
 def test_vith14_config_matches_the_public_checkpoint():

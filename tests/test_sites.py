@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 import transformers
+from jepa_claims.engine.models import FAMILIES as LOADED_FAMILIES
 from jepa_claims.engine.models import load_encoder
 from jepa_claims.engine.sites import ALIASES, KINDS, SiteError, parse_site, parse_sites, resolve_site
 from model_helpers import FAMILIES, all_sites, capture, pixels, save_tiny
@@ -69,7 +70,7 @@ def test_parse_sites():
 
 
 def test_alias_table_covers_every_family_layout_and_kind():
-    assert set(ALIASES) == {(family, layout) for family in FAMILIES for layout in ("v4", "v5")}
+    assert set(ALIASES) == {(family, layout) for family in LOADED_FAMILIES for layout in ("v4", "v5")}
     assert all(set(table) == set(KINDS) for table in ALIASES.values())
 
 

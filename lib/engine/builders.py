@@ -16,7 +16,7 @@ import torch
 from transformers import PretrainedConfig
 
 from jepa_claims.engine.loading_log import transformers_bars_off
-from jepa_claims.engine.models import COMMIT_SHA, FAMILIES, ProcessorGeometry
+from jepa_claims.engine.models import COMMIT_SHA, FAMILIES, POOLED, ProcessorGeometry
 
 # Small but with a real grid: I-JEPA 56 px / 14 = 4x4 tokens, MAE and BEiT 56 px / 8 = 7x7 (+ CLS).
 _TINY = {
@@ -28,11 +28,15 @@ _TINY = {
         image_size=56, patch_size=8, use_relative_position_bias=True, use_mean_pooling=True,
         layer_scale_init_value=0.1, drop_path_rate=0.1, use_absolute_position_embeddings=False,
     ),
+    "vit": dict(image_size=56, patch_size=8),
+    # DINOv2 sizes its MLP by mlp_ratio (hidden 32 x 2 = 64, the others' intermediate_size); layer scale on.
+    "dinov2": dict(image_size=56, patch_size=8, mlp_ratio=2, layerscale_value=0.5),
 }
 _TINY_COMMON = dict(
     hidden_size=32, num_hidden_layers=4, num_attention_heads=4, intermediate_size=64, layer_norm_eps=1e-6
 )
-PROCESSOR_TYPES = {"ijepa": "ViTImageProcessor", "vit_mae": "ViTImageProcessor", "beit": "BeitImageProcessor"}
+PROCESSOR_TYPES = {"ijepa": "ViTImageProcessor", "vit_mae": "ViTImageProcessor", "beit": "BeitImageProcessor",
+                   "vit": "ViTImageProcessor", "dinov2": "BitImageProcessor"}
 # facebook/ijepa_vith14_1k's preprocessor_config.json: straight resize to 224x224, bilinear, mean = std = 0.5.
 IJEPA_GEOMETRY = ProcessorGeometry(size=224, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 
@@ -60,7 +64,7 @@ def build_model(family: str, config: PretrainedConfig, seed: int, *, jitter: flo
     constants (BEiT relative position tables, biases, CLS token, LayerNorm) are exercised by tests.
     """
     _, model_class = FAMILIES[_known(family)]
-    extra = {} if family == "vit_mae" else {"add_pooling_layer": False}
+    extra = {"add_pooling_layer": False} if family in POOLED else {}
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = model_class(config, **extra)

@@ -20,43 +20,43 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 from safetensors import SafetensorError
-from transformers import BeitConfig, BeitModel, IJepaConfig, IJepaModel, PretrainedConfig, ViTMAEConfig, ViTMAEModel
+from transformers import (
+    BeitConfig,
+    BeitModel,
+    Dinov2Config,
+    Dinov2Model,
+    IJepaConfig,
+    IJepaModel,
+    PretrainedConfig,
+    ViTConfig,
+    ViTMAEConfig,
+    ViTMAEModel,
+    ViTModel,
+)
 
 from jepa_claims.engine.loading_log import log_unused, unused_weights_unreported
+from jepa_claims.engine.processor import ANY_INPUT_SIZE, CheckpointError, ProcessorGeometry, read_geometry
 
 FAMILIES = {
     "ijepa": (IJepaConfig, IJepaModel),
     "vit_mae": (ViTMAEConfig, ViTMAEModel),
     "beit": (BeitConfig, BeitModel),
+    "vit": (ViTConfig, ViTModel),
+    "dinov2": (Dinov2Config, Dinov2Model),
 }
-# I-JEPA has no CLS token (the facebook/ijepa_vith14_* configs and modelling code); MAE and BEiT prepend one.
-PREFIX_TOKENS = {"ijepa": 0, "vit_mae": 1, "beit": 1}
+# I-JEPA has no CLS token (the facebook/ijepa_vith14_* configs and modelling code); the others prepend one.
+PREFIX_TOKENS = {"ijepa": 0, "vit_mae": 1, "beit": 1, "vit": 1, "dinov2": 1}
+# Base models built without a pooler (the others have none to leave out).
+POOLED = ("ijepa", "beit", "vit")
 # Only these are fetched from the hub: pickled *.bin weights are never downloaded or read.
 ALLOW_PATTERNS = ["config.json", "preprocessor_config.json", "*.safetensors", "*.safetensors.index.json"]
 SAFETENSORS_FILES = ("model.safetensors", "model.safetensors.index.json")
 PICKLE_FILES = ("pytorch_model.bin", "pytorch_model.bin.index.json")
 COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
-# PIL resample enum values; what ViTImageProcessor / BeitImageProcessor use when the json omits the key.
-BILINEAR, BICUBIC = 2, 3
-IMAGENET_STANDARD = (0.5, 0.5, 0.5)
 
 
 # The one table of precisions the suite, the CLI and the benchmarks accept, by the name users type.
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be loaded: unknown id, missing files, pickled weights, wrong architecture."""
-
-
-@dataclass(frozen=True)
-class ProcessorGeometry:
-    """How the checkpoint's own image processor turns an image into pixel_values."""
-
-    size: int
-    resample: int
-    mean: tuple[float, float, float]
-    std: tuple[float, float, float]
 
 
 @dataclass
@@ -79,7 +79,7 @@ class Encoder:
     @property
     def blocks(self) -> torch.nn.ModuleList:
         """The transformer blocks, in order."""
-        return self.model.layers if self.layout == "v5" else self.model.encoder.layer
+        return block_list(self.model)
 
     def forward_kwargs(self, pixel_values: torch.Tensor) -> dict:
         """Extra kwargs the HF forward needs to match `embed` (MAE: unshuffled noise when mask_ratio is 0)."""
@@ -137,18 +137,43 @@ def load_encoder(
     """Load an encoder by hub id (cache honoured, HF_HUB_OFFLINE=1 honoured) or from a local directory."""
     if mae_mask_ratio not in (0.0, None):
         raise ValueError(f"mae_mask_ratio must be 0.0 or None (library default), got {mae_mask_ratio!r}")
-    directory, resolved = _locate(source, revision, local_files_only, cache_dir)
-    family, config = _read_config(directory)
+    directory, resolved = locate(source, revision, local_files_only, cache_dir)
+    family, config, geometry = read_checkpoint_files(directory, source)
     _check_weights(directory)
-    geometry = read_geometry(directory, family)
-    if geometry.size != config.image_size:
-        raise CheckpointError(
-            f"{source}: preprocessor size {geometry.size} differs from config image_size {config.image_size}"
-        )
     if family == "vit_mae" and mae_mask_ratio is not None:
         config.mask_ratio = mae_mask_ratio
     model = _load_weights(directory, family, config, dtype).to(device)
     return _describe(model, family, source, resolved, geometry, config, mae_mask_ratio)
+
+
+def read_checkpoint_files(directory: Path, source: str | None = None) -> tuple[str, PretrainedConfig, ProcessorGeometry]:
+    """Family, config and processor geometry from the checkpoint's own files, without its weights."""
+    family, config = _read_config(directory)
+    geometry = read_geometry(directory, family)
+    _check_size(source or str(directory), family, geometry, config)
+    return family, config, geometry
+
+
+def _check_size(source: str, family: str, geometry: ProcessorGeometry, config: PretrainedConfig) -> None:
+    """The processor's size is the config's (or any, for families that interpolate) and a whole number of patches."""
+    if geometry.size != config.image_size and family not in ANY_INPUT_SIZE:
+        raise CheckpointError(
+            f"{source}: preprocessor size {geometry.size} differs from config image_size {config.image_size}"
+        )
+    patch = _square_patch(source, config.patch_size)
+    if geometry.size % patch:
+        raise CheckpointError(f"{source}: image size {geometry.size} is not a whole number of {patch}-pixel patches")
+    if getattr(config, "use_swiglu_ffn", False):
+        raise CheckpointError(f"{source}: a SwiGLU MLP has no activation module to hook (intermediate sites); not supported")
+
+
+def _square_patch(source: str, patch) -> int:
+    """The patch side from config.patch_size (an int or a square pair)."""
+    if isinstance(patch, (list, tuple)):
+        if len(set(patch)) != 1:
+            raise CheckpointError(f"{source}: non-square patches {patch} are not supported")
+        return int(patch[0])
+    return int(patch)
 
 
 def _describe(
@@ -161,19 +186,30 @@ def _describe(
     mae_mask_ratio: float | None,
 ) -> Encoder:
     """Wrap a loaded model with the facts read from its config."""
-    patch = config.patch_size
-    if isinstance(patch, (list, tuple)):
-        if len(set(patch)) != 1:
-            raise CheckpointError(f"{source}: non-square patches {patch} are not supported")
-        patch = patch[0]
-    layout = "v5" if hasattr(model, "layers") else "v4"
-    depth = len(model.layers if layout == "v5" else model.encoder.layer)
+    patch = _square_patch(source, config.patch_size)
+    layout = module_layout(model)
+    depth = len(block_list(model))
     return Encoder(
         model=model, family=family, source=source, revision=revision, geometry=geometry,
-        patch_size=patch, grid=config.image_size // patch, prefix_tokens=PREFIX_TOKENS[family],
+        patch_size=patch, grid=geometry.size // patch, prefix_tokens=PREFIX_TOKENS[family],
         depth=depth, hidden_size=config.hidden_size, layout=layout,
         mae_mask_ratio=mae_mask_ratio if family == "vit_mae" else None,
     )
+
+
+def block_list(model: torch.nn.Module) -> torch.nn.ModuleList:
+    """The model's transformer blocks: `layers` (transformers >= 5.9, most families) or `encoder.layer`."""
+    return model.layers if hasattr(model, "layers") else model.encoder.layer
+
+
+def module_layout(model: torch.nn.Module) -> str:
+    """"v5" when the attention output projection is named `o_proj` (transformers >= 5.9), else "v4".
+
+    Read from the modules, not from where the blocks sit: DINOv2 on transformers 5.x keeps
+    `encoder.layer` but renames the modules inside it.
+    """
+    renamed = hasattr(model, "layers") or any(name.endswith(".o_proj") for name, _ in model.named_modules())
+    return "v5" if renamed else "v4"
 
 
 def _hub_offline() -> bool:
@@ -181,7 +217,7 @@ def _hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "ON", "YES", "TRUE"}
 
 
-def _locate(
+def locate(
     source: str, revision: str | None, local_files_only: bool, cache_dir: str | None
 ) -> tuple[Path, str | None]:
     """Directory holding the checkpoint files and the resolved commit sha (None for a plain directory)."""
@@ -243,8 +279,8 @@ def _check_weights(directory: Path) -> None:
 def _load_weights(directory: Path, family: str, config: PretrainedConfig, dtype: torch.dtype) -> torch.nn.Module:
     """The family's base model with every weight loaded from safetensors, frozen, in eval mode."""
     _, model_class = FAMILIES[family]
-    # The pooler is unused here: the I-JEPA and BEiT base models are loaded without it.
-    extra = {} if family == "vit_mae" else {"add_pooling_layer": False}
+    # The pooler is unused here: the base models that have one are loaded without it.
+    extra = {"add_pooling_layer": False} if family in POOLED else {}
     try:
         with unused_weights_unreported():
             model, info = model_class.from_pretrained(
@@ -274,69 +310,3 @@ def _first_line(error: BaseException) -> str:
     """An exception as one line: its type and the first line of its message."""
     lines = str(error).strip().splitlines()
     return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
-
-
-def read_geometry(directory: str | Path, family: str) -> ProcessorGeometry:
-    """Square resize geometry from preprocessor_config.json; keys it omits take the processor class default.
-
-    A missing file is an error, not a fallback: the paper's checkpoints differ in resample and
-    normalisation, so guessing would silently change every drift number. `size` is required.
-    """
-    path = Path(directory) / "preprocessor_config.json"
-    if not path.is_file():
-        raise CheckpointError(f"{directory}: no preprocessor_config.json (the checkpoint's own geometry is required)")
-    try:
-        spec = dict(json.loads(path.read_text()))
-    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError) as error:
-        raise CheckpointError(f"{path}: not a JSON object ({error})") from error
-    processor = spec.get("image_processor_type") or spec.get("feature_extractor_type") or ""
-    beit = processor.startswith("Beit") or (not processor and family == "beit")
-    unsupported = _unsupported_steps(spec, beit)
-    if unsupported:
-        raise CheckpointError(f"{path}: unsupported preprocessing ({'; '.join(unsupported)})")
-    normalize = spec.get("do_normalize", True)
-    return ProcessorGeometry(
-        size=_square_size(spec.get("size"), path),
-        # BeitImageProcessor defaults to bicubic, ViTImageProcessor (I-JEPA, MAE) to bilinear.
-        resample=int(spec.get("resample", BICUBIC if beit else BILINEAR)),
-        mean=_triple(spec.get("image_mean", IMAGENET_STANDARD), path) if normalize else (0.0, 0.0, 0.0),
-        std=_triple(spec.get("image_std", IMAGENET_STANDARD), path) if normalize else (1.0, 1.0, 1.0),
-    )
-
-
-def _triple(values, path: Path) -> tuple[float, float, float]:
-    """Per-channel RGB statistics as three floats."""
-    if not isinstance(values, (list, tuple)) or len(values) != 3:
-        raise CheckpointError(f"{path}: expected three per-channel values, got {values!r}")
-    return tuple(float(value) for value in values)
-
-
-def _unsupported_steps(spec: dict, beit: bool) -> list[str]:
-    """Preprocessing steps a square resize + rescale by 1/255 + normalise cannot express."""
-    problems = []
-    if not spec.get("do_resize", True):
-        problems.append("do_resize is false")
-    if not spec.get("do_rescale", True) or abs(spec.get("rescale_factor", 1 / 255) - 1 / 255) > 1e-12:
-        problems.append("rescaling other than by 1/255")
-    # BeitImageProcessor's default do_center_crop is True in transformers 4.x and False in 5.x:
-    # a BEiT json that leaves it out while naming a different crop_size is read as cropping.
-    crops = spec.get("do_center_crop", beit and "crop_size" in spec)
-    if crops and _crop_side(spec.get("crop_size")) != _crop_side(spec.get("size")):
-        problems.append("a center crop smaller than the resize")
-    return problems
-
-
-def _crop_side(value) -> object:
-    """Comparable form of a size or crop_size entry."""
-    if isinstance(value, dict) and {"height", "width"} <= value.keys():
-        return (value["height"], value["width"])
-    return (value, value) if isinstance(value, int) else value
-
-
-def _square_size(value, path: Path) -> int:
-    """Side of the square resize: an int (old feature extractors) or {"height": s, "width": s}."""
-    if isinstance(value, int):
-        return value
-    if isinstance(value, dict) and value.keys() >= {"height", "width"} and value["height"] == value["width"]:
-        return int(value["height"])
-    raise CheckpointError(f"{path}: size {value!r} is not a square resize (shortest_edge keeps the aspect ratio)")

@@ -58,7 +58,25 @@ _V5 = {
     "value": "layers.{L}.attention.v_proj",
     "resid": "layers.{L}",
 }
-ALIASES = {(family, layout): table for family in FAMILIES for layout, table in (("v4", _V4), ("v5", _V5))}
+# DINOv2 keeps `encoder.layer` on both layouts and names its MLP `mlp` (fc1, activation, fc2) on both;
+# 5.x renames the attention modules and the activation as for the others. attn.out is taken before
+# its layer scale (layer_scale1), as for BEiT.
+_DINOV2_V4 = {
+    "intermediate": "encoder.layer.{L}.mlp.activation",
+    "fc1": "encoder.layer.{L}.mlp.fc1",
+    "attn.out": "encoder.layer.{L}.attention.output.dense",
+    "value": "encoder.layer.{L}.attention.attention.value",
+    "resid": "encoder.layer.{L}",
+}
+_DINOV2_V5 = {
+    "intermediate": "encoder.layer.{L}.mlp.activation_fn",
+    "fc1": "encoder.layer.{L}.mlp.fc1",
+    "attn.out": "encoder.layer.{L}.attention.o_proj",
+    "value": "encoder.layer.{L}.attention.v_proj",
+    "resid": "encoder.layer.{L}",
+}
+_TABLES = {"dinov2": {"v4": _DINOV2_V4, "v5": _DINOV2_V5}}
+ALIASES = {(family, layout): _TABLES.get(family, {"v4": _V4, "v5": _V5})[layout] for family in FAMILIES for layout in ("v4", "v5")}
 _SITE = re.compile(r"(\d+)\.(.+)")
 
 

@@ -194,7 +194,8 @@ def summary_path(config: pytest.Config) -> Path:
 
 def _world_dict(world) -> dict:
     return {"name": world.name, "banner": world.banner, "slices": list(world.slices), "data_root": str(world.data_root),
-            "checkpoints": [{"key": c.key, "family": c.family, "label": c.label, "source": c.source} for c in world.checkpoints],
+            "checkpoints": [{"key": c.key, "family": c.family, "label": c.label, "source": c.source,
+                             "stands_for": c.stands_for} for c in world.checkpoints],
             "variants": world.notes.get("variants", [])}
 
 

@@ -290,6 +290,8 @@ def build_record(catalogue: dict, outcomes: dict, records: list[dict], world: di
     """The replication record (without provenance and figures, which the plugin adds)."""
     items, modules = catalogue.get("items", {}), catalogue.get("modules", {})
     claims = _claims(items)
+    for info in claims.values():  # a user's own checkpoint is asked what the paper checkpoint it stands in for is
+        info["checkpoints"] += [c["key"] for c in world["checkpoints"] if c.get("stands_for") in info["checkpoints"]]
     columns = _columns(claims, world)
     probes = _probes(items, modules, outcomes, _group(records, "probe"))
     matrix = _matrix(claims, columns, items, outcomes, _group(records, "verdict"), _probes_by_cell(probes), world)

@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from jepa_claims.worlds.own import own_checkpoint, split_entries, with_own
 from jepa_claims.worlds.world import SLICE_DATASETS, World, paper_world, toy_world
 
 DEFAULT_DATA_ROOT = Path("data")
@@ -55,7 +56,8 @@ def paper_missing(data_root: Path, hf_cache: Path | None = None, checkpoints: tu
     from jepa_claims.data.fetch import ARCHIVES, check_data, check_models
 
     world = paper_world(data_root, hf_cache).select(checkpoints, slices)
-    models = {spec.source: spec.revision for spec in world.checkpoints}
+    # checkpoints=(): only the user's own checkpoints run, so only the data sets are needed
+    models = {spec.source: spec.revision for spec in world.checkpoints} if checkpoints != () else {}
     datasets = {SLICE_DATASETS[name] for name in world.slices}
     status = {**check_models(hf_cache, models), **check_data(data_root, [a for a in ARCHIVES if a.dataset in datasets])}
     missing = [f"{name}: {state}" for name, state in status.items() if state != "present"]
@@ -167,14 +169,18 @@ def resolve_world(options: SuiteOptions) -> World:
     if options.world not in ("auto", "paper", "toy"):
         raise ValueError(f"--world must be auto, paper or toy, got {options.world!r}")
     data_root = Path(options.data_root) if options.data_root else DEFAULT_DATA_ROOT
+    keys, own = split_entries(options.checkpoints)
+    own_specs = tuple(own_checkpoint(name, reference, options.hf_cache) for name, reference in own)
     if options.world == "toy":
         world = toy_world(options.cache_dir)
     else:
-        missing, present = paper_missing(data_root, options.hf_cache, options.checkpoints, options.slices)
+        needed = keys if keys or not own else ()
+        missing, present = paper_missing(data_root, options.hf_cache, needed, options.slices)
         if not missing:
             world = paper_world(data_root, options.hf_cache)
         elif options.world == "paper" or present:
             raise _incomplete(missing, options, data_root)
         else:
             world = toy_world(options.cache_dir)
-    return replace(world.select(options.checkpoints, options.slices), skip_unreadable=options.skip_unreadable)
+    world = with_own(world.select(keys, options.slices), keys, own_specs)
+    return replace(world, skip_unreadable=options.skip_unreadable)

@@ -7,6 +7,7 @@ architecture untrained with HF's own init under a fixed seed (the random-init co
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -85,7 +86,27 @@ def checkpoint_identity(spec: CheckpointSpec, cache_dir: Path) -> str:
     """What identifies the weights in a cache key: source plus resolved revision (or toy code version)."""
     if spec.source.startswith("random:"):  # named without building it (the census asks before anything runs)
         return f"{spec.source}@{_random_name(spec, cache_dir)}"
+    if spec.stands_for and Path(spec.source).is_dir():  # a user's folder: its files, which may change in place
+        return f"{spec.source}@{folder_digest(Path(spec.source))}"
     return f"{spec.source}@{checkpoint_folder(spec, cache_dir).name}"
+
+
+def folder_digest(folder: Path) -> str:
+    """sha256 over a checkpoint folder's files (names and contents), computed once per file state."""
+    state = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.iterdir()) if p.is_file())
+    return _digest(folder.resolve(), state)
+
+
+@functools.lru_cache(maxsize=32)
+def _digest(folder: Path, state: tuple) -> str:
+    """The digest of `folder` in this state (the state is the cache key: a rewritten file is hashed again)."""
+    digest = hashlib.sha256()
+    for name, _, _ in state:
+        digest.update(name.encode() + b"\0")
+        with open(folder / name, "rb") as handle:
+            for chunk in iter(lambda: handle.read(2**20), b""):
+                digest.update(chunk)
+    return f"sha256:{digest.hexdigest()[:16]}"
 
 
 def load_checkpoint(spec: CheckpointSpec, cache_dir: Path, device: str = "cpu", dtype: torch.dtype = torch.float32) -> Encoder:

@@ -25,6 +25,7 @@ class CheckpointSpec:
     label: str  # how the report names it
     revision: str | None = None
     hub_cache: Path | None = None  # where a hub checkpoint is looked up (None: huggingface_hub's own cache)
+    stands_for: str | None = None  # a user's own checkpoint is tested on this paper checkpoint's claim cells
 
 
 def _pinned(key: str, family: str, repo: str, label: str) -> CheckpointSpec:
@@ -66,6 +67,12 @@ class World:
             if spec.key == key:
                 return spec
         raise KeyError(f"world {self.name!r} has no checkpoint {key!r}; it has {[c.key for c in self.checkpoints]}")
+
+    def with_stand_ins(self, cells: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Claim cells plus, for each checkpoint standing in for another, that one's cells under its own key."""
+        extra = [(spec.key, sl) for spec in self.checkpoints if spec.stands_for
+                 for ck, sl in cells if ck == spec.stands_for]
+        return [*cells, *extra]
 
     def select(self, checkpoints: tuple[str, ...] | None, slices: tuple[str, ...] | None) -> "World":
         """The same world restricted to some checkpoints and slices (unknown names are errors)."""
