@@ -9,7 +9,7 @@ rests on is larger in the trained network.
 import pytest
 
 from jepa_claims.tables.probes import random_world
-from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.catalogue import CLAIMS
 
 CONTROLLED = [c for c in CLAIMS if c.untrained.effect]  # claims whose effect P1 compares, trained vs untrained
 

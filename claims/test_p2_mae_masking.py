@@ -7,7 +7,7 @@ measures what such a pipeline reports, beside the suite's default (mask_ratio 0,
 """
 import pytest
 
-from jepa_claims.verdicts.checks import evaluate
+from jepa_claims.verdicts.catalogue import evaluate
 from jepa_claims.verdicts.stats import compare_paired
 
 pytestmark = pytest.mark.probe(

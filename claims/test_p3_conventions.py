@@ -16,7 +16,7 @@ import dataclasses
 import pytest
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.verdicts.checks import evaluate
+from jepa_claims.verdicts.catalogue import evaluate
 from jepa_claims.tables.probes import ALTERNATIVES, p3_claims
 
 CASES = [(claim, alternative) for alternative in ALTERNATIVES for claim in p3_claims(alternative)]

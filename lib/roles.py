@@ -45,3 +45,7 @@ class Roles:
             "pair": (f"{b}.intermediate", f"{p}.intermediate"),
             "triple": (f"{b}.intermediate", f"{a1}.attn.out", f"{a2}.attn.out"),
         }
+
+    def attention_only(self) -> tuple[str, ...]:
+        """The triple's late attention outputs without the bottleneck (section 3.3: "not redundant")."""
+        return tuple(f"{a}.attn.out" for a in self.late_attention)

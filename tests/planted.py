@@ -13,6 +13,7 @@ import pandas as pd
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.roles import Roles
+from planted_text import TextTables
 
 DEPTH = 32  # the paper's roles: bottleneck block 29, late attention 30-31, late window 30-31
 SLICE_SIZES = {"4x3": 4, "8x3": 8, "12x3": 12, "16x3": 16, "voc8x3": 8}
@@ -20,7 +21,7 @@ BASE_ADVANTAGE = {"ijepa_1k": 0.12, "ijepa_22k": 0.08, "beit": 0.2, "mae": 0.0}
 
 
 @dataclass
-class Planted:
+class Planted(TextTables):
     """Hand-set tables; knobs change one property each."""
 
     knobs: dict = field(default_factory=dict)

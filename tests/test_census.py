@@ -20,7 +20,7 @@ from jepa_claims.tables import census
 def test_reads_covers_every_registered_claim_and_p3_is_planned_from_the_probes_own_lists():
     """The plan's table kinds name every claim of the registry; P3's tables are those of the claims it re-runs."""
     from jepa_claims.tables.probes import ALTERNATIVES, p3_claims
-    from jepa_claims.verdicts.checks import CLAIMS
+    from jepa_claims.verdicts.catalogue import CLAIMS
 
     assert set(plan.READS) == {claim.id for claim in CLAIMS}
     planned = plan.plan(("ijepa_1k",), ("8x3",))

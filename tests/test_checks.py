@@ -15,10 +15,16 @@
 | C11   | background_proxy_share=1.5: background degrades the proxy more |
 | C12   | mae_advantage=0.1: MAE shows an advantage                    |
 | C13   | unequal_budget=3: background budgets differ from object ones |
+| C14   | final_share=0.1: the bottleneck removes a tenth of the final drift |
+| C15   | masked_share=1.0: masked-only removes a quarter of the drift |
+| C16   | pathway_rescue triple = single: late attention adds nothing   |
+| C17   | BEiT's advantage 0.05 against I-JEPA's 0.12                  |
+
+Each condition of C14 onwards fails alone in tests/test_text_claims.py.
 """
 import pytest
 
-from jepa_claims.verdicts.checks import CLAIMS, evaluate
+from jepa_claims.verdicts.catalogue import CLAIMS, evaluate
 from planted import Planted
 
 CASES = {
@@ -35,6 +41,10 @@ CASES = {
     "C11": ("ijepa_1k", "16x3", {"background_proxy_share": 1.5}),
     "C12": ("mae", "8x3", {"mae_advantage": 0.1}),
     "C13": ("ijepa_1k", "4x3", {"unequal_budget": 3}),
+    "C14": ("ijepa_1k", "8x3", {"final_share": 0.1}),
+    "C15": ("ijepa_1k", "4x3", {"masked_share": 1.0}),
+    "C16": ("ijepa_1k", "8x3", {"pathway_rescue": {("triple", "context"): 0.15}}),
+    "C17": ("beit", "8x3", {"advantages": {("beit", "8x3"): [0.05] * 24}}),
 }
 
 

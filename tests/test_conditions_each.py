@@ -18,7 +18,7 @@ import re
 import numpy as np
 import pytest
 
-from jepa_claims.verdicts.checks import evaluate
+from jepa_claims.verdicts.catalogue import evaluate
 from jepa_claims.verdicts.common import GROUP_ORDER, MIN_NEUTRAL_SITES
 from planted import Planted
 

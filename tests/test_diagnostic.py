@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.catalogue import CLAIMS
 from jepa_claims.verdicts.common import Verdict
 from jepa_claims.verdicts.diagnostic import (
     DIAGNOSTIC, EQUAL_SEEDS, NOT_APPLICABLE, NOT_DIAGNOSTIC, SEED_CI, Diagnostic, diagnose, seed_difference,

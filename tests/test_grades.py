@@ -8,7 +8,7 @@ import pytest
 
 from jepa_claims.verdicts import grades as g
 from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.catalogue import CLAIMS
 from jepa_claims.verdicts.diagnostic import not_applicable
 from jepa_claims.verdicts.registry import MODEL, PROTOCOL, Claim
 

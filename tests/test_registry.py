@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.catalogue import CLAIMS
 from jepa_claims.verdicts.common import Verdict
 from jepa_claims.verdicts.registry import Headline, Registry, Untrained
 from planted import Planted

@@ -140,7 +140,7 @@ def test_toy_banner_carries_the_variant_table(planted, tmp_path):
     table = html[html.index('id="toy-variants"'):html.index("</details>")]
     assert html.index('id="world-banner"') < html.index('id="toy-variants"') < html.index('id="claim-matrix"')
     assert "<code>ijepa_1k:early_onset</code></td><td>C1</td>" in table
-    assert "<code>ijepa_1k:bottleneck_elsewhere</code></td><td>C2, C3, C7</td><td>the repair MLP sits in block 15" in table
+    assert "<code>ijepa_1k:bottleneck_elsewhere</code></td><td>C2, C3, C7, C14</td><td>the repair MLP sits in block 15" in table
     assert "<code>planted table</code></td><td>C13</td>" in table
     assert 'id="toy-variants"' not in render.render(build_record(*planted, WORLD))
 
@@ -149,7 +149,7 @@ def test_claim_texts_are_quoted(planted):
     """Each claim's quoted sentence (from the registry) is in the report."""
     from html import escape
 
-    from jepa_claims.verdicts.checks import CLAIMS
+    from jepa_claims.verdicts.catalogue import CLAIMS
 
     html = render.render(build_record(*planted, WORLD))
     assert escape(CLAIMS.get("C4").quote) in html and "On both 4x3 and 8x3" in CLAIMS.get("C4").quote
@@ -308,7 +308,7 @@ def test_plain_id_drops_only_the_xdist_group_suffix(nodeid, plain):
 def test_every_check_reaches_the_matrix_with_its_tests_and_numbers():
     """All thirteen checks on planted tables: each cell names its paired test (and P4's second step) or why it has none,
     prints a paper range as numbers, and every printed number equals the JSON."""
-    from jepa_claims.verdicts.checks import evaluate
+    from jepa_claims.verdicts.catalogue import evaluate
     from planted import Planted
     from test_checks import CASES, NO_TEST
 
@@ -319,7 +319,7 @@ def test_every_check_reaches_the_matrix_with_its_tests_and_numbers():
         outcomes[node] = {"outcome": "passed", "when": "call", "reason": ""}
         records.append({"kind": "verdict", "test": node, "outcome": "passed", **evaluate(claim, Planted(), ck, sl).to_dict()})
     world = {"name": "paper", "slices": ["4x3", "8x3", "16x3"],
-             "checkpoints": [{"key": k, "label": k} for k in ("ijepa_1k", "ijepa_22k", "mae")]}
+             "checkpoints": [{"key": k, "label": k} for k in ("ijepa_1k", "ijepa_22k", "mae", "beit")]}
     record = build_record({"items": items, "modules": {}}, outcomes, records, world)
     document = json.loads(json.dumps(record))
     html = render.render(record)
@@ -338,7 +338,7 @@ def test_every_check_reaches_the_matrix_with_its_tests_and_numbers():
 
 def test_a_window_scaled_to_the_checkpoint_depth_is_shown_beside_the_paper_window():
     """C1 on a shallower model is judged against its own window; the cell prints both windows as checked numbers."""
-    from jepa_claims.verdicts.checks import evaluate
+    from jepa_claims.verdicts.catalogue import evaluate
     from planted import Planted
 
     node = "claims/test_c01.py::test_c1[ijepa_1k-4x3]"

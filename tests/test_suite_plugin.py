@@ -17,7 +17,7 @@ OPTIONS = ("--world", "--checkpoints", "--slices", "--device", "--dtype", "--dat
 PLANTED = '''
 import pytest
 
-from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.catalogue import CLAIMS
 from jepa_claims.verdicts.common import Verdict
 from jepa_claims.verdicts.registry import Headline, Untrained
 

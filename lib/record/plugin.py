@@ -23,7 +23,7 @@ from typing import Callable
 
 import pytest
 
-from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.catalogue import CLAIMS
 from jepa_claims.verdicts.registry import Claim
 
 CATALOGUE_KEY = "jepa_claims_catalogue"

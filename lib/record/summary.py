@@ -12,7 +12,7 @@ import math
 import re
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.catalogue import CLAIMS
 from jepa_claims.verdicts.grades import TIERS, grade_cells, p1_record
 from jepa_claims.worlds.world import PAPER_SLICES
 

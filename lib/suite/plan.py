@@ -17,6 +17,8 @@ READS = {  # claim -> table kinds its check reads (lib/verdicts/checks.py)
     "C1": ("geometry",), "C2": ("sweep",), "C3": ("masks", "rescue"), "C4": ("semantic",), "C5": ("semantic",),
     "C6": ("rescue",), "C7": ("sweep",), "C8": ("masks", "rescue", "semantic"), "C9": ("panel",),
     "C10": ("semantic", "rescue"), "C11": ("proxy",), "C12": ("semantic",), "C13": ("masks",),
+    # lib/verdicts/text_claims.py
+    "C14": ("pathway",), "C15": ("rescue",), "C16": ("pathway",), "C17": ("semantic",),
 }
 PROBE_CELL = ("ijepa_1k", "8x3")  # P1 and P3
 OTHER_FAMILIES = ("mae", "beit")  # P2 (mae) and P5, on 8x3
@@ -36,7 +38,7 @@ class PlannedTable:
 def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...]) -> list[PlannedTable]:
     """Every table the selected claims and probes read, once each, in a stable order."""
     from jepa_claims.tables.probes import ALTERNATIVES, p3_claims
-    from jepa_claims.verdicts.checks import CLAIMS
+    from jepa_claims.verdicts.catalogue import CLAIMS
 
     wanted: dict[PlannedTable, None] = {}
 

@@ -31,6 +31,14 @@ def _start(sites: tuple[str, ...], conv: Conventions, depth: int) -> int:
     return min(conv.block(int(site.split(".")[0]), depth) for site in sites)
 
 
+def _pathway_patched(conv: Conventions, depth: int) -> int:
+    """Blocks of the pathway table's patched runs on one image (lib/tables/pathway.py PATHWAY_RUNS)."""
+    from jepa_claims.tables.pathway import PATHWAY_RUNS, pathway_groups
+
+    groups = pathway_groups(Roles.for_depth(depth))
+    return sum(depth - _start(groups[name], conv, depth) for name, _ in PATHWAY_RUNS)
+
+
 def table_blocks(kind: str, depth: int, images: int, conv: Conventions) -> int:
     """Block evaluations (per image) that computing one table costs on a cold cache."""
     n, d = images, depth
@@ -46,6 +54,7 @@ def table_blocks(kind: str, depth: int, images: int, conv: Conventions) -> int:
         "panel": (1 + PANEL_BUDGETS) * n * d + PANEL_BUDGETS * n * patched,
         "sweep": 2 * n * d + len(SWEEP_KINDS) * n * sum(d - block for block in sweep),  # clean + object; a site per kind per layer
         "mae_default": 3 * 2 * n * d,  # three library forwards per object / background job
+        "pathway": 2 * n * d + n * _pathway_patched(conv, d),  # clean + object; PATHWAY_RUNS, each resumed
     }
     return costs[kind]
 

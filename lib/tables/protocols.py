@@ -9,6 +9,8 @@
 | geometry | per-layer drift of squares by area, elongated at equal counts    | C1              |
 | panel    | the three groups at small, medium and full object token budgets  | C9              |
 | proxy    | ridge predictor proxy layer depth-1 -> layer depth (the reading) | C11             |
+| pathway  | bottleneck under full / context / masked patching, triple and attention-only group, final-output drift (tables/pathway.py) | C14, C16, C17 |
+| excess   | late single sites (MLP intermediate, attention output, value), object and background, context | C20 |
 | mae_default | late global drift under HF ViTMAE's default random masking   | P2              |
 """
 from __future__ import annotations
@@ -82,6 +84,20 @@ def sweep_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_
     groups = [parse_sites(f"{b}.{kind}") for b in layers for kind in SWEEP_KINDS]
     jobs = [j for j in inputs.jobs if j.mask == "object"]
     return rescue_table(encoder, inputs.images, jobs, groups, ["context"], conv, batch_size)
+
+
+EXCESS_KINDS = ("intermediate", "attn.out", "value")  # section 3.3's submodules: mlp_intermediate, attention.output, value
+
+
+def excess_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
+    """Context-only rescue of every late single site of each submodule kind, object and background masks.
+
+    Section 3.3's "semantic excess" per site is the object minus the background rescue; only the late
+    sites (`Roles.late_sites`) that can reach the late window under the layer reading are patched.
+    """
+    layers = [b for b in roles.late_sites if conv.allow_inert_sites or conv.reaches(b, roles.depth)]
+    groups = [parse_sites(f"{b}.{kind}") for b in layers for kind in EXCESS_KINDS]
+    return rescue_table(encoder, inputs.images, _semantic_pair(inputs), groups, ["context"], conv, batch_size)
 
 
 def elongated_mask(grid: int, count: int, aspect: float) -> np.ndarray:
@@ -209,6 +225,13 @@ def _mae_default(*args) -> pd.DataFrame:
     return mae_default_table(*args)
 
 
+def _pathway(*args) -> pd.DataFrame:
+    """C14, C16 and C17's table (lib/tables/pathway.py), registered here so it is cached like every other table."""
+    from jepa_claims.tables.pathway import pathway_table
+
+    return pathway_table(*args)
+
+
 PROTOCOLS: dict[str, Callable[..., pd.DataFrame]] = {
     "mae_default": _mae_default,
     "masks": masks_table,
@@ -218,4 +241,6 @@ PROTOCOLS: dict[str, Callable[..., pd.DataFrame]] = {
     "geometry": geometry_table,
     "panel": panel_table,
     "proxy": proxy_table,
+    "pathway": _pathway,
+    "excess": excess_table,
 }

@@ -11,38 +11,38 @@ TOY_VARIANTS: dict[str, str] = {
     "mae": "positive MAE-like: area and colour responses only, no object signal (C12: no advantage)",
     "beit": "positive BEiT-like: strong object signal, layer scale 0.1 (C12: strong advantage)",
     "ijepa_1k:early_onset": "breaks C1: the area response sits in block 3, so large masks reach onset before the onset window",
-    "ijepa_1k:bottleneck_elsewhere": "breaks C2, C3, C7 (also C1, C6, C9): the repair MLP sits in block 15; the role's bottleneck is empty",
+    "ijepa_1k:bottleneck_elsewhere": "breaks C2, C3, C7, C14 (also C1, C6, C9, C16): the repair MLP sits in block 15; the role's bottleneck is empty",
     "ijepa_1k:attention_everywhere": "breaks C2: every late block's attention carries a share of the global signal; one stays neutral",
-    "ijepa_1k:masked_repair": "breaks C3 (also C2, C5, C7): the repair is written into masked tokens and reaches the context through late attention",
+    "ijepa_1k:masked_repair": "breaks C3, C15 (also C2, C5, C7, C14): the repair is written into masked tokens and reaches the context through late attention",
     "ijepa_1k:no_object_signal": "breaks C4 (also C5, C6, C8, C9, C11): the repair depends on masked area and colour only (MAE-like)",
     "ijepa_1k:hue_neutral": "breaks C5: no warm-colour preference in the objness detector, so 4x3 shows the largest advantage",
     "ijepa_1k:no_mlp_partner": "breaks C6 (also C11): the MLP partner is empty, so pair = single",
-    "ijepa_1k:no_late_attention": "breaks C6, C9 (also C8, C11): the late attention is empty, so triple = single < pair",
+    "ijepa_1k:no_late_attention": "breaks C6, C9, C16 (also C8, C11): the late attention is empty, so triple = single < pair",
     "ijepa_1k:early_gathers": "breaks C7: the small global gathers sit in the early third of the blocks",
     "ijepa_1k:size_flat": "breaks C8 (also C1, C2, C5, C11): the semantic part asks whether (almost) no object is visible, so it does not grow with size",
     "ijepa_22k:stronger": "breaks C10: the second checkpoint has larger gains than the first",
     "ijepa_1k:silent_on_clean": "breaks C11: the repair is exactly zero on every clean image, so the proxy fit on clean runs cannot see it",
     "mae:object_signal": "breaks C12: the MAE-like model gets the object signal",
-    "beit:no_object_signal": "breaks C12: the BEiT-like model loses the object signal",
+    "beit:no_object_signal": "breaks C12, C17: the BEiT-like model loses the object signal",
 }
 
 # Negative variant -> the claims it is built to break (tests/test_toy_world.py: at least one of the
 # claim's cells fails on it, while every claim passes on the positive toy).
 TOY_BREAKS: dict[str, tuple[str, ...]] = {
     "ijepa_1k:early_onset": ("C1",),
-    "ijepa_1k:bottleneck_elsewhere": ("C2", "C3", "C7"),
+    "ijepa_1k:bottleneck_elsewhere": ("C2", "C3", "C7", "C14"),
     "ijepa_1k:attention_everywhere": ("C2",),
-    "ijepa_1k:masked_repair": ("C3",),
+    "ijepa_1k:masked_repair": ("C3", "C15"),
     "ijepa_1k:no_object_signal": ("C4",),
     "ijepa_1k:hue_neutral": ("C5",),
     "ijepa_1k:no_mlp_partner": ("C6",),
-    "ijepa_1k:no_late_attention": ("C6", "C9"),
+    "ijepa_1k:no_late_attention": ("C6", "C9", "C16"),
     "ijepa_1k:early_gathers": ("C7",),
     "ijepa_1k:size_flat": ("C8",),
     "ijepa_22k:stronger": ("C10",),
     "ijepa_1k:silent_on_clean": ("C11",),
     "mae:object_signal": ("C12",),
-    "beit:no_object_signal": ("C12",),
+    "beit:no_object_signal": ("C12", "C17"),
 }
 
 # C13 (equal token budgets) holds by construction of the masks: no model can break it.

@@ -413,8 +413,3 @@ def c13_token_budgets(source: TableSource, checkpoint: str, slice_name: str) -> 
                              "visible_context": patches - mean_obj},
                    stats=no_test("an exact equality of token counts on every image: no sampling test"),
                    paper={k: v.value for k, v in pv.TABLE4.get(slice_name, {}).items()})
-
-
-def evaluate(claim: str, source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
-    """Run one claim's check by its id (an unknown id names the known ones)."""
-    return CLAIMS.get(claim).evaluate(source, checkpoint, slice_name)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.catalogue import CLAIMS
 from jepa_claims.verdicts.diagnostic import DIAGNOSTIC, NOT_APPLICABLE, NOT_DIAGNOSTIC
 from jepa_claims.verdicts.numeric import paper_cells
 from jepa_claims.verdicts.registry import MODEL, PROTOCOL

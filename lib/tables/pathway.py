@@ -1,0 +1,75 @@
+"""The late pathway read at the late window and at the final output: token selection and the attention-only group.
+
+One table (`pathway_table`) for the result sentences that Table 2's rescue table does not cover:
+- token selection at the bottleneck (section 2.5): the single group under full (all tokens, appendix A.1's
+  "all tokens"), context-only and masked-only patching;
+- non-redundancy of late attention (section 3.3): the triple beside the attention-only group (the triple's
+  late attention outputs without the bottleneck), context-only;
+- final-state restoration (section 3.1): every row also holds the drift of the final normalised output
+  (the encoder's last_hidden_state) from the clean one, over all patch tokens and over context tokens.
+Object masks only; one clean and one masked run per image, each patched run resumed at its first block.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from jepa_claims.conventions import Conventions
+from jepa_claims.engine.batching import resolve_batch_size
+from jepa_claims.engine.drift import drift_profiles, rescue
+from jepa_claims.engine.runs import Trace, final_output
+from jepa_claims.engine.sites import parse_sites
+from jepa_claims.engine.tabulate import ChunkRuns, chunks, group_name, patched_run, place_group, run_chunk
+from jepa_claims.roles import Roles
+
+# (group, mode) runs of the table: the bottleneck under each token selection, the triple and attention alone.
+PATHWAY_RUNS = (("single", "full"), ("single", "context"), ("single", "masked"),
+                ("triple", "context"), ("attention", "context"))
+PATHWAY_COLUMNS = [
+    "image_id", "mask", "group", "sites", "mode", "late_context_drift_masked", "late_context_drift_patched",
+    "rescue", "rescue_fraction", "final_drift_masked", "final_drift_patched", "final_rescue", "final_rescue_fraction",
+    "final_context_drift_masked", "final_context_drift_patched",
+]
+
+
+def pathway_groups(roles: Roles) -> dict[str, tuple[str, ...]]:
+    """The groups the table patches, in the paper's site names: Table 2's three and the attention-only group."""
+    return roles.groups() | {"attention": roles.attention_only()}
+
+
+def pathway_table(encoder, roles: Roles, inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
+    """Late context rescue and final-output drift of PATHWAY_RUNS on every object mask."""
+    named = pathway_groups(roles)
+    groups = {name: place_group(parse_sites(named[name]), conv, encoder.depth) for name, _ in PATHWAY_RUNS}
+    sites = list(dict.fromkeys(site for group in groups.values() for site in group))
+    jobs = [j for j in inputs.jobs if j.mask == "object"]
+    late = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]
+    rows = []
+    for chunk in chunks(jobs, resolve_batch_size(batch_size, encoder, sites)):
+        runs = run_chunk(encoder, inputs.images, chunk, sites, conv)
+        clean = _clean_states(encoder, runs, late)
+        masked = _measures(encoder, clean, runs.masked, runs.tokens, late)
+        for name, mode in PATHWAY_RUNS:
+            patched = _measures(encoder, clean, patched_run(encoder, runs, groups[name], mode), runs.tokens, late)
+            absolute, fraction = rescue(masked["late"], patched["late"])
+            final, final_fraction = rescue(masked["final"], patched["final"])
+            for j, job in enumerate(chunk):
+                rows.append((job.image_id, job.mask, name, group_name(groups[name]), mode, masked["late"][j],
+                             patched["late"][j], absolute[j], fraction[j], masked["final"][j], patched["final"][j],
+                             final[j], final_fraction[j], masked["final_context"][j], patched["final_context"][j]))
+    return pd.DataFrame(rows, columns=PATHWAY_COLUMNS).astype({c: float for c in PATHWAY_COLUMNS[5:]})
+
+
+def _clean_states(encoder, runs: ChunkRuns, late: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The clean run's late-window hidden states and final normalised output, one row per job."""
+    return runs.clean.hidden[late][:, runs.index], final_output(encoder, runs.clean)[runs.index]
+
+
+def _measures(encoder, clean: tuple[torch.Tensor, torch.Tensor], trace: Trace, tokens: torch.Tensor,
+              late: list[int]) -> dict[str, np.ndarray]:
+    """Per job: late-window context drift, and global and context drift of the final normalised output."""
+    prefix = encoder.prefix_tokens
+    window = drift_profiles(clean[0], trace.hidden[late], tokens, prefix)
+    final = drift_profiles(clean[1][None], final_output(encoder, trace)[None], tokens, prefix)
+    return {"late": window["context"].mean(axis=1), "final": final["global"][:, 0], "final_context": final["context"][:, 0]}

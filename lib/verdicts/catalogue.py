@@ -1,0 +1,16 @@
+"""Every registered claim: C1-C13 (checks.py) and C14 onwards (text_claims.py), on one registry.
+
+Import `CLAIMS` and `evaluate` from here, not from checks.py: a module that imported only checks.py
+would see C14 onwards or not depending on what else happened to be imported first.
+"""
+from __future__ import annotations
+
+from jepa_claims.verdicts import text_claims  # noqa: F401  (the import registers C14 onwards on CLAIMS)
+from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.common import Verdict
+from jepa_claims.verdicts.source import TableSource
+
+
+def evaluate(claim: str, source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
+    """Run one claim's check by its id (an unknown id names the known ones)."""
+    return CLAIMS.get(claim).evaluate(source, checkpoint, slice_name)
