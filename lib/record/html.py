@@ -276,6 +276,29 @@ def probes_section(record: dict) -> str:
     return "".join(out)
 
 
+def _sentence_row(row: dict) -> str:
+    """One result sentence: where, the quote, each named test with its status (and claims awaited), the reason."""
+    tests = [f"{escape(t['id'])} {_status(t['status'])}" for t in row["tests"]]
+    tests += [f"waits for: {escape(w)}" for w in row["waits"]]
+    return (f'<tr><td>{escape(row["section"])}</td><td><q>{escape(row["text"])}</q></td><td>{"<br>".join(tests)}</td>'
+            f'<td>{escape(row["reason"])}</td></tr>')
+
+
+def sentences_section(record: dict) -> str:
+    """Every result sentence of the paper with the outcome of its tests in this run, or why it has none."""
+    listed = record.get("sentences")
+    if not listed:
+        return ""
+    count = lambda name: num(listed["counts"][name], ("sentences", "counts", name), "i")
+    rows = "".join(_sentence_row(row) for row in listed["rows"])
+    return (f'<h2 id="sentences">Every result sentence of the paper</h2><p>{count("results")} result sentences: '
+            f'{count("tested")} tested by this suite, {count("reason_only")} with the reason no test can check them, '
+            f'{count("waiting")} waiting for a claim still to be added; {count("not_results")} sentences of method or '
+            "framing are not listed. Each named test shows its outcome in this run (a claim: its worst cell that ran)."
+            '</p><table id="sentence-list"><thead><tr><th>section</th><th>the paper</th><th>tested by</th>'
+            f'<th>not tested, because</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
 def figures_section(record: dict, images: dict) -> str:
     """The regenerated figures, or why each is missing."""
     out = ['<h2 id="figures">Figures, regenerated from the cached measurement tables</h2><div class="figures">']
@@ -383,4 +406,5 @@ def render(record: dict, images: dict | None = None) -> str:
     return Template(skeleton).substitute(
         css=template("record.css"), banner=banner(record), run_line=run_line(record), matrix=matrix(record),
         claims=claims_section(record), numeric=numeric_section(record), probes=probes_section(record),
+        sentences=sentences_section(record),
         figures=figures_section(record, images), provenance=provenance_section(record), notes=notes_section(record))

@@ -214,12 +214,14 @@ def assemble(config: pytest.Config, state: tuple, store_of_run: Callable[[], obj
     from jepa_claims.verdicts import paper_values as pv
     from jepa_claims.record.figures import CachedSource, draw, figure_data
     from jepa_claims.record.provenance import collect
+    from jepa_claims.record.sentences import sentence_rows
     from jepa_claims.record.summary import build_record, clean, conventions_note
 
     options, world = state
     record = build_record(catalogue, outcomes, records, _world_dict(world))
     record["generated"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     record["paper_notes"] = {k: asdict(v) for k, v in pv.NOTES.items()}
+    record["sentences"] = sentence_rows(record)
     used = {r.get("checkpoint") for r in records} | {c["checkpoint"] for c in record["matrix"].values() if c["status"] in ("PASS", "FAIL")}
     try:
         store = store_of_run()
