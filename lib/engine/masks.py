@@ -17,6 +17,10 @@ from jepa_claims.engine.images import resize_label
 
 MASK_KINDS = ("object", "background", "bg_rect", "rect")
 BACKGROUND_RULES = get_args(Background)  # the background convention's values
+# The random rule draws this many regions per image, each its own masked run; the tables average their drift
+# per image (tables/draws.py), so one draw's luck (an anchor by the object or in a corner) does not decide a verdict.
+RANDOM_DRAWS = 5
+DRAW_MARK = "#"  # a mask job named "background#2" is draw 2 of the image's background
 
 
 class MaskError(ValueError):
@@ -102,6 +106,34 @@ def image_seed(image_id: str) -> int:
     return int(hashlib.sha256(str(image_id).encode()).hexdigest()[:8], 16)
 
 
+def draw_count(rule: str) -> int:
+    """How many background regions a rule draws per image: RANDOM_DRAWS for random, one for the deterministic rules."""
+    return RANDOM_DRAWS if rule == "random" else 1
+
+
+def mask_family(name: str) -> str:
+    """The mask family of a job's name: "background#2" -> "background" (other names are their own family)."""
+    return name.split(DRAW_MARK, 1)[0]
+
+
+def background_draws(object_tokens: np.ndarray, candidates: np.ndarray, rule: str = "farthest",
+                     seed: int = 0) -> dict[str, np.ndarray]:
+    """The image's background mask(s) by job name: "background" alone, or "background#k" per draw of the random rule.
+
+    Draw k of the random rule uses a seed derived from (seed, k), so the draws are independent of each
+    other and each is reproducible on its own.
+    """
+    if draw_count(rule) == 1:
+        return {"background": matched_background(object_tokens, candidates, rule, seed)}
+    return {f"background{DRAW_MARK}{k}": matched_background(object_tokens, candidates, rule, _draw_seed(seed, k))
+            for k in range(draw_count(rule))}
+
+
+def _draw_seed(seed: int, draw: int) -> int:
+    """An integer seed for one draw of one image, from numpy's SeedSequence of (image seed, draw)."""
+    return int(np.random.SeedSequence([seed, draw]).generate_state(1)[0])
+
+
 def matched_background(
     object_tokens: np.ndarray, candidates: np.ndarray, rule: str = "farthest", seed: int = 0
 ) -> np.ndarray:
@@ -112,8 +144,8 @@ def matched_background(
     object's, unlike scattered tokens. The anchor follows the rule (BACKGROUND_RULES):
     - farthest: the candidate farthest from every object token (ties to the lowest index); this
       puts the control as far out as it can go, towards the image edge;
-    - random: one candidate drawn with numpy's generator under `seed` (one draw per image: the
-      table has one background row per image, so draws are not averaged);
+    - random: one candidate drawn with numpy's generator under `seed` (`background_draws` makes
+      RANDOM_DRAWS such draws per image, whose drift the tables average);
     - distance_matched: the anchor whose region's mean distance from the image centre is closest to
       the object tokens' mean distance (ties to the lowest anchor index).
     """
@@ -173,12 +205,13 @@ def matched_area_rect(object_tokens: np.ndarray, candidates: np.ndarray) -> np.n
 def sample_masks(
     object_tokens: np.ndarray, candidates: np.ndarray, background: str = "farthest", seed: int = 0
 ) -> dict[str, np.ndarray]:
-    """The paper's semantic mask families for one image, keyed by MASK_KINDS (background by the named rule)."""
+    """The paper's semantic masks for one image by job name: one per family of MASK_KINDS, except the background,
+    which has one per draw of its rule (`background_draws`; `mask_family` maps a name to its family)."""
     grid = math.isqrt(object_tokens.size)
     area = float(object_tokens.mean())
     return {
         "object": object_tokens.copy(),
-        "background": matched_background(object_tokens, candidates, background, seed),
+        **background_draws(object_tokens, candidates, background, seed),
         "bg_rect": matched_area_rect(object_tokens, candidates),
         "rect": rect_mask(grid, area, 1.0),
     }

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 import torch
 
 from jepa_claims.conventions import Conventions
+from jepa_claims.engine.masks import draw_count
 from jepa_claims.roles import Roles
 from jepa_claims.tables.protocols import SWEEP_KINDS
 
 IMAGES = {"4x3": 12, "8x3": 24, "12x3": 36, "16x3": 48, "voc8x3": 24}  # slice name x PER_CLASS (lib/data/slices.py)
-SEMANTIC_MASKS = 4  # object, background, bg_rect, rect per image (lib/engine/masks.py MASK_KINDS)
+SEMANTIC_MASKS = 3  # object, bg_rect and rect per image besides the background draws (lib/engine/masks.py MASK_KINDS)
 GEOMETRY_MASKS = 14  # 7 areas x 2 aspects (lib/tables/protocols.py)
 PANEL_BUDGETS = 3
 
@@ -42,18 +43,20 @@ def _pathway_patched(conv: Conventions, depth: int) -> int:
 def table_blocks(kind: str, depth: int, images: int, conv: Conventions) -> int:
     """Block evaluations (per image) that computing one table costs on a cold cache."""
     n, d = images, depth
+    backgrounds = draw_count(conv.background)  # the random rule's draws are each a masked (and patched) run
+    pair = 1 + backgrounds  # object and background jobs (rescue, proxy, mae_default)
     groups = Roles.for_depth(d).groups().values()
     patched = sum(d - _start(sites, conv, d) for sites in groups)  # the three groups, each resumed at its first block
     sweep = [conv.block(b, d) for b in conv.site_layers(d) if conv.allow_inert_sites or conv.reaches(b, d)]
     costs = {
         "masks": 0,
-        "semantic": (1 + SEMANTIC_MASKS) * n * d,
+        "semantic": (1 + SEMANTIC_MASKS + backgrounds) * n * d,  # clean + object, bg_rect, rect + the backgrounds
         "geometry": (1 + GEOMETRY_MASKS) * n * d,
-        "rescue": 3 * n * d + 2 * 2 * n * patched,  # clean + 2 masks; groups x 2 modes x 2 masks
-        "proxy": 3 * n * d + 2 * n * patched,  # clean + 2 masks; groups, context only
+        "rescue": (1 + pair) * n * d + 2 * pair * n * patched,  # clean + masks; groups x 2 modes x masks
+        "proxy": (1 + pair) * n * d + pair * n * patched,  # clean + masks; groups, context only
         "panel": (1 + PANEL_BUDGETS) * n * d + PANEL_BUDGETS * n * patched,
         "sweep": 2 * n * d + len(SWEEP_KINDS) * n * sum(d - block for block in sweep),  # clean + object; a site per kind per layer
-        "mae_default": 3 * 2 * n * d,  # three library forwards per object / background job
+        "mae_default": 3 * pair * n * d,  # three library forwards per object / background job
         "pathway": 2 * n * d + n * _pathway_patched(conv, d),  # clean + object; PATHWAY_RUNS, each resumed
     }
     return costs[kind]

@@ -9,9 +9,10 @@ import torch
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.images import to_pixel_values
-from jepa_claims.engine.masks import MASK_KINDS, image_seed, sample_masks, token_roles
+from jepa_claims.engine.masks import MASK_KINDS, image_seed, mask_family, sample_masks, token_roles
 from jepa_claims.engine.tabulate import MaskJob, drift_table, rescue_table
 from jepa_claims.engine.sites import parse_sites
+from jepa_claims.tables.draws import average_draws
 
 
 def slice_inputs(encoder, records, data_root: Path, conv: Conventions, kinds: Sequence[str]) -> tuple[dict[str, torch.Tensor], list[MaskJob]]:
@@ -28,7 +29,7 @@ def slice_inputs(encoder, records, data_root: Path, conv: Conventions, kinds: Se
         roles = token_roles(sample.label, record.label_kind, record.target_class,
                             encoder.geometry.size, encoder.patch_size, conv)
         masks = sample_masks(*roles, conv.background, image_seed(record.image_id))
-        jobs.extend(MaskJob(record.image_id, kind, masks[kind]) for kind in kinds)
+        jobs.extend(MaskJob(record.image_id, name, tokens) for name, tokens in masks.items() if mask_family(name) in kinds)
     return images, jobs
 
 
@@ -54,8 +55,8 @@ def measure_slice(
     manifest = load_slice(slice_name, Path(data_root), conv, skip_unreadable=skip_unreadable)
     images, jobs = slice_inputs(encoder, manifest.records, Path(data_root), conv, masks)
     if protocol == "drift":
-        return drift_table(encoder, images, jobs, conv, batch_size)
-    return rescue_table(encoder, images, jobs, [group], [mode], conv, batch_size)
+        return average_draws(drift_table(encoder, images, jobs, conv, batch_size))
+    return average_draws(rescue_table(encoder, images, jobs, [group], [mode], conv, batch_size))
 
 
 def _load(checkpoint: str, revision: str | None, offline: bool, hf_cache: Path | None, device: str, dtype: torch.dtype):

@@ -25,7 +25,7 @@ import torch
 from jepa_claims.engine.batching import resolve_batch_size
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.drift import token_drift
-from jepa_claims.engine.masks import rect_mask
+from jepa_claims.engine.masks import mask_family, rect_mask
 from jepa_claims.engine.tabulate import MaskJob, drift_table, patched_run, place_group, rescue_table, run_chunk, chunks
 from jepa_claims.engine.sites import parse_sites
 from jepa_claims.roles import Roles
@@ -58,8 +58,8 @@ def semantic_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, bat
 
 
 def _semantic_pair(inputs: Inputs) -> list[MaskJob]:
-    """Object and zero-overlap background jobs only."""
-    return [j for j in inputs.jobs if j.mask in ("object", "background")]
+    """Object and zero-overlap background jobs only (every draw of the background)."""
+    return [j for j in inputs.jobs if mask_family(j.mask) in ("object", "background")]
 
 
 def _groups(roles: Roles, names: Sequence[str] = ("single", "pair", "triple")) -> list:

@@ -21,6 +21,7 @@ from filelock import FileLock
 
 from jepa_claims.cache import code_version
 from jepa_claims.conventions import Conventions
+from jepa_claims.tables.draws import average_draws
 from jepa_claims.tables.files import SUFFIX, DamagedTable, move_aside, read_table, write_table
 from jepa_claims.tables.protocols import PROTOCOLS, Inputs
 from jepa_claims.tables.worklog import append_entry
@@ -132,7 +133,7 @@ class TableStore:
         inputs = self.inputs(checkpoint, slice_name)
         before, started = COUNTER.blocks, time.perf_counter()
         with self._progress(kind, checkpoint, slice_name, len(inputs.images), encoder.depth):
-            frame = PROTOCOLS[kind](encoder, self.roles(checkpoint), inputs, self.conv, self.batch_size)
+            frame = average_draws(PROTOCOLS[kind](encoder, self.roles(checkpoint), inputs, self.conv, self.batch_size))
         blocks = COUNTER.blocks - before
         write_table(path, frame)
         entry = {"run": self.run_id, "table": path.name, "kind": kind, "checkpoint": checkpoint, "slice": slice_name,
