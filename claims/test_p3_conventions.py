@@ -11,13 +11,10 @@ the claims that name layers (C1, C2, C4, C6, C7), so those run under every readi
 regions re-run the claims at this cell that read the background (C4, C8; C6 reads object masks only);
 the other alternatives re-run the two headline claims, C4 and C6.
 """
-import dataclasses
-
 import pytest
 
-from jepa_claims.conventions import Conventions
 from jepa_claims.verdicts.catalogue import evaluate
-from jepa_claims.tables.probes import ALTERNATIVES, p3_claims
+from jepa_claims.tables.probes import ALTERNATIVES, p3_claims, p3_conventions
 
 CASES = [(claim, alternative) for alternative in ALTERNATIVES for claim in p3_claims(alternative)]
 
@@ -28,17 +25,10 @@ pytestmark = pytest.mark.probe(
                  "other claims keep the default conventions.")
 
 
-def over_run_conventions(alternative: Conventions, run: Conventions) -> Conventions:
-    """The run's conventions with what the alternative changes from the defaults (a run may use --convention)."""
-    default = Conventions()
-    return run.with_(**{f.name: getattr(alternative, f.name) for f in dataclasses.fields(Conventions)
-                        if getattr(alternative, f.name) != getattr(default, f.name)})
-
-
 @pytest.mark.parametrize("claim, alternative", CASES)
 def test_convention_takes_effect_against_default_conventions(claim, alternative, store, checkpoint, slice_name, record_probe):
     """The alternative convention changes the measurement; whether the verdict changes is reported."""
-    conv = over_run_conventions(ALTERNATIVES[alternative], store.conv)
+    conv = p3_conventions(alternative, store.conv)
     if conv == store.conv:
         pytest.skip(f"this run's conventions (--convention) already are the {alternative} alternative")
     default = evaluate(claim, store, checkpoint, slice_name)

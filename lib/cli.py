@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import get_args
 
-from jepa_claims.conventions import READINGS, Conventions
+from jepa_claims.conventions import READINGS, Background, Conventions
 from jepa_claims.engine.hub import HUB_CACHE_HELP
 from jepa_claims.engine.models import DTYPES
 
@@ -39,12 +40,17 @@ def add_convention_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tau", type=float, default=defaults.tau, help="onset threshold, finite and above 0")
     parser.add_argument("--late-window", type=_int_tuple, default=None,
                         help="late layers in the chosen indexing (default: depth-2,depth-1, i.e. 30,31 at depth 32)")
+    parser.add_argument("--background", choices=list(get_args(Background)), default=defaults.background,
+                        help="zero-overlap background region (default: farthest; random averages several seeded draws)")
+    parser.add_argument("--allow-inert-sites", action="store_true",
+                        help="run a patch group with a site that cannot reach the measured layers (default: refuse)")
 
 
 def conventions_from(args: argparse.Namespace) -> Conventions:
     """Conventions from parsed options."""
     return Conventions(layer_indexing=args.layer_indexing, fill=args.fill, normalisation=args.normalisation,
-                       trimap_object=args.trimap_object, tau=args.tau, late_window=args.late_window)
+                       trimap_object=args.trimap_object, tau=args.tau, late_window=args.late_window,
+                       allow_inert_sites=args.allow_inert_sites, background=args.background)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -86,3 +86,41 @@ def test_the_record_opens_with_the_non_default_conventions():
     assert "fill=mean (default black)" in note and "late_window=[30, 31] (default None)" in note
     assert "layer_indexing" not in note
     assert conventions_note(Conventions().as_dict()) is None and conventions_note(None) is None
+
+
+def test_the_run_header_names_the_non_default_conventions(pytester, tmp_path):
+    """The terminal header says the run is under other conventions, as the record does; nothing under the defaults."""
+    from jepa_claims.suite.plugin import pytest_report_header
+
+    config, _ = _planted(pytester, tmp_path, "--convention", "background=random")
+    assert "jepa-claims conventions: This run used non-default conventions: background=random (default farthest)." in \
+        " ".join(pytest_report_header(config))
+    default, _ = _planted(pytester, tmp_path)
+    assert not any("conventions" in line for line in pytest_report_header(default))
+
+
+def test_the_plan_is_made_under_the_runs_conventions():
+    """Every table the run reads is planned under its conventions; P3 varies them and skips the alternative they are."""
+    from jepa_claims.suite.plan import plan
+
+    run = Conventions(background="random", fill="mean")
+    planned = plan(("ijepa_1k",), ("8x3",), run)
+    assert {t.conv for t in planned if t.variant in ("", "random")} == {run}
+    variants = {t.variant for t in planned}
+    assert "mean-grey fill" not in variants and not any(v.startswith("random zero-overlap") for v in variants)
+    assert {t.conv for t in planned if t.variant == "distance-matched zero-overlap background"} == {
+        run.with_(background="distance_matched")}
+    assert {t.conv for t in plan(("ijepa_1k",), ("8x3",)) if t.variant == ""} == {Conventions()}
+
+
+def test_measure_takes_every_convention_as_an_option():
+    """`jepa-claims measure` has an option for every field of Conventions, into the conventions it measures under."""
+    from jepa_claims.cli import build_parser, conventions_from
+
+    base = ["measure", "--checkpoint", "c", "--data-root", "d", "--slice", "4x3", "--protocol", "drift", "--out", "o"]
+    other = ["--layer-indexing", "hidden_states_1based", "--fill", "mean", "--normalisation", "imagenet", "--trimap-object",
+             "pet", "--tau", "0.1", "--late-window", "29,30", "--allow-inert-sites", "--background", "random"]
+    conv, default = conventions_from(build_parser().parse_args([*base, *other])), Conventions()
+    assert [f for f in Conventions.__dataclass_fields__ if getattr(conv, f) == getattr(default, f)] == []
+    assert conv.background == "random" and conv.allow_inert_sites
+    assert conventions_from(build_parser().parse_args(base)) == default

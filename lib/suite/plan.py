@@ -35,14 +35,15 @@ class PlannedTable:
     conv: Conventions = Conventions()
 
 
-def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...]) -> list[PlannedTable]:
-    """Every table the selected claims and probes read, once each, in a stable order."""
-    from jepa_claims.tables.probes import ALTERNATIVES, p3_claims
+def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...], run: Conventions = Conventions()) -> list[PlannedTable]:
+    """Every table the selected claims and probes read under the run's conventions (--convention), once each, in a
+    stable order; P3's tables under the run's conventions changed by each alternative (none where they are equal)."""
+    from jepa_claims.tables.probes import ALTERNATIVES, p3_claims, p3_conventions
     from jepa_claims.verdicts.catalogue import CLAIMS
 
     wanted: dict[PlannedTable, None] = {}
 
-    def add(variant: str, claims, checkpoint: str, slice_name: str, conv: Conventions = Conventions()) -> None:
+    def add(variant: str, claims, checkpoint: str, slice_name: str, conv: Conventions = run) -> None:
         if checkpoint in checkpoints and slice_name in slices:
             kinds = [kind for claim in claims for kind in READS[claim]]
             wanted.update({PlannedTable(variant, kind, checkpoint, slice_name, conv): None for kind in kinds})
@@ -55,8 +56,10 @@ def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...]) -> list[PlannedT
     untrained = [claim.id for claim in CLAIMS if claim.untrained.effect is not None]  # P1
     add("random", untrained, *PROBE_CELL)
     add("", untrained, *PROBE_CELL)
-    for name, conv in ALTERNATIVES.items():  # P3
-        claims = p3_claims(name)
+    for name in ALTERNATIVES:  # P3 (it skips an alternative the run's conventions already are)
+        claims, conv = p3_claims(name), p3_conventions(name, run)
+        if conv == run:
+            continue
         add(name, claims, *PROBE_CELL, conv)
         add("", claims, *PROBE_CELL)
     if "mae" in checkpoints and "8x3" in slices:  # P2: the library's masking beside C12's table
@@ -73,7 +76,7 @@ def run_census(store, threads: int) -> Census:
     from jepa_claims.worlds.checkpoints import checkpoint_folder
 
     world = store.world
-    planned = plan(tuple(c.key for c in world.checkpoints), world.slices)
+    planned = plan(tuple(c.key for c in world.checkpoints), world.slices, store.conv)
     stores = {"": store, "random": store.variant(world=random_world(world))}
     todo = [t for t in planned if not _cached(stores.get(t.variant) or store.variant(conv=t.conv), t)]
     configs = {spec.key: read_config(checkpoint_folder(spec, store.cache_dir)) for spec in world.checkpoints}

@@ -205,9 +205,18 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if world.banner:
         bar = "!" * 100
         lines += [bar, world.banner, bar]
+    lines += _conventions_line(config)
     if world.name == "paper":
         lines += _census(config)
     return lines
+
+
+def _conventions_line(config: pytest.Config) -> list[str]:
+    """The run header's line naming the conventions --convention changed (none under the defaults)."""
+    from jepa_claims.record.summary import conventions_note
+
+    note = conventions_note(suite_conventions(config).as_dict())
+    return [f"jepa-claims conventions: {note}"] if note else []
 
 
 def _census(config: pytest.Config) -> list[str]:

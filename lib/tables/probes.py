@@ -18,6 +18,7 @@ import torch
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.drift import token_drift
+from jepa_claims.engine.masks import RANDOM_DRAWS, mask_family
 from jepa_claims.engine.tabulate import masked_pixels
 from jepa_claims.engine.runs import COUNTER
 from jepa_claims.worlds.world import World
@@ -31,7 +32,7 @@ READING_ALTERNATIVES: dict[str, Conventions] = {
 # The zero-overlap background region (engine/masks.py matched_background): the default is the region
 # farthest from the object, which sits towards the image edge; these move it without that bias.
 BACKGROUND_ALTERNATIVES: dict[str, Conventions] = {
-    "random zero-overlap background (one seeded draw per image)": Conventions(background="random"),
+    f"random zero-overlap background ({RANDOM_DRAWS} seeded draws per image, averaged)": Conventions(background="random"),
     "distance-matched zero-overlap background": Conventions(background="distance_matched"),
 }
 ALTERNATIVES: dict[str, Conventions] = {
@@ -55,6 +56,15 @@ def p3_claims(alternative: str) -> tuple[str, ...]:
     if alternative in READING_ALTERNATIVES:
         return P3_LAYER_CLAIMS
     return P3_BACKGROUND_CLAIMS if alternative in BACKGROUND_ALTERNATIVES else P3_HEADLINE_CLAIMS
+
+
+def p3_conventions(alternative: str, run: Conventions) -> Conventions:
+    """The run's conventions with what one alternative (a key of ALTERNATIVES) changes from the defaults: under
+    --convention, P3 varies the run's own conventions; the alternative equals them when the run already uses it."""
+    changed = ALTERNATIVES[alternative]
+    default = Conventions()
+    return run.with_(**{f.name: getattr(changed, f.name) for f in dataclasses.fields(Conventions)
+                        if getattr(changed, f.name) != getattr(default, f.name)})
 
 
 HF_DEFAULT_MASK_RATIO = 0.75  # ViTMAEConfig default
@@ -105,7 +115,7 @@ def mae_default_table(encoder, roles, inputs, conv: Conventions, batch_size: int
     weight = next(encoder.model.parameters())
     rows = []
     with library_default_masking(encoder):
-        for job in (j for j in inputs.jobs if j.mask in ("object", "background")):
+        for job in (j for j in inputs.jobs if mask_family(j.mask) in ("object", "background")):
             clean = inputs.images[job.image_id].unsqueeze(0).to(weight.device, weight.dtype)
             masked = masked_pixels(encoder, clean, torch.from_numpy(job.tokens).unsqueeze(0).to(clean.device), conv)
             reference = _hf_hidden(encoder, clean, P2_SEEDS[0])
