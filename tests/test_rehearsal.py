@@ -336,3 +336,21 @@ def test_a_selected_subset_runs_on_its_files_alone(hub, data, tmp_path):
     statuses = {cell["status"] for cell in summary["matrix"].values()}
     assert "ERROR" not in statuses and {"PASS", "FAIL"} & statuses, statuses
     assert summary["world"]["checkpoints"][0]["key"] == "ijepa_1k" and summary["world"]["slices"] == ["4x3"]
+
+
+@pytest.mark.slow
+def test_a_run_under_other_conventions_plans_what_it_computes_and_says_so(hub, data, tmp_path):
+    """--convention background=random on 1k 8x3: the header and the record name it, planned blocks = logged ones,
+    and P3 skips the alternative the run already is (5 draws per image: 28 tables, 261,504 blocks when checked)."""
+    run = _suite(["--skip-unreadable", "-n", "2", "--checkpoints", "ijepa_1k", "--slices", "8x3",
+                  "--convention", "background=random"], hub, data, tmp_path / "run")
+    assert run.returncode in (0, 1), run.stdout[-3000:] + run.stderr[-3000:]
+    computed = [json.loads(line) for line in (tmp_path / "run" / "cache" / "forwards.jsonl").read_text().splitlines()]
+    blocks = sum(entry["blocks"] for entry in computed)
+    assert f"jepa-claims plan: {len(computed)} tables to compute (0 already cached), {blocks:,} block evaluations" in run.stdout
+    assert "jepa-claims conventions: This run used non-default conventions: background=random (default farthest)" in run.stdout
+    summary, html = _record(tmp_path / "run")
+    assert summary["provenance"]["conventions"]["background"] == "random" and 'id="conventions-note"' in html
+    assert "ERROR" not in {cell["status"] for cell in summary["matrix"].values()}
+    p3 = {(row["claim"], row["status"]) for row in summary["probes"]["P3"]["rows"] if "random zero-overlap" in row["test"]}
+    assert p3 == {("C4", "SKIP"), ("C8", "SKIP")}
