@@ -78,6 +78,9 @@ def test_every_result_has_a_test_or_a_reason():
     assert all(s.tests or s.reason or s.waits for s in SENTENCES if s.kind == "result")
 
 
+# Until the claims of issue 13 are merged this is expected to fail; strict, so it fails the run as soon as nothing
+# waits (the marker must then go), and the marker goes anyway once those claims land: then any wait left fails.
+@pytest.mark.xfail(strict=True, reason="sentences wait for claims of issue 13 not merged yet")
 def test_no_sentence_still_waits_for_a_claim():
     """Every claim the sentences wait for has been added and named by its id (fails while one is missing)."""
     waiting = {topic: [s.text[:50] for s in SENTENCES if topic in s.waits] for s in SENTENCES for topic in s.waits}
