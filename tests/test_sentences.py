@@ -13,7 +13,7 @@ import pytest
 
 from claim_modules import CLAIMS as CLAIM_FOLDER, claim_function
 from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.checks import CLAIMS
+from jepa_claims.verdicts.catalogue import CLAIMS
 from jepa_claims.verdicts.paper_text import PASSAGES, Passage
 from jepa_claims.verdicts.sentences import SENTENCES, Sentence, result, unknown_ids, unlisted
 

@@ -69,13 +69,9 @@ GRID = "the '14×14 patch grid' contradicts 224 / 14 = 16 (a 16×16 grid, 256 to
 NOT_RUN = "the paper says it did not run this; P5 runs the causal protocol on MAE and BEiT"
 
 # Claims of issue 13 being added: a sentence naming one waits for its id.
-FINAL_STATE = "final-state restoration (section 3.1)"
-MASKED_MINIMAL = "masked-only rescue is minimal (section 3.2)"
 TOKEN_SELECTION = "context-only is the strongest token selection (section 2.5)"
 VALUE_STREAM = "the value-stream sweep (appendix A.1)"
-ATTENTION = "non-redundancy of late attention (section 3.3)"
 FOOTPRINTS = "the geometry panel's background footprints (section 3.4)"
-BEIT = "BEiT comparable to or larger than JEPA (section 4)"
 EXCESS = "semantic excess by submodule (section 3.3)"
 
 SENTENCES: tuple[Sentence, ...] = (
@@ -87,19 +83,19 @@ SENTENCES: tuple[Sentence, ...] = (
            "Using a suite of mechanistic interpretability tools on a fixed ImageNet-pretrained checkpoint, we "
            "find a depth-structured transition from local occlusion sensitivity into a late semantic repair "
            "regime."),
-    result("abstract", ("C2", "C3"),
+    result("abstract", ("C2", "C3", "C14", "C15"),
            "The dominant causal bottleneck lies in MLP expansion states around encoder layer 29, where patching "
            "only visible-context tokens substantially restores the clean representation, while patching only "
-           "masked tokens helps very little.", waits=(FINAL_STATE, MASKED_MINIMAL)),
+           "masked tokens helps very little."),
     result("abstract", ("C4", "P3"),
            "Segmentation-guided object masks reveal that this late pathway is more strongly engaged by missing "
            "semantic object structure than by matched-area background occlusions, even under strict "
            "zero-overlap background-token controls."),
-    result("abstract", ("C6", "C8", "C9"),
+    result("abstract", ("C6", "C8", "C9", "C16"),
            "Late attention outputs at layers 30–31 add a narrower but nonredundant final-stage rescue on top of "
            "the MLP bottleneck; a best three-site attention-plus-MLP pathway is best for medium and full token "
            "budgets and generalizes across object sizes, balanced class slices up to sixteen breeds, and a "
-           "second segmentation data set (Pascal VOC).", waits=(ATTENTION,)),
+           "second segmentation data set (Pascal VOC)."),
     # 2.4
     method("2.4",
            "All experiments use the encoder-only checkpoint `facebook/ijepa_vith14_1k` (ViT-H/14, 32 layers, "
@@ -129,11 +125,10 @@ SENTENCES: tuple[Sentence, ...] = (
     # Figure 1
     framing("Figure 1",
             "Figure 1: Schematic summary of the proposed late semantic repair pathway in I-JEPA."),
-    result("Figure 1", ("C7", "C2", "C6"),
+    result("Figure 1", ("C7", "C2", "C6", "C16", "C14"),
            "Occlusion information propagates through early and mid encoder layers, semantic rewrite "
            "concentrates in the late MLP bottleneck around layer 29, and layers 30–31 attention outputs provide "
-           "narrower nonredundant final-stage refinement before the final latent representation is formed.",
-           waits=(ATTENTION, FINAL_STATE)),
+           "narrower nonredundant final-stage refinement before the final latent representation is formed."),
     # 3
     framing("3",
             "We report the empirical results in four stages: depth localization, semantic specificity, "
@@ -150,10 +145,10 @@ SENTENCES: tuple[Sentence, ...] = (
     result("3.1", ("C2",),
            "Module-wise causal patching over a late-layer window reveals a dominant bottleneck in MLP expansion "
            "states around encoder layer 29."),
-    result("3.1", ("C2",),
+    result("3.1", ("C2", "C14"),
            "Patching the layer-29 MLP intermediate state (context-only) yields strong late context rescue and "
            "substantially reduces drift toward the clean final representation, while many attention outputs at "
-           "similar depths are neutral or even harmful.", waits=(FINAL_STATE,)),
+           "similar depths are neutral or even harmful."),
     result("3.1", ("C7", "C2", "C6"),
            "Figure 1 summarizes the working mechanistic picture that emerges from the full suite of "
            "experiments: a broad early/mid encoder pathway feeds a late MLP bottleneck, which then hands off to "
@@ -168,9 +163,9 @@ SENTENCES: tuple[Sentence, ...] = (
            "The effect is positive and stable across all settings, indicating that the late pathway is more "
            "engaged by missing semantic object structure than by generic missing area."),
     # 3.2
-    result("3.2", ("C3",),
+    result("3.2", ("C3", "C15"),
            "Token-selective patching at layer 29 shows that restoring only visible-context tokens yields strong "
-           "late context rescue, whereas restoring only masked tokens has minimal effect.", waits=(MASKED_MINIMAL,)),
+           "late context rescue, whereas restoring only masked tokens has minimal effect."),
     result("3.2", ("C3",),
            "This pattern is consistent across all four breeds in the 4x3 slice and supports a genuine "
            "context-reorganization story rather than local inpainting."),
@@ -205,9 +200,9 @@ SENTENCES: tuple[Sentence, ...] = (
            "A full-depth causal sweep with zero-overlap controls reveals three regimes: an early local "
            "token-handling phase, a mid-depth rise, and a sharply peaked late repair window centered on layers "
            "28–30."),
-    result("3.3", ("C6",),
+    result("3.3", ("C6", "C16"),
            "Mixed-site causal patching over this window shows that late attention and late MLP sites are not "
-           "redundant.", waits=(ATTENTION,)),
+           "redundant."),
     result("3.3", ("C6",),
            "On the 8x3 slice, the best three-site group—layer 29 MLP intermediate plus layer 30 and 31 "
            "attention outputs—delivers the strongest absolute late context rescue, outperforming the best "
@@ -354,9 +349,9 @@ SENTENCES: tuple[Sentence, ...] = (
     result("3.6", ("C12",),
            "This means semantic specificity at the drift level is not unique to JEPA, but it is also not a "
            "universal consequence of simply hiding image patches."),
-    result("3.6", ("C2", "C6", "P1"),
+    result("3.6", ("C2", "C6", "P1", "C16"),
            "Our strongest claim therefore remains specifically *causal*: JEPA exhibits a late structured repair "
-           "pathway with a stable MLP bottleneck and nonredundant late attention contributions.", waits=(ATTENTION,)),
+           "pathway with a stable MLP bottleneck and nonredundant late attention contributions."),
     # Figure 6
     framing("Figure 6",
             "Figure 6: Geometry panel results for object masks on the 8x3 slice."),
@@ -389,9 +384,9 @@ SENTENCES: tuple[Sentence, ...] = (
     result("4", ("C3", "C4"),
            "This bottleneck primarily repairs context tokens, not masked tokens, and is more strongly engaged "
            "by missing semantic object structure than by generic missing area."),
-    result("4", ("C6",),
+    result("4", ("C6", "C16"),
            "Very late attention outputs contribute a narrower but consistent final-stage refinement on top of "
-           "this bottleneck.", waits=(ATTENTION,)),
+           "this bottleneck."),
     result("4", ("C1", "C4", "C6", "C8", "C10", "P3"),
            "The pathway is robust across architectures of occlusion (area and aspect), strict zero-overlap "
            "background controls, object sizes, class diversity, a second I-JEPA checkpoint, and a second "
@@ -430,16 +425,16 @@ SENTENCES: tuple[Sentence, ...] = (
     framing("4",
             "BEiT, by contrast, is trained with a masked token (discrete visual code) prediction objective; it "
             "must predict *which* code belongs in the masked region."),
-    result("4", ("C12", "table3/beit/advantage", "table3/beit/wins"),
+    result("4", ("C12", "table3/beit/advantage", "table3/beit/wins", "C17"),
            "BEiT shows a strong correlational semantic effect ($+0.2601$, 23/24 wins), comparable to or larger "
-           "than JEPA’s drift-level advantage.", waits=(BEIT,)),
+           "than JEPA’s drift-level advantage."),
     result("4", ("C12",),
            "So semantic specificity at the drift level is not unique to latent-prediction: a model that must "
            "predict discrete visual units also differentiates object from background masks."),
-    result("4", ("C2", "C6"),
+    result("4", ("C2", "C6", "C14"),
            "JEPA’s distinctive result is therefore not the correlational semantic effect per se, but the "
            "*causal* one: we have localized a late MLP-plus-attention pathway that carries this semantic signal "
-           "and that restores the final representation when patched.", waits=(FINAL_STATE, EXCESS)),
+           "and that restores the final representation when patched.", waits=(EXCESS,)),
     result("4", ("P5",),
            "We have not (yet) run the same causal patching protocol on BEiT or MAE; doing so would show whether "
            "a similar late repair bottleneck exists in those objectives or whether it is specific to predicting "
