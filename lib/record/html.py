@@ -385,7 +385,7 @@ def run_line(record: dict) -> str:
     grades = record.get("grades") or {}
     graded = ", ".join(f'{num(grades[t], ("grades", t), "i")} <span class="grade {TIER_CLASS[t]}">{escape(t)}</span>'
                        for t in TIERS if grades.get(t))
-    return (f'<p class="run-line">World <b>{escape(record["world"]["name"])}</b> &middot; {holding} of {num(len(per_claim), ("claims_total",), "i")} claims hold on every '
+    return (f'<p class="run-line">World <b>{escape(record["world"]["name"])}</b> &middot; {holding} of {num(len(per_claim), ("claims_total",), "i")} claims hold in direction on every '
             f'cell that ran &middot; cells: {shown or "none"} &middot; model work this run: <b>{forwards}</b> forward passes</p>'
             + (f'<p id="grade-counts">Graded cells (direction, magnitude against the paper, diagnostic against the untrained '
                f'control; legend below the matrix): {graded}</p>' if graded else "")

@@ -159,7 +159,7 @@ def grade_cell(cell: Mapping, numeric_status: Mapping[str, str], diagnostics: It
 
 def grade_cells(matrix: Mapping[str, Mapping], numeric_status: Mapping[str, str], diagnostics: Iterable[dict],
                 world: str) -> dict[str, Grade]:
-    """Grade every matrix cell by its key (what the record shows; tests/rehearsal asserts none is replicated on
-    random weights)."""
+    """Grade every matrix cell by its key: what the record shows, and what a check on a run's record (e.g. that
+    random weights replicate nothing) reads."""
     diagnostics = list(diagnostics)
     return {key: grade_cell(cell, numeric_status, diagnostics, world) for key, cell in matrix.items()}
