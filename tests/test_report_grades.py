@@ -48,7 +48,8 @@ def test_toy_cells_show_magnitude_not_applicable_and_direction_plus_diagnostic_i
     assert m["C4|ijepa_1k|4x3"]["grade"] | {"magnitude_cells": None} == {
         "direction": g.HOLDS, "magnitude": g.NOT_APPLICABLE_TOY, "diagnostic": g.DIAGNOSTIC, "label": g.REPLICATED,
         "tier": g.REPLICATED, "paper_cells": ["table1/4x3/advantage"], "diagnostic_from": "",
-        "magnitude_cells": None, "diagnostic_reason": "P1 sentence on 4x3"}
+        "magnitude_cells": None, "diagnostic_reason": "P1 sentence on 4x3", "untrained_passed": [False] * 3}
+    assert m["C4|ijepa_1k|12x3"]["grade"]["untrained_passed"] is None  # 4x3's seeds are not this cell's
     assert (m["C4|ijepa_1k|12x3"]["grade"]["label"], m["C4|ijepa_1k|12x3"]["grade"]["diagnostic_from"]) == (g.REPLICATED, "ijepa_1k / 4x3")
     assert m["C4|ijepa_1k|8x3"]["grade"]["label"] == g.NOT_REPLICATED
     assert m["C12|mae|8x3"]["grade"]["tier"] == g.NOT_GRADED
@@ -111,3 +112,13 @@ def test_the_grades_do_not_depend_on_the_order_records_arrive_in(planted):
     backward = build_record(catalogue, outcomes, sorted(records, key=lambda r: r["test"], reverse=True), WORLD)
     assert forward == backward and render.render(forward) == render.render(backward)
     assert forward["matrix"]["C4|ijepa_1k|12x3"]["grade"]["label"] == "direction only, not diagnostic"
+
+
+def test_p1_badge_counts_untrained_seeds(planted):
+    """One untrained seed of three holds the claim: the badge says so, neither "also holds untrained" (its probe's
+    any-seed flag) nor "needs training"."""
+    diagnostic = _diagnostic("4x3", g.NOT_DIAGNOSTIC) | {"untrained_passed": [True, False, False]}
+    html = render.render(build_record(*_with(planted, diagnostic), WORLD))
+    cell = html[html.index('data-key="C4|ijepa_1k|4x3"'):]
+    cell = cell[:cell.index("</td>")]
+    assert ">P1: holds trained, holds untrained on 1 of 3 seeds</span>" in cell

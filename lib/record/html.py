@@ -176,7 +176,8 @@ def matrix_cell(key: str, cell: dict) -> str:
     if status in ("SKIP", "ERROR", "NOT RUN", "NOT SELECTED") and cell.get("reason"):
         parts.append(f'<div class="small">{escape(cell["reason"][:160])}</div>')
     for probe in cell.get("probes", []):  # what the probe found for this claim; hover for what that means
-        found = (p1_wording(status == "PASS", probe["holds"]) if probe["probe"] == "P1"
+        seeds = (cell.get("grade") or {}).get("untrained_passed")  # P1's verdict per untrained seed, when recorded
+        found = (p1_wording(status == "PASS", seeds or probe["holds"]) if probe["probe"] == "P1"
                  else PROBE_BADGES.get(probe["probe"], ("claim holds", "claim fails"))[0 if probe["holds"] else 1])
         broken = "" if probe["status"] in ("PASS", "FAIL") else f' (probe {escape(probe["status"])})'
         parts.append(f'<span class="badge" title="{escape(probe["sentence"])}">{escape(probe["probe"])}: {found}{broken}</span>')

@@ -271,9 +271,11 @@ def grade_matrix(matrix: dict, numeric: dict, diagnostics: list[dict], world: di
     grades = grade_cells(matrix, {cell: row["status"] for cell, row in rows.items()}, diagnostics, world["name"])
     for key, grade in grades.items():
         cell = matrix[key]
-        found, _ = p1_record(cell["claim"], cell["checkpoint"], cell["slice"], diagnostics)
+        found, elsewhere = p1_record(cell["claim"], cell["checkpoint"], cell["slice"], diagnostics)
+        own_seeds = (found or {}).get("untrained_passed") if not elsewhere else None  # P1's badge words, per seed
         cell["grade"] = clean(grade.to_dict() | {"magnitude_cells": _magnitude_cells(list(grade.paper_cells), rows),
-                                                 "diagnostic_reason": (found or {}).get("reason", "")})
+                                                 "diagnostic_reason": (found or {}).get("reason", ""),
+                                                 "untrained_passed": own_seeds or None})
     return {tier: sum(g.tier == tier for g in grades.values()) for tier in TIERS}
 
 
