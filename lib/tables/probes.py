@@ -44,10 +44,12 @@ ALTERNATIVES: dict[str, Conventions] = {
 }
 # Which claims P3 re-runs under an alternative (read by claims/test_p3_conventions.py and by the run's
 # census in suite/plan.py, so the two cannot drift apart): the layer readings decide the claims that
-# name layers; the background regions the claims that read the background control (C6 reads object
-# masks only); every other alternative re-runs the two headline claims.
+# name layers; the background regions the claims that read the background control, and C6, which reads
+# object masks only (from a table that holds both): the region must leave every number of it as it was;
+# every other alternative re-runs the two headline claims.
 P3_LAYER_CLAIMS = ("C1", "C2", "C4", "C6", "C7")
-P3_BACKGROUND_CLAIMS = ("C4", "C8")
+P3_BACKGROUND_CLAIMS = ("C4", "C6", "C8")
+P3_BACKGROUND_BLIND = ("C6",)  # of P3_BACKGROUND_CLAIMS, those whose checks read no background row
 P3_HEADLINE_CLAIMS = ("C4", "C6")
 
 
