@@ -111,7 +111,8 @@ class Planted(TextTables):
                 third = (early, mid, 0.0)[min(2, block // (DEPTH // 3))]
                 mlp = 0.05 * np.exp(-abs(block - peak)) + 0.002 * block + third
                 attn = self.k("attention_by_block", {}).get(block, self.k("attention_rescue", 0.001))
-                for kind, value in (("intermediate", mlp), ("attn.out", attn)):
+                stream = self.k("value_by_block", {}).get(block, 0.0005)  # value streams: a trace unless planted
+                for kind, value in (("intermediate", mlp), ("attn.out", attn), ("value", stream)):
                     rows.append((image, "object", f"{block}.{kind}", "context", 0.2, 0.2 - value, value, value / 0.2))
         return pd.DataFrame(rows, columns=["image_id", "mask", "sites", "mode", "late_context_drift_masked",
                                            "late_context_drift_patched", "rescue", "rescue_fraction"])

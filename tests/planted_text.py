@@ -62,7 +62,8 @@ class TextTables:
                 for kind in ("intermediate", "attn.out", "value"):
                     site = f"{block}.{kind}"
                     background = BACKGROUND_RESCUE + 0.002 * np.sin(index + block)
-                    for mask, value in (("object", background + excess.get(site, 0.0) * (1 + 0.1 * np.cos(index))),
+                    spread = 1 + 0.3 * np.cos(index + block + len(kind))  # per image and site: paired CIs have width
+                    for mask, value in (("object", background + excess.get(site, 0.0) * spread),
                                         ("background", background)):
                         rows.append((image, mask, site, "context", LATE_MASKED, LATE_MASKED - value, value, value / LATE_MASKED))
         return pd.DataFrame(rows, columns=RESCUE_COLUMNS)

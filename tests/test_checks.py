@@ -19,6 +19,8 @@
 | C15   | masked_share=1.0: masked-only removes a quarter of the drift |
 | C16   | pathway_rescue triple = single: late attention adds nothing   |
 | C17   | BEiT's advantage 0.05 against I-JEPA's 0.12                  |
+| C18   | excess 30.attn.out 0.1: an attention output carries the most |
+| C19   | value_by_block {20: 0.02}: a mid-stack value stream rescues   |
 
 Each condition of C14 onwards fails alone in tests/test_text_claims.py.
 """
@@ -45,6 +47,8 @@ CASES = {
     "C15": ("ijepa_1k", "4x3", {"masked_share": 1.0}),
     "C16": ("ijepa_1k", "8x3", {"pathway_rescue": {("triple", "context"): 0.15}}),
     "C17": ("beit", "8x3", {"advantages": {("beit", "8x3"): [0.05] * 24}}),
+    "C18": ("ijepa_1k", "8x3", {"excess": {"30.attn.out": 0.1}}),
+    "C19": ("ijepa_1k", "8x3", {"value_by_block": {20: 0.02}}),
 }
 
 

@@ -31,6 +31,12 @@ ALONE = [
     ("C16", "ijepa_1k", "8x3", {"pathway_rescue": {("triple", "context"): 0.15}}, "triple - single False"),
     ("C16", "ijepa_1k", "8x3", {"pathway_rescue": {("attention", "context"): 0.16}}, "single - attention False"),
     ("C17", "beit", "8x3", BEIT_SMALL, "CI lower bound > -"),
+    ("C18", "ijepa_1k", "8x3", {"excess": {"28.attn.out": 0.1}}, "largest at an MLP intermediate: False"),
+    ("C18", "ijepa_1k", "8x3", {"excess": {"30.attn.out": 0.0, "31.attn.out": 0.0, "31.value": 0.0}},
+     "end contributes (CI above 0): False"),
+    ("C18", "ijepa_1k", "8x3", {"excess": {"30.attn.out": 0.075}}, "narrower than the MLP (CI above 0): False"),
+    ("C19", "ijepa_1k", "8x3", {"value_by_block": {31: 0.2}}, "narrower than the MLP (CI above 0): False"),
+    ("C19", "ijepa_1k", "8x3", {"value_by_block": {20: 0.02}}, "before the very end above"),
 ]
 
 
@@ -86,4 +92,4 @@ def test_every_registry_user_imports_the_catalogue():
     users = [p for folder in ("lib", "tests", "claims") for p in (ROOT / folder).rglob("*.py")
              if p not in registering and pattern.search(p.read_text())]
     assert not users, users
-    assert {"C14", "C15", "C16", "C17"} <= set(CLAIMS.ids())
+    assert {"C14", "C15", "C16", "C17", "C18", "C19"} <= set(CLAIMS.ids())

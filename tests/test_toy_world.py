@@ -12,23 +12,24 @@ Tables are computed through the real TableStore (save, load, run, cache), in a s
 Which variant breaks which claim (lib/toy/variants.py TOY_BREAKS, also shown under the report's
 toy-world banner; test_docstring_table_is_the_code_table keeps this copy honest):
 
-| variant                        | breaks          |
-|--------------------------------|-----------------|
-| ijepa_1k:early_onset           | C1              |
-| ijepa_1k:bottleneck_elsewhere  | C2, C3, C7, C14 |
-| ijepa_1k:attention_everywhere  | C2              |
-| ijepa_1k:masked_repair         | C3, C15         |
-| ijepa_1k:no_object_signal      | C4              |
-| ijepa_1k:hue_neutral           | C5              |
-| ijepa_1k:no_mlp_partner        | C6              |
-| ijepa_1k:no_late_attention     | C6, C9, C16     |
-| ijepa_1k:early_gathers         | C7              |
-| ijepa_1k:size_flat             | C8              |
-| ijepa_22k:stronger             | C10             |
-| ijepa_1k:silent_on_clean       | C11             |
-| mae:object_signal              | C12             |
-| beit:no_object_signal          | C12, C17        |
-| planted table                  | C13             |
+| variant                        | breaks           |
+|--------------------------------|------------------|
+| ijepa_1k:early_onset           | C1               |
+| ijepa_1k:bottleneck_elsewhere  | C2, C3, C7, C14  |
+| ijepa_1k:attention_everywhere  | C2               |
+| ijepa_1k:masked_repair         | C3, C15          |
+| ijepa_1k:no_object_signal      | C4               |
+| ijepa_1k:hue_neutral           | C5               |
+| ijepa_1k:no_mlp_partner        | C6               |
+| ijepa_1k:no_late_attention     | C6, C9, C16, C18 |
+| ijepa_1k:early_gathers         | C7               |
+| ijepa_1k:size_flat             | C8               |
+| ijepa_22k:stronger             | C10              |
+| ijepa_1k:silent_on_clean       | C11              |
+| mae:object_signal              | C12              |
+| ijepa_1k:value_relay           | C19              |
+| beit:no_object_signal          | C12, C17         |
+| planted table                  | C13              |
 """
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ KEEPS = {
     "ijepa_1k:early_gathers": ("C1", "C2"),
     "ijepa_1k:no_mlp_partner": ("C2", "C7"),
     "ijepa_1k:silent_on_clean": ("C4", "C6"),
+    "ijepa_1k:value_relay": ("C2", "C7"),
 }
 
 

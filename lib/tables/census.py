@@ -48,6 +48,7 @@ def table_blocks(kind: str, depth: int, images: int, conv: Conventions) -> int:
     groups = Roles.for_depth(d).groups().values()
     patched = sum(d - _start(sites, conv, d) for sites in groups)  # the three groups, each resumed at its first block
     sweep = [conv.block(b, d) for b in conv.site_layers(d) if conv.allow_inert_sites or conv.reaches(b, d)]
+    late = [b for b in Roles.for_depth(d).late_sites if conv.allow_inert_sites or conv.reaches(b, d)]
     costs = {
         "masks": 0,
         "semantic": (1 + SEMANTIC_MASKS + backgrounds) * n * d,  # clean + object, bg_rect, rect + the backgrounds
@@ -58,6 +59,7 @@ def table_blocks(kind: str, depth: int, images: int, conv: Conventions) -> int:
         "sweep": 2 * n * d + len(SWEEP_KINDS) * n * sum(d - block for block in sweep),  # clean + object; a site per kind per layer
         "mae_default": 3 * pair * n * d,  # three library forwards per object / background job
         "pathway": 2 * n * d + n * _pathway_patched(conv, d),  # clean + object; PATHWAY_RUNS, each resumed
+        "excess": 3 * n * d + 2 * len(SWEEP_KINDS) * n * sum(d - conv.block(b, d) for b in late),  # object, background
     }
     return costs[kind]
 

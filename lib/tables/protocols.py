@@ -3,14 +3,14 @@
 | table    | what it holds                                                   | claims          |
 |----------|-----------------------------------------------------------------|-----------------|
 | masks    | token budget of every mask                                      | C8, C13         |
-| semantic | per-layer drift of object, background, bg_rect and rect masks    | C4, C5, C10, C12 |
-| rescue   | single / pair / triple groups, context and masked-only patching  | C3, C6, C8, C10 |
-| sweep    | every single site (MLP intermediate, attention output, value), context | C2, C7  |
+| semantic | per-layer drift of object, background, bg_rect and rect masks    | C4, C5, C10, C12, C17 |
+| rescue   | single / pair / triple groups, context and masked-only patching  | C3, C6, C8, C10, C15 |
+| sweep    | every single site (MLP intermediate, attention output, value), context | C2, C7, C19 |
 | geometry | per-layer drift of squares by area, elongated at equal counts    | C1              |
 | panel    | the three groups at small, medium and full object token budgets  | C9              |
 | proxy    | ridge predictor proxy layer depth-1 -> layer depth (the reading) | C11             |
-| pathway  | bottleneck under full / context / masked patching, triple and attention-only group, final-output drift (tables/pathway.py) | C14, C16, C17 |
-| excess   | late single sites (MLP intermediate, attention output, value), object and background, context | C20 |
+| pathway  | bottleneck under full / context / masked patching, triple and attention-only group, final-output drift (tables/pathway.py) | C14, C16 |
+| excess   | late single sites (MLP intermediate, attention output, value), object and background, context | C18 |
 | mae_default | late global drift under HF ViTMAE's default random masking   | P2              |
 """
 from __future__ import annotations
@@ -86,17 +86,15 @@ def sweep_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_
     return rescue_table(encoder, inputs.images, jobs, groups, ["context"], conv, batch_size)
 
 
-EXCESS_KINDS = ("intermediate", "attn.out", "value")  # section 3.3's submodules: mlp_intermediate, attention.output, value
-
-
 def excess_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
     """Context-only rescue of every late single site of each submodule kind, object and background masks.
 
-    Section 3.3's "semantic excess" per site is the object minus the background rescue; only the late
-    sites (`Roles.late_sites`) that can reach the late window under the layer reading are patched.
+    Section 3.3's "semantic excess" per site is the object minus the background rescue, over its
+    submodules (mlp_intermediate, attention.output, value streams: SWEEP_KINDS); only the late sites
+    (`Roles.late_sites`) that can reach the late window under the layer reading are patched.
     """
     layers = [b for b in roles.late_sites if conv.allow_inert_sites or conv.reaches(b, roles.depth)]
-    groups = [parse_sites(f"{b}.{kind}") for b in layers for kind in EXCESS_KINDS]
+    groups = [parse_sites(f"{b}.{kind}") for b in layers for kind in SWEEP_KINDS]
     return rescue_table(encoder, inputs.images, _semantic_pair(inputs), groups, ["context"], conv, batch_size)
 
 

@@ -140,6 +140,8 @@ def _plans() -> dict[str, Plan]:
         # the semantic part fires only below the smallest clean objness of the 16x3 slice (0.091)
         "ijepa_1k:silent_on_clean": replace(p, semantic_cap=0.088, semantic=25.0),
         "mae:object_signal": replace(p, semantic=10.0, colour=4.0),
+        # the value stream of a block before the late attention carries part of the global means
+        "ijepa_1k:value_relay": replace(p, relay=(roles.bottleneck - 1, 2.0)),
         "beit:no_object_signal": replace(p, semantic=0.0, broadcast=0.0, colour=4.0, layer_scale=0.1),
     }
     return plans

@@ -17,12 +17,13 @@ TOY_VARIANTS: dict[str, str] = {
     "ijepa_1k:no_object_signal": "breaks C4 (also C5, C6, C8, C9, C11): the repair depends on masked area and colour only (MAE-like)",
     "ijepa_1k:hue_neutral": "breaks C5: no warm-colour preference in the objness detector, so 4x3 shows the largest advantage",
     "ijepa_1k:no_mlp_partner": "breaks C6 (also C11): the MLP partner is empty, so pair = single",
-    "ijepa_1k:no_late_attention": "breaks C6, C9, C16 (also C8, C11): the late attention is empty, so triple = single < pair",
+    "ijepa_1k:no_late_attention": "breaks C6, C9, C16, C18 (also C8, C11): the late attention is empty, so triple = single < pair",
     "ijepa_1k:early_gathers": "breaks C7: the small global gathers sit in the early third of the blocks",
     "ijepa_1k:size_flat": "breaks C8 (also C1, C2, C5, C11): the semantic part asks whether (almost) no object is visible, so it does not grow with size",
     "ijepa_22k:stronger": "breaks C10: the second checkpoint has larger gains than the first",
     "ijepa_1k:silent_on_clean": "breaks C11: the repair is exactly zero on every clean image, so the proxy fit on clean runs cannot see it",
     "mae:object_signal": "breaks C12: the MAE-like model gets the object signal",
+    "ijepa_1k:value_relay": "breaks C19: an attention block before the late ones re-reads the global means through its value stream",
     "beit:no_object_signal": "breaks C12, C17: the BEiT-like model loses the object signal",
 }
 
@@ -36,12 +37,13 @@ TOY_BREAKS: dict[str, tuple[str, ...]] = {
     "ijepa_1k:no_object_signal": ("C4",),
     "ijepa_1k:hue_neutral": ("C5",),
     "ijepa_1k:no_mlp_partner": ("C6",),
-    "ijepa_1k:no_late_attention": ("C6", "C9", "C16"),
+    "ijepa_1k:no_late_attention": ("C6", "C9", "C16", "C18"),
     "ijepa_1k:early_gathers": ("C7",),
     "ijepa_1k:size_flat": ("C8",),
     "ijepa_22k:stronger": ("C10",),
     "ijepa_1k:silent_on_clean": ("C11",),
     "mae:object_signal": ("C12",),
+    "ijepa_1k:value_relay": ("C19",),
     "beit:no_object_signal": ("C12", "C17"),
 }
 

@@ -202,6 +202,7 @@ class Plan:
     partner_gain: float = 3.6  # R3 = partner_gain * B
     masked_repair: bool = False  # R1 written only into missing tokens (the repair is carried by masked tokens)
     layer_scale: float = 1.0  # BEiT lambda_1 / lambda_2 (writes are divided by it)
+    relay: tuple[int, float] | None = None  # (block, gain): attention re-reading the accumulated global means
 
     def share_before(self, block: int) -> float:
         """Share of the global means accumulated in the stream when block `block`'s MLP reads it."""
@@ -254,6 +255,9 @@ def install(model, family: str, plan: Plan) -> None:
         reads = {G_BLK: {BLK: share}, G_OBJ: {OBJ: share}}
         reads |= {g: {c: share} for g, c in zip(G_COL, CONTENT)}
         write_gather(layers[index], reads, scale)
+    if plan.relay:  # value_relay: every token's copy of the global means, averaged and added again (x gain)
+        index, gain = plan.relay
+        write_gather(layers[index], {G_BLK: {G_BLK: gain}, G_OBJ: {G_OBJ: gain}}, scale)
     # Onset: generic area response.
     mlp(plan.onset).linear({G_BLK: plan.area_onset * per_share(plan.onset)}, _unit(R0))
     # Bottleneck: the repair, written into every token (or only missing ones for masked_repair).

@@ -173,7 +173,7 @@ def _c4_cells(checkpoint: str, slice_name: str) -> list[str]:
 
 # Which paper numbers state each claim's magnitude on a cell: the quantities the claim's sentence is about.
 # Claims absent here print no number beyond what their check already tests (C1 and C7: layer windows; C3, C8,
-# C14-C16: none; C9: Figure 6 prints no values, and the full-budget triple of Table 2 is graded under C6; C17:
+# C14-C16, C18, C19: none; C9: Figure 6 prints no values, and the full-budget triple of Table 2 is graded under C6; C17:
 # Table 3's BEiT and I-JEPA advantages, graded under C12 and C4).
 CLAIM_CELLS: dict[str, Callable[[str, str], list[str]]] = {
     "C2": lambda ck, sl: [f"table2/{sl}/{pv.SINGLE}/rescue"],

@@ -10,8 +10,8 @@ import pandas as pd
 
 from jepa_claims.verdicts import paper_values as pv
 from jepa_claims.verdicts.checks import CLAIMS
-from jepa_claims.verdicts.common import Verdict, comparison_text, late_context, positive
-from jepa_claims.verdicts.evidence import labelled_tests
+from jepa_claims.verdicts.common import NEUTRAL_SHARE, Verdict, comparison_text, late_context, positive
+from jepa_claims.verdicts.evidence import labelled_tests, single_site_rescue, sweep_per_image
 from jepa_claims.verdicts.registry import Headline, Untrained
 from jepa_claims.verdicts.source import TableSource
 from jepa_claims.verdicts.stats import compare_paired
@@ -142,3 +142,76 @@ def c17_beit_comparable(source: TableSource, checkpoint: str, slice_name: str) -
                    paper={"beit_advantage": pv.TABLE3["beit"]["advantage"].value,
                           "ijepa_advantage": pv.TABLE3["ijepa_1k"]["advantage"].value},
                    stats=labelled_tests(beit__ijepa_1k=versus))
+
+
+def site_excess(source: TableSource, checkpoint: str, slice_name: str) -> pd.DataFrame:
+    """Object minus background context-only rescue of every late single site, per image (rows) and site (columns)."""
+    table = source.table("excess", checkpoint, slice_name)
+    rescue = table.pivot_table(index="image_id", columns=["mask", "sites"], values="rescue")
+    return rescue["object"] - rescue["background"]
+
+
+@CLAIMS.register(
+    "C18", checkpoints=("ijepa_1k",), slices=("8x3",),
+    headline=Headline("mlp_excess", None, "largest MLP semantic excess"),
+    untrained=Untrained("mlp_excess", expect="a smaller semantic excess: untrained features know no objects"),
+    quote=(
+        '"Using submodule-specific activation capture, we localize the largest semantic excess to late MLP '
+        'intermediate states (mlp_intermediate), with attention.output and value streams contributing more '
+        'narrowly at the very end of the stack" (section 3.3).'
+    ),
+)
+def c18_semantic_excess(source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
+    """Largest mean excess at an MLP intermediate site; at the very end (late attention blocks) the best attention-output
+    or value site has a positive excess (CI above 0) and a narrower one than the best MLP site (paired CI above 0)."""
+    excess = site_excess(source, checkpoint, slice_name)
+    means = excess.mean()
+    best = str(means.idxmax())
+    mlp = str(means[[s for s in means.index if s.endswith(".intermediate")]].idxmax())
+    end = [s for s in means.index if int(s.split(".")[0]) in source.roles(checkpoint).late_attention and not s.endswith(".intermediate")]
+    end_best = str(means[end].idxmax())
+    contributes = compare_paired(excess[end_best].to_numpy(), 0 * excess[end_best].to_numpy())
+    narrower = compare_paired(excess[mlp].to_numpy(), excess[end_best].to_numpy())
+    holds = {"largest at an MLP intermediate": best == mlp, "end contributes (CI above 0)": positive(contributes),
+             "narrower than the MLP (CI above 0)": positive(narrower)}
+    return Verdict(all(holds.values()),
+                   f"largest mean excess {best} ({means[best]:+.4f}); best MLP {mlp} ({means[mlp]:+.4f}); best attention-output "
+                   f"or value site of the last blocks {end_best} ({means[end_best]:+.4f}); "
+                   + comparison_text(contributes, f"{end_best} excess") + "; " + comparison_text(narrower, f"{mlp} - {end_best} excess")
+                   + "; " + ", ".join(f"{k}: {v}" for k, v in holds.items()),
+                   measured={"mlp_excess": float(means[mlp]), "end_excess": float(means[end_best]), "best_site": best,
+                             "end_site": end_best, "excess_by_site": {str(k): float(v) for k, v in means.items()}},
+                   stats={f"{mlp} - {end_best} excess": narrower.to_dict(), f"{end_best} excess": contributes.to_dict()})
+
+
+@CLAIMS.register(
+    "C19", checkpoints=("ijepa_1k",), slices=("8x3",),
+    headline=Headline("value_best", None, "best value-stream rescue"),
+    untrained=Untrained(not_run="where value streams act along the depth"),
+    quote=(
+        '"We sweep this intervention across MLP intermediate states (\'mlp.fc1\'), attention output streams '
+        '(\'attn.proj\'), and value streams to construct causal impact maps across depths and layer types" '
+        '(appendix A.1), "with attention.output and value streams contributing more narrowly at the very end '
+        'of the stack" (section 3.3).'
+    ),
+)
+def c19_value_streams(source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
+    """The value stream's depth profile: its best site rescues less than the best MLP intermediate (paired CI above 0),
+    and before the very end (the late attention blocks) no value site rescues more than NEUTRAL_SHARE of the bottleneck."""
+    roles = source.roles(checkpoint)
+    rescue, per_image = single_site_rescue(source, checkpoint, slice_name), sweep_per_image(source, checkpoint, slice_name)
+    values = rescue[[s for s in rescue.index if s.endswith(".value")]]
+    best_value, best_mlp = str(values.idxmax()), str(rescue[[s for s in rescue.index if s.endswith(".intermediate")]].idxmax())
+    before = values[[s for s in values.index if int(s.split(".")[0]) < min(roles.late_attention)]]
+    limit = NEUTRAL_SHARE * float(rescue[f"{roles.bottleneck}.intermediate"])
+    narrower = compare_paired(per_image[best_mlp].to_numpy(), per_image[best_value].to_numpy())
+    holds = {"narrower than the MLP (CI above 0)": positive(narrower), f"none before the very end above {limit:.4f}": bool(before.max() <= limit)}
+    return Verdict(all(holds.values()),
+                   f"value streams: best {best_value} {values[best_value]:.4f}, largest before block {min(roles.late_attention)} "
+                   f"{before.idxmax()} {before.max():.4f} (limit {NEUTRAL_SHARE:.0%} of the bottleneck's); best MLP {best_mlp} "
+                   f"{rescue[best_mlp]:.4f}; " + comparison_text(narrower, f"{best_mlp} - {best_value}") + "; "
+                   + ", ".join(f"{k}: {v}" for k, v in holds.items()),
+                   measured={"value_best": float(values[best_value]), "value_before_end": float(before.max()),
+                             "mlp_best": float(rescue[best_mlp]), "limit": limit,
+                             "value_by_block": {int(s.split(".")[0]): float(v) for s, v in values.items()}},
+                   stats=labelled_tests(best_mlp__best_value=narrower))
