@@ -8,7 +8,7 @@ mean = std = 0.5 versus ImageNet's, used in I-JEPA training), and which trimap p
 the object, a random one, or one as far from the image centre as the object). Each test re-runs a
 claim under one alternative; the report says whether the verdict changes. The layer readings decide
 the claims that name layers (C1, C2, C4, C6, C7), so those run under every reading; the background
-regions re-run the claims at this cell that read the background (C4, C8) and C6, which reads object
+regions re-run the claims at this cell that read the background (C4, C8, C18) and C6, which reads object
 masks only, so the region must leave its numbers as they were; the other alternatives re-run the two
 headline claims, C4 and C6.
 """
@@ -22,7 +22,7 @@ CASES = [(claim, alternative) for alternative in ALTERNATIVES for claim in p3_cl
 pytestmark = pytest.mark.probe(
     "P3", checkpoints=("ijepa_1k",), slices=("8x3",),
     other_claims="P3 re-runs the claims that name layers (C1, C2, C4, C6, C7) under every layer reading, and the two "
-                 "headline claims (C4, C6) under each other alternative (C4, C6, C8 under the background regions); every alternative recomputes the tables, so the "
+                 "headline claims (C4, C6) under each other alternative (C4, C6, C8, C18 under the background regions); every alternative recomputes the tables, so the "
                  "other claims keep the default conventions.")
 
 

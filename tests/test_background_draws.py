@@ -75,12 +75,13 @@ def test_a_random_background_table_averages_every_draws_own_run(world, tmp_path)
     assert (budgets["background"] == budgets["object"]).all()
 
 
-def test_the_census_counts_every_draws_masked_and_patched_runs(world, tmp_path):  # noqa: F811
-    """Blocks the engine ran for the rescue table under the random rule = the census's count, more than under farthest
-    (the proxy and MAE tables count their object and background jobs by the same `pair` term)."""
+@pytest.mark.parametrize("kind", ["rescue", "excess"])
+def test_the_census_counts_every_draws_masked_and_patched_runs(world, tmp_path, kind):  # noqa: F811
+    """Blocks the engine ran for a table of object and background jobs under the random rule = the census's count,
+    more than under farthest (proxy and mae_default count their jobs by the same `pair` term)."""
     store = TableStore(world, tmp_path, RANDOM)
     depth = store.roles("ijepa_1k").depth
     before = COUNTER.blocks
-    table = store.table("rescue", "ijepa_1k", "4x3")
-    assert COUNTER.blocks - before == table_blocks("rescue", depth, 12, RANDOM) > table_blocks("rescue", depth, 12, Conventions())
+    table = store.table(kind, "ijepa_1k", "4x3")
+    assert COUNTER.blocks - before == table_blocks(kind, depth, 12, RANDOM) > table_blocks(kind, depth, 12, Conventions())
     assert not table["mask"].str.contains("#").any()

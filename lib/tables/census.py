@@ -59,7 +59,7 @@ def table_blocks(kind: str, depth: int, images: int, conv: Conventions) -> int:
         "sweep": 2 * n * d + len(SWEEP_KINDS) * n * sum(d - block for block in sweep),  # clean + object; a site per kind per layer
         "mae_default": 3 * pair * n * d,  # three library forwards per object / background job
         "pathway": 2 * n * d + n * _pathway_patched(conv, d),  # clean + object; PATHWAY_RUNS, each resumed
-        "excess": 3 * n * d + 2 * len(SWEEP_KINDS) * n * sum(d - conv.block(b, d) for b in late),  # object, background
+        "excess": (1 + pair) * n * d + pair * len(SWEEP_KINDS) * n * sum(d - conv.block(b, d) for b in late),  # object, backgrounds
     }
     return costs[kind]
 

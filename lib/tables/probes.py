@@ -48,7 +48,7 @@ ALTERNATIVES: dict[str, Conventions] = {
 # object masks only (from a table that holds both): the region must leave every number of it as it was;
 # every other alternative re-runs the two headline claims.
 P3_LAYER_CLAIMS = ("C1", "C2", "C4", "C6", "C7")
-P3_BACKGROUND_CLAIMS = ("C4", "C6", "C8")
+P3_BACKGROUND_CLAIMS = ("C4", "C6", "C8", "C18")
 P3_BACKGROUND_BLIND = ("C6",)  # of P3_BACKGROUND_CLAIMS, those whose checks read no background row
 P3_HEADLINE_CLAIMS = ("C4", "C6")
 

@@ -70,9 +70,7 @@ NOT_RUN = "the paper says it did not run this; P5 runs the causal protocol on MA
 
 # Claims of issue 13 being added: a sentence naming one waits for its id.
 TOKEN_SELECTION = "context-only is the strongest token selection (section 2.5)"
-VALUE_STREAM = "the value-stream sweep (appendix A.1)"
 FOOTPRINTS = "the geometry panel's background footprints (section 3.4)"
-EXCESS = "semantic excess by submodule (section 3.3)"
 
 SENTENCES: tuple[Sentence, ...] = (
     # abstract
@@ -192,10 +190,10 @@ SENTENCES: tuple[Sentence, ...] = (
            "Across balanced slices, the bootstrap 95% confidence intervals on the semantic advantage exclude "
            "zero, and paired sign-flip tests are significant ($p < 0.001$) in every slice we tested."),
     # 3.3
-    result("3.3", (),
+    result("3.3", ("C18", "C19"),
            "Using submodule-specific activation capture, we localize the largest semantic excess to late MLP "
            "intermediate states (`mlp_intermediate`), with `attention.output` and value streams contributing "
-           "more narrowly at the very end of the stack.", waits=(EXCESS, VALUE_STREAM)),
+           "more narrowly at the very end of the stack."),
     result("3.3", ("C7",),
            "A full-depth causal sweep with zero-overlap controls reveals three regimes: an early local "
            "token-handling phase, a mid-depth rise, and a sharply peaked late repair window centered on layers "
@@ -431,10 +429,10 @@ SENTENCES: tuple[Sentence, ...] = (
     result("4", ("C12",),
            "So semantic specificity at the drift level is not unique to latent-prediction: a model that must "
            "predict discrete visual units also differentiates object from background masks."),
-    result("4", ("C2", "C6", "C14"),
+    result("4", ("C2", "C6", "C14", "C18"),
            "JEPA’s distinctive result is therefore not the correlational semantic effect per se, but the "
            "*causal* one: we have localized a late MLP-plus-attention pathway that carries this semantic signal "
-           "and that restores the final representation when patched.", waits=(EXCESS,)),
+           "and that restores the final representation when patched."),
     result("4", ("P5",),
            "We have not (yet) run the same causal patching protocol on BEiT or MAE; doing so would show whether "
            "a similar late repair bottleneck exists in those objectives or whether it is specific to predicting "
@@ -493,10 +491,9 @@ SENTENCES: tuple[Sentence, ...] = (
            "mask geometries, providing a concrete and testable picture of how a JEPA-style world model (LeCun, "
            "2022) repairs missing visual structure in latent space."),
     # A.1
-    result("A.1", ("C2", "C7"),
+    result("A.1", ("C2", "C7", "C19"),
            "We sweep this intervention across MLP intermediate states ('mlp.fc1'), attention output streams "
-           "('attn.proj'), and value streams to construct causal impact maps across depths and layer types.",
-           waits=(VALUE_STREAM,)),
+           "('attn.proj'), and value streams to construct causal impact maps across depths and layer types."),
     # A.2
     result("A.2", ("C13", "table4/"),
            "Table 4 provides a breakdown of the typical token budgets (patch counts) used in our main pet breed "
