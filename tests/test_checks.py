@@ -16,7 +16,7 @@
 | C12   | mae_advantage=0.1: MAE shows an advantage                    |
 | C13   | unequal_budget=3: background budgets differ from object ones |
 | C14   | final_share=0.1: the bottleneck removes a tenth of the final drift |
-| C15   | masked_share=1.0: masked-only removes a quarter of the drift |
+| C15   | masked-only rescue 0.06: it removes a quarter of the drift   |
 | C16   | pathway_rescue triple = single: late attention adds nothing   |
 | C17   | BEiT's advantage 0.05 against I-JEPA's 0.12                  |
 | C18   | excess 30.attn.out 0.1: an attention output carries the most |
@@ -44,7 +44,7 @@ CASES = {
     "C12": ("mae", "8x3", {"mae_advantage": 0.1}),
     "C13": ("ijepa_1k", "4x3", {"unequal_budget": 3}),
     "C14": ("ijepa_1k", "8x3", {"final_share": 0.1}),
-    "C15": ("ijepa_1k", "4x3", {"masked_share": 1.0}),
+    "C15": ("ijepa_1k", "8x3", {"pathway_rescue": {("single", "masked"): 0.06}}),
     "C16": ("ijepa_1k", "8x3", {"pathway_rescue": {("triple", "context"): 0.15}}),
     "C17": ("beit", "8x3", {"advantages": {("beit", "8x3"): [0.05] * 24}}),
     "C18": ("ijepa_1k", "8x3", {"excess": {"30.attn.out": 0.1}}),

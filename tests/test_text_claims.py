@@ -27,7 +27,7 @@ BEIT_SMALL = {"advantages": {("beit", "8x3"): list(0.05 + 0.01 * np.sin(np.arang
 ALONE = [
     ("C14", "ijepa_1k", "8x3", {"final_share": 0.1}, "(>= 0.2): False"),
     ("C14", "ijepa_1k", "8x3", {"final_mixed": True}, "lowered (CI above 0): False"),
-    ("C15", "ijepa_1k", "4x3", {"masked_share": 1.0}, "at the CI upper bound: False"),
+    ("C15", "ijepa_1k", "8x3", {"pathway_rescue": {("single", "masked"): 0.06}}, "at the CI upper bound: False"),
     ("C16", "ijepa_1k", "8x3", {"pathway_rescue": {("triple", "context"): 0.15}}, "triple - single False"),
     ("C16", "ijepa_1k", "8x3", {"pathway_rescue": {("attention", "context"): 0.16}}, "single - attention False"),
     ("C17", "beit", "8x3", BEIT_SMALL, "CI lower bound > -"),

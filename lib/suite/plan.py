@@ -18,7 +18,7 @@ READS = {  # claim -> table kinds its check reads (lib/verdicts/checks.py)
     "C6": ("rescue",), "C7": ("sweep",), "C8": ("masks", "rescue", "semantic"), "C9": ("panel",),
     "C10": ("semantic", "rescue"), "C11": ("proxy",), "C12": ("semantic",), "C13": ("masks",),
     # lib/verdicts/text_claims.py
-    "C14": ("pathway",), "C15": ("rescue",), "C16": ("pathway",), "C17": ("semantic",),
+    "C14": ("pathway",), "C15": ("pathway",), "C16": ("pathway",), "C17": ("semantic",),
     "C18": ("excess",), "C19": ("sweep",),
 }
 PROBE_CELL = ("ijepa_1k", "8x3")  # P1 and P3

@@ -4,12 +4,12 @@
 |----------|-----------------------------------------------------------------|-----------------|
 | masks    | token budget of every mask                                      | C8, C13         |
 | semantic | per-layer drift of object, background, bg_rect and rect masks    | C4, C5, C10, C12, C17 |
-| rescue   | single / pair / triple groups, context and masked-only patching  | C3, C6, C8, C10, C15 |
+| rescue   | single / pair / triple groups, context and masked-only patching  | C3, C6, C8, C10 |
 | sweep    | every single site (MLP intermediate, attention output, value), context | C2, C7, C19 |
 | geometry | per-layer drift of squares by area, elongated at equal counts    | C1              |
 | panel    | the three groups at small, medium and full object token budgets  | C9              |
 | proxy    | ridge predictor proxy layer depth-1 -> layer depth (the reading) | C11             |
-| pathway  | bottleneck under full / context / masked patching, triple and attention-only group, final-output drift (tables/pathway.py) | C14, C16 |
+| pathway  | bottleneck under full / context / masked patching, triple and attention-only group, final-output drift (tables/pathway.py) | C14, C15, C16 |
 | excess   | late single sites (MLP intermediate, attention output, value), object and background, context | C18 |
 | mae_default | late global drift under HF ViTMAE's default random masking   | P2              |
 """
