@@ -1,7 +1,7 @@
 """Run every benchmark, one after the other, each rewriting its section of benchmarks/RESULTS.md.
 
     .venv/bin/python benchmarks/run_all.py            # all of them (about 30 minutes on 2 quiet CPU cores)
-    .venv/bin/python benchmarks/run_all.py protocol   # only some: protocol, resume, dtype, scaling, main_command, neighbour
+    .venv/bin/python benchmarks/run_all.py protocol   # only some: protocol, resume, dtype, scaling, main_command, neighbour, trained_world
 
 Run it on a quiet machine: the benchmarks time real work, and other processes on the same cores
 show up in every wall time (each section records the load average it saw, and CPU time beside wall).
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("protocol", "resume", "dtype", "scaling", "main_command", "neighbour")
+ORDER = ("protocol", "resume", "dtype", "scaling", "main_command", "neighbour", "trained_world")
 
 
 def main(argv: list[str]) -> int:

@@ -1,5 +1,5 @@
 """Command line: `jepa-claims measure` exports tidy tables; `jepa-claims fetch` gets checkpoints and data;
-`jepa-claims screenshot` takes the README's picture of a report."""
+`jepa-claims train` trains the trained world's encoders; `jepa-claims screenshot` takes the README's picture of a report."""
 from __future__ import annotations
 
 import argparse
@@ -79,12 +79,39 @@ def build_parser() -> argparse.ArgumentParser:
     from jepa_claims.data.fetch import add_fetch_arguments
 
     add_fetch_arguments(commands.add_parser("fetch", help="download checkpoints and data sets"))
+    add_train_arguments(commands.add_parser("train", help="train the trained world's encoders into the cache (once)"))
     shot = commands.add_parser("screenshot", help="a PNG of the top of a report (headless Chromium)")
     shot.add_argument("--html", type=Path, default=Path("reports/replication.html"))
     shot.add_argument("--out", type=Path, default=Path("reports/replication.png"))
     shot.add_argument("--width", type=int, default=1400)
     shot.add_argument("--height", type=int, default=1700)
     return parser
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `jepa-claims train`."""
+    from jepa_claims.train.config import CONFIGS
+
+    parser.add_argument("--cache-dir", type=Path, default=Path(".cache/jepa-claims"),
+                        help="the suite's cache folder (pytest's --cache-dir): the run there finds them trained")
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="full",
+                        help="full: the trained world's setting; small: a few steps of a tiny model (what CI trains)")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """The train command: each objective's encoder trained (or found in the cache), one line each."""
+    from jepa_claims.suite.options import check_cache_dir
+    from jepa_claims.train.config import CONFIGS
+    from jepa_claims.train.loop import read_training
+    from jepa_claims.worlds.trained import trained_checkpoints, trained_folder
+
+    check_cache_dir(args.cache_dir)
+    for spec in trained_checkpoints(CONFIGS[args.config]):
+        folder = trained_folder(spec, args.cache_dir)
+        info = read_training(folder)
+        print(f"{spec.key}: {info['objective']} ({info['architecture']}), {info['steps']} steps in {info['seconds']:.0f} s, "
+              f"loss {info['loss'][0]:.4f} -> {info['loss'][-1]:.4f}, weights sha256 {info['weights_sha256'][:16]}, {folder}")
+    return 0
 
 
 def write_csv_atomic(frame, path: Path) -> None:
@@ -120,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "measure":
             return run_measure(args)
+        if args.command == "train":
+            return run_train(args)
         if args.command == "screenshot":
             from jepa_claims.record.screenshot import screenshot
 

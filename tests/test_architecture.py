@@ -16,7 +16,7 @@ LAYERS = (
     ("conventions", "roles", "cache"),  # foundations: plain settings and the cache's primitives
     ("engine",),  # models, sites, hooks, runs, images, masks, drift
     ("data",),  # readers, slices, synthetic scenes, fetch
-    ("toy",),  # toy encoders built by code
+    ("toy", "train"),  # toy encoders built by code; encoders trained here (the trained world)
     ("worlds",),  # checkpoints + data of a run
     ("tables",),  # the paper's experiments as cached tables
     ("verdicts",),  # statistics, paper values, claim checks

@@ -4,7 +4,11 @@ The toy world runs the real readers on these files. Each scene is a textured, mu
 with one or more saturated objects whose colour, stripe texture and shape depend on the class (so
 a toy model has something to see). Output is a pure function of the arguments: the same seed gives
 byte-identical files. Object size (`object_scale`: diameter as a fraction of the image sides),
-position (`center`: fractions, or random) and count (`objects`) are controllable.
+position (`center`: fractions, or random) and count (`objects`) are controllable. A `Style` adds
+what the trained world needs for objects to be predictable from context (off by default, so the toy
+world's files are unchanged): a second part per object (a "head" on the body's edge, in a
+class-dependent direction, with a darker class-dependent texture) and muted occluding bars painted
+over the scene, which cut the object masks (labels are the visible object pixels).
 
 Defaults: pets = the first 16 breeds in class-id order x 12 trainval + 2 test images, VOC =
 classes 1..10 x 4 images, 160 x 120 pixels; every default image passes the slice eligibility
@@ -12,6 +16,7 @@ rule, so all of 4x3, 8x3, 12x3, 16x3 and voc8x3 can be built.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -26,6 +31,18 @@ SIZE = (160, 120)  # (width, height)
 OBJECT_SCALE = (0.35, 0.55)
 JPEG_QUALITY = 90
 _GOLDEN = 0.6180339887
+
+
+@dataclass(frozen=True)
+class Style:
+    """Scene content beyond one textured blob per object (the default is the toy world's scenes)."""
+
+    parts: bool = False  # a class-dependent second part (head) attached to each object's body
+    occluders: int = 0  # muted bars painted over the scene after the objects
+
+
+PLAIN = Style()
+RICH = Style(parts=True, occluders=1)
 
 
 def _background(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
@@ -66,6 +83,28 @@ def _shape(index: int, rng: np.random.Generator, height: int, width: int, scale:
     return (np.abs((xx - cx) / half_w) ** power + np.abs((yy - cy) / half_h) ** power) <= 1.0
 
 
+def _head(index: int, body: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A disc centred on the body's edge in a class-dependent direction (with a little jitter): bool [H, W]."""
+    ys, xs = np.nonzero(body)
+    angle = (index * 67 % 360 + rng.uniform(-15, 15)) * np.pi / 180
+    reach = (xs - xs.mean()) * np.cos(angle) + (ys - ys.mean()) * np.sin(angle)
+    k = int(reach.argmax())
+    radius = 0.45 * np.sqrt(body.sum() / np.pi)
+    yy, xx = np.mgrid[0:body.shape[0], 0:body.shape[1]].astype(np.float64) + 0.5
+    return (xx - xs[k] - 0.5) ** 2 + (yy - ys[k] - 0.5) ** 2 <= radius ** 2
+
+
+def _occluder(rng: np.random.Generator, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """A muted bar (mask, colour) across part of the scene: thickness 8-14% of the height, any of 4 angles."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float64) + 0.5
+    angle = rng.choice([0.0, 0.25, 0.5, 0.75]) * np.pi
+    cx, cy = rng.uniform(0.2, 0.8) * width, rng.uniform(0.2, 0.8) * height
+    across = np.abs((xx - cx) * np.sin(angle) - (yy - cy) * np.cos(angle))
+    along = np.abs((xx - cx) * np.cos(angle) + (yy - cy) * np.sin(angle))
+    mask = (across <= rng.uniform(0.04, 0.07) * height) & (along <= rng.uniform(0.25, 0.45) * width)
+    return mask, np.full(3, rng.uniform(0.25, 0.6)) + rng.uniform(-0.05, 0.05, size=3)
+
+
 def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
     """Binary dilation with a (2r+1)^2 square."""
     padded = np.pad(mask, radius)
@@ -89,8 +128,8 @@ def _save_jpeg(pixels: np.ndarray, path: Path) -> None:
 
 
 def _scene(rng: np.random.Generator, classes: Sequence[int], size: tuple[int, int], scale: tuple[float, float],
-           center: tuple[float, float] | None, margin: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Background plus objects painted in order: (pixels [H, W, 3], object masks)."""
+           center: tuple[float, float] | None, margin: int, style: Style = PLAIN) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Background plus objects painted in order, then occluders: (pixels [H, W, 3], visible object masks)."""
     width, height = size
     pixels = _background(rng, height, width)
     masks = []
@@ -99,8 +138,23 @@ def _scene(rng: np.random.Generator, classes: Sequence[int], size: tuple[int, in
         obj_scale = scale if k == 0 else (scale[0] / 2, scale[1] / 2)
         mask = _shape(cls, rng, height, width, obj_scale, center if k == 0 else None, margin)
         pixels[mask] = _appearance(cls, height, width)[mask]
+        if style.parts:
+            head = _head(cls, mask, rng) & ~mask
+            pixels[head] = 0.55 * _appearance(cls + 7, height, width)[head]
+            mask = mask | head
         masks.append(mask)
+    for _ in range(style.occluders):
+        bar, colour = _occluder(rng, height, width)
+        pixels[bar] = colour
+        masks = [m & ~bar for m in masks]
     return pixels, masks
+
+
+def scene_pixels(rng: np.random.Generator, classes: Sequence[int], style: Style, size: tuple[int, int] = SIZE,
+                 object_scale: tuple[float, float] = OBJECT_SCALE) -> np.ndarray:
+    """One scene's pixels as uint8 [H, W, 3] (the JPEG writers' rounding), for training sets held in memory."""
+    pixels, _ = _scene(rng, classes, size, object_scale, None, 3, style)
+    return (pixels * 255 + 0.5).astype(np.uint8)
 
 
 def _pet_ids(rng: np.random.Generator, breed: str, count: int) -> list[str]:
@@ -111,7 +165,8 @@ def _pet_ids(rng: np.random.Generator, breed: str, count: int) -> list[str]:
 
 def write_pets(root: Path, breeds: int | Sequence[str] = 16, per_breed: int = 12, test_per_breed: int = 2,
                seed: int = 0, size: tuple[int, int] = SIZE, object_scale: tuple[float, float] = OBJECT_SCALE,
-               objects: int = 1, center: tuple[float, float] | None = None, border: int = 1) -> list[str]:
+               objects: int = 1, center: tuple[float, float] | None = None, border: int = 1,
+               style: Style = PLAIN) -> list[str]:
     """Write <root>/oxford-iiit-pet/ (images, trimaps, trainval/test/list.txt); returns trainval ids."""
     names = list(pets.BREEDS[:breeds]) if isinstance(breeds, int) else list(breeds)
     base = Path(root) / pets.PETS_DIR
@@ -122,7 +177,7 @@ def write_pets(root: Path, breeds: int | Sequence[str] = 16, per_breed: int = 12
         ids = _pet_ids(rng, breed, per_breed + test_per_breed)
         test = set(rng.choice(ids, size=test_per_breed, replace=False).tolist()) if test_per_breed else set()
         for image_id in ids:
-            pixels, masks = _scene(rng, [cls] * objects, size, object_scale, center, border + 2)
+            pixels, masks = _scene(rng, [cls] * objects, size, object_scale, center, border + 2, style)
             pet = np.logical_or.reduce(masks)
             trimap = np.full(pet.shape, 2, np.uint8)
             trimap[pet] = 1
@@ -159,7 +214,7 @@ def _save_png(label: np.ndarray, path: Path, colours: list[int] | None) -> None:
 
 def write_voc(root: Path, classes: Sequence[int | str] = tuple(range(1, 11)), per_class: int = 4, seed: int = 0,
               size: tuple[int, int] = SIZE, object_scale: tuple[float, float] = OBJECT_SCALE, objects: int = 1,
-              center: tuple[float, float] | None = None, void: int = 2) -> list[str]:
+              center: tuple[float, float] | None = None, void: int = 2, style: Style = PLAIN) -> list[str]:
     """Write <root>/VOCdevkit/VOC2012/ (JPEGImages, SegmentationClass, ImageSets/Segmentation); returns ids."""
     indices = [voc.CLASSES.index(c) if isinstance(c, str) else int(c) for c in classes]
     base, colours = Path(root) / voc.VOC_DIR, voc.palette()
@@ -169,7 +224,7 @@ def write_voc(root: Path, classes: Sequence[int | str] = tuple(range(1, 11)), pe
         for k in range(per_class):
             image_id = f"{2007 + k % 6}_{cls * 1000 + k:06d}"
             others = [1 + (cls + j) % 20 for j in range(1, objects)]  # distractors of other classes
-            pixels, masks = _scene(rng, [cls, *others], size, object_scale, center, void + 2)
+            pixels, masks = _scene(rng, [cls, *others], size, object_scale, center, void + 2, style)
             label = np.zeros(masks[0].shape, np.uint8)
             for obj_cls, mask in zip([cls, *others], masks):
                 label[mask] = obj_cls
@@ -189,8 +244,8 @@ def _write_voc_lists(folder: Path, ids: list[str]) -> None:
         (folder / f"{split}.txt").write_text("".join(f"{row}\n" for row in rows), encoding="utf-8")
 
 
-def write_all(root: Path, seed: int = 0) -> Path:
+def write_all(root: Path, seed: int = 0, style: Style = PLAIN) -> Path:
     """Both data sets with their defaults under one data root; returns the root."""
-    write_pets(root, seed=seed)
-    write_voc(root, seed=seed)
+    write_pets(root, seed=seed, style=style)
+    write_voc(root, seed=seed, style=style)
     return Path(root)

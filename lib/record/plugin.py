@@ -15,6 +15,7 @@ once it has resolved them. What it does, by process:
 """
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -192,11 +193,19 @@ def summary_path(config: pytest.Config) -> Path:
     return (folder if folder.is_absolute() else Path(config.invocation_params.dir) / folder) / SUMMARY_NAME
 
 
-def _world_dict(world) -> dict:
+def _world_dict(world, cache_dir: Path) -> dict:
+    from jepa_claims.worlds.trained import training_rows
+
     return {"name": world.name, "banner": world.banner, "slices": list(world.slices), "data_root": str(world.data_root),
             "checkpoints": [{"key": c.key, "family": c.family, "label": c.label, "source": c.source,
                              "stands_for": c.stands_for} for c in world.checkpoints],
-            "variants": world.notes.get("variants", [])}
+            "variants": world.notes.get("variants", []), "training": training_rows(world, Path(cache_dir))}
+
+
+def _curve_images(training: list[dict]) -> dict:
+    """The trained world's loss curves (PNGs saved beside the checkpoints) as base64, by `training:<key>`."""
+    return {f'training:{r["key"]}': base64.b64encode(Path(r["curve"]).read_bytes()).decode("ascii")
+            for r in training if r.get("trained") and Path(r["curve"]).is_file()}
 
 
 def process_info(state: tuple | None) -> dict:
@@ -218,7 +227,7 @@ def assemble(config: pytest.Config, state: tuple, store_of_run: Callable[[], obj
     from jepa_claims.record.summary import build_record, clean, conventions_note
 
     options, world = state
-    record = build_record(catalogue, outcomes, records, _world_dict(world))
+    record = build_record(catalogue, outcomes, records, _world_dict(world, options.cache_dir))
     record["generated"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     record["paper_notes"] = {k: asdict(v) for k, v in pv.NOTES.items()}
     record["sentences"] = sentence_rows(record)
@@ -243,5 +252,5 @@ def assemble(config: pytest.Config, state: tuple, store_of_run: Callable[[], obj
                 fig |= {"available": False, "reason": f"drawing failed: {type(exc).__name__}: {exc}"}
         record["tables_read"] = sorted(set(source.read))
     record["figures"] = clean(figures)
-    record["_images"] = images
+    record["_images"] = images | _curve_images(record["world"]["training"])
     return record

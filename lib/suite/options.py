@@ -160,19 +160,23 @@ def check_options(options: SuiteOptions) -> None:
 
 
 def resolve_world(options: SuiteOptions) -> World:
-    """The world to run: paper (error if the selection's files are incomplete), toy, or auto.
+    """The world to run: paper (error if the selection's files are incomplete), toy, trained, or auto.
 
     auto: the paper world when the selection's files are all present, the toy world when none is, and
     an error naming what is missing when only some are (a half-fetched set-up is not silently toy).
     """
     check_options(options)
-    if options.world not in ("auto", "paper", "toy"):
-        raise ValueError(f"--world must be auto, paper or toy, got {options.world!r}")
+    if options.world not in ("auto", "paper", "toy", "trained"):
+        raise ValueError(f"--world must be auto, paper, toy or trained, got {options.world!r}")
     data_root = Path(options.data_root) if options.data_root else DEFAULT_DATA_ROOT
     keys, own = split_entries(options.checkpoints)
     own_specs = tuple(own_checkpoint(name, reference, options.hf_cache) for name, reference in own)
     if options.world == "toy":
         world = toy_world(options.cache_dir)
+    elif options.world == "trained":
+        from jepa_claims.worlds.trained import trained_world  # imports the training code (torch): only when asked
+
+        world = trained_world(options.cache_dir)
     else:
         needed = keys if keys or not own else ()
         missing, present = paper_missing(data_root, options.hf_cache, needed, options.slices)

@@ -40,8 +40,9 @@ MARKERS = (
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The suite's command-line options, and where the claim suite lives."""
     group = parser.getgroup("jepa-claims")
-    group.addoption("--world", choices=["auto", "paper", "toy"], default="auto",
-                    help="paper: the paper's checkpoints and data (error if missing); toy: built-in toy world; auto: paper if present")
+    group.addoption("--world", choices=["auto", "paper", "toy", "trained"], default="auto",
+                    help="paper: the paper's checkpoints and data (error if missing); toy: built-in toy world; trained: small "
+                         "I-JEPA, MAE and BEiT-style encoders trained here on first use (cached); auto: paper if present")
     group.addoption("--checkpoints", default=None,
                     help="comma-separated checkpoint keys (ijepa_1k,ijepa_22k,mae,beit) and your own as NAME=ORG/REPO[@REV] "
                          "or NAME=FOLDER (tested on the claims of ijepa_1k)")

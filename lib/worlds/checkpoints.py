@@ -71,6 +71,10 @@ def checkpoint_folder(spec: CheckpointSpec, cache_dir: Path) -> Path:
         return _random_dir(spec, cache_dir)
     if spec.source.startswith("toy:"):
         return _toy_dir(spec, cache_dir)
+    if spec.source.startswith("trained:"):  # trained here on first use (worlds/trained.py)
+        from jepa_claims.worlds.trained import trained_folder
+
+        return trained_folder(spec, cache_dir)
     if Path(spec.source).is_dir():  # a user's own checkpoint folder in the HF layout
         return Path(spec.source)
     return _snapshot(spec, cache_dir)
