@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,12 @@ def _sample_load(stop: threading.Event, samples: list[float]) -> None:
         samples.append(os.getloadavg()[0])
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of this process's finished children (pytest and its workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_world(cache: Path, report: Path, workers: str) -> dict:
     """Wall seconds, exit code, mean load, model work, verdict counts and training rows of one run."""
     command = [sys.executable, "-m", "pytest", "claims/", "-n", workers, "-q", "-p", "no:cacheprovider",
@@ -36,12 +43,12 @@ def run_world(cache: Path, report: Path, workers: str) -> dict:
     stop, samples = threading.Event(), [os.getloadavg()[0]]
     sampler = threading.Thread(target=_sample_load, args=(stop, samples), daemon=True)
     sampler.start()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
     stop.set()
     summary = json.loads(report.with_name("stats_summary.json").read_text())
-    return {"seconds": seconds, "exit": done.returncode, "load": sum(samples) / len(samples), "counts": summary["counts"],
+    return {"seconds": seconds, "cpu": cpu, "exit": done.returncode, "load": sum(samples) / len(samples), "counts": summary["counts"],
             "forwards": summary["provenance"]["model_work"]["forwards"], "training": summary["world"]["training"]}
 
 
@@ -65,7 +72,7 @@ def main() -> int:
         cache, report = folder / "cache", folder / "report" / "replication.html"
         cold = run_world(cache, report, args.workers)
         warm = run_world(cache, report, args.workers)
-    rows = "\n".join(f"| {name} | {r['seconds']:.1f} | {r['load']:.1f} | {r['exit']} | {r['forwards']:.0f} | `{json.dumps(r['counts'])}` |"
+    rows = "\n".join(f"| {name} | {r['seconds']:.1f} | {r['cpu']:.0f} | {r['load']:.1f} | {r['exit']} | {r['forwards']:.0f} | `{json.dumps(r['counts'])}` |"
                      for name, r in (("cold cache (trains the three encoders)", cold), ("warm cache", warm)))
     met = cold["seconds"] < COLD_TARGET and warm["seconds"] < WARM_TARGET
     publish("bench_trained_world", f"""## The trained world, cold and warm (issue 17)
@@ -74,8 +81,8 @@ Measured {time.strftime('%Y-%m-%d %H:%M')} with `{command_line()}`.
 
 {machine_line()}
 
-| run | wall s | mean 1-min load during it | exit code | forwards | verdicts |
-|---|---|---|---|---|---|
+| run | wall s | CPU s (all processes) | mean 1-min load during it | exit code | forwards | verdicts |
+|---|---|---|---|---|---|---|
 {rows}
 
 Training in the cold run (each encoder on one torch thread, in the worker that first needed it):
@@ -85,7 +92,9 @@ Training in the cold run (each encoder on one torch thread, in the worker that f
 {_training_lines(cold["training"])}
 
 Target: cold under {COLD_TARGET} s and warm under {WARM_TARGET} s on 2 CPU cores: **{"met" if met else "NOT met"}**
-(exit code 1 means some claim fails on these encoders: a finding, not a benchmark failure).
+(exit code 1 means some claim fails on these encoders: a finding, not a benchmark failure). A load
+average above 2 means other work shared the 2 cores and the wall times include that wait; the CPU
+seconds over 2 (cold {cold["cpu"] / 2:.0f} s, warm {warm["cpu"] / 2:.0f} s) bound from below the wall time on 2 cores of its own.
 """, write=not args.no_write)
     return 0 if met else 1
 

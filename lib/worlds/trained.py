@@ -76,5 +76,4 @@ def trained_world(cache_dir: Path, cfg: TrainConfig = CONFIGS["full"]) -> World:
     from jepa_claims.data.synthetic import RICH, write_all
 
     root = build_once(Path(cache_dir) / f"trained-data-{code_version()}", lambda folder: write_all(folder, seed=0, style=RICH))
-    return World("trained", trained_checkpoints(cfg), PAPER_SLICES, root, banner=trained_banner(cfg),
-                 notes={"training_config": cfg.name})
+    return World("trained", trained_checkpoints(cfg), PAPER_SLICES, root, banner=trained_banner(cfg))
