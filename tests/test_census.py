@@ -5,6 +5,7 @@ tests/test_rehearsal.py (164,592 planned = 164,592 logged on the rehearsal).
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
@@ -32,12 +33,29 @@ def test_reads_covers_every_registered_claim_and_p3_is_planned_from_the_probes_o
 
 
 def test_plan_follows_the_selection():
-    """Only the selected checkpoints and slices; P1's untrained copy and P3's conventions as variants."""
+    """Only the selected checkpoints and slices; P1's untrained copies (one per seed) and P3's conventions as variants."""
     small = plan.plan(("ijepa_1k",), ("4x3",))
-    assert {(t.variant, t.kind) for t in small} == {("", "geometry"), ("", "masks"), ("", "rescue"), ("", "semantic")}
+    trained = {("", "geometry"), ("", "masks"), ("", "rescue"), ("", "semantic")}
+    untrained = {(f"random:{seed}", kind) for seed in (1234, 1235, 1236) for kind in ("masks", "rescue", "semantic")}  # C3, C4
+    assert {(t.variant, t.kind) for t in small} == trained | untrained
     full = plan.plan(("ijepa_1k", "ijepa_22k", "mae", "beit"), ("4x3", "8x3", "12x3", "16x3", "voc8x3"))
-    assert {"", "random"} < {t.variant for t in full} and len(full) == len(set(full))
+    assert {"", "random:1234"} < {t.variant for t in full} and len(full) == len(set(full))
     assert ("", "mae_default", "mae") in {(t.variant, t.kind, t.checkpoint) for t in full}
+
+
+def test_p1_plans_every_cell_of_each_claim_it_runs_untrained_once_per_seed():
+    """Each seed's untrained world needs what the trained cells of the claims P1 runs need: no more, no less."""
+    from jepa_claims.verdicts.catalogue import CLAIMS
+
+    everything = (("ijepa_1k", "ijepa_22k", "mae", "beit"), ("4x3", "8x3", "12x3", "16x3", "voc8x3"))
+    full, wider = plan.plan(*everything), plan.plan(*everything, untrained_seeds=4)
+    expected = {(kind, ck, sl) for claim in CLAIMS if claim.untrained.effect for cell in claim.cells()
+                for ck, sl in claim.needs(*cell) for kind in plan.READS[claim.id]}
+    for seed in (1234, 1235, 1236):
+        assert {(t.kind, t.checkpoint, t.slice_name) for t in full if t.variant == f"random:{seed}"} == expected
+    assert {t for t in wider if t not in full} == {dataclasses.replace(t, variant="random:1237") for t in full
+                                                   if t.variant == "random:1234"}
+    assert ("proxy", "ijepa_1k", "16x3") in expected and ("semantic", "mae", "8x3") in expected  # C11, C12 run untrained
 
 
 @pytest.mark.parametrize(("kind", "blocks"), [("semantic", 3840), ("rescue", 3168), ("sweep", 39552), ("masks", 0)])

@@ -105,7 +105,7 @@ def test_the_plan_is_made_under_the_runs_conventions():
 
     run = Conventions(background="random", fill="mean")
     planned = plan(("ijepa_1k",), ("8x3",), run)
-    assert {t.conv for t in planned if t.variant in ("", "random")} == {run}
+    assert {t.conv for t in planned if t.variant == "" or t.variant.startswith("random:")} == {run}
     variants = {t.variant for t in planned}
     assert "mean-grey fill" not in variants and not any(v.startswith("random zero-overlap") for v in variants)
     assert {t.conv for t in planned if t.variant == "distance-matched zero-overlap background"} == {

@@ -51,7 +51,7 @@ def test_a_difference_ci_crossing_zero_breaks_it():
     """Untrained fails on every seed but one seed's effect exceeds the trained one: the CI crosses 0."""
     d = diagnose(C4, _verdict(True, 0.12), _untrained(effects=(0.02, 0.05, 0.25)))
     assert d.difference["mean"] > 0 and d.difference["ci_low"] < 0
-    assert d.status == NOT_DIAGNOSTIC and "does not lie above 0" in d.reason
+    assert d.status == NOT_DIAGNOSTIC and "does not lie above 0" in d.reason and "needs training" not in d.reason
 
 
 def test_a_trained_check_that_fails_breaks_it():
@@ -92,3 +92,12 @@ def test_fields_and_json():
         "untrained_effects", "difference", "reason"]
     d = diagnose(C4, _verdict(True, 0.12), _untrained())
     assert json.loads(json.dumps(d.to_dict()))["seeds"] == list(SEEDS)
+
+
+def test_a_per_bin_effect_is_read_at_its_largest_bin():
+    """C8's advantage by size bin: the diagnostic compares the largest bin, as the matrix's headline does."""
+    c8 = CLAIMS.get("C8")
+    trained = Verdict(True, "planted", {"advantage_by_bin": [0.5, 0.0, 0.2]}, claim="C8", checkpoint="ijepa_1k", slice="8x3")
+    untrained = {s: Verdict(False, "planted", {"advantage_by_bin": [0.9, 0.9, e]}) for s, e in zip(SEEDS, (0.01, 0.02, 0.0))}
+    d = diagnose(c8, trained, untrained)
+    assert d.trained_effect == 0.2 and d.untrained_effects == (0.01, 0.02, 0.0) and d.status == DIAGNOSTIC

@@ -233,7 +233,7 @@ def test_moving_the_hub_cache_keeps_the_random_init_control(hub, tmp_path, monke
     """Defect 8: P1's untrained copy is keyed on repo id and revision: a moved HF cache computes nothing again."""
     first = shutil.copytree(hub / "models--facebook--ijepa_vith14_1k", tmp_path / "a" / "models--facebook--ijepa_vith14_1k",
                             symlinks=True).parent
-    spec = dataclasses.replace(paper_world(tmp_path, first).checkpoint("ijepa_1k"), source=f"random:{IJEPA_1K}")
+    spec = dataclasses.replace(paper_world(tmp_path, first).checkpoint("ijepa_1k"), source=checkpoints_mod.untrained_source(IJEPA_1K, 1234))
     built = checkpoints_mod.checkpoint_folder(spec, tmp_path / "cache")
     identity = checkpoints_mod.checkpoint_identity(spec, tmp_path / "cache")
     moved = tmp_path / "b"
@@ -299,15 +299,48 @@ def _record(workdir: Path) -> tuple[dict, str]:
     return summary, (workdir / "reports" / "replication.html").read_text()
 
 
+def assert_nothing_replicated(summary: dict) -> None:
+    """Random weights replicate nothing: no cell is graded "replicated", and P1 diagnosed every cell it runs
+    untrained (so the grade's diagnostic part was measured, not missing)."""
+    from jepa_claims.verdicts.catalogue import CLAIMS
+    from jepa_claims.verdicts.grades import NOT_MEASURED, REPLICATED
+
+    graded = {key: cell for key, cell in summary["matrix"].items() if cell["status"] in ("PASS", "FAIL")}
+    assert summary["grades"][REPLICATED] == 0 and not [k for k, c in graded.items() if c["grade"]["tier"] == REPLICATED]
+    untested = [key for key, cell in graded.items()
+                if CLAIMS.get(cell["claim"]).untrained.effect and cell["grade"]["diagnostic"] == NOT_MEASURED]
+    assert graded and not untested, untested
+
+
+def _graded(tier: str = "partly", diagnostic: str = "not diagnostic", claim: str = "C4") -> dict:
+    """A record with one PASS cell graded so (and one skipped cell, which is not graded)."""
+    cell = {"claim": claim, "checkpoint": "ijepa_1k", "slice": "8x3", "status": "PASS",
+            "grade": {"tier": tier, "diagnostic": diagnostic}}
+    skipped = {"claim": "C4", "checkpoint": "ijepa_1k", "slice": "4x3", "status": "SKIP", "grade": {"tier": "not graded"}}
+    return {"matrix": {"a": cell, "b": skipped}, "grades": {"replicated": int(tier == "replicated")}}
+
+
+def test_the_rehearsal_assertion_fails_on_a_replicated_cell_or_a_missing_diagnostic():
+    """Planted records: a replicated cell fails it, so does a cell P1 should have diagnosed and did not."""
+    assert_nothing_replicated(_graded())
+    assert_nothing_replicated(_graded(diagnostic="not applicable", claim="C13"))
+    with pytest.raises(AssertionError):
+        assert_nothing_replicated(_graded(tier="replicated", diagnostic="diagnostic"))
+    with pytest.raises(AssertionError, match="a"):
+        assert_nothing_replicated(_graded(diagnostic="not measured"))
+
+
 @pytest.mark.slow
 def test_paper_world_runs_end_to_end_and_twice_gives_the_same_record(hub, data, tmp_path):
-    """0 ERROR cells; the census's plan is what was computed; a second cold run writes the same record."""
+    """0 ERROR cells; nothing graded replicated on random weights; the census's plan is what was computed;
+    a second cold run writes the same record."""
     first = _suite(["--skip-unreadable", "-n", "2"], hub, data, tmp_path / "run")
     assert first.returncode in (0, 1), first.stdout[-3000:] + first.stderr[-3000:]  # 1: claims fail on random weights
     assert " error" not in first.stdout.splitlines()[-1], first.stdout.splitlines()[-1]
     summary, html = _record(tmp_path / "run")
     statuses = {cell["status"] for cell in summary["matrix"].values()}
-    assert statuses <= {"PASS", "FAIL", "SKIP", "NOT SELECTED"} and {"PASS", "FAIL"} <= statuses, statuses
+    assert statuses <= {"PASS", "FAIL", "SKIP", "NOT SELECTED"}, statuses
+    assert_nothing_replicated(summary)
     assert not [c for c in summary["numeric"]["cells"] if "0x" in c.get("reason", "") or "where" in c.get("reason", "")]
     computed = [json.loads(line) for line in (tmp_path / "run" / "cache" / "forwards.jsonl").read_text().splitlines()]
     blocks = sum(entry["blocks"] for entry in computed)

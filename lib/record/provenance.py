@@ -134,6 +134,7 @@ def collect(config, options, world, store, used_checkpoints: set[str], processes
     from jepa_claims.verdicts.stats import settings
     from jepa_claims.cache import code_version
     from jepa_claims.tables.worklog import forwards_of_run
+    from jepa_claims.tables.probes import untrained_seeds
 
     try:
         work = forwards_of_run(options.cache_dir, options.run_id)
@@ -155,6 +156,7 @@ def collect(config, options, world, store, used_checkpoints: set[str], processes
         "packages": package_versions(),
         "device": device_info(options.device),
         "dtype": options.dtype,
+        "untrained_seeds": list(untrained_seeds(options.untrained_seeds)),  # P1: init seeds of the untrained architectures
         "data_root": str(world.data_root),
         "cache_dir": str(options.cache_dir),
         "code_version": code,

@@ -18,6 +18,10 @@ DEVICE = re.compile(r"(cpu|cuda)(?::(\d+))?")
 # Below this much free space at the start a run would fail halfway (the toy world alone writes ~6 MB
 # of scenes and checkpoints, the paper's tables tens of MB): better to say so before any work.
 MIN_FREE_BYTES = 64 * 2**20
+# P1's untrained architectures per trained checkpoint: three by default, so that its diagnostic rests on
+# a CI over seeds with some width to it; two at the least (an interval over one seed does not exist).
+DEFAULT_UNTRAINED_SEEDS = 3
+MIN_UNTRAINED_SEEDS = 2
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class SuiteOptions:
     skip_unreadable: bool = False
     threads: int | None = None  # torch CPU threads per process; None: the cores shared among the workers
     hf_cache: Path | None = None  # the Hugging Face hub cache (None: huggingface_hub's own)
+    untrained_seeds: int = DEFAULT_UNTRAINED_SEEDS  # P1: untrained architectures (init seeds) per checkpoint
 
 
 def worker_device(requested: str, worker: str | None, cuda_devices: int) -> str:
@@ -104,6 +109,13 @@ def check_threads(threads: int | None) -> None:
         raise ValueError(f"--threads {threads}: must be at least 1")
 
 
+def check_untrained_seeds(count: int) -> None:
+    """--untrained-seeds is at least MIN_UNTRAINED_SEEDS (P1's CI over seeds needs two)."""
+    if count < MIN_UNTRAINED_SEEDS:
+        raise ValueError(f"--untrained-seeds {count}: must be at least {MIN_UNTRAINED_SEEDS} "
+                         f"(P1's difference CI is over seeds; {DEFAULT_UNTRAINED_SEEDS} by default)")
+
+
 def check_tau(tau: float) -> None:
     """--tau (the onset threshold) is a finite number above 0."""
     if not (math.isfinite(tau) and tau > 0):
@@ -152,10 +164,11 @@ def check_output_file(path: Path, option: str = "--out") -> None:
 
 
 def check_options(options: SuiteOptions) -> None:
-    """Every suite option that can be checked before any work: device, dtype, threads, the cache folder."""
+    """Every suite option that can be checked before any work: device, dtype, threads, untrained seeds, the cache folder."""
     check_device(options.device)
     check_dtype(options.dtype)
     check_threads(options.threads)
+    check_untrained_seeds(options.untrained_seeds)
     check_cache_dir(options.cache_dir)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jepa_claims.conventions import Conventions
+from jepa_claims.suite.options import DEFAULT_UNTRAINED_SEEDS
 from jepa_claims.tables.census import Census, census, read_config
 
 READS = {  # claim -> table kinds its check reads (lib/verdicts/checks.py)
@@ -21,13 +22,13 @@ READS = {  # claim -> table kinds its check reads (lib/verdicts/checks.py)
     "C14": ("pathway",), "C15": ("pathway",), "C16": ("pathway",), "C17": ("semantic",),
     "C18": ("excess",), "C19": ("sweep",),
 }
-PROBE_CELL = ("ijepa_1k", "8x3")  # P1 and P3
+PROBE_CELL = ("ijepa_1k", "8x3")  # P3
 OTHER_FAMILIES = ("mae", "beit")  # P2 (mae) and P5, on 8x3
 
 
 @dataclass(frozen=True)
 class PlannedTable:
-    """One table the run needs: its variant ("" default, "random" for P1, a P3 alternative's name)."""
+    """One table the run needs: its variant ("" default, "random:SEED" for P1, a P3 alternative's name)."""
 
     variant: str
     kind: str
@@ -36,10 +37,17 @@ class PlannedTable:
     conv: Conventions = Conventions()
 
 
-def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...], run: Conventions = Conventions()) -> list[PlannedTable]:
+def untrained_variant(seed: int) -> str:
+    """The plan's variant name of P1's untrained world under one init seed."""
+    return f"random:{seed}"
+
+
+def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...], run: Conventions = Conventions(),
+         untrained_seeds: int = DEFAULT_UNTRAINED_SEEDS) -> list[PlannedTable]:
     """Every table the selected claims and probes read under the run's conventions (--convention), once each, in a
-    stable order; P3's tables under the run's conventions changed by each alternative (none where they are equal)."""
-    from jepa_claims.tables.probes import ALTERNATIVES, p3_claims, p3_conventions
+    stable order; P1's once per untrained seed; P3's under the run's conventions changed by each alternative (none
+    where they are equal)."""
+    from jepa_claims.tables.probes import ALTERNATIVES, p3_claims, p3_conventions, untrained_seeds as seeds_of
     from jepa_claims.verdicts.catalogue import CLAIMS
 
     wanted: dict[PlannedTable, None] = {}
@@ -49,14 +57,13 @@ def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...], run: Conventions
             kinds = [kind for claim in claims for kind in READS[claim]]
             wanted.update({PlannedTable(variant, kind, checkpoint, slice_name, conv): None for kind in kinds})
 
-    for claim in CLAIMS:
+    for claim in CLAIMS:  # the claims, and P1 on each cell of a claim it runs untrained, once per seed
+        variants = [""] + ([untrained_variant(s) for s in seeds_of(untrained_seeds)] if claim.untrained.effect else [])
         for checkpoint, slice_name in claim.cells():
             if not claim.missing(checkpoint, slice_name, checkpoints, slices):
-                for needed_checkpoint, needed_slice in sorted(claim.needs(checkpoint, slice_name)):
-                    add("", [claim.id], needed_checkpoint, needed_slice)
-    untrained = [claim.id for claim in CLAIMS if claim.untrained.effect is not None]  # P1
-    add("random", untrained, *PROBE_CELL)
-    add("", untrained, *PROBE_CELL)
+                for variant in variants:
+                    for needed_checkpoint, needed_slice in sorted(claim.needs(checkpoint, slice_name)):
+                        add(variant, [claim.id], needed_checkpoint, needed_slice)
     for name in ALTERNATIVES:  # P3 (it skips an alternative the run's conventions already are)
         claims, conv = p3_claims(name), p3_conventions(name, run)
         if conv == run:
@@ -71,14 +78,14 @@ def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...], run: Conventions
     return list(wanted)
 
 
-def run_census(store, threads: int) -> Census:
+def run_census(store, threads: int, untrained_seeds: int = DEFAULT_UNTRAINED_SEEDS) -> Census:
     """The census of a store's world: what its selection needs, less what the cache already holds."""
-    from jepa_claims.tables.probes import random_world
+    from jepa_claims.tables.probes import random_world, untrained_seeds as seeds_of
     from jepa_claims.worlds.checkpoints import checkpoint_folder
 
     world = store.world
-    planned = plan(tuple(c.key for c in world.checkpoints), world.slices, store.conv)
-    stores = {"": store, "random": store.variant(world=random_world(world))}
+    planned = plan(tuple(c.key for c in world.checkpoints), world.slices, store.conv, untrained_seeds)
+    stores = {"": store} | {untrained_variant(s): store.variant(world=random_world(world, s)) for s in seeds_of(untrained_seeds)}
     todo = [t for t in planned if not _cached(stores.get(t.variant) or store.variant(conv=t.conv), t)]
     configs = {spec.key: read_config(checkpoint_folder(spec, store.cache_dir)) for spec in world.checkpoints}
     return census(todo, configs, store.device, store.dtype, cached=len(planned) - len(todo), threads=threads)

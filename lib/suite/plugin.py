@@ -22,7 +22,7 @@ import pytest
 
 from jepa_claims.conventions import TRIMAP_OBJECT_RULES, Conventions
 from jepa_claims.engine.hub import HUB_CACHE_HELP
-from jepa_claims.suite.options import SuiteOptions, WorldUnavailable, resolve_world, worker_device
+from jepa_claims.suite.options import DEFAULT_UNTRAINED_SEEDS, MIN_UNTRAINED_SEEDS, SuiteOptions, WorldUnavailable, resolve_world, worker_device
 from jepa_claims.worlds.world import World
 
 OPTIONS = pytest.StashKey[SuiteOptions]()
@@ -32,8 +32,8 @@ CONVENTIONS = pytest.StashKey[Conventions]()
 DEFAULT_HTML = "reports/replication.html"
 MARKERS = (
     "claim(check): a claim test of the registered check (lib/verdicts/checks.py) over its checkpoints x slices",
-    "probe(id, checkpoints, slices, other_claims): a probe beyond the paper over checkpoints x slices; other_claims "
-    "says why the claims it skips are skipped",
+    "probe(id, checkpoints, slices, other_claims, claims): a probe beyond the paper over checkpoints x slices, or with "
+    "claims over each claim's own cells; other_claims says why the claims it skips are skipped",
 )
 
 
@@ -54,6 +54,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="paper world: list unreadable images in the slice manifests (next eligible ones taken) instead of stopping")
     group.addoption("--threads", type=int, default=None,
                     help="torch CPU threads per process (default: the cores shared among the xdist workers)")
+    group.addoption("--untrained-seeds", type=int, default=DEFAULT_UNTRAINED_SEEDS, metavar="N",
+                    help=f"P1: untrained architectures (Hugging Face init seeds) per checkpoint, at least "
+                         f"{MIN_UNTRAINED_SEEDS} (default {DEFAULT_UNTRAINED_SEEDS}); each seed computes its own tables")
     group.addoption("--cache-dir", default=".cache/jepa-claims", help="measurement tables, toy data and toy checkpoints")
     group.addoption("--hf-cache", default=None, help=HUB_CACHE_HELP)
     group.addoption("--convention", action="append", default=[], metavar="NAME=VALUE",
@@ -97,7 +100,8 @@ def suite_options(config: pytest.Config) -> SuiteOptions:
             dtype=config.getoption("--dtype"), data_root=config.getoption("--data-root"),
             cache_dir=Path(config.getoption("--cache-dir")), run_id=_run_id(config),
             skip_unreadable=config.getoption("--skip-unreadable"), threads=config.getoption("--threads"),
-            hf_cache=Path(config.getoption("--hf-cache")) if config.getoption("--hf-cache") else None)
+            hf_cache=Path(config.getoption("--hf-cache")) if config.getoption("--hf-cache") else None,
+            untrained_seeds=config.getoption("--untrained-seeds"))
     return config.stash[OPTIONS]
 
 
@@ -231,7 +235,7 @@ def _census(config: pytest.Config) -> list[str]:
     workers = getattr(config.option, "numprocesses", None)
     threads = options.threads or share_of_cores(workers if isinstance(workers, int) and workers > 0 else 1)
     store = TableStore(suite_world(config), options.cache_dir, suite_conventions(config), options.device, DTYPES[options.dtype])
-    return run_census(store, threads).lines()
+    return run_census(store, threads, options.untrained_seeds).lines()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -244,6 +248,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     claim = marked_claim(metafunc.definition)
     world = suite_world(metafunc.config)
     checkpoints, slices = [c.key for c in world.checkpoints], world.slices
+    if probe is not None and "claims" in probe.kwargs:  # a probe over its claims' own cells (P1)
+        _parametrize_claim_cells(metafunc, probe.kwargs["claims"], checkpoints, slices)
+        return
     if claim is not None:  # a cell runs only when every table its check reads is selected (C5, C10)
         cells = [(ck, sl) for ck, sl in world.with_stand_ins(claim.cells()) if not claim.missing(ck, sl, checkpoints, slices)]
     else:
@@ -254,3 +261,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         params = [pytest.param(None, None, id="not-selected",
                                marks=pytest.mark.skip(reason="no selected checkpoint/slice for this claim"))]
     metafunc.parametrize(("checkpoint", "slice_name"), params)
+
+
+def _parametrize_claim_cells(metafunc: pytest.Metafunc, claims, checkpoints, slices) -> None:
+    """(claim, checkpoint, slice_name) over every selected cell of each claim, grouped per checkpoint for xdist."""
+    params = [pytest.param(c, ck, sl, id=f"{c.id}-{ck}-{sl}", marks=pytest.mark.xdist_group(ck))
+              for c in claims for ck, sl in c.cells() if not c.missing(ck, sl, checkpoints, slices)]
+    if not params:
+        params = [pytest.param(None, None, None, id="not-selected",
+                               marks=pytest.mark.skip(reason="no selected checkpoint/slice for these claims"))]
+    metafunc.parametrize(("claim", "checkpoint", "slice_name"), params)

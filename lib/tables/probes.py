@@ -1,6 +1,7 @@
 """Probes beyond the paper (P1-P6, docs/claims.md): what each one changes, and its extra protocol.
 
-- P1 random-init control: the same architecture untrained (`random_world`).
+- P1 random-init control: the same architecture untrained, under several init seeds (`random_world`,
+  `untrained_seeds`).
 - P2 MAE masking artifact: HF ViTMAE masks 75% of tokens at random and shuffles them on every
   forward unless mask_ratio = 0; token-wise drift then compares different patches (`mae_default_table`).
 - P3 convention sensitivity: the layer reading (`READING_ALTERNATIVES`), fill, normalisation,
@@ -21,6 +22,7 @@ from jepa_claims.engine.drift import token_drift
 from jepa_claims.engine.masks import RANDOM_DRAWS, mask_family
 from jepa_claims.engine.tabulate import masked_pixels
 from jepa_claims.engine.runs import COUNTER
+from jepa_claims.worlds.checkpoints import untrained_source
 from jepa_claims.worlds.world import World
 
 # The other layer readings (conventions.READINGS). The hidden_states one cannot reach the late window
@@ -73,9 +75,17 @@ HF_DEFAULT_MASK_RATIO = 0.75  # ViTMAEConfig default
 P2_SEEDS = (11, 12)  # seeds of the clean and the masked forward: two independent shuffles
 
 
-def random_world(world: World) -> World:
-    """The world with every checkpoint replaced by its untrained architecture (P1)."""
-    untrained = tuple(dataclasses.replace(c, source=f"random:{c.source}", label=f"{c.label}, random init")
+FIRST_UNTRAINED_SEED = 1234  # P1's init seeds are 1234, 1235, ... (1234 was the single seed before several)
+
+
+def untrained_seeds(count: int) -> tuple[int, ...]:
+    """The torch seeds of P1's untrained architectures: the same first `count` on every run."""
+    return tuple(range(FIRST_UNTRAINED_SEED, FIRST_UNTRAINED_SEED + count))
+
+
+def random_world(world: World, seed: int) -> World:
+    """The world with every checkpoint replaced by its untrained architecture under one init seed (P1)."""
+    untrained = tuple(dataclasses.replace(c, source=untrained_source(c.source, seed), label=f"{c.label}, random init (seed {seed})")
                       for c in world.checkpoints)
     return dataclasses.replace(world, checkpoints=untrained)
 

@@ -31,7 +31,7 @@ NEARLY_ALL_SLICES = ("4x3", "8x3")  # C4: "On both 4x3 and 8x3 ... win on nearly
 @CLAIMS.register(
     "C1", checkpoints=("ijepa_1k",), slices=("4x3",),
     headline=Headline("large_onset_median", "onset_window", "large-square onset (median layer)", window="onset_window"),
-    untrained=Untrained(not_run="onset depth"),
+    untrained=Untrained(not_run="an onset layer is a depth, not an effect training should enlarge: no trained - untrained difference to test"),
     quote=(
         '"Small masks leave the onset layer undefined at our propagation threshold, while larger square masks '
         'trigger a sharp rise in context drift around layers 23-29. At matched area, square masks typically '
@@ -154,7 +154,7 @@ def c4_semantic_advantage(source: TableSource, checkpoint: str, slice_name: str)
     "C5", checkpoints=("ijepa_1k",), slices=("4x3",),
     reads_slices=PERSIST_SLICES,
     headline=Headline("16x3", "16x3", "advantage on 16x3"),
-    untrained=Untrained(not_run="how the advantage varies across slices and object sizes"),
+    untrained=Untrained("16x3", expect="a smaller advantage on the largest slice: untrained features know no objects, so none persists"),
     quote=(
         '"Figure 2 summarizes this strict semantic advantage and shows that it persists and slightly '
         'strengthens as we scale to 12 classes" (section 3.2; Table 1: 4x3 +0.1179, 12x3 +0.1451, 16x3 '
@@ -238,7 +238,7 @@ def c7_depth_sweep(source: TableSource, checkpoint: str, slice_name: str) -> Ver
 @CLAIMS.register(
     "C8", checkpoints=("ijepa_1k",), slices=("8x3",),
     headline=Headline("advantage_by_bin", None, "advantage, largest size bin"),
-    untrained=Untrained(not_run="how the advantage varies across slices and object sizes"),
+    untrained=Untrained("advantage_by_bin", expect="a smaller advantage in the largest size bin: untrained features know no objects"),
     quote=(
         '"As object size increases, both the mean semantic advantage and the fraction of images where object '
         'masks beat background controls increase, and the three-site group shows the strongest advantage over '
@@ -297,7 +297,7 @@ def c9_geometry_panel(source: TableSource, checkpoint: str, slice_name: str) -> 
     "C10", checkpoints=("ijepa_22k",), slices=("8x3",),
     reads_checkpoints=("ijepa_1k",),
     headline=Headline("advantage", "advantage", "object - background"),
-    untrained=Untrained(not_run="other checkpoints"),
+    untrained=Untrained("advantage", expect="a smaller advantage on the untrained 22k architecture: untrained features know no objects"),
     quote=(
         '"object masks still beat zero-overlap background masks on all 24 images, and the same late triple '
         'still outperforms the MLP-only pair and the single layer-29 bottleneck. However, the effect sizes '
@@ -324,7 +324,7 @@ def c10_second_checkpoint(source: TableSource, checkpoint: str, slice_name: str)
 @CLAIMS.register(
     "C11", checkpoints=("ijepa_1k",), slices=("16x3",),
     headline=Headline("clean_global_drift", "clean_global_drift", "clean proxy drift"),
-    untrained=Untrained(not_run="a proxy refit on whatever network it is given"),
+    untrained=Untrained("rescue_triple", expect="a smaller proxy rescue by the late triple: a proxy refit on untrained blocks finds no learned pathway"),
     quote=(
         '"the clean proxy fit is strong (mean clean proxy global drift 0.0179). Object masks degrade '
         'proxy-predictive information far more than strict zero-overlap background masks (masked proxy '
@@ -364,7 +364,8 @@ def c11_predictor_proxy(source: TableSource, checkpoint: str, slice_name: str) -
     "C12", checkpoints=("mae", "beit"), slices=("8x3",),
     reads_checkpoints=("ijepa_1k",),
     headline=Headline("advantage", "advantage", "object - background"),
-    untrained=Untrained(not_run="other checkpoints"),
+    untrained=Untrained("advantage", expect="BEiT: a smaller advantage (untrained features know no objects); MAE's "
+                                            "'no advantage' has no effect training enlarges, so its cell is not diagnostic"),
     quote=(
         '"MAE shows essentially no object-over-background advantage on this benchmark, while BEiT shows a '
         'strong correlational semantic effect" (section 3.6; Table 3: MAE -0.0059, 10/24; BEiT +0.2601, '

@@ -6,8 +6,9 @@ verdict per init seed (Hugging Face's own init under a fixed torch seed) and say
 when all three hold:
 - the trained check passes;
 - the untrained check fails on every seed;
-- the claim's effect (the registry's `Untrained.effect`, a key of `Verdict.measured`) is larger
-  trained than untrained: the 95% CI of trained minus untrained lies above 0.
+- the claim's effect (the registry's `Untrained.effect`, a key of `Verdict.measured`; of a per-bin
+  list its last bin, as the matrix's headline reads it) is larger trained than untrained: the 95% CI
+  of trained minus untrained lies above 0.
 
 The CI is a t interval over seeds (`scipy.stats.ttest_1samp` of the per-seed differences). Its
 randomness is the init seed: all seeds run on the trained checkpoint's own images, so it answers
@@ -72,14 +73,20 @@ def seed_difference(trained: float, untrained: tuple[float, ...]) -> dict:
     return {"mean": mean, "ci_low": float(ci.low), "ci_high": float(ci.high), "method": SEED_CI}
 
 
+def effect_of(verdict: Verdict, key: str) -> float:
+    """The verdict's effect under `key`: a number, or the last (largest) bin of a per-bin list."""
+    value = verdict.measured[key]
+    return float(value[-1] if isinstance(value, (list, tuple)) else value)
+
+
 def diagnose(claim: Claim, trained: Verdict, untrained: Mapping[int, Verdict]) -> Diagnostic:
     """P1's diagnostic of one cell from the trained verdict and the untrained verdicts by init seed."""
     if claim.untrained.not_run:
         return not_applicable(claim, trained.checkpoint, trained.slice)
     key, seeds = claim.untrained.effect, tuple(sorted(untrained))
     passed = tuple(bool(untrained[s].passed) for s in seeds)
-    effect = float(trained.measured[key])
-    effects = tuple(float(untrained[s].measured[key]) for s in seeds)
+    effect = effect_of(trained, key)
+    effects = tuple(effect_of(untrained[s], key) for s in seeds)
     finite = math.isfinite(effect) and all(map(math.isfinite, effects))
     difference = seed_difference(effect, effects) if finite else None
     above = difference is not None and difference["ci_low"] > 0
@@ -90,11 +97,14 @@ def diagnose(claim: Claim, trained: Verdict, untrained: Mapping[int, Verdict]) -
 
 def _reason(claim: Claim, trained: bool, passed: tuple[bool, ...], key: str, effect: float,
             effects: tuple[float, ...], difference: dict | None) -> str:
-    """P1's sentence: "needs training" only when trained holds and every seed fails, "also holds untrained"
-    only when both hold, otherwise what happened; then the effect's numbers."""
+    """P1's sentence: "needs training" only when trained holds, every seed fails and the effect is larger trained;
+    "also holds untrained" only when trained and every seed hold; otherwise what happened; then the numbers."""
     n, held = len(passed), sum(passed)
+    larger = difference is not None and difference["ci_low"] > 0
     if trained and not held:
-        finding = f"needs training: {claim.id} holds on the trained checkpoint and fails untrained on all {n} seeds"
+        finding = (f"needs training: {claim.id} holds on the trained checkpoint and fails untrained on all {n} seeds"
+                   if larger else f"{claim.id} holds on the trained checkpoint and fails untrained on all {n} seeds, "
+                                  "but its effect is not shown larger trained")
     elif trained and held == n:
         finding = f"also holds untrained: {claim.id} holds on the trained checkpoint and untrained on all {n} seeds"
     elif trained:
@@ -105,5 +115,4 @@ def _reason(claim: Claim, trained: bool, passed: tuple[bool, ...], key: str, eff
     if difference is None:
         return f"{finding}; {numbers}: an effect is not finite, so no difference is tested"
     ci = f"difference {difference['mean']:+.4g} (95% CI {difference['ci_low']:+.4g} to {difference['ci_high']:+.4g}, over seeds)"
-    larger = "the effect is larger trained" if difference["ci_low"] > 0 else "the difference's CI does not lie above 0"
-    return f"{finding}; {numbers}; {ci}: {larger}"
+    return f"{finding}; {numbers}; {ci}: " + ("the effect is larger trained" if larger else "the difference's CI does not lie above 0")

@@ -1,8 +1,9 @@
 """Materialise a world's checkpoint as an Encoder: from the HF cache (paper) or built by code (toy).
 
 Toy checkpoints are saved in the Hugging Face layout and loaded back through `load_encoder`, so the
-real loading code runs in every toy session. A `random:` prefix on a checkpoint key builds the same
-architecture untrained with HF's own init under a fixed seed (the random-init control, P1).
+real loading code runs in every toy session. A `random:SEED:` prefix on a checkpoint's source builds the
+same architecture untrained with HF's own init under that torch seed (the random-init control, P1);
+the seed is part of the untrained copy's folder and cache identity, so seeds never share a table.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import torch
@@ -22,7 +24,7 @@ from jepa_claims.engine.models import ALLOW_PATTERNS, Encoder, load_encoder, rea
 from jepa_claims.toy.models import build_toy
 from jepa_claims.worlds.world import CheckpointSpec
 
-RANDOM_SEED = 1234
+RANDOM_PREFIX = re.compile(r"random:(\d+):")  # random:SEED:<the trained checkpoint's source>
 
 
 def _toy_dir(spec: CheckpointSpec, cache_dir: Path) -> Path:
@@ -45,21 +47,37 @@ def _snapshot(spec: CheckpointSpec, cache_dir: Path) -> Path:
                                   allow_patterns=ALLOW_PATTERNS, cache_dir=str(hub_cache(spec.hub_cache))))
 
 
+def untrained_source(source: str, seed: int) -> str:
+    """The source of a checkpoint's untrained architecture under one init seed (P1)."""
+    return f"random:{int(seed)}:{source}"
+
+
+def split_untrained(source: str) -> tuple[int, str] | None:
+    """(seed, trained source) of an untrained source, None for any other source."""
+    match = RANDOM_PREFIX.match(source)
+    if match is None:
+        if source.startswith("random:"):
+            raise ValueError(f"checkpoint source {source!r}: an untrained copy is named random:SEED:<source>")
+        return None
+    return int(match[1]), source[match.end():]
+
+
 def _random_name(spec: CheckpointSpec, cache_dir: Path) -> str:
     """Folder name of an untrained copy (P1): keyed by the trained checkpoint's identity (repo id and
     revision, or toy code version), not by where its snapshot lies, so moving the HF cache keeps it."""
-    inner = dataclasses.replace(spec, source=spec.source.removeprefix("random:"))
-    tag = hashlib.sha256(checkpoint_identity(inner, cache_dir).encode()).hexdigest()[:12]
-    return f"{spec.key}-{tag}-seed{RANDOM_SEED}"
+    seed, source = split_untrained(spec.source)
+    tag = hashlib.sha256(checkpoint_identity(dataclasses.replace(spec, source=source), cache_dir).encode()).hexdigest()[:12]
+    return f"{spec.key}-{tag}-seed{seed}"
 
 
 def _random_dir(spec: CheckpointSpec, cache_dir: Path) -> Path:
     """Folder of an untrained copy of another checkpoint's architecture (P1), built once."""
-    source_dir = checkpoint_folder(dataclasses.replace(spec, source=spec.source.removeprefix("random:")), cache_dir)
+    seed, source = split_untrained(spec.source)
+    source_dir = checkpoint_folder(dataclasses.replace(spec, source=source), cache_dir)
 
     def build(folder: Path) -> None:
         config = AutoConfig.from_pretrained(str(source_dir))
-        model = build_model(config.model_type, config, RANDOM_SEED)
+        model = build_model(config.model_type, config, seed)
         save_pretrained_layout(model, folder, read_geometry(source_dir, config.model_type))
 
     return build_once(Path(cache_dir) / "random-checkpoints" / _random_name(spec, cache_dir), build)
@@ -67,7 +85,7 @@ def _random_dir(spec: CheckpointSpec, cache_dir: Path) -> Path:
 
 def checkpoint_folder(spec: CheckpointSpec, cache_dir: Path) -> Path:
     """Where the checkpoint's config.json and weights are."""
-    if spec.source.startswith("random:"):
+    if split_untrained(spec.source):
         return _random_dir(spec, cache_dir)
     if spec.source.startswith("toy:"):
         return _toy_dir(spec, cache_dir)
@@ -88,7 +106,7 @@ def checkpoint_depth(spec: CheckpointSpec, cache_dir: Path) -> int:
 
 def checkpoint_identity(spec: CheckpointSpec, cache_dir: Path) -> str:
     """What identifies the weights in a cache key: source plus resolved revision (or toy code version)."""
-    if spec.source.startswith("random:"):  # named without building it (the census asks before anything runs)
+    if split_untrained(spec.source):  # named without building it (the census asks before anything runs)
         return f"{spec.source}@{_random_name(spec, cache_dir)}"
     if spec.stands_for and Path(spec.source).is_dir():  # a user's folder: its files, which may change in place
         return f"{spec.source}@{folder_digest(Path(spec.source))}"
