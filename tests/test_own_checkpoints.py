@@ -178,3 +178,18 @@ def test_dinov2_sites_capture_the_values_they_name(tmp_path):
             hidden = encoder.run_block(index, hidden, x.shape)
             torch.testing.assert_close(seen[f"{index}.resid"], out, atol=1e-5, rtol=0)
             torch.testing.assert_close(seen[f"{index}.resid"], hidden, atol=1e-5, rtol=0)
+
+
+def test_own_checkpoints_are_not_confirmed_on_their_discovery_slice(tmp_path):
+    from jepa_claims.verdicts.catalogue import CLAIMS
+    from jepa_claims.worlds.world import DISCOVERY_SLICE
+
+    spec = own_checkpoint("mine", str(save_shaped("vit", tmp_path / "v")))
+    world = with_own(World("toy", TOY_CHECKPOINTS, PAPER_SLICES, tmp_path), ("ijepa_1k",), (spec,))
+    assert spec.discover_roles and DISCOVERY_SLICE not in world.confirmation_slices("mine")
+    assert world.confirmation_slices("ijepa_1k") == PAPER_SLICES  # the paper's checkpoints keep every slice
+    keys = [c.key for c in world.checkpoints]
+    # C5 on 4x3 reads 12x3 (the discovery slice): it runs for ijepa_1k, not for the discovering checkpoint
+    c5 = CLAIMS.get("C5")
+    assert not c5.missing("ijepa_1k", "4x3", keys, world.confirmation_slices("ijepa_1k"))
+    assert c5.missing("mine", "4x3", keys, world.confirmation_slices("mine")) == [DISCOVERY_SLICE]

@@ -46,6 +46,17 @@ MODEL_REVISIONS: dict[str, str] = {
     "facebook/vit-mae-base": "0dfb9b7ed42dcfd1b74e164f86c63fd13429ced2",
     "microsoft/beit-base-patch16-224-pt22k-ft22k": "dcb1f16cdebbc51eab67c0e1960d64adb8596669",
 }
+# The extended world (--world extended): the other public I-JEPA encoders (ViT-H/16 at 448 px on IN-1k,
+# ViT-g/16 on IN-22k) and DINOv2 base as a non-masking control, beside the paper's IN-1k encoder. Their
+# commit shas could not be read from this offline machine, so none is pinned: None = resolved at fetch
+# (the head of main then); the resolved sha names the snapshot folder, and the record's `resolved`.
+EXTENDED_REVISIONS: dict[str, str | None] = {
+    "facebook/ijepa_vith14_1k": MODEL_REVISIONS["facebook/ijepa_vith14_1k"],
+    "facebook/ijepa_vith16_1k": None,
+    "facebook/ijepa_vitg16_22k": None,
+    "facebook/dinov2-base": None,
+}
+WORLD_MODELS: dict[str, Mapping[str, str | None]] = {"paper": MODEL_REVISIONS, "extended": EXTENDED_REVISIONS}
 MODEL_ALLOW_PATTERNS = ("config.json", "preprocessor_config.json", "*.safetensors")
 
 
@@ -240,7 +251,7 @@ def fetch_data(data_root: Path, archives: Sequence[Archive] = ARCHIVES, **downlo
     return handled
 
 
-def _snapshot(repo: str, revision: str, cache_dir: Path | None, local_only: bool) -> Path:
+def _snapshot(repo: str, revision: str | None, cache_dir: Path | None, local_only: bool) -> Path:
     """snapshot_download with the pinned revision and safetensors-only patterns."""
     import huggingface_hub  # looked up at call time so tests can monkeypatch snapshot_download
 
@@ -271,7 +282,7 @@ def check_models(cache_dir: Path | None = None, models: Mapping[str, str] = MODE
         except DataError as error:
             cause = error.__cause__
             not_cached = cause is not None and type(cause).__name__ == "LocalEntryNotFoundError"
-            where = f"not in the HF cache {hub_cache(cache_dir)} at {revision[:12]}"
+            where = f"not in the HF cache {hub_cache(cache_dir)} at {(revision or 'main')[:12]}"
             status[repo] = f"missing ({where if not_cached else error})"
     return status
 
@@ -297,12 +308,15 @@ def add_fetch_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where the data sets go (default: ./data, the suite's default data root)")
     parser.add_argument("--hf-cache", "--cache-dir", dest="cache_dir", type=Path, default=None, help=HUB_CACHE_HELP)
     parser.add_argument("--only", choices=["models", "data", "all"], default="all")
+    parser.add_argument("--world", choices=sorted(WORLD_MODELS), default="paper",
+                        help="whose checkpoints: the paper's four, or the extended world's (other I-JEPA encoders, DINOv2)")
     parser.add_argument("--check", action="store_true", help="report what is present or missing; download nothing")
 
 
 def run_fetch(args: argparse.Namespace, archives: Sequence[Archive] = ARCHIVES,
-              models: Mapping[str, str] = MODEL_REVISIONS) -> int:
+              models: Mapping[str, str | None] | None = None) -> int:
     """Run `fetch` (or `fetch --check`); exit code 0 when everything asked for is present."""
+    models = WORLD_MODELS[getattr(args, "world", "paper")] if models is None else models
     status: dict[str, str] = {}
     try:
         if args.only in ("models", "all"):

@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from jepa_claims.worlds.extended import extended_missing, extended_world
 from jepa_claims.worlds.own import own_checkpoint, split_entries, with_own
 from jepa_claims.worlds.world import SLICE_DATASETS, World, paper_world, toy_world
 
@@ -77,6 +78,17 @@ def _incomplete(missing: list[str], options: SuiteOptions, data_root: Path) -> W
         + f"\nrun `jepa-claims fetch --data-root {data_root}{hf_cache}` first, select what is present with "
         "--checkpoints/--slices, or run the toy world with --world toy"
     )
+
+
+def _extended(options: SuiteOptions, data_root: Path, keys: tuple[str, ...] | None) -> World:
+    """The extended world, or an error naming what the selection lacks and how to fetch it."""
+    world = extended_world(data_root, options.hf_cache)
+    missing = extended_missing(world.select(keys, options.slices))
+    if missing:
+        hf_cache = f" --hf-cache {options.hf_cache}" if options.hf_cache else ""
+        raise WorldUnavailable("the extended world is incomplete for this selection:\n  " + "\n  ".join(missing)
+                               + f"\nrun `jepa-claims fetch --world extended --data-root {data_root}{hf_cache}` first")
+    return world
 
 
 def check_device(device: str, cuda_devices: int | None = None) -> None:
@@ -179,8 +191,8 @@ def resolve_world(options: SuiteOptions) -> World:
     an error naming what is missing when only some are (a half-fetched set-up is not silently toy).
     """
     check_options(options)
-    if options.world not in ("auto", "paper", "toy", "trained"):
-        raise ValueError(f"--world must be auto, paper, toy or trained, got {options.world!r}")
+    if options.world not in ("auto", "paper", "toy", "trained", "extended"):
+        raise ValueError(f"--world must be auto, paper, toy, trained or extended, got {options.world!r}")
     data_root = Path(options.data_root) if options.data_root else DEFAULT_DATA_ROOT
     keys, own = split_entries(options.checkpoints)
     own_specs = tuple(own_checkpoint(name, reference, options.hf_cache) for name, reference in own)
@@ -190,6 +202,8 @@ def resolve_world(options: SuiteOptions) -> World:
         from jepa_claims.worlds.trained import trained_world  # imports the training code (torch): only when asked
 
         world = trained_world(options.cache_dir)
+    elif options.world == "extended":
+        world = _extended(options, data_root, keys)
     else:
         needed = keys if keys or not own else ()
         missing, present = paper_missing(data_root, options.hf_cache, needed, options.slices)

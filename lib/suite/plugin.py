@@ -40,9 +40,10 @@ MARKERS = (
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The suite's command-line options, and where the claim suite lives."""
     group = parser.getgroup("jepa-claims")
-    group.addoption("--world", choices=["auto", "paper", "toy", "trained"], default="auto",
+    group.addoption("--world", choices=["auto", "paper", "toy", "trained", "extended"], default="auto",
                     help="paper: the paper's checkpoints and data (error if missing); toy: built-in toy world; trained: small "
-                         "I-JEPA, MAE and BEiT-style encoders trained here on first use (cached); auto: paper if present")
+                         "I-JEPA, MAE and BEiT-style encoders trained here on first use (cached); auto: paper if present; "
+                         "extended: other I-JEPA encoders and DINOv2 beside ijepa_1k, roles discovered")
     group.addoption("--checkpoints", default=None,
                     help="comma-separated checkpoint keys (ijepa_1k,ijepa_22k,mae,beit) and your own as NAME=ORG/REPO[@REV] "
                          "or NAME=FOLDER (tested on the claims of ijepa_1k)")
@@ -252,7 +253,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         _parametrize_claim_cells(metafunc, probe.kwargs["claims"], checkpoints, slices)
         return
     if claim is not None:  # a cell runs only when every table its check reads is selected (C5, C10)
-        cells = [(ck, sl) for ck, sl in world.with_stand_ins(claim.cells()) if not claim.missing(ck, sl, checkpoints, slices)]
+        cells = [(ck, sl) for ck, sl in world.with_stand_ins(claim.cells())
+                 if not claim.missing(ck, sl, checkpoints, world.confirmation_slices(ck) if ck in checkpoints else slices)]
     else:
         cells = [(ck, sl) for ck in probe.kwargs.get("checkpoints", ()) if ck in checkpoints
                  for sl in probe.kwargs.get("slices", ()) if sl in slices]

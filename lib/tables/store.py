@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +30,11 @@ from jepa_claims.roles import Roles
 from jepa_claims.worlds.world import World
 
 
+# Table kinds whose protocol reads no role but the depth (lib/tables/protocols.py): the same table at
+# discovered and at relative-depth roles, so they share one cache entry (discovery reads two of them).
+DEPTH_ONLY = ("masks", "semantic", "sweep", "geometry")
+
+
 @dataclass
 class TableStore:
     """Lazily loads encoders and slices; returns cached tables, computing each at most once."""
@@ -45,6 +50,7 @@ class TableStore:
     _encoders: dict = field(default_factory=dict)
     _manifests: dict = field(default_factory=dict)
     _inputs: dict = field(default_factory=dict)
+    _roles: dict = field(default_factory=dict)
 
     def variant(self, world: World | None = None, conv: Conventions | None = None) -> "TableStore":
         """A store over another world or conventions, sharing this one's cache and device; under other
@@ -62,10 +68,23 @@ class TableStore:
         return self._encoders[key]
 
     def roles(self, key: str) -> Roles:
-        """Roles of a checkpoint's layers (from its depth)."""
-        from jepa_claims.worlds.checkpoints import checkpoint_depth
+        """Roles of a checkpoint's layers: from its depth, or discovered on the discovery slice (lib/tables/discovery.py)."""
+        if key not in self._roles:
+            from jepa_claims.worlds.checkpoints import checkpoint_depth
 
-        return Roles.for_depth(checkpoint_depth(self.world.checkpoint(key), self.cache_dir))
+            spec = self.world.checkpoint(key)
+            depth = checkpoint_depth(spec, self.cache_dir)
+            self._roles[key] = Roles.for_depth(depth)
+            if spec.discover_roles:
+                from jepa_claims.tables.discovery import discover_roles
+
+                # The discovery tables (sweep, geometry) depend on the depth only: measured at the depth's roles.
+                fixed = replace(self.world, checkpoints=(replace(spec, discover_roles=False),))
+                helper = TableStore(fixed, self.cache_dir, self.conv, self.device, self.dtype, self.run_id,
+                                    self.batch_size, self.progress_stream, _encoders=self._encoders)
+                found = discover_roles(helper, key, depth, self.world.discovery_slice)
+                self._roles[key] = replace(found, confirmed_on=self.world.confirmation_slices(key))
+        return self._roles[key]
 
     def manifest(self, slice_name: str):
         """The slice's manifest, built once per data root and verified against the files."""
@@ -95,6 +114,8 @@ class TableStore:
             "manifest": self.manifest(slice_name).sha256, "conventions": self.conv.as_dict(),
             "dtype": str(self.dtype), "code": code_version(),
         }
+        if spec.discover_roles and kind not in DEPTH_ONLY:  # measured at discovered roles, not the depth's
+            parts["roles"] = asdict(self.roles(checkpoint))
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
     def path(self, kind: str, checkpoint: str, slice_name: str) -> Path:

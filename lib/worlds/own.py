@@ -4,7 +4,8 @@ An entry `NAME=REFERENCE` adds a checkpoint to the world under the key NAME: REF
 in the Hugging Face layout or a hub id with an optional `@REVISION`. Its family, depth, patch grid and
 processor are read from its own files (config.json, preprocessor_config.json); a hub reference is
 resolved to its commit sha here, once, and pinned, so every worker and the record use that commit.
-An own checkpoint is tested on the claim cells of the paper's I-JEPA IN-1k checkpoint (`stands_for`).
+An own checkpoint is tested on the claim cells of the paper's I-JEPA IN-1k checkpoint (`stands_for`), at
+roles discovered on the discovery slice and confirmed on the others (lib/tables/discovery.py).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def own_checkpoint(name: str, reference: str, hf_cache: Path | None = None) -> C
     tokens = (geometry.size // patch) ** 2
     label = (f"{name}: {family}, {config.num_hidden_layers} blocks, {geometry.size} px / patch {patch} = {tokens} tokens"
              + (f"; {geometry.note}" if geometry.note else ""))
-    return CheckpointSpec(name, family, source, label, revision, hf_cache, stands_for=STANDS_FOR)
+    return CheckpointSpec(name, family, source, label, revision, hf_cache, stands_for=STANDS_FOR, discover_roles=True)
 
 
 def _patch(config) -> int:

@@ -12,6 +12,9 @@ from pathlib import Path
 from jepa_claims.roles import Roles
 
 PAPER_SLICES = ("4x3", "8x3", "12x3", "16x3", "voc8x3")
+# Where a checkpoint's roles are discovered: its claims are then confirmed on the other, disjoint slices
+# (the Pet slices take disjoint images per breed, lib/data/slices.py), never on this one.
+DISCOVERY_SLICE = "12x3"
 SLICE_DATASETS = {"4x3": "pets", "8x3": "pets", "12x3": "pets", "16x3": "pets", "voc8x3": "voc"}
 
 
@@ -26,6 +29,7 @@ class CheckpointSpec:
     revision: str | None = None
     hub_cache: Path | None = None  # where a hub checkpoint is looked up (None: huggingface_hub's own cache)
     stands_for: str | None = None  # a user's own checkpoint is tested on this paper checkpoint's claim cells
+    discover_roles: bool = False  # roles found on DISCOVERY_SLICE, claims confirmed on the other slices only
 
 
 def _pinned(key: str, family: str, repo: str, label: str) -> CheckpointSpec:
@@ -60,6 +64,7 @@ class World:
     banner: str | None = None
     notes: dict = field(default_factory=dict)
     skip_unreadable: bool = False  # list unreadable images in the manifest instead of stopping (real data only)
+    discovery_slice: str = DISCOVERY_SLICE  # where roles are discovered for checkpoints that discover them
 
     def checkpoint(self, key: str) -> CheckpointSpec:
         """The checkpoint with this key, or a clear error."""
@@ -73,6 +78,10 @@ class World:
         extra = [(spec.key, sl) for spec in self.checkpoints if spec.stands_for
                  for ck, sl in cells if ck == spec.stands_for]
         return [*cells, *extra]
+
+    def confirmation_slices(self, key: str) -> tuple[str, ...]:
+        """The selected slices a checkpoint's claims may read: all, less the discovery slice where roles are discovered."""
+        return tuple(s for s in self.slices if not (self.checkpoint(key).discover_roles and s == self.discovery_slice))
 
     def select(self, checkpoints: tuple[str, ...] | None, slices: tuple[str, ...] | None) -> "World":
         """The same world restricted to some checkpoints and slices (unknown names are errors)."""
