@@ -61,8 +61,9 @@ def store_of(cache: Path, run_id: str) -> TableStore:
 
 
 def table_file(cache: Path, kind: str) -> Path:
-    """The shared run's cached table of this kind on ijepa_1k, 4x3."""
-    [path] = [p for p in (cache / "tables").glob(f"{kind}-ijepa_1k-4x3-*") if p.suffix != ".lock" and p.suffix != ".sha256"]
+    """The shared run's cached table of this kind on ijepa_1k, 4x3 (the trained one: P1's untrained seeds have their own)."""
+    path = store_of(cache, "lookup").path(kind, "ijepa_1k", "4x3")
+    assert path.exists(), path
     return path
 
 
