@@ -21,7 +21,7 @@ class Roles:
     late_attention: tuple[int, int]  # attention outputs of the triple (paper: 30, 31)
     onset_window: tuple[int, int]  # drift layers where large masks reach onset (paper: 23-29)
     peak_window: tuple[int, int]  # site layers where the depth sweep's rescue peaks (paper: 28-30)
-    late_sites: tuple[int, ...]  # site layers whose single sites compete in C2 (26-31)
+    late_sites: tuple[int, ...]  # site layers whose single sites compete in C2: the paper's late layers 28-32 as blocks 28-31
     found_on: str | None = None  # the discovery slice the roles were read from (None: placed by relative depth)
     confirmed_on: tuple[str, ...] = ()  # the slices the claims are tested on at discovered roles
 
@@ -36,7 +36,7 @@ class Roles:
         return cls(
             depth=depth, bottleneck=depth - 3, mlp_partner=depth - 2, late_attention=(depth - 2, depth - 1),
             onset_window=(at(23), min(depth, at(29))), peak_window=(at(28), at(30)),
-            late_sites=tuple(range(max(0, depth - 6), depth)),
+            late_sites=tuple(range(max(0, depth - 4), depth)),
         )
 
     @classmethod
@@ -44,13 +44,13 @@ class Roles:
                onset_window: tuple[int, int], found_on: str) -> "Roles":
         """Roles found in one encoder: the windows placed around its bottleneck as the paper's are around 29.
 
-        Peak window: the bottleneck and its neighbours (paper: 28-30 around 29); late sites: from three
-        blocks before the bottleneck to the last (paper: 26-31).
+        Peak window: the bottleneck and its neighbours (paper: 28-30 around 29); late sites: from the block
+        before the bottleneck to the last (paper: 28-31, the late layers 28-32 as blocks).
         """
         return cls(
             depth=depth, bottleneck=bottleneck, mlp_partner=mlp_partner, late_attention=late_attention,
             onset_window=onset_window, peak_window=(max(0, bottleneck - 1), min(depth - 1, bottleneck + 1)),
-            late_sites=tuple(range(max(0, bottleneck - 3), depth)), found_on=found_on,
+            late_sites=tuple(range(max(0, bottleneck - 1), depth)), found_on=found_on,
         )
 
     def groups(self) -> dict[str, tuple[str, ...]]:

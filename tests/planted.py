@@ -93,11 +93,13 @@ class Planted(TextTables):
         names = {g: " + ".join(s) for g, s in self.roles(checkpoint).groups().items()}
         rows = []
         masked_drift = {"single": 0.2, "pair": 0.2, "triple": 0.2} | self.k("group_masked_drift", {})  # fraction's denominator
-        for image, class_name, size in self._images(slice_name):
+        noise = self.k("context_noise", 0.0)  # +a, -a, 0 on the three images of a class: class means unchanged
+        for index, (image, class_name, size) in enumerate(self._images(slice_name)):
             for mask in ("object", "background"):
                 for group, sites in names.items():
                     for mode in ("context", "masked"):
                         r, m = self._group_rescue(checkpoint, group, mode, size, class_name), masked_drift[group]
+                        r += noise * (1, -1, 0)[index % 3] if (group, mode) == ("single", "context") else 0.0
                         rows.append((image, mask, sites, mode, m, m - r, r, r / m))
         return pd.DataFrame(rows, columns=["image_id", "mask", "sites", "mode", "late_context_drift_masked",
                                            "late_context_drift_patched", "rescue", "rescue_fraction"])
@@ -106,13 +108,17 @@ class Planted(TextTables):
         peak = self.k("peak_block", 29)
         rows = []
         early, mid = self.k("early_rescue", 0.0), self.k("mid_rescue", 0.0)  # added to the first and middle thirds' MLPs
-        for image, _, _ in self._images(slice_name):
+        by_image = self.k("sweep_by_image", {})
+        for index, (image, _, _) in enumerate(self._images(slice_name)):
             for block in range(DEPTH):
                 third = (early, mid, 0.0)[min(2, block // (DEPTH // 3))]
                 mlp = 0.05 * np.exp(-abs(block - peak)) + 0.002 * block + third
                 attn = self.k("attention_by_block", {}).get(block, self.k("attention_rescue", 0.001))
                 stream = self.k("value_by_block", {}).get(block, 0.0005)  # value streams: a trace unless planted
                 for kind, value in (("intermediate", mlp), ("attn.out", attn), ("value", stream)):
+                    if f"{block}.{kind}" in by_image:  # (mean, per-image deviations) set by hand
+                        mean, deviations = by_image[f"{block}.{kind}"]
+                        value = mean + deviations[index]
                     rows.append((image, "object", f"{block}.{kind}", "context", 0.2, 0.2 - value, value, value / 0.2))
         return pd.DataFrame(rows, columns=["image_id", "mask", "sites", "mode", "late_context_drift_masked",
                                            "late_context_drift_patched", "rescue", "rescue_fraction"])

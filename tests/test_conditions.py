@@ -1,4 +1,4 @@
-"""Each condition of the C4, C5, C11 and C12 checks fails alone on a planted table (issue: every condition shown to fail).
+"""Each condition of the C4, C11 and C12 checks fails alone on a planted table (issue: every condition shown to fail).
 
 A case names the claim's cell, the knobs of tests/planted.py that make exactly one condition false,
 and the words of that condition in the verdict's statement: the verdict must fail, and the statement
@@ -12,16 +12,14 @@ from planted import Planted
 WINS_18_OF_24 = [0.1] * 18 + [-0.002] * 6  # clearly positive, but 75% wins: not "nearly all"
 SMALL_WINS_BIG_LOSSES = [0.01] * 20 + [-0.2] * 4  # 83% wins, negative mean: the paired test says no
 # object - matched-area rectangle per image (the generic rectangle keeps its planted truth)
-RECT_MOSTLY_LOSING = [0.1] * 5 + [-0.001] * 7  # larger on average (CI above 0), but wins 5 of 12
+RECT_MOSTLY_LOSING = [0.1] * 6 + [-0.001] * 6  # larger by the paired test (p = 2/64), but wins 6 of 12: not most
 RECT_MOSTLY_WINNING = [0.01] * 8 + [-0.05] * 4  # wins 8 of 12, but smaller on average
 
 CASES = {
     "C4 significance": ("C4", "ijepa_1k", "8x3", {"advantages": {"8x3": SMALL_WINS_BIG_LOSSES}}, "sign-flip p"),
     "C4 nearly all": ("C4", "ijepa_1k", "8x3", {"advantages": {"8x3": WINS_18_OF_24}}, "nearly all images (>= 80%): False"),
-    "C4 rectangles larger": ("C4", "ijepa_1k", "4x3", {"rect_gaps": {"4x3": RECT_MOSTLY_WINNING}}, "larger (CI above 0) False"),
+    "C4 rectangles larger": ("C4", "ijepa_1k", "4x3", {"rect_gaps": {"4x3": RECT_MOSTLY_WINNING}}, ") False, wins on most"),
     "C4 rectangles most": ("C4", "ijepa_1k", "4x3", {"rect_gaps": {"4x3": RECT_MOSTLY_LOSING}}, "wins on most images False"),
-    "C5 persists": ("C5", "ijepa_1k", "4x3", {"advantages": {"4x3": [0.2, -0.15] * 6}}, "significant on every slice: False"),
-    "C5 strengthens": ("C5", "ijepa_1k", "4x3", {"large_slice_scale": 0.5}, "strengthens: False"),
     "C11 clean fit": ("C11", "ijepa_1k", "16x3", {"clean_proxy": 0.1}, "clean fit False"),
     "C11 object > background": ("C11", "ijepa_1k", "16x3", {"background_proxy_share": 1.5}, "object > background False"),
     "C11 restore": ("C11", "ijepa_1k", "16x3", {"proxy_levels": {"single": 0.36, "pair": 0.31, "triple": 0.31}},

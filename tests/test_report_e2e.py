@@ -60,7 +60,7 @@ C13 = '''
 """C13: "token-matched zero-overlap background" (appendix A.2)."""
 import pytest
 
-from jepa_claims.verdicts.checks import c13_token_budgets
+from jepa_claims.verdicts.checks_scope import c13_token_budgets
 
 pytestmark = pytest.mark.claim(check=c13_token_budgets)
 

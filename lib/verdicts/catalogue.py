@@ -1,10 +1,11 @@
-"""Every registered claim: C1-C13 (checks.py) and C14 onwards (text_claims.py), on one registry.
+"""Every registered claim: C1-C7 (checks.py), C8-C13 (checks_scope.py) and C14 onwards (text_claims.py), on one registry.
 
 Import `CLAIMS` and `evaluate` from here, not from checks.py: a module that imported only checks.py
 would see C14 onwards or not depending on what else happened to be imported first.
 """
 from __future__ import annotations
 
+from jepa_claims.verdicts import checks_scope  # noqa: F401  (registers C8-C13 after checks.py's C1-C7)
 from jepa_claims.verdicts import text_claims  # noqa: F401  (the import registers C14 onwards on CLAIMS)
 from jepa_claims.verdicts.checks import CLAIMS
 from jepa_claims.verdicts.common import Verdict

@@ -65,12 +65,13 @@ def group_means(source: TableSource, checkpoint: str, slice_name: str, mode: str
     return rows.groupby("group")[["rescue", "rescue_fraction"]].mean().reindex(list(GROUP_ORDER))
 
 
-def per_image_rescue(source: TableSource, checkpoint: str, slice_name: str, group: str, mode: str = "context", mask: str = "object") -> pd.Series:
-    """Per-image rescue of one group."""
+def per_image_rescue(source: TableSource, checkpoint: str, slice_name: str, group: str, mode: str = "context", mask: str = "object",
+                     value: str = "rescue") -> pd.Series:
+    """Per-image rescue (or `value`: "rescue_fraction") of one group."""
     table = source.table("rescue", checkpoint, slice_name)
     sites = " + ".join(source.roles(checkpoint).groups()[group])
     rows = table[(table["mode"] == mode) & (table["mask"] == mask) & (table["sites"] == sites)]
-    return rows.set_index("image_id")["rescue"].sort_index()
+    return rows.set_index("image_id")[value].sort_index()
 
 
 def significant(c) -> bool:
@@ -87,9 +88,3 @@ def comparison_text(c, what: str = "object - background") -> str:
     """One-line summary of a paired comparison."""
     return (f"{what} = {c.mean_diff:+.4f} (95% CI {c.ci_low:+.4f} to {c.ci_high:+.4f}), "
             f"sign-flip p = {c.p:.2g} (smallest attainable {c.min_attainable_p:.2g}), wins {c.wins}/{c.n}")
-
-
-def strictly_ordered(values, names=GROUP_ORDER) -> bool:
-    """Strictly increasing along names (single < pair < triple)."""
-    seq = [float(values[n]) for n in names]
-    return all(a < b for a, b in zip(seq, seq[1:]))

@@ -10,6 +10,7 @@ import pandas as pd
 from jepa_claims.engine.drift import onset
 from jepa_claims.verdicts import paper_values as pv
 from jepa_claims.verdicts.common import GROUP_ORDER, late_context, per_image_rescue
+from jepa_claims.verdicts.family import DEFAULT_ALPHA, Family
 from jepa_claims.verdicts.source import TableSource
 from jepa_claims.verdicts.stats import compare_paired
 
@@ -52,15 +53,25 @@ def sweep_per_image(source: TableSource, checkpoint: str, slice_name: str) -> pd
     return source.table("sweep", checkpoint, slice_name).pivot(index="image_id", columns="sites", values="rescue")
 
 
-def per_image_advantage(source: TableSource, checkpoint: str, slice_name: str):
-    """Object minus background late context drift, per image of one slice."""
+def per_image_advantage(source: TableSource, checkpoint: str, slice_name: str, index: bool = False):
+    """Object minus background late context drift, per image of one slice (a Series by image id if `index`)."""
     late = late_context(source, checkpoint, slice_name)
-    return (late["object"] - late["background"]).to_numpy()
+    diff = late["object"] - late["background"]
+    return diff if index else diff.to_numpy()
 
 
-def ordering_tests(source: TableSource, checkpoint: str, slice_name: str) -> dict:
-    """P4: triple > pair > single as paired per-image rescue differences (CI and p for each step)."""
-    rescue = {g: per_image_rescue(source, checkpoint, slice_name, g) for g in GROUP_ORDER}
-    images = rescue["triple"].index
-    return {f"{hi} - {lo}": compare_paired(rescue[hi].loc[images].to_numpy(), rescue[lo].loc[images].to_numpy())
-            for hi, lo in (("triple", "pair"), ("pair", "single"))}
+def ordering_family(source: TableSource, checkpoint: str, slice_name: str, values: tuple[str, ...] = ("rescue",),
+                    family: Family | None = None) -> Family:
+    """P4: triple > pair > single as paired per-image differences of each value, added to one Holm family.
+
+    Labels: "triple - pair" and "pair - single" for the absolute rescue, with " (rescue_fraction)" for the fraction.
+    """
+    tests = family if family is not None else Family(DEFAULT_ALPHA)
+    for value in values:
+        per_image = {g: per_image_rescue(source, checkpoint, slice_name, g, value=value) for g in GROUP_ORDER}
+        images = per_image["triple"].index
+        suffix = "" if value == "rescue" else f" ({value})"
+        for hi, lo in (("triple", "pair"), ("pair", "single")):
+            tests.add(f"{hi} - {lo}{suffix}", compare_paired(per_image[hi].loc[images].to_numpy(), per_image[lo].loc[images].to_numpy()),
+                      f"{lo} < {hi} ({value})")
+    return tests
