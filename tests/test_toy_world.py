@@ -59,7 +59,8 @@ KEEPS = {
     "ijepa_1k:early_gathers": ("C1", "C2"),
     "ijepa_1k:no_mlp_partner": ("C2", "C7"),
     "ijepa_1k:silent_on_clean": ("C4", "C6"),
-    "ijepa_1k:value_relay": ("C2", "C7"),
+    # its relay sits in block 17, a late site (the paper's 28): that attention output is not neutral, so C2 may go
+    "ijepa_1k:value_relay": ("C7",),
 }
 
 
