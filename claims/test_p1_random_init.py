@@ -34,11 +34,15 @@ pytestmark = pytest.mark.probe("P1", claims=list(CLAIMS), other_claims=_not_run_
 # Findings on the toy world's planted positive, where the cell is not diagnostic (the record's diagnostic
 # says why, with the numbers): strict expected failures, so a toy run stays green while they hold and
 # fails the day one becomes diagnostic. Nothing here changes a measurement.
-_UNTRAINED_ORDERING = "the untrained toy architecture passes the check on some seeds: its conditions compare means without a test"
+# C3, C6 and C9 compare a patch with a larger one (context-only patches most of the tokens; single, pair
+# and triple are nested site sets), and restoring more of the clean state rescues more in any network: the
+# untrained seeds' effects are tiny, but consistent enough over images that the paired tests pass.
+_LARGER_PATCH = ("the untrained toy architecture passes the check on some seeds: it compares a patch with a "
+                 "larger one, and a larger patch restores more in any network, by a tiny but consistent amount")
 TOY_NOT_DIAGNOSTIC = {
-    ("C3", "ijepa_1k", "4x3"): _UNTRAINED_ORDERING,
-    **{("C6", "ijepa_1k", s): _UNTRAINED_ORDERING for s in ("8x3", "12x3", "16x3", "voc8x3")},
-    ("C9", "ijepa_1k", "8x3"): _UNTRAINED_ORDERING,
+    ("C3", "ijepa_1k", "4x3"): _LARGER_PATCH,
+    **{("C6", "ijepa_1k", s): _LARGER_PATCH for s in ("8x3", "12x3", "16x3", "voc8x3")},
+    ("C9", "ijepa_1k", "8x3"): _LARGER_PATCH,
     ("C12", "mae", "8x3"): "MAE's 'no advantage' names no effect that training enlarges",
 }
 
