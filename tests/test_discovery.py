@@ -1,11 +1,9 @@
 """Roles discovered on the discovery slice (lib/tables/discovery.py), claims confirmed on the other slices.
 
 On the toy world the discovered roles are the planted ones; on the toy variant whose bottleneck sits
-elsewhere (block 15 instead of 18), discovery finds it, where the roles placed by relative depth miss it.
-To keep CI short the toy discovers on 4x3 (12 images). Not asserted here: that C2 then passes. It does
-not: the variant's large gather sits in the attention of block 14, inside the discovered late sites
-(three blocks before the bottleneck, as the paper's 26-31 around 29), and its context-only rescue
-(0.157 on 8x3) beats the bottleneck MLP's (0.142; the bottleneck wins 2/24 images).
+elsewhere (lib/toy/models.py: the first late site by relative depth, one block before the roles' own),
+discovery finds it, where the roles placed by relative depth miss it. To keep CI short the toy discovers
+on 4x3 (12 images). Not asserted here: that the claims then pass at the discovered roles on that variant.
 """
 from __future__ import annotations
 
