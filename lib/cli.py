@@ -1,5 +1,6 @@
 """Command line: `jepa-claims measure` exports tidy tables; `jepa-claims fetch` gets checkpoints and data;
-`jepa-claims train` trains the trained world's encoders; `jepa-claims screenshot` takes the README's picture of a report."""
+`jepa-claims train` trains the trained world's encoders; `jepa-claims census` counts the block evaluations a world's
+tables compute beside the least they need; `jepa-claims screenshot` takes the README's picture of a report."""
 from __future__ import annotations
 
 import argparse
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_fetch_arguments(commands.add_parser("fetch", help="download checkpoints and data sets"))
     add_train_arguments(commands.add_parser("train", help="train the trained world's encoders into the cache (once)"))
+    add_census_arguments(commands.add_parser("census", help="block evaluations each planned table computes, and the minimum"))
     shot = commands.add_parser("screenshot", help="a PNG of the top of a report (headless Chromium)")
     shot.add_argument("--html", type=Path, default=Path("reports/replication.html"))
     shot.add_argument("--out", type=Path, default=Path("reports/replication.png"))
@@ -96,6 +98,30 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the suite's cache folder (pytest's --cache-dir): the run there finds them trained")
     parser.add_argument("--config", choices=sorted(CONFIGS), default="full",
                         help="full: the trained world's setting; small: a few steps of a tiny model (what CI trains)")
+
+
+def add_census_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `jepa-claims census`."""
+    from jepa_claims.suite.options import DEFAULT_UNTRAINED_SEEDS
+    from jepa_claims.suite.work import WORLDS
+
+    parser.add_argument("--world", choices=WORLDS, default="paper", help="whose plan (no weight is loaded)")
+    parser.add_argument("--checkpoints", default=None, help="comma-separated checkpoint keys (default: all)")
+    parser.add_argument("--slices", default=None, help="comma-separated slices (default: all)")
+    parser.add_argument("--untrained-seeds", type=int, default=DEFAULT_UNTRAINED_SEEDS, help="P1's untrained seeds")
+    parser.add_argument("--tables", action="store_true", help="a line per table, not only per checkpoint")
+    add_convention_arguments(parser)
+
+
+def run_census_command(args: argparse.Namespace) -> int:
+    """The census command: computed and minimum block evaluations, per checkpoint (per table with --tables)."""
+    from jepa_claims.suite.work import CensusOptions, census_markdown, census_rows
+
+    split = lambda text: tuple(part for part in text.split(",") if part) if text else None
+    options = CensusOptions(split(args.checkpoints), split(args.slices), conventions_from(args), args.untrained_seeds)
+    lines = census_markdown(census_rows(args.world, options))
+    print("\n".join(lines if args.tables else lines[:2] + [line for line in lines[2:] if line.startswith("| **")]))
+    return 0
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -149,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_measure(args)
         if args.command == "train":
             return run_train(args)
+        if args.command == "census":
+            return run_census_command(args)
         if args.command == "screenshot":
             from jepa_claims.record.screenshot import screenshot
 

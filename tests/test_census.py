@@ -1,7 +1,8 @@
 """The census (lib/tables/census.py, lib/suite/plan.py): the plan reads the registry, a table's bar follows the engine.
 
 That the plan's block count equals what a paper-world run computes is asserted end to end in
-tests/test_rehearsal.py (164,592 planned = 164,592 logged on the rehearsal).
+tests/test_rehearsal.py (every planned block evaluation is logged by the run). The work census (lib/suite/work.py)
+puts the plan beside its minimum, every distinct forward run counted once (lib/tables/minimum.py).
 """
 from __future__ import annotations
 
@@ -109,3 +110,77 @@ def test_terminal_stream_asks_and_writes_with_the_capture_lifted(monkeypatch):
     stream = census.TerminalStream(Capture())
     assert stream.isatty() and stream.write("bar") == 3
     assert real.getvalue() == "bar" and captured.getvalue() == ""
+
+
+# The work census against its minimum (lib/suite/work.py, lib/tables/minimum.py): computed / minimum block
+# evaluations of the whole plan may not grow. A change that makes the engine share more lowers these; one that
+# computes a run twice raises the ratio above them and fails here.
+RATIO_BOUNDS = {"paper": 1.771, "toy": 1.746}
+
+
+def assert_no_added_work(world: str, rows: list[dict]) -> None:
+    """The plan's computed / minimum block evaluations within the world's bound."""
+    from jepa_claims.suite.work import census_totals
+
+    totals = census_totals(rows)
+    assert totals["ratio"] <= RATIO_BOUNDS[world], (
+        f"{world} world: {totals['computed']:,} block evaluations computed for a minimum of {totals['minimum']:,} "
+        f"({totals['ratio']:.4f}x > {RATIO_BOUNDS[world]}x): some run is computed twice")
+
+
+@pytest.mark.parametrize("world", ["paper", "toy"])
+def test_the_plan_computes_no_more_than_its_bound_over_the_minimum(world):
+    from jepa_claims.suite.work import census_rows
+
+    rows = census_rows(world)
+    assert len(rows) == 114 and all(r["minimum"] <= r["computed"] for r in rows)
+    assert_no_added_work(world, rows)
+
+
+@pytest.mark.parametrize("world", ["paper", "toy"])
+def test_a_duplicated_table_fails_the_census(world, monkeypatch):
+    """A planted second copy of a rescue table (another variant name, the same runs) adds work and no minimum."""
+    from jepa_claims.suite import work
+
+    def doubled(*args, **kwargs):
+        tables = plan.plan(*args, **kwargs)
+        rescue = next(t for t in tables if t.kind == "rescue")
+        return tables + [dataclasses.replace(rescue, variant="a copy")]
+
+    monkeypatch.setattr(work, "plan", doubled)
+    rows = work.census_rows(world)
+    assert rows[-1]["variant"] == "a copy" and rows[-1]["minimum"] == 0 < rows[-1]["computed"]
+    with pytest.raises(AssertionError, match="computed twice"):
+        assert_no_added_work(world, rows)
+
+
+def test_the_minimum_counts_a_run_once_wherever_it_is_read():
+    """Rescue after the sweep and semantic needs none of its clean and masked runs, nor its single group's
+    context run (the sweep's 29.intermediate); P3's 0-based reading (sites in the same blocks) needs nothing new;
+    MAE's library probe two clean forwards per image, not two per job."""
+    from jepa_claims.suite.work import census_rows
+
+    rows = census_rows("paper", work_options(checkpoints=("ijepa_1k", "mae"), slices=("8x3",)))
+    first = {(r["variant"], r["kind"], r["checkpoint"]): r for r in reversed(rows)}
+    rescue, semantic = first[("", "rescue", "ijepa_1k")], first[("", "semantic", "ijepa_1k")]
+    assert rescue["computed"] == 3168 and semantic["computed"] == 3840
+    assert rows.index(semantic) < rows.index(rescue) and semantic["minimum"] == 3 * 24 * 32  # background, bg_rect, rect
+    assert rescue["minimum"] == 3168 - 3 * 24 * 32 - 24 * (32 - 29)
+    assert first[("hidden_states reading (0-based sites)", "sweep", "ijepa_1k")]["minimum"] == 0
+    assert first[("", "mae_default", "mae")]["minimum"] == (2 + 2) * 24 * 12 < first[("", "mae_default", "mae")]["computed"]
+
+
+def work_options(**changes):
+    """CensusOptions with some fields set."""
+    from jepa_claims.suite.work import CensusOptions
+
+    return CensusOptions(**changes)
+
+
+def test_the_census_command_prints_the_totals(capsys):
+    from jepa_claims.cli import main
+
+    assert main(["census", "--world", "paper", "--checkpoints", "mae", "--slices", "8x3", "--tables"]) == 0
+    out = capsys.readouterr().out
+    assert "| claims | rescue | mae | 8x3 | 1,728 | 864 | 2.00x |" in out and "| **all** | 4 tables |" in out
+    assert main(["census", "--world", "paper", "--checkpoints", "nope"]) == 2

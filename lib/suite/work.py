@@ -1,0 +1,97 @@
+"""The work census: per planned table, the block evaluations it computes beside the least it needs.
+
+`census_rows` reads the plan (lib/suite/plan.py) of a world without loading a weight: the paper world's
+depths are its published configs', the toy world's its planted circuits'. What a table computes is the
+engine's own accounting (lib/tables/census.py `table_blocks`, which tests/test_rehearsal.py holds equal to
+what a run logs); the minimum counts every distinct forward run once across all tables, claims and probes
+(lib/tables/minimum.py), each shared run charged to the first table of the plan that reads it.
+`jepa-claims census` prints it; the benchmarks write it into their results.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from jepa_claims.conventions import Conventions
+from jepa_claims.suite.options import DEFAULT_UNTRAINED_SEEDS
+from jepa_claims.suite.plan import PlannedTable, plan
+from jepa_claims.tables.census import IMAGES, table_blocks
+from jepa_claims.tables.minimum import first_needed, table_runs
+from jepa_claims.worlds.world import PAPER_CHECKPOINTS, PAPER_SLICES, TOY_CHECKPOINTS
+
+PAPER_DEPTHS = {"ijepa_1k": 32, "ijepa_22k": 32, "mae": 12, "beit": 12}  # num_hidden_layers of the published configs
+WORLDS = ("paper", "toy")
+
+
+@dataclass(frozen=True)
+class CensusOptions:
+    """What to take the census of: a world's selection, its conventions, P1's untrained seeds."""
+
+    checkpoints: tuple[str, ...] | None = None  # None: every checkpoint of the world
+    slices: tuple[str, ...] | None = None  # None: every slice
+    conv: Conventions = Conventions()
+    untrained_seeds: int = DEFAULT_UNTRAINED_SEEDS
+
+
+def world_depths(world: str) -> dict[str, int]:
+    """Blocks of each checkpoint of a world, without loading weights."""
+    if world == "paper":
+        return {spec.key: PAPER_DEPTHS[spec.key] for spec in PAPER_CHECKPOINTS}
+    if world == "toy":
+        from jepa_claims.toy.models import PLANS
+
+        return {spec.key: PLANS[spec.source.split(":", 1)[1]].depth for spec in TOY_CHECKPOINTS}
+    raise ValueError(f"the census knows the worlds {', '.join(WORLDS)}, not {world!r}")
+
+
+def census_rows(world: str = "paper", options: CensusOptions = CensusOptions()) -> list[dict]:
+    """One row per planned table, in plan order: variant, kind, checkpoint, slice, images, depth, computed, minimum
+    (block evaluations)."""
+    depths = world_depths(world)
+    checkpoints = options.checkpoints or tuple(depths)
+    unknown = sorted(set(checkpoints) - set(depths)) + sorted(set(options.slices or ()) - set(PAPER_SLICES))
+    if unknown:
+        raise ValueError(f"unknown checkpoints or slices {unknown}; the {world} world has {list(depths)} and {list(PAPER_SLICES)}")
+    planned = plan(checkpoints, options.slices or PAPER_SLICES, options.conv, options.untrained_seeds)
+    computed = [table_blocks(t.kind, depths[t.checkpoint], IMAGES[t.slice_name], t.conv) for t in planned]
+    minimum = first_needed([(_runs(t, depths[t.checkpoint]), IMAGES[t.slice_name]) for t in planned])
+    return [{"variant": t.variant, "kind": t.kind, "checkpoint": t.checkpoint, "slice": t.slice_name,
+             "conventions": _changed(t.conv), "images": IMAGES[t.slice_name], "depth": depths[t.checkpoint],
+             "computed": c, "minimum": m} for t, c, m in zip(planned, computed, minimum)]
+
+
+def _runs(table: PlannedTable, depth: int) -> dict:
+    """The table's runs per image, named by their weights (P1's copies are other weights) and clean image."""
+    weights = (table.checkpoint, table.variant if table.variant.startswith("random:") else "")
+    image = (table.slice_name, table.conv.normalisation, table.conv.trimap_object)  # the trimap rule picks the images
+    return table_runs(table.kind, depth, table.conv, weights, image)
+
+
+def _changed(conv: Conventions) -> str:
+    """The conventions that differ from the defaults, as name=value ('' for none)."""
+    default = Conventions()
+    return ",".join(f"{f.name}={getattr(conv, f.name)}" for f in fields(Conventions)
+                    if getattr(conv, f.name) != getattr(default, f.name))
+
+
+def census_totals(rows: list[dict]) -> dict:
+    """Tables, computed and minimum block evaluations of some rows, and their ratio."""
+    computed, minimum = sum(r["computed"] for r in rows), sum(r["minimum"] for r in rows)
+    return {"tables": len(rows), "computed": computed, "minimum": minimum,
+            "ratio": computed / minimum if minimum else float("nan")}
+
+
+def census_markdown(rows: list[dict]) -> list[str]:
+    """The census as a markdown table: one line per table, a line per checkpoint and the total."""
+    lines = ["| variant | table | checkpoint | slice | computed | minimum | ratio |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        ratio = f"{r['computed'] / r['minimum']:.2f}x" if r["minimum"] else ("-" if not r["computed"] else "all shared")
+        lines.append(f"| {r['variant'] or 'claims'} | {r['kind']} | {r['checkpoint']} | {r['slice']} | "
+                     f"{r['computed']:,} | {r['minimum']:,} | {ratio} |")
+    for name in dict.fromkeys(r["checkpoint"] for r in rows):
+        total = census_totals([r for r in rows if r["checkpoint"] == name])
+        lines.append(f"| **{name}** | {total['tables']} tables | | | {total['computed']:,} | {total['minimum']:,} | "
+                     f"{total['ratio']:.2f}x |")
+    total = census_totals(rows)
+    lines.append(f"| **all** | {total['tables']} tables | | | **{total['computed']:,}** | **{total['minimum']:,}** | "
+                 f"**{total['ratio']:.2f}x** |")
+    return lines
