@@ -8,10 +8,15 @@ the engine's forward log, the memory samples and `gpu_paper_world.json` (timings
 
     python benchmarks/bench_paper_world_gpu.py --out OUT --device cuda -n 4 --limit 420
     python benchmarks/bench_paper_world_gpu.py --out OUT --device cpu --width reduced --limit 900   # a dry run
+    python benchmarks/bench_paper_world_gpu.py --summarise benchmarks/gpu   # the RESULTS.md section
+
+benchmarks/gpu/<dtype>/ keeps what the last GPU run of each dtype measured (its json, forward log, memory
+samples, suite log and gzipped stats summary): run_all.py renders that section from them on any machine.
 """
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import re
@@ -86,16 +91,70 @@ def _memory_peak(out: Path) -> float | None:
     return max(used, default=None)
 
 
+GRADE_PARTS = ("label", "direction", "magnitude", "diagnostic")
+
+
+def _cells(folder: Path) -> dict[str, tuple]:
+    """Claim cell -> (verdict status, grade parts) of one run's stats summary."""
+    summary = json.loads(gzip.decompress((folder / "stats_summary.json.gz").read_bytes()))
+    return {key: (cell["status"], *(cell["grade"].get(part) for part in GRADE_PARTS))
+            for key, cell in summary["matrix"].items()}
+
+
+def _gflop(plan: list[str]) -> dict[str, float]:
+    """Checkpoint -> GFLOP per block, read off the run's plan header."""
+    found = (re.match(r"\s+(\w+): .* ([\d.]+) GFLOP per block", line) for line in plan)
+    return {m[1]: float(m[2]) for m in found if m}
+
+
+def _row(dtype: str, folder: Path) -> str:
+    """One dtype's measurements as a table row."""
+    run = json.loads((folder / "gpu_paper_world.json").read_text())
+    tables = [json.loads(line) for line in (folder / "forwards.jsonl").read_text().splitlines()]
+    gflop = _gflop(run["plan"])
+    seconds = sum(t["seconds"] for t in tables)
+    tflops = sum(t["blocks"] * gflop[t["checkpoint"]] for t in tables) / seconds / 1e3
+    slowest = max({t["checkpoint"] for t in tables}, key=lambda c: sum(t["seconds"] for t in tables if t["checkpoint"] == c))
+    on_slowest = sum(t["seconds"] for t in tables if t["checkpoint"] == slowest)
+    pytest_seconds = re.search(r"in ([\d.]+)s", run["summary_line"])[1]
+    return (f"| {dtype} | {run['suite']['seconds']:.0f} s ({pytest_seconds} s in pytest) | {seconds:.0f} s "
+            f"({slowest} {on_slowest:.0f} s, one worker) | {tflops:.1f} | {run['blocks_logged']:,} | "
+            f"{run['gpu_memory_peak_mib'] / 1024:.1f} GiB | {sum(run['build_seconds'].values()):.0f} s |")
+
+
+def summarise(root: Path) -> str:
+    """The RESULTS.md section of the recorded GPU runs (benchmarks/gpu/<dtype>/), with the grade comparison."""
+    runs = {folder.name: folder for folder in sorted(root.iterdir()) if (folder / "gpu_paper_world.json").exists()}
+    if not runs:
+        return "No GPU run is recorded (benchmarks/gpu/ is empty): no GPU was at hand.\n"
+    lines = ["| dtype | suite wall | table time (slowest checkpoint) | TFLOP/s in tables | block evaluations "
+             "| GPU memory peak | stand-in build |", "|---|---|---|---|---|---|---|"]
+    lines += [_row(dtype, folder) for dtype, folder in runs.items()]
+    if {"float32", "bfloat16"} <= runs.keys():
+        a, b = _cells(runs["float32"]), _cells(runs["bfloat16"])
+        differ = sorted(key for key in a if a[key] != b.get(key))
+        lines += ["", f"Verdicts and grades (status, {', '.join(GRADE_PARTS)}) of bfloat16 against float32: "
+                  f"{len(a) - len(differ)} of {len(a)} claim cells identical"
+                  + (f"; differing: {', '.join(differ)}" if differ else "") + "."]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     """Build, run, summarise."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--summarise", type=Path, help="print the RESULTS.md section of the runs recorded here")
     parser.add_argument("--work", type=Path, default=Path("/tmp/paper-world-bench"))
     parser.add_argument("--device", default="cuda")
     parser.add_argument("-n", dest="workers", default="4")
     parser.add_argument("--width", choices=("real", "reduced"), default="real")
     parser.add_argument("--limit", type=float, default=420.0, help="seconds the suite may run")
     args, extra = parser.parse_known_args()
+    if args.summarise:
+        print(summarise(args.summarise), end="")
+        return
+    if args.out is None:
+        parser.error("--out is required to run the benchmark")
     args.out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
