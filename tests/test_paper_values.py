@@ -9,16 +9,16 @@ import pytest
 
 from jepa_claims.verdicts import paper_values as pv
 
-# The paper text is not part of the repository: where a `shared/paper` folder sits beside the checkout, the tests read it.
-PAPER = Path(__file__).resolve().parents[1].parent / "shared" / "paper" / "late-semantic-repair-ijepa.txt"
-
 
 @pytest.fixture(scope="module")
-def paper_text() -> str:
-    """The paper's text, or a skip when this checkout has no shared/paper beside it."""
-    if not PAPER.is_file():
-        pytest.skip(f"paper text not found at {PAPER} (shared/ is not part of every checkout)")
-    return PAPER.read_text(encoding="utf-8")
+def paper_text(request) -> str:
+    """The paper's text (`--paper-text FILE`: the paper is not part of the repository), or a skip."""
+    path = request.config.getoption("paper_text")
+    if path is None:
+        pytest.skip("the paper's own text is not given (pass --paper-text FILE to check these values against it)")
+    if not Path(path).is_file():
+        raise pytest.UsageError(f"--paper-text {path}: no such file")
+    return Path(path).read_text(encoding="utf-8")
 
 
 def _row(*cells: str) -> str:
