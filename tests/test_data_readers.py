@@ -1,6 +1,8 @@
 """Readers of the official layouts: real samples, real-world quirks, alignment after resize."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from data_helpers import REAL, real_pets_root, real_voc_root, rect_scene, save_as, truncate
@@ -253,10 +255,8 @@ def test_voc_palette_is_the_devkit_colour_map():
     assert colours[255 * 3:] == [224, 224, 192]
 
 
-def test_real_fixture_files_are_copied_unchanged():
-    shared = REAL.parents[1].parent / "shared" / "real-samples"
-    if not shared.is_dir():
-        pytest.skip("no shared/real-samples folder beside the repository")
-    for path in shared.rglob("*"):
-        if path.is_file():
-            assert (REAL / path.relative_to(shared)).read_bytes() == path.read_bytes()
+def test_real_fixture_files_are_the_sizes_their_sources_list():
+    """Every file SOURCES.md lists with a byte count is there with exactly that many bytes."""
+    rows = re.findall(r"^\| ((?:pets|voc)/\S+) \| [^|]+ \| (\d+) \|", (REAL / "SOURCES.md").read_text(), re.M)
+    assert len(rows) >= 10
+    assert {path: (REAL / path).stat().st_size for path, _ in rows} == {path: int(size) for path, size in rows}

@@ -1,7 +1,7 @@
 """Every number the paper reports, with where it is printed, and the relative floors used to compare.
 
-Paper: "A Late Semantic Repair Pathway in I-JEPA's Visual World Model" (shared/paper/
-late-semantic-repair-ijepa.txt). Values are copied digit for digit; `source` names the table or
+Paper: "A Late Semantic Repair Pathway in I-JEPA's Visual World Model" (its text is not part of this
+repository; `pytest tests/test_paper_values.py --paper-text FILE` checks these values against it). Values are copied digit for digit; `source` names the table or
 section. Layer numbers are the paper's own words ("layers 28-32", "30-31", "29.intermediate"); the
 layer reading (conventions.READINGS, NOTES["layer_index"]) says which blocks and states they are.
 
