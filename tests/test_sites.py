@@ -16,7 +16,9 @@ import torch
 import transformers
 from jepa_claims.engine.models import FAMILIES as LOADED_FAMILIES
 from jepa_claims.engine.models import load_encoder
-from jepa_claims.engine.sites import ALIASES, KINDS, SiteError, parse_site, parse_sites, resolve_site
+from jepa_claims.engine import hooks
+from jepa_claims.engine.sites import (ALIASES, HEAD_KIND, KINDS, SiteError, head_count, parse_site, parse_sites,
+                                        resolve_site, resolve_tap)
 from model_helpers import FAMILIES, all_sites, capture, pixels, save_tiny
 from safetensors.torch import load_file, save_file
 
@@ -219,3 +221,86 @@ def test_captures_agree_across_transformers_versions(encoders, tmp_path):
         assert theirs.keys() == ours.keys()
         for name, value in ours.items():
             torch.testing.assert_close(theirs[name], value, atol=1e-5, rtol=0, msg=f"{family} {name}")
+
+
+# ---------------------------------------------------------------- head sites (probe P7)
+
+@pytest.mark.parametrize("name", ["30.attn.head3", "30.attn.proj.head3", "30.attn.out.head3",
+                                  "30.attention.output.dense.head3", "30.attention.o_proj.head3", "30.attention.output.head3"])
+def test_head_site_words_name_one_site(name):
+    """The paper's words and every word of attn.out, with ".head<H>", name the same head site."""
+    site = parse_site(name, depth=32)
+    assert (site.name, site.block, site.kind, site.head) == ("30.attn.head3", 30, HEAD_KIND, 3)
+
+
+@pytest.mark.parametrize(("name", "message"), [("30.mlp.act.head3", "unknown kind"), ("32.attn.head0", "out of range"),
+                                               ("30.attn.head", "unknown kind")])
+def test_head_site_errors(name, message):
+    with pytest.raises(SiteError, match=message):
+        parse_site(name, depth=32)
+
+
+@pytest.fixture(scope="module")
+def every_family(tmp_path_factory) -> dict:
+    """One loaded tiny encoder of every family the alias table maps (4 heads of head_dim 8)."""
+    root = tmp_path_factory.mktemp("head-checkpoints")
+    return {family: load_encoder(str(save_tiny(family, root / family))) for family in LOADED_FAMILIES}
+
+
+def _projection_inputs(encoder, x) -> list[torch.Tensor]:
+    """The input of every block's attention output projection, read by a raw hook on the test-side path."""
+    seen = []
+    modules = [block.get_submodule(WEIGHTS[encoder.layout]["o"]) for block in encoder.blocks]
+    handles = [m.register_forward_pre_hook(lambda _m, args: seen.append(args[0].detach().clone())) for m in modules]
+    try:
+        with torch.no_grad():
+            encoder.model(x, **encoder.forward_kwargs(x))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return seen
+
+
+@pytest.mark.parametrize("family", LOADED_FAMILIES)
+def test_head_sites_are_the_split_of_the_projection_input(every_family, family):
+    """Each head site's capture is its head_dim slice of attn.out's input; the projection of all heads is attn.out."""
+    encoder = every_family[family]
+    heads, x = head_count(encoder), pixels(encoder)
+    sites = [parse_site(f"{b}.attn.head{h}", encoder.depth) for b in range(encoder.depth) for h in range(heads)]
+    sites += [parse_site(f"{b}.attn.out", encoder.depth) for b in range(encoder.depth)]
+    with torch.no_grad(), hooks.capture(encoder.model, {s.name: resolve_tap(encoder, s) for s in sites}) as seen:
+        encoder.model(x, **encoder.forward_kwargs(x))
+    manual = _projection_inputs(encoder, x)
+    width = encoder.hidden_size // heads
+    for block, whole in enumerate(manual):
+        parts = [seen[f"{block}.attn.head{h}"] for h in range(heads)]
+        for h, part in enumerate(parts):
+            torch.testing.assert_close(part, whole[..., h * width:(h + 1) * width], atol=0, rtol=0)
+        projection = resolve_site(encoder, parse_site(f"{block}.attn.out"))
+        torch.testing.assert_close(projection(torch.cat(parts, dim=-1)), seen[f"{block}.attn.out"], atol=1e-6, rtol=0)
+    assert hooks.hook_count(encoder.model) == 0
+
+
+def test_overwriting_a_head_changes_that_head_alone(every_family):
+    """A head patch replaces that head's slice at the selected tokens; the other heads and tokens keep theirs."""
+    encoder = every_family["ijepa"]
+    x, site = pixels(encoder), parse_site("1.attn.head2")
+    tap = resolve_tap(encoder, site)
+    select = torch.zeros(2, encoder.grid ** 2, dtype=torch.bool)
+    select[:, :5] = True
+    source = torch.full((2, encoder.grid ** 2, tap.stop - tap.start), 7.0)
+    clean = _projection_inputs(encoder, x)[1]
+    with hooks.overwrite(encoder.model, [hooks.Overwrite(tap, source, select)]):
+        patched = _projection_inputs(encoder, x)[1]
+    expected = clean.clone()
+    expected[:, :5, tap.start:tap.stop] = 7.0
+    torch.testing.assert_close(patched, expected, atol=0, rtol=0)
+    assert hooks.hook_count(encoder.model) == 0
+
+
+def test_head_sites_refuse_what_they_cannot_name(every_family):
+    encoder = every_family["beit"]
+    with pytest.raises(SiteError, match="head out of range"):
+        resolve_tap(encoder, parse_site("0.attn.head4"))
+    with pytest.raises(SiteError, match="use resolve_tap"):
+        resolve_site(encoder, parse_site("0.attn.head0"))

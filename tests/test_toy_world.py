@@ -42,7 +42,8 @@ import torch
 from jepa_claims.toy import models as toy
 from jepa_claims.verdicts.catalogue import CLAIMS, evaluate
 from jepa_claims.tables.store import TableStore
-from jepa_claims.toy.variants import PLANTED_TABLE_NEGATIVES, TOY_BREAKS, TOY_VARIANTS, variant_rows
+from jepa_claims.toy.variants import P7_VARIANTS, PLANTED_TABLE_NEGATIVES, TOY_BREAKS, TOY_VARIANTS, variant_rows
+from jepa_claims.verdicts.heads import head_findings
 from jepa_claims.roles import Roles
 from jepa_claims.worlds.world import CheckpointSpec, World, toy_world
 
@@ -127,6 +128,13 @@ def test_negative_variant_keeps_other_claims(stores, variant, claim):
     """A variant breaks what it names and leaves (at least) these claims standing."""
     failed = [f"{ck} {sl}: {v.statement}" for ck, sl, v in _verdicts(stores(variant), claim) if not v.passed]
     assert not failed, "\n".join(failed)
+
+
+@pytest.mark.parametrize("variant", P7_VARIANTS)
+def test_p7_reports_the_planted_heads_of_each_variant(stores, variant):
+    """P7 finds both heads where both carry half of the repair, and none where the late attention is empty."""
+    found = head_findings(stores(variant), "ijepa_1k", "8x3").carriers
+    assert found == toy.planted_heads(variant), f"P7 found {found} on {variant}"
 
 
 class _ShiftedBudgets:

@@ -15,7 +15,7 @@ from typing import Literal
 import torch
 
 from jepa_claims.engine.hooks import Overwrite, capture, overwrite, track
-from jepa_claims.engine.sites import Site, resolve_site
+from jepa_claims.engine.sites import Site, resolve_tap
 
 Mode = Literal["full", "masked", "context"]
 MODES: tuple[Mode, ...] = ("full", "masked", "context")
@@ -92,8 +92,8 @@ def run(
     if resume is None and start:
         raise ValueError("start > 0 needs a trace to resume from")
     model = track(encoder.model)
-    modules = {site.name: resolve_site(encoder, site) for site in sites}
-    overwrites = [Overwrite(resolve_site(encoder, p.site), p.source, p.select) for p in patches]
+    modules = {site.name: resolve_tap(encoder, site) for site in sites}
+    overwrites = [Overwrite(resolve_tap(encoder, p.site), p.source, p.select) for p in patches]
     with torch.inference_mode(), capture(model, modules) as store, overwrite(model, overwrites):
         if resume is None:
             states = [encoder.embed(pixel_values)]

@@ -15,6 +15,10 @@ Kinds (values are per token):
   lambda_1, [batch, tokens, hidden] (timm `attn.proj`, 4.x `attention.output`).
 - value: value projection, [batch, tokens, hidden] (4.x `attention.value`; timm fuses q, k, v).
 - resid: block output, i.e. the residual stream after the block, [batch, tokens, hidden].
+- attn.head<H> ("30.attn.head3"): head H's slice of the attention output BEFORE the output projection
+  (the projection's input split into num_heads slices of head_dim), [batch, tokens, head_dim]. Any word
+  of attn.out names the same projection ("30.attn.proj.head3", "30.attention.output.dense.head3",
+  "30.attention.o_proj.head3"); `resolve_tap` resolves it through the attn.out entry of the alias table.
 
 The 4.x name "N.output" is refused: for ViT, I-JEPA and MAE that module adds the residual, for BEiT it
 does not, so the same words would name different values.
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 
 import torch
 
+from jepa_claims.engine.hooks import InputSlice
 from jepa_claims.engine.models import FAMILIES, Encoder
 
 KINDS = ("intermediate", "fc1", "attn.out", "value", "resid")
@@ -78,6 +83,10 @@ _DINOV2_V5 = {
 _TABLES = {"dinov2": {"v4": _DINOV2_V4, "v5": _DINOV2_V5}}
 ALIASES = {(family, layout): _TABLES.get(family, {"v4": _V4, "v5": _V5})[layout] for family in FAMILIES for layout in ("v4", "v5")}
 _SITE = re.compile(r"(\d+)\.(.+)")
+HEAD_KIND = "attn.head"  # a per-head slice of attn.out's input; not in KINDS (it needs a head number)
+_HEAD = re.compile(r"(.+)\.head(\d+)")
+# Words before ".head<H>": the paper's "attn" and every word of attn.out.
+HEAD_WORDS = ("attn", *(word for word, kind in KIND_ALIASES.items() if kind == "attn.out"))
 
 
 class SiteError(ValueError):
@@ -86,11 +95,12 @@ class SiteError(ValueError):
 
 @dataclass(frozen=True)
 class Site:
-    """One activation site: a block index and a kind."""
+    """One activation site: a block index and a kind (and, for a head site, the head)."""
 
     name: str
     block: int
     kind: str
+    head: int | None = None
 
 
 def parse_site(name: str, depth: int | None = None) -> Site:
@@ -99,13 +109,16 @@ def parse_site(name: str, depth: int | None = None) -> Site:
     if match is None:
         raise SiteError(f"site {name!r} is not '<block>.<kind>' (e.g. '29.intermediate')")
     block, word = int(match.group(1)), match.group(2)
+    if depth is not None and block >= depth:
+        raise SiteError(f"site {name!r}: block {block} out of range for a {depth}-block encoder (0..{depth - 1})")
+    head = _HEAD.fullmatch(word)
+    if head is not None and head.group(1) in HEAD_WORDS:
+        return Site(name=f"{block}.{HEAD_KIND}{int(head.group(2))}", block=block, kind=HEAD_KIND, head=int(head.group(2)))
     if word in REFUSED:
         raise SiteError(f"site {name!r}: {REFUSED[word]}")
     if word not in KIND_ALIASES:
-        known = f"kinds: {', '.join(KINDS)}; aliases: {', '.join(KIND_ALIASES)}"
+        known = f"kinds: {', '.join(KINDS)}, attn.head<H>; aliases: {', '.join(KIND_ALIASES)}"
         raise SiteError(f"site {name!r}: unknown kind {word!r}; {known}")
-    if depth is not None and block >= depth:
-        raise SiteError(f"site {name!r}: block {block} out of range for a {depth}-block encoder (0..{depth - 1})")
     kind = KIND_ALIASES[word]
     return Site(name=f"{block}.{kind}", block=block, kind=kind)
 
@@ -125,6 +138,8 @@ def parse_sites(spec: str | Sequence[str], depth: int | None = None) -> tuple[Si
 
 def resolve_site(encoder: Encoder, site: Site) -> torch.nn.Module:
     """The module whose forward output (first element if a tuple) is `site`'s value in `encoder`."""
+    if site.kind == HEAD_KIND:
+        raise SiteError(f"site {site.name!r} is a slice of a module's input, not a module's output: use resolve_tap")
     if not 0 <= site.block < encoder.depth:
         raise SiteError(f"site {site.name!r}: block out of range for {encoder.source} (0..{encoder.depth - 1})")
     template = ALIASES[(encoder.family, encoder.layout)][site.kind]
@@ -139,3 +154,21 @@ def resolve_site(encoder: Encoder, site: Site) -> torch.nn.Module:
     if shared:
         raise SiteError(f"site {site.name!r}: module {template.format(L=site.block)} is shared with blocks {shared}")
     return module
+
+
+def head_count(encoder: Encoder) -> int:
+    """Attention heads per block (the config's num_attention_heads)."""
+    return int(encoder.model.config.num_attention_heads)
+
+
+def resolve_tap(encoder: Encoder, site: Site) -> torch.nn.Module | InputSlice:
+    """Where a hook reads or writes `site`: a module's output, or (head site) its head's channels of the
+    attention output projection's input, the projection found through the attn.out alias of the table."""
+    if site.kind != HEAD_KIND:
+        return resolve_site(encoder, site)
+    projection = resolve_site(encoder, Site(f"{site.block}.attn.out", site.block, "attn.out"))
+    heads = head_count(encoder)
+    if not 0 <= site.head < heads:
+        raise SiteError(f"site {site.name!r}: head out of range for {encoder.source} ({heads} heads: 0..{heads - 1})")
+    width = projection.in_features // heads
+    return InputSlice(projection, site.head * width, (site.head + 1) * width)

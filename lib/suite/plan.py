@@ -22,7 +22,7 @@ READS = {  # claim -> table kinds its check reads (lib/verdicts/checks.py)
     "C14": ("pathway",), "C15": ("pathway",), "C16": ("pathway",), "C17": ("semantic",),
     "C18": ("excess",), "C19": ("sweep",),
 }
-PROBE_CELL = ("ijepa_1k", "8x3")  # P3
+PROBE_CELL = ("ijepa_1k", "8x3")  # P3 and P7
 OTHER_FAMILIES = ("mae", "beit")  # P2 (mae) and P5, on 8x3
 
 
@@ -73,6 +73,8 @@ def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...], run: Conventions
     if "mae" in checkpoints and "8x3" in slices:  # P2: the library's masking beside C12's table
         wanted[PlannedTable("", "mae_default", "mae", "8x3")] = None
         add("", ["C12"], "mae", "8x3")
+    if PROBE_CELL[0] in checkpoints and PROBE_CELL[1] in slices:  # P7: the heads table (claims/test_p7_heads.py)
+        wanted[PlannedTable("", "heads", *PROBE_CELL, run)] = None
     for checkpoint in OTHER_FAMILIES:  # P5: C6 and C3 on the other families
         add("", ["C6", "C3"], checkpoint, "8x3")
     return list(wanted)

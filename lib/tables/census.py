@@ -40,8 +40,17 @@ def _pathway_patched(conv: Conventions, depth: int) -> int:
     return sum(depth - _start(groups[name], conv, depth) for name, _ in PATHWAY_RUNS)
 
 
-def table_blocks(kind: str, depth: int, images: int, conv: Conventions) -> int:
-    """Block evaluations (per image) that computing one table costs on a cold cache."""
+def _heads_patched(conv: Conventions, depth: int, heads: int) -> int:
+    """Blocks of the heads table's patched runs on one image (lib/tables/heads.py head_groups)."""
+    from jepa_claims.tables.heads import head_groups
+
+    return sum(depth - _start(sites, conv, depth) for sites in head_groups(Roles.for_depth(depth), heads).values())
+
+
+def table_blocks(kind: str, depth: int, images: int, conv: Conventions, heads: int = 1) -> int:
+    """Block evaluations (per image) that computing one table costs on a cold cache (heads: attention heads per block)."""
+    if kind == "heads":  # P7: clean + object, then every head group resumed at its first block
+        return 2 * images * depth + images * _heads_patched(conv, depth, heads)
     n, d = images, depth
     backgrounds = draw_count(conv.background)  # the random rule's draws are each a masked (and patched) run
     pair = 1 + backgrounds  # object and background jobs (rescue, proxy, mae_default)
@@ -174,7 +183,7 @@ def census(todo: list, configs: dict[str, dict], device: str, dtype: torch.dtype
         if not mine:
             continue
         shape = Shape.from_config(config)
-        blocks = sum(table_blocks(t.kind, shape.depth, IMAGES[t.slice_name], t.conv) for t in mine)
+        blocks = sum(table_blocks(t.kind, shape.depth, IMAGES[t.slice_name], t.conv, shape.heads) for t in mine)
         if shape not in timed:
             timed[shape] = seconds_per_block(shape, device, dtype, threads)
         rows.append({"checkpoint": key, "tables": len(mine), "blocks": blocks, "depth": shape.depth,

@@ -12,6 +12,7 @@
 | pathway  | bottleneck under full / context / masked patching, triple and attention-only group, final-output drift (tables/pathway.py) | C14, C15, C16 |
 | excess   | late single sites (MLP intermediate, attention output, value), object and background, context | C18 |
 | mae_default | late global drift under HF ViTMAE's default random masking   | P2              |
+| heads    | each late attention head alone and with the bottleneck, beside the three groups (tables/heads.py) | P7 |
 """
 from __future__ import annotations
 
@@ -230,6 +231,13 @@ def _pathway(*args) -> pd.DataFrame:
     return pathway_table(*args)
 
 
+def _heads(*args) -> pd.DataFrame:
+    """P7's table (lib/tables/heads.py), registered here so it is cached like every other table."""
+    from jepa_claims.tables.heads import heads_table
+
+    return heads_table(*args)
+
+
 PROTOCOLS: dict[str, Callable[..., pd.DataFrame]] = {
     "mae_default": _mae_default,
     "masks": masks_table,
@@ -241,4 +249,5 @@ PROTOCOLS: dict[str, Callable[..., pd.DataFrame]] = {
     "proxy": proxy_table,
     "pathway": _pathway,
     "excess": excess_table,
+    "heads": _heads,
 }

@@ -153,7 +153,7 @@ class TableStore:
         encoder = self.encoder(checkpoint)
         inputs = self.inputs(checkpoint, slice_name)
         before, started = COUNTER.blocks, time.perf_counter()
-        with self._progress(kind, checkpoint, slice_name, len(inputs.images), encoder.depth):
+        with self._progress(kind, checkpoint, slice_name, len(inputs.images), encoder):
             frame = average_draws(PROTOCOLS[kind](encoder, self.roles(checkpoint), inputs, self.conv, self.batch_size))
         blocks = COUNTER.blocks - before
         write_table(path, frame)
@@ -162,16 +162,18 @@ class TableStore:
         append_entry(self.cache_dir, entry | (repair or {}))
         return read_table(path)
 
-    def _progress(self, kind: str, checkpoint: str, slice_name: str, images: int, depth: int):
+    def _progress(self, kind: str, checkpoint: str, slice_name: str, images: int, encoder):
         """One bar for this table, naming it, its checkpoint and slice (nothing when there is no stream)."""
         from contextlib import nullcontext
 
+        from jepa_claims.engine.sites import head_count
         from jepa_claims.tables.census import table_blocks, table_progress
 
         if self.progress_stream is None:
             return nullcontext()
         label = f"{kind} table, {self.world.checkpoint(checkpoint).key} ({self.world.name}), {slice_name}"
-        return table_progress(label, table_blocks(kind, depth, images, self.conv), self.progress_stream)
+        blocks = table_blocks(kind, encoder.depth, images, self.conv, head_count(encoder))
+        return table_progress(label, blocks, self.progress_stream)
 
     def inputs(self, checkpoint: str, slice_name: str) -> Inputs:
         """Prepared images and semantic masks of a slice for a checkpoint's geometry."""

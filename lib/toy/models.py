@@ -1,7 +1,7 @@
 """Toy encoders of the toy world: stock transformers models whose weights are set by code so that the
 paper's mechanism is planted with known truth, plus negative variants that each break named claims.
 
-The circuit (weights and residual-stream layout in `toy_weights`; hidden 24, MLP 24, one head). The
+The circuit (weights and residual-stream layout in `toy_weights`; hidden 28, MLP 24, two heads of 14). The
 depth is the smallest the roles allow (`smallest_depth`): 21 with the current `Roles.for_depth`, so
 bottleneck block 18, MLP partner 19, late attention 19 and 20, onset window 15-19, peak window 18-20;
 under the default block_output reading (conventions.READINGS) sites are blocks and the late window is
@@ -20,6 +20,7 @@ the outputs of blocks 19 and 20. Blocks are placed from the roles, so another de
   Restoring R1 on the context tokens (context-only patch) removes about 2/3 of the late drift.
 - block 19 attention (late attention): attends to the missing tokens and copies their R1 semantic
   part (x 0.8) into every token (R2). A context-only patch of block 18 leaves it; the triple removes it.
+  Only head 1 writes it (head 0 and both heads of block 20 write nothing): the head P7 must find.
 - block 19 MLP (partner): a second area response R3 = 3.6 B, half along the semantic direction (so the
   ridge proxy, which only sees directions that vary on clean images, sees it too).
 - block 20: empty (its attention output, the triple's third site, carries nothing). The ridge proxy maps
@@ -53,7 +54,7 @@ from jepa_claims.roles import Roles
 
 GEOMETRY = ProcessorGeometry(size=224, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 INTERMEDIATE = 24
-HEADS = 1  # one score matrix per block: the toy's cost is the 256 x 256 softmax
+HEADS = 2  # two score matrices per block (the toy's cost is the 256 x 256 softmax): a head for P7 to find
 FAMILY = {"ijepa_1k": "ijepa", "ijepa_22k": "ijepa", "mae": "vit_mae", "beit": "beit"}
 PATCH = {"ijepa": 14, "vit_mae": 16, "beit": 16}
 SEED = 0  # HF init under this seed is overwritten entirely; kept so the build is reproducible anyway
@@ -142,12 +143,20 @@ def _plans() -> dict[str, Plan]:
         "mae:object_signal": replace(p, semantic=10.0, colour=4.0),
         # the value stream of a block before the late attention carries part of the global means
         "ijepa_1k:value_relay": replace(p, relay=(roles.bottleneck - 1, 2.0)),
+        # P7's negative: both heads of the late attention write half of the repair each
+        "ijepa_1k:split_heads": replace(p, repair_heads=(0, 1)),
         "beit:no_object_signal": replace(p, semantic=0.0, broadcast=0.0, colour=4.0, layer_scale=0.1),
     }
     return plans
 
 
 PLANS = _plans()
+
+
+def planted_heads(name: str) -> tuple[str, ...]:
+    """P7's truth on a toy checkpoint: the late attention heads that write the repair (none without one)."""
+    plan = PLANS[name]
+    return tuple(f"{plan.late_attention}.attn.head{h}" for h in plan.repair_heads) if plan.broadcast else ()
 
 
 

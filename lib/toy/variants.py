@@ -25,7 +25,11 @@ TOY_VARIANTS: dict[str, str] = {
     "mae:object_signal": "breaks C12: the MAE-like model gets the object signal",
     "ijepa_1k:value_relay": "breaks C19: an attention block before the late ones re-reads the global means through its value stream",
     "beit:no_object_signal": "breaks C12, C17: the BEiT-like model loses the object signal",
+    "ijepa_1k:split_heads": "P7's second truth: both heads of the late attention write half of the repair each (P7 must find both)",
 }
+# The toy checkpoints P7 is checked on beside the positive one (tests/test_toy_world.py): two carrying heads,
+# and none (no late attention: the triple has no gain over the pair to carry). Truth: models.planted_heads.
+P7_VARIANTS = ("ijepa_1k:split_heads", "ijepa_1k:no_late_attention")
 
 # Negative variant -> the claims it is built to break (tests/test_toy_world.py: at least one of the
 # claim's cells fails on it, while every claim passes on the positive toy).

@@ -146,25 +146,28 @@ def write_mlp(block, writer: MLPWriter, scale: float = 1.0) -> None:
             fc2.bias[c] = w * scale * STORED.get(c, 1.0)
 
 
-def write_gather(block, reads: dict[int, dict[int, float]], scale: float = 1.0, focus: dict[int, float] | None = None) -> None:
+def write_gather(block, reads: dict[int, dict[int, float]], scale: float = 1.0, focus: dict[int, float] | None = None,
+                 heads: tuple[int, ...] = (0,)) -> None:
     """Attention that adds to channel `out` a weighted mean over tokens of a read.
 
-    reads: output channel -> {input channel: weight}, one value dimension per output channel.
-    Without `focus` the queries are zero, so attention is uniform (the mean over all tokens). With
-    focus {channel: logit}, every head's score of token j is logit * channel_j: attention
-    concentrates on the tokens where that channel is 1 (uniform again when it is 0 everywhere).
+    reads: output channel -> {input channel: weight}, one value dimension per output channel in each of
+    `heads`, which share the write equally (the repair head of P7's planted truth). Without `focus` the
+    queries are zero, so attention is uniform (the mean over all tokens). With focus {channel: logit},
+    every head's score of token j is logit * channel_j: attention concentrates on the tokens where that
+    channel is 1 (uniform again when it is 0 everywhere).
     """
     attention = block.attention
+    head_dim = attention.head_dim
     with torch.no_grad():
         for proj in (attention.q_proj, attention.k_proj, attention.v_proj, attention.o_proj):
             proj.weight.zero_()
             if proj.bias is not None:
                 proj.bias.zero_()
-        for k, (out, read) in enumerate(sorted(reads.items())):
-            attention.v_proj.weight[k] = _read_row(read).to(attention.v_proj.weight)
-            attention.o_proj.weight[out, k] = scale
+        for head in heads:
+            for k, (out, read) in enumerate(sorted(reads.items())):
+                attention.v_proj.weight[head * head_dim + k] = _read_row(read).to(attention.v_proj.weight)
+                attention.o_proj.weight[out, head * head_dim + k] = scale / len(heads)
         if focus:
-            head_dim = attention.head_dim
             for head in range(attention.num_attention_heads):
                 # score = q . k * head_dim**-0.5 with q = (head_dim**0.5, 0, ...) and k = (read, 0, ...).
                 attention.q_proj.bias[head * head_dim] = head_dim**0.5
@@ -203,6 +206,7 @@ class Plan:
     masked_repair: bool = False  # R1 written only into missing tokens (the repair is carried by masked tokens)
     layer_scale: float = 1.0  # BEiT lambda_1 / lambda_2 (writes are divided by it)
     relay: tuple[int, float] | None = None  # (block, gain): attention re-reading the accumulated global means
+    repair_heads: tuple[int, ...] = (1,)  # heads of the late attention that write R2, in equal shares (P7's truth)
 
     def share_before(self, block: int) -> float:
         """Share of the global means accumulated in the stream when block `block`'s MLP reads it."""
@@ -286,7 +290,7 @@ def install(model, family: str, plan: Plan) -> None:
     # Late attention: reads R1's semantic part from the missing tokens (uniform when none is missing).
     sem = _unit(R1_SEM)
     reads = {r: {c: plan.broadcast * w * u for c, w in sem.items()} for r, u in _unit(R2).items()}
-    write_gather(layers[plan.late_attention], reads, scale, focus={BLK: plan.focus})
+    write_gather(layers[plan.late_attention], reads, scale, focus={BLK: plan.focus}, heads=plan.repair_heads)
     # MLP partner: a second area response, written half along the semantic direction (so that the
     # predictor proxy, which only sees directions that vary on clean images, sees it too).
     partner = {c: w / 2**0.5 for c, w in (_unit(R3) | _unit(R1_SEM)).items()}
