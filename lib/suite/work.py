@@ -19,6 +19,7 @@ from jepa_claims.tables.minimum import first_needed, table_runs
 from jepa_claims.worlds.world import PAPER_CHECKPOINTS, PAPER_SLICES, TOY_CHECKPOINTS
 
 PAPER_DEPTHS = {"ijepa_1k": 32, "ijepa_22k": 32, "mae": 12, "beit": 12}  # num_hidden_layers of the published configs
+PAPER_HEADS = {"ijepa_1k": 16, "ijepa_22k": 16, "mae": 12, "beit": 12}  # num_attention_heads of the published configs
 WORLDS = ("paper", "toy")
 
 
@@ -52,18 +53,28 @@ def census_rows(world: str = "paper", options: CensusOptions = CensusOptions()) 
     if unknown:
         raise ValueError(f"unknown checkpoints or slices {unknown}; the {world} world has {list(depths)} and {list(PAPER_SLICES)}")
     planned = plan(checkpoints, options.slices or PAPER_SLICES, options.conv, options.untrained_seeds)
-    computed = [table_blocks(t.kind, depths[t.checkpoint], IMAGES[t.slice_name], t.conv) for t in planned]
-    minimum = first_needed([(_runs(t, depths[t.checkpoint]), IMAGES[t.slice_name]) for t in planned])
+    heads = world_heads(world)
+    computed = [table_blocks(t.kind, depths[t.checkpoint], IMAGES[t.slice_name], t.conv, heads[t.checkpoint]) for t in planned]
+    minimum = first_needed([(_runs(t, depths[t.checkpoint], heads[t.checkpoint]), IMAGES[t.slice_name]) for t in planned])
     return [{"variant": t.variant, "kind": t.kind, "checkpoint": t.checkpoint, "slice": t.slice_name,
              "conventions": _changed(t.conv), "images": IMAGES[t.slice_name], "depth": depths[t.checkpoint],
              "computed": c, "minimum": m} for t, c, m in zip(planned, computed, minimum)]
 
 
-def _runs(table: PlannedTable, depth: int) -> dict:
+def world_heads(world: str) -> dict[str, int]:
+    """Attention heads per block of each checkpoint of a world (the heads table patches each one)."""
+    if world == "paper":
+        return dict(PAPER_HEADS)
+    from jepa_claims.toy.models import HEADS
+
+    return {spec.key: HEADS for spec in TOY_CHECKPOINTS}
+
+
+def _runs(table: PlannedTable, depth: int, heads: int) -> dict:
     """The table's runs per image, named by their weights (P1's copies are other weights) and clean image."""
     weights = (table.checkpoint, table.variant if table.variant.startswith("random:") else "")
     image = (table.slice_name, table.conv.normalisation, table.conv.trimap_object)  # the trimap rule picks the images
-    return table_runs(table.kind, depth, table.conv, weights, image)
+    return table_runs(table.kind, depth, table.conv, weights, image, heads)
 
 
 def _changed(conv: Conventions) -> str:

@@ -19,6 +19,7 @@ from jepa_claims.engine.masks import draw_count
 from jepa_claims.roles import Roles
 from jepa_claims.tables.probes import P2_SEEDS
 
+from jepa_claims.tables.heads import head_groups
 from jepa_claims.tables.pathway import PATHWAY_RUNS, pathway_groups
 from jepa_claims.tables.protocols import GEOMETRY_AREAS, GEOMETRY_ASPECTS, SWEEP_KINDS
 
@@ -81,8 +82,9 @@ def _single_sites(layers: Iterable[int]) -> list[tuple[str]]:
     return [(f"{b}.{kind}",) for b in layers for kind in SWEEP_KINDS]
 
 
-def table_runs(kind: str, depth: int, conv: Conventions, weights: Key, image: Key) -> Runs:
-    """The runs one table of `kind` reads on one image (lib/tables/protocols.py, pathway.py, probes.py)."""
+def table_runs(kind: str, depth: int, conv: Conventions, weights: Key, image: Key, heads: int = 1) -> Runs:
+    """The runs one table of `kind` reads on one image (lib/tables/protocols.py, pathway.py, probes.py, heads.py;
+    heads: attention heads per block)."""
     t = TableRuns(weights, image, conv, depth)
     roles = Roles.for_depth(depth)
     groups = list(roles.groups().values())
@@ -103,6 +105,8 @@ def table_runs(kind: str, depth: int, conv: Conventions, weights: Key, image: Ke
         _group_runs(t, pair, _single_sites(_reachable(roles.late_sites, conv, depth)), ("context",))
     elif kind == "pathway":
         _pathway_runs(t, roles)
+    elif kind == "heads":  # P7: every head group on the object mask, context-only
+        _group_runs(t, [("object",)], list(head_groups(roles, heads).values()), ("context",))
     elif kind == "mae_default":  # the library's forwards: two of each clean image, one of each masked job
         t.runs |= {(weights, image, "library", "clean", seed): depth for seed in P2_SEEDS}
         t.runs |= {(weights, image, "library", conv.fill, mask): depth for mask in pair}
