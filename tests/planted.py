@@ -13,6 +13,7 @@ import pandas as pd
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.roles import Roles
+from jepa_claims.tables.heads import HEADS_COLUMNS, NO_HEAD
 from planted_text import TextTables
 
 DEPTH = 32  # the paper's roles: bottleneck block 29, late attention 30-31, late window 30-31
@@ -162,3 +163,18 @@ class Planted(TextTables):
                     context = value if mask == "object" or condition == "clean" else value * self.k("background_proxy_share", 0.4)
                     rows.append((image, mask, condition, value, context))
         return pd.DataFrame(rows, columns=["image_id", "mask", "condition", "proxy_global_drift", "proxy_context_drift"])
+
+
+def planted_heads_table(carrier_gain: float) -> pd.DataFrame:
+    """P7's heads table (lib/tables/heads.py) of 12 images: pair 0.02 above single, head 1 of block 30 adds `carrier_gain`, the others nothing."""
+    rng = np.random.default_rng(0)
+    single = 0.1 + rng.normal(0, 0.01, 12)
+    rows = {("single", NO_HEAD, NO_HEAD): single, ("pair", NO_HEAD, NO_HEAD): single + 0.02 + rng.normal(0, 0.002, 12),
+            ("triple", NO_HEAD, NO_HEAD): single + carrier_gain, ("all_heads", NO_HEAD, NO_HEAD): single + carrier_gain}
+    for block in (30, 31):
+        for head in range(2):
+            gain = carrier_gain if (block, head) == (30, 1) else 0.0
+            rows[("alone", block, head)] = np.full(12, gain / 2)
+            rows[("with_bottleneck", block, head)] = single + gain + rng.normal(0, 0.002, 12)
+    return pd.DataFrame([(f"img{i}", "object", g, b, h, "", 0.3, 0.3 - v, v, v / 0.3)
+                         for (g, b, h), values in rows.items() for i, v in enumerate(values)], columns=HEADS_COLUMNS)

@@ -14,6 +14,7 @@ from jepa_claims.tables.heads import HEADS_COLUMNS, NO_HEAD, heads_table
 from jepa_claims.tables.protocols import Inputs
 from jepa_claims.verdicts.heads import read_heads
 from model_helpers import pixels
+from planted import planted_heads_table
 
 
 def test_heads_table_costs_what_the_census_plans_and_the_heads_add_up_to_the_triple(tiny_encoders):
@@ -35,25 +36,39 @@ def test_heads_table_costs_what_the_census_plans_and_the_heads_add_up_to_the_tri
     assert (per_head["rescue"] != 0).all()  # every head patch reached the model
 
 
-def _planted(carrier_gain: float) -> pd.DataFrame:
-    """A heads table of 12 images: pair 0.02 above single, head 1 of block 30 adds `carrier_gain`, the others nothing."""
-    rng = np.random.default_rng(0)
-    single = 0.1 + rng.normal(0, 0.01, 12)
-    rows = {("single", NO_HEAD, NO_HEAD): single, ("pair", NO_HEAD, NO_HEAD): single + 0.02 + rng.normal(0, 0.002, 12),
-            ("triple", NO_HEAD, NO_HEAD): single + carrier_gain, ("all_heads", NO_HEAD, NO_HEAD): single + carrier_gain}
-    for block in (30, 31):
-        for head in range(2):
-            gain = carrier_gain if (block, head) == (30, 1) else 0.0
-            rows[("alone", block, head)] = np.full(12, gain / 2)
-            rows[("with_bottleneck", block, head)] = single + gain + rng.normal(0, 0.002, 12)
-    return pd.DataFrame([(f"img{i}", "object", g, b, h, "", 0.3, 0.3 - v, v, v / 0.3)
-                         for (g, b, h), values in rows.items() for i, v in enumerate(values)], columns=HEADS_COLUMNS)
-
-
 def test_read_heads_finds_the_planted_carrier_and_none_where_no_head_beats_the_pair():
     """A head adding 0.05 to the bottleneck beats the pair (0.02): found; at 0.01 it does not: none."""
-    found = read_heads(_planted(0.05))
+    found = read_heads(planted_heads_table(0.05))
     assert found.carriers == ("30.attn.head1",) and found.n == 12 and found.partition_error == 0
     assert [h.site for h in found.heads] == ["30.attn.head0", "30.attn.head1", "31.attn.head0", "31.attn.head1"]
     assert found.heads[1].gain > 0.04 and found.heads[1].holm_p < 0.05
-    assert read_heads(_planted(0.01)).carriers == ()
+    assert read_heads(planted_heads_table(0.01)).carriers == ()
+
+
+class _Planted:
+    """A table source holding one planted heads table."""
+
+    def __init__(self, table: pd.DataFrame):
+        self.frame = table
+
+    def table(self, kind, checkpoint, slice_name):
+        assert kind == "heads"
+        return self.frame
+
+
+def test_the_record_shows_the_heads_by_block_with_their_numbers_and_the_figure_stars_the_carrier():
+    """P7's grid prints each head's difference from the pair at its place in the record, the carrier in bold."""
+    from jepa_claims.record import figures
+    from jepa_claims.record.heads import heads_table
+    from test_report import check_numbers_match
+
+    report = read_heads(planted_heads_table(0.05))
+    heads = [{"site": h.site, "alone": h.alone, "gain": h.gain, "over_pair": h.over_pair, "holm_p": h.holm_p,
+              "carries": h.carries} for h in report.heads]
+    record = {"probes": {"P7": {"id": "P7", "rows": [{"checkpoint": "ijepa_1k", "slice": "8x3", "measured": {"heads": heads}}]}}}
+    html = heads_table(record["probes"]["P7"])
+    assert len(check_numbers_match(html, record)) == 4 + 4 * 4
+    assert html.count("<b>") == 1 and 'data-path="/probes/P7/rows/0/measured/heads/1/over_pair"' in html.split("<b>")[1]
+    data = figures.heads_figure(_Planted(planted_heads_table(0.05)), None)
+    assert data["blocks"] == [30, 31] and data["heads"] == 2 and data["carriers"] == ["30.attn.head1"]
+    assert figures.draw({"id": "heads", "available": True, "data": data})

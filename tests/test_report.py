@@ -12,12 +12,14 @@ import pytest
 from jepa_claims.record import figures
 
 from jepa_claims.record import html as render
+from jepa_claims.record import markup
 from jepa_claims.conventions import Conventions
 from jepa_claims.record.summary import build_record, cell_key
 from jepa_claims.verdicts.stats import holm
 from jepa_claims.record.plugin import plain_id
 from jepa_claims.roles import Roles
 from jepa_claims.worlds.world import TOY_BANNER
+from planted import planted_heads_table
 
 C4_SLICES = ("4x3", "8x3", "12x3")
 WORLD = {"name": "toy", "banner": TOY_BANNER, "slices": ["4x3", "8x3", "12x3"],
@@ -188,9 +190,9 @@ def check_numbers_match(html: str, document: dict) -> list[dict]:
     parser = Numbers()
     parser.feed(html)
     for span in parser.spans:
-        value = render.resolve(document, span["data-path"])
+        value = markup.resolve(document, span["data-path"])
         assert isinstance(value, (int, float)) and float(span["data-value"]) == value, span
-        assert span["text"] == render.FORMATS[span["data-fmt"]](value), span
+        assert span["text"] == markup.FORMATS[span["data-fmt"]](value), span
     return parser.spans
 
 
@@ -242,6 +244,7 @@ class PlantedTables:
                               for b, f in (("small", 0.5), ("medium", 1.0), ("full", 1.2)) for g, r in (("single", 0.05), ("pair", 0.07), ("triple", 0.09))],
                              columns=columns)
         self.tables["panel"] = panel.assign(budget=panel["mask"].str.split(":").str[1])
+        self.tables["heads"] = planted_heads_table(0.05)  # P7: head 1 of block 30 carries the triple's gain
 
     def cached(self, kind, checkpoint, slice_name):
         return None if (kind, slice_name) in self.missing else self.tables.get(kind)
@@ -271,6 +274,7 @@ def test_figures_from_planted_tables_plot_the_measured_numbers():
     png = base64.b64decode(figures.draw(data["fig5"]))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     assert figures.draw(data["fig4"])  # bars and a twin axis
+    assert data["heads"]["data"]["carriers"] == ["30.attn.head1"] and figures.draw(data["heads"])
 
 
 def test_a_figure_whose_tables_are_not_cached_says_so_and_computes_nothing():

@@ -10,7 +10,7 @@ import pytest
 
 from jepa_claims.cli import main
 from jepa_claims.engine.models import load_encoder
-from jepa_claims.record.html import training_table
+from jepa_claims.record.banner import training_table
 from jepa_claims.train.config import SMALL
 from jepa_claims.train.loop import read_training, train
 from jepa_claims.worlds.checkpoints import checkpoint_folder

@@ -165,7 +165,21 @@ def drift_curves(source, world, slice_name: str = "16x3") -> dict:
     return {"slice": slice_name, "mask": "object", "late_window": _late(source), "tau": source.conv.tau, "images": images}
 
 
-FIXED_SLICE = {"fig4": "8x3", "fig5": "16x3", "fig6": "8x3", "drift": "16x3"}  # as in the paper
+def heads_figure(source, world, slice_name: str = "8x3") -> dict:
+    """P7: per late attention block and head, bottleneck + head minus the pair, and which heads carry the gain."""
+    from jepa_claims.verdicts.heads import head_findings  # (statistics: only when a heads table is cached)
+
+    report = head_findings(source, MAIN, slice_name)
+    blocks = sorted({h.block for h in report.heads})
+    count = max(h.head for h in report.heads) + 1
+    at = {(h.block, h.head): h for h in report.heads}
+    return {"slice": slice_name, "blocks": blocks, "heads": count, "triple_over_pair": report.triple_over_pair,
+            "over_pair": [[_f(at[(b, h)].over_pair) for h in range(count)] for b in blocks],
+            "gain": [[_f(at[(b, h)].gain) for h in range(count)] for b in blocks],
+            "carriers": list(report.carriers)}
+
+
+FIXED_SLICE = {"fig4": "8x3", "fig5": "16x3", "fig6": "8x3", "drift": "16x3", "heads": "8x3"}  # as in the paper (P7: its cell)
 FIGURES = (
     ("fig2", "Figure 2. Semantic advantage per slice", fig2,
      "Mean late context drift, object-token mask minus token-matched zero-overlap background, per slice "
@@ -184,6 +198,10 @@ FIGURES = (
      "(small, medium, full budget)."),
     ("drift", "Per-layer drift curves (global, masked, context)", drift_curves,
      "Global, masked-token and context drift per layer of the object mask for the Figure 5 examples."),
+    ("heads", "P7. Late attention heads x blocks on 8x3 (beyond the paper)", heads_figure,
+     "Mean late context rescue of the bottleneck MLP with one late attention head patched (context-only) minus the "
+     "MLP-only pair's, per block and head; starred: the head carries the triple's gain over the pair (paired test per "
+     "head, Holm over the heads)."),
 )
 
 
@@ -260,11 +278,27 @@ def _draw(fid: str, d: dict, ax, fig) -> None:
         twin.plot(range(len(bins)), [b["win_rate"] for b in bins], "o-", color="black")
         twin.set_ylim(0, 1.05)
         twin.set_ylabel("win rate")
+    elif fid == "heads":
+        _heads(ax, fig, d)
     elif fid == "fig6":
         _bars(ax, [f"{b} ({f:.0%})" for b, f in zip(d["budgets"], d["fractions"])], d["rescue"])
         ax.set_ylabel("late context rescue")
         ax.set_xlabel("object token budget")
         ax.legend(fontsize=7)
+
+
+def _heads(ax, fig, d: dict) -> None:
+    """P7's heads x blocks: a diverging map of bottleneck + head - pair, carrying heads starred."""
+    values = np.array([[np.nan if v is None else v for v in row] for row in d["over_pair"]], dtype=float)
+    limit = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+    image = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    for site in d["carriers"]:
+        block, head = site.split(".attn.head")
+        ax.text(int(head), d["blocks"].index(int(block)), "*", ha="center", va="center", fontsize=14, color="black")
+    ax.set_xticks(range(d["heads"]), [str(h) for h in range(d["heads"])], fontsize=7)
+    ax.set_yticks(range(len(d["blocks"])), [f"{b}.attn" for b in d["blocks"]], fontsize=7)
+    ax.set_xlabel("head")
+    fig.colorbar(image, ax=ax, label="bottleneck + head - pair")
 
 
 def _curves(fid: str, d: dict, fig) -> None:

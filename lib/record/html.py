@@ -1,9 +1,8 @@
 """The replication record as HTML: the top of the pytest-html report.
 
 `render(record, images)` returns one HTML fragment (inserted through `pytest_html_results_summary`).
-Every number it prints is a `<span class="num">` whose `data-path` is a JSON pointer into the record
-(saved as stats_summary.json), `data-value` the exact value and `data-fmt` the format of its text,
-so a reviewer (and tests/test_report.py) can check each printed number against the JSON.
+Every number it prints carries its place in the record (lib/record/markup.py `num`); the world banner is
+lib/record/banner.py's, P7's table of heads lib/record/heads.py's.
 """
 from __future__ import annotations
 
@@ -12,17 +11,12 @@ from html import escape
 from importlib.resources import files
 from string import Template
 
+from jepa_claims.record.banner import banner
+from jepa_claims.record.heads import heads_table
+from jepa_claims.record.markup import STATUS_CLASS, num, paragraphs, status_badge, value_html
 from jepa_claims.record.summary import STATUS_ORDER
 from jepa_claims.verdicts.grades import LEGEND, TIERS, p1_wording
 
-FORMATS = {
-    "g": lambda v: f"{v:.4g}",  # drift, rescue, tokens
-    "s": lambda v: f"{v:+.4g}",  # signed differences
-    "p": lambda v: f"{v:.2g}",  # p-values
-    "i": lambda v: f"{int(v):d}",  # counts, layers
-    "%": lambda v: f"{v:.0%}",  # confidence levels
-}
-STATUS_CLASS = {s: s.lower().replace(" ", "-") for s in STATUS_ORDER}
 TIER_CLASS = {t: "tier-" + t.replace(" ", "-") for t in TIERS}
 NUMERIC_LEGEND = ("Tolerance = 1.96 x the standard error of the difference of two independent draws of images (the measured "
                   "s.e. from the per-image values; the paper prints no error, so its s.e. is taken equal to the measured one, "
@@ -33,6 +27,7 @@ PROBES_ABOUT = {
     "P3": "convention sensitivity: layer indexing, fill, normalisation, patch-label rule",
     "P5": "the causal protocol on MAE and BEiT (the paper's stated future work)",
     "P6": "multiplicity: Holm correction across slices and checkpoints",
+    "P7": "the late pathway down to attention heads (the paper's stated next step)",
 }
 # What a probe's finding means on the claim's cell: (when the claim holds under the probe, when it fails).
 # P3's "holds" counts for the claim.
@@ -40,95 +35,8 @@ PROBE_BADGES = {  # P1's words depend on the trained verdict too: grades.p1_word
     "P2": ("holds at mask_ratio 0", "fails at mask_ratio 0"),
     "P3": ("holds under an alternative", "fails under an alternative"),
     "P5": ("holds on this family", "absent on this family"),
+    "P7": ("a single head carries the triple's gain", "no single head carries the triple's gain"),
 }
-
-
-def pointer(*parts) -> str:
-    """JSON pointer (RFC 6901) to a value of the record."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def resolve(document, path: str):
-    """The value a JSON pointer names."""
-    value = document
-    for part in path.split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
-        value = value[int(part)] if isinstance(value, list) else value[part]
-    return value
-
-
-def num(value, path: tuple, fmt: str = "g") -> str:
-    """A number with its place in the record; None prints as n/a."""
-    if value is None or isinstance(value, bool):
-        return "n/a" if value is None else escape(str(value))
-    text = FORMATS[fmt](value)
-    return (f'<span class="num" data-path="{escape(pointer(*path))}" data-value="{value!r}" '
-            f'data-fmt="{fmt}">{escape(text)}</span>')
-
-
-def value_html(value, path: tuple) -> str:
-    """Any recorded value: numbers as `num`, lists and dicts element by element, text escaped."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return escape(str(value))
-    if isinstance(value, int):
-        return num(value, path, "i")
-    if isinstance(value, float):
-        return num(value, path, "g")
-    if isinstance(value, list):
-        return "[" + ", ".join(value_html(v, path + (i,)) for i, v in enumerate(value)) + "]"
-    if isinstance(value, dict):
-        return "; ".join(f"{escape(str(k))} {value_html(v, path + (k,))}" for k, v in value.items())
-    return escape(str(value))
-
-
-def paragraphs(text: str) -> str:
-    """A docstring as HTML paragraphs, its hard line breaks reflowed."""
-    return "".join(f"<p>{escape(' '.join(p.split()))}</p>" for p in text.split("\n\n") if p.strip())
-
-
-def _status(status: str) -> str:
-    return f'<span class="status {STATUS_CLASS[status]}">{escape(status)}</span>'
-
-
-def banner(record: dict, images: dict | None = None) -> str:
-    """The world banner (toy or any world that is not the paper's), with what a trained world trained."""
-    world = record["world"]
-    if world.get("name") == "paper" or not world.get("banner"):
-        return ""
-    text = escape(world["banner"])
-    text = text.replace("`jepa-claims fetch", "<code>jepa-claims fetch").replace("`pytest", "<code>pytest").replace("`", "</code>")
-    return (f'<div id="world-banner" role="alert">{text}</div>{variant_table(world.get("variants") or [])}'
-            f'{training_table(world.get("training") or [], images or {})}')
-
-
-def training_table(rows: list[dict], images: dict) -> str:
-    """The trained world's encoders: objective, steps, wall time, loss, weights hash, and each loss curve."""
-    if not rows:
-        return ""
-    body = ""
-    for i, r in enumerate(rows):
-        at = ("world", "training", i)
-        body += (f'<tr><td>{escape(r["key"])}</td><td colspan="5">not in the cache: not trained yet</td></tr>' if not r["trained"] else
-                 f'<tr><td>{escape(r["key"])}</td><td>{escape(r["objective"])} (<code>{escape(r["architecture"])}</code>)</td>'
-                 f'<td>{num(r["steps"], at + ("steps",), "i")} steps, {num(r["images_seen"], at + ("images_seen",), "i")} images</td>'
-                 f'<td>{num(r["seconds"], at + ("seconds",), "g")} s</td><td>{num(r["first_loss"], at + ("first_loss",))} &rarr; '
-                 f'{num(r["last_loss"], at + ("last_loss",))}</td><td><code>{escape(r["weights_sha256"][:16])}</code></td></tr>')
-    curves = "".join(f'<img alt="loss curve of {escape(r["key"])}" src="data:image/png;base64,{images[key]}">'
-                     for r in rows if (key := f'training:{r["key"]}') in images)
-    return ('<div id="training"><table><thead><tr><th>checkpoint</th><th>objective</th><th>trained for</th><th>wall time</th>'
-            f'<th>loss first &rarr; last step</th><th>weights sha256</th></tr></thead><tbody>{body}</tbody></table>{curves}</div>')
-
-
-def variant_table(rows: list[dict]) -> str:
-    """Which negative toy breaks which claim (checked by tests/test_toy_world.py, not by this run)."""
-    if not rows:
-        return ""
-    body = "".join(f'<tr><td><code>{escape(r["variant"])}</code></td><td>{escape(", ".join(r["breaks"]))}</td>'
-                   f'<td>{escape(r["how"])}</td></tr>' for r in rows)
-    return ('<details id="toy-variants"><summary>Toy variants: which negative toy breaks which claim '
-            '(every claim passes on the positive toy above and fails on its variant: tests/test_toy_world.py)</summary>'
-            '<table><thead><tr><th>variant</th><th>breaks</th><th>how</th></tr></thead>'
-            f'<tbody>{body}</tbody></table></details>')
 
 
 def _number_or_range(paper, path: tuple, fmt: str) -> str:
@@ -169,7 +77,7 @@ def matrix_cell(key: str, cell: dict) -> str:
     path = ("matrix", key)
     status = cell["status"]
     title = cell.get("statement") or cell.get("reason") or status
-    parts = [_status(status), grade_html(cell.get("grade"))]
+    parts = [status_badge(status), grade_html(cell.get("grade"))]
     head = cell.get("headline")
     if head and head.get("measured") is not None:
         fmt = "s" if "advantage" in head["label"] or " - " in head["label"] else "g"
@@ -225,7 +133,7 @@ def matrix(record: dict) -> str:
             tds.append(matrix_cell(key, cell) if cell else '<td class="na">&mdash;</td>')
         rows.append(f'<tr data-claim="{escape(claim)}"><th class="claim-head"><a href="#claim-{escape(claim)}"><b>{escape(claim)}</b></a> '
                     f'{escape(info["test_doc"])}</th>{"".join(tds)}</tr>')
-    legend = " ".join(_status(s) for s in STATUS_ORDER)
+    legend = " ".join(status_badge(s) for s in STATUS_ORDER)
     grades = "".join(f'<li><span class="grade {TIER_CLASS[t]}">{escape(t)}</span> {escape(LEGEND[t])}</li>' for t in TIERS)
     return (f'<table id="claim-matrix"><thead><tr><th rowspan="2">claim</th>{top}</tr><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
             f'<p class="small">{legend} &mdash; hover a cell for the verdict statement. Each cell names its test: per-image differences '
@@ -243,7 +151,7 @@ def claims_section(record: dict) -> str:
         for key in (k for k in record["matrix"] if record["matrix"][k]["claim"] == claim):
             cell = record["matrix"][key]
             rows.append(f'<tr class="{STATUS_CLASS[cell["status"]]}"><td>{escape(cell["checkpoint"])} / {escape(cell["slice"])}</td>'
-                        f'<td>{_status(cell["status"])}{grade_html(cell.get("grade"))}</td><td>{escape(cell.get("statement") or cell.get("reason") or "")}</td>'
+                        f'<td>{status_badge(cell["status"])}{grade_html(cell.get("grade"))}</td><td>{escape(cell.get("statement") or cell.get("reason") or "")}</td>'
                         f'<td>{value_html(cell.get("measured", {}), ("matrix", key, "measured"))}</td>'
                         f'<td>{value_html(cell.get("paper", {}), ("matrix", key, "paper"))}</td></tr>')
         out.append(f'<div class="claim" id="claim-{escape(claim)}"><h3>{escape(claim)} &mdash; {escape(info["test_doc"])}</h3>'
@@ -268,10 +176,15 @@ def numeric_section(record: dict) -> str:
                     f'<td>{num(c.get("measured"), p + ("measured",))}</td><td>{num(c.get("paper"), p + ("paper",))}</td>'
                     f'<td>{num(c.get("diff"), p + ("diff",), "s")}</td><td>&plusmn; {num(c.get("tolerance"), p + ("tolerance",))} '
                     f'<span class="small">(s.e. {num(c.get("se"), p + ("se",))}; floor {escape(str(c.get("floor_name") or ""))} '
-                    f'{num(c.get("floor"), p + ("floor",), "%")})</span></td><td>{_status(c["status"])} {escape(c.get("reason") or "")}</td></tr>')
+                    f'{num(c.get("floor"), p + ("floor",), "%")})</span></td><td>{status_badge(c["status"])} {escape(c.get("reason") or "")}</td></tr>')
     return "".join(out) + ('<table id="numeric-table"><thead><tr><th>cell</th><th>paper source</th><th>measured</th><th>paper</th>'
                            f'<th>diff</th><th>tolerance</th><th>within?</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
                            f'<p class="small">{escape(NUMERIC_LEGEND)}</p>')
+
+
+def _shown(measured: dict) -> dict:
+    """A probe row's measured values for its cell (P7's per-head numbers have their own table)."""
+    return {k: v for k, v in measured.items() if k != "heads"}
 
 
 def probes_section(record: dict) -> str:
@@ -284,21 +197,22 @@ def probes_section(record: dict) -> str:
         for i, row in enumerate(probe["rows"]):
             holds = {True: "yes", False: "no", None: "&ndash;"}[row.get("holds")]
             rows.append(f'<tr class="{STATUS_CLASS[row["status"]]}"><td>{escape(str(row.get("claim") or ""))}</td>'
-                        f'<td>{escape(str(row.get("checkpoint") or ""))} / {escape(str(row.get("slice") or ""))}</td><td>{_status(row["status"])}</td>'
+                        f'<td>{escape(str(row.get("checkpoint") or ""))} / {escape(str(row.get("slice") or ""))}</td><td>{status_badge(row["status"])}</td>'
                         f'<td>{holds}</td><td>{escape(row.get("sentence") or "")}</td>'
-                        f'<td class="small">{value_html(row.get("measured") or {}, ("probes", pid, "rows", i, "measured"))}</td></tr>')
+                        f'<td class="small">{value_html(_shown(row.get("measured") or {}), ("probes", pid, "rows", i, "measured"))}</td></tr>')
         if probe.get("other_claims"):
             rows.append(f'<tr class="other-claims"><td>other claims</td><td colspan="5">{escape(probe["other_claims"])}</td></tr>')
         about = probe["about"].split("\n\n")[0] if probe["about"] else PROBES_ABOUT.get(pid, "")
         out.append(f'<div class="probe" id="probe-{escape(pid)}"><h3>{escape(pid)} &mdash; {escape(PROBES_ABOUT.get(pid, probe["module"]))}</h3>'
                    f'<blockquote>{paragraphs(about)}</blockquote><table><thead><tr><th>claim</th><th>checkpoint / slice</th><th>probe test</th>'
-                   f'<th>holds</th><th>what it means for the claim</th><th>measured</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+                   f'<th>holds</th><th>what it means for the claim</th><th>measured</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+                   f'{heads_table(probe) if pid == "P7" else ""}</div>')
     return "".join(out)
 
 
 def _sentence_row(row: dict) -> str:
     """One result sentence: where, the quote, each named test with its status (and claims awaited), the reason."""
-    tests = [f"{escape(t['id'])} {_status(t['status'])}" for t in row["tests"]]
+    tests = [f"{escape(t['id'])} {status_badge(t['status'])}" for t in row["tests"]]
     tests += [f"waits for: {escape(w)}" for w in row["waits"]]
     return (f'<tr><td>{escape(row["section"])}</td><td><q>{escape(row["text"])}</q></td><td>{"<br>".join(tests)}</td>'
             f'<td>{escape(row["reason"])}</td></tr>')
@@ -396,7 +310,7 @@ def notes_section(record: dict) -> str:
 def run_line(record: dict) -> str:
     """One line: world, run, verdict counts, model work; then which layer reading ran and why."""
     counts = record["counts"]
-    shown = ", ".join(f'{num(counts[s], ("counts", s), "i")} {_status(s)}' for s in STATUS_ORDER if counts.get(s))
+    shown = ", ".join(f'{num(counts[s], ("counts", s), "i")} {status_badge(s)}' for s in STATUS_ORDER if counts.get(s))
     per_claim = record["claim_status"]
     holding = num(record.get("claims_holding"), ("claims_holding",), "i")
     work = (record.get("provenance") or {}).get("model_work") or {}
