@@ -34,9 +34,7 @@ def test_heads_carrying_the_triples_gain_against_the_pair(store, checkpoint, sli
     """Which late attention heads carry the triple's gain over the pair is reported; the heads must add up to the triple."""
     report = head_findings(store, checkpoint, slice_name)
     record_probe("C6", checkpoint, slice_name, bool(report.carriers), _sentence(report), carriers=list(report.carriers),
-                 triple_over_pair=report.triple_over_pair, partition_error=report.partition_error,
-                 heads=[{"site": h.site, "alone": h.alone, "gain": h.gain, "over_pair": h.over_pair, "holm_p": h.holm_p,
-                         "carries": h.carries} for h in report.heads])
+                 triple_over_pair=report.triple_over_pair, partition_error=report.partition_error, heads=report.recorded())
     assert report.partition_error <= PARTITION_TOLERANCE, (
         f"the bottleneck with every late head rescues up to {report.partition_error:.3g} away from the triple: "
         "the head sites do not partition the attention outputs")

@@ -10,7 +10,8 @@ from html import escape
 from jepa_claims.record.markup import num
 
 COLUMNS = (("alone", "alone", "g"), ("gain", "bottleneck + head - bottleneck", "s"),
-           ("over_pair", "bottleneck + head - pair", "s"), ("holm_p", "Holm p", "p"))
+           ("over_pair", "bottleneck + head - pair", "s"), ("ci_low", "95% CI low", "s"), ("ci_high", "95% CI high", "s"),
+           ("p", "p", "p"), ("holm_p", "Holm p", "p"))
 
 
 def _grid(heads: list[dict], at: tuple) -> str:

@@ -28,7 +28,6 @@ class HeadFinding:
     head: int
     alone: float  # mean rescue of the head patched alone
     gain: float  # mean rescue(bottleneck + head) - rescue(bottleneck)
-    gain_ci: tuple[float, float]
     over_pair: float  # mean rescue(bottleneck + head) - rescue(pair): the deciding difference
     over_pair_ci: tuple[float, float]
     p: float
@@ -50,12 +49,16 @@ class HeadsReport:
     triple_over_pair: float  # mean rescue(triple) - rescue(pair)
     partition_error: float  # max |rescue(all heads + bottleneck) - rescue(triple)| over images
     n: int
-    stats: dict  # every test JSON-ready (Family.stats)
 
     @property
     def carriers(self) -> tuple[str, ...]:
         """Sites of the heads that carry the triple's gain over the pair."""
         return tuple(h.site for h in self.heads if h.carries)
+
+    def recorded(self) -> list[dict]:
+        """Every head's numbers, JSON-ready, as the record shows them (lib/record/heads.py)."""
+        return [{"site": h.site, "alone": h.alone, "gain": h.gain, "over_pair": h.over_pair, "ci_low": h.over_pair_ci[0],
+                 "ci_high": h.over_pair_ci[1], "p": h.p, "holm_p": h.holm_p, "carries": h.carries} for h in self.heads]
 
 
 def _per_image(table: pd.DataFrame, group: str, block: int = -1, head: int = -1) -> pd.Series:
@@ -81,11 +84,10 @@ def read_heads(table: pd.DataFrame) -> HeadsReport:
         label = f"{block}.attn.head{head}"
         test, gain = deciding[(block, head)], shown[(block, head)]
         heads.append(HeadFinding(block, head, float(_per_image(table, "alone", block, head).mean()), gain.mean_diff,
-                                 (gain.ci_low, gain.ci_high), test.mean_diff, (test.ci_low, test.ci_high), test.p,
-                                 adjusted[label], family.holds(label)))
+                                 test.mean_diff, (test.ci_low, test.ci_high), test.p, adjusted[label], family.holds(label)))
     return HeadsReport(tuple(heads), {g: float(s.mean()) for g, s in groups.items()},
                        float((groups["triple"] - groups["pair"]).mean()),
-                       float((groups["all_heads"] - groups["triple"]).abs().max()), len(groups["triple"]), family.stats())
+                       float((groups["all_heads"] - groups["triple"]).abs().max()), len(groups["triple"]))
 
 
 def head_findings(source, checkpoint: str, slice_name: str) -> HeadsReport:
