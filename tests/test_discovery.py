@@ -1,9 +1,11 @@
 """Roles discovered on the discovery slice (lib/tables/discovery.py), claims confirmed on the other slices.
 
 On the toy world the discovered roles are the planted ones; on the toy variant whose bottleneck sits
-elsewhere (lib/toy/models.py: the first late site by relative depth, one block before the roles' own),
-discovery finds it, where the roles placed by relative depth miss it. To keep CI short the toy discovers
-on 4x3 (12 images). Not asserted here: that the claims then pass at the discovered roles on that variant.
+elsewhere (lib/toy/models.py: the repair block, gather and MLP, in the first late site by relative depth,
+one block before the roles' own), discovery finds it, where the roles placed by relative depth miss it,
+and the claims that read the sweep (C2, C7) pass at the discovered roles and fail at the fixed ones on a
+confirmation slice. To keep CI short the toy discovers on 4x3 (12 images); C3 (a 4x3 cell) and C14 were
+measured at the world's own discovery slice instead, where they pass at the discovered roles too.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 from jepa_claims.roles import Roles
 from jepa_claims.tables.store import TableStore
 from jepa_claims.toy import models as toy
+from jepa_claims.verdicts.catalogue import evaluate
 from jepa_claims.worlds.world import DISCOVERY_SLICE, World, toy_world
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("discovery")]
@@ -56,3 +59,11 @@ def test_tables_at_discovered_roles_are_keyed_by_them(world):
     discovered, fixed = _store(world, "toy:ijepa_1k", True), _store(world, "toy:ijepa_1k", False)
     assert discovered.key("rescue", "ijepa_1k", "4x3") != fixed.key("rescue", "ijepa_1k", "4x3")
     assert discovered.key("sweep", "ijepa_1k", "8x3") == fixed.key("sweep", "ijepa_1k", "8x3")  # the depth's only
+
+
+@pytest.mark.parametrize("claim", ["C2", "C7"])
+def test_the_moved_bottleneck_s_claims_pass_at_the_discovered_roles_and_fail_at_the_fixed(world, claim):
+    """On 8x3, a confirmation slice (one sweep table: it depends on the depth only, so both stores read it)."""
+    discovered, fixed = _store(world, f"toy:{VARIANT}", True), _store(world, f"toy:{VARIANT}", False)
+    found, placed = evaluate(claim, discovered, "ijepa_1k", "8x3"), evaluate(claim, fixed, "ijepa_1k", "8x3")
+    assert found.passed and not placed.passed, f"discovered: {found.statement}\nfixed: {placed.statement}"

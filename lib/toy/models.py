@@ -125,8 +125,9 @@ def _plans() -> dict[str, Plan]:
         "beit": replace(p, semantic=16.0, layer_scale=0.1),
         # negatives
         "ijepa_1k:early_onset": replace(p, onset=3, gathers=((2, 0.05), *p.gathers[:-1], (roles.bottleneck, p.gathers[-1][1] - 0.05))),
+        # the whole repair block (its gather and MLP, as in the bottleneck's own block) one block earlier
         "ijepa_1k:bottleneck_elsewhere": replace(
-            p, bottleneck=roles.late_sites[0], gathers=(*p.gathers[:-1], (roles.late_sites[0] - 1, p.gathers[-1][1]))),
+            p, bottleneck=roles.late_sites[0], gathers=(*p.gathers[:-1], (roles.late_sites[0], p.gathers[-1][1]))),
         "ijepa_1k:attention_everywhere": replace(
             p, gathers=(*p.gathers[:-1], *late_gathers, (roles.bottleneck, p.gathers[-1][1] - 0.12 * len(late_gathers))),
             broadcast=1.2),

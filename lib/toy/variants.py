@@ -11,7 +11,7 @@ TOY_VARIANTS: dict[str, str] = {
     "mae": "positive MAE-like: area and colour responses only, no object signal (C12: no advantage)",
     "beit": "positive BEiT-like: strong object signal, layer scale 0.1 (C12: strong advantage)",
     "ijepa_1k:early_onset": "breaks C1: the area response sits in block 3, so large masks reach onset before the onset window",
-    "ijepa_1k:bottleneck_elsewhere": "breaks C2, C3, C7, C14 (also C1, C6, C9, C16): the repair MLP sits in block 17 (the first late site); the role's bottleneck is empty",
+    "ijepa_1k:bottleneck_elsewhere": "breaks C2, C3, C7, C14 (also C6, C8, C9, C16, C19): the repair MLP sits in block 17 (the first late site) with its gather, as in the bottleneck's own block; the role's bottleneck is empty, and discovered roles find it (tests/test_discovery.py)",
     "ijepa_1k:attention_everywhere": "breaks C2: every late block's attention carries a share of the global signal; one stays neutral",
     "ijepa_1k:masked_repair": "breaks C3, C15 (also C2, C5, C7, C14): the repair is written into masked tokens and reaches the context through late attention",
     "ijepa_1k:no_object_signal": "breaks C4 (also C5, C6, C8, C9, C11): the repair depends on masked area and colour only (MAE-like)",
