@@ -28,6 +28,7 @@ PROBES_ABOUT = {
     "P5": "the causal protocol on MAE and BEiT (the paper's stated future work)",
     "P6": "multiplicity: Holm correction across slices and checkpoints",
     "P7": "the late pathway down to attention heads (the paper's stated next step)",
+    "P8": "roles discovered on the discovery slice beside the paper's layers",
 }
 # What a probe's finding means on the claim's cell: (when the claim holds under the probe, when it fails).
 # P3's "holds" counts for the claim.

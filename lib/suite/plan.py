@@ -5,6 +5,12 @@ slices and checkpoints it reads beyond them come from the claim registry; which 
 reads (`READS`), and what the probes re-run, are listed here and checked against an actual run by
 tests/test_rehearsal.py (planned block evaluations = logged ones). Numeric agreement reads tables the
 claims already read. Tables already in the cache are counted as cached, not as work.
+
+A checkpoint that stands in for a paper checkpoint (own --checkpoints NAME=PATH, the extended world) is
+planned on that one's claim cells; one that discovers its roles (lib/tables/discovery.py) adds the
+discovery's sweep and geometry tables on the discovery slice, and its claims read the other slices
+only. Its patched tables are costed at the relative-depth roles: the discovered ones are not known
+before the discovery tables exist (the site groups' first blocks, hence the cost, may differ a little).
 """
 from __future__ import annotations
 
@@ -13,6 +19,8 @@ from dataclasses import dataclass
 from jepa_claims.conventions import Conventions
 from jepa_claims.suite.options import DEFAULT_UNTRAINED_SEEDS
 from jepa_claims.tables.census import Census, census, read_config
+from jepa_claims.tables.discovery import DISCOVERY_KINDS, ROLE_PROBE_CHECKPOINTS, roles_known
+from jepa_claims.worlds.world import DISCOVERY_SLICE, CheckpointSpec
 
 READS = {  # claim -> table kinds its check reads (lib/verdicts/checks.py)
     "C1": ("geometry",), "C2": ("sweep",), "C3": ("masks", "rescue"), "C4": ("semantic",), "C5": ("semantic",),
@@ -43,27 +51,23 @@ def untrained_variant(seed: int) -> str:
 
 
 def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...], run: Conventions = Conventions(),
-         untrained_seeds: int = DEFAULT_UNTRAINED_SEEDS) -> list[PlannedTable]:
+         untrained_seeds: int = DEFAULT_UNTRAINED_SEEDS, specs: tuple[CheckpointSpec, ...] = (),
+         discovery_slice: str = DISCOVERY_SLICE) -> list[PlannedTable]:
     """Every table the selected claims and probes read under the run's conventions (--convention), once each, in a
     stable order; P1's once per untrained seed; P3's under the run's conventions changed by each alternative (none
-    where they are equal)."""
-    from jepa_claims.tables.probes import ALTERNATIVES, p3_claims, p3_conventions, untrained_seeds as seeds_of
-    from jepa_claims.verdicts.catalogue import CLAIMS
+    where they are equal). `specs`: the world's checkpoints, for those that stand in for another or discover roles."""
+    from jepa_claims.tables.probes import ALTERNATIVES, p3_claims, p3_conventions
 
-    wanted: dict[PlannedTable, None] = {}
+    wanted: dict[PlannedTable, None] = dict.fromkeys(_discovery(checkpoints, specs, discovery_slice, run))
 
     def add(variant: str, claims, checkpoint: str, slice_name: str, conv: Conventions = run) -> None:
         if checkpoint in checkpoints and slice_name in slices:
             kinds = [kind for claim in claims for kind in READS[claim]]
             wanted.update({PlannedTable(variant, kind, checkpoint, slice_name, conv): None for kind in kinds})
 
-    for claim in CLAIMS:  # the claims, and P1 on each cell of a claim it runs untrained, once per seed
-        variants = [""] + ([untrained_variant(s) for s in seeds_of(untrained_seeds)] if claim.untrained.effect else [])
-        for checkpoint, slice_name in claim.cells():
-            if not claim.missing(checkpoint, slice_name, checkpoints, slices):
-                for variant in variants:
-                    for needed_checkpoint, needed_slice in sorted(claim.needs(checkpoint, slice_name)):
-                        add(variant, [claim.id], needed_checkpoint, needed_slice)
+    for variant, claim, checkpoint, slice_name in _claim_cells(checkpoints, slices, untrained_seeds, specs, discovery_slice):
+        for needed_checkpoint, needed_slice in sorted(claim.needs(checkpoint, slice_name)):
+            add(variant, [claim.id], needed_checkpoint, needed_slice)
     for name in ALTERNATIVES:  # P3 (it skips an alternative the run's conventions already are)
         claims, conv = p3_claims(name), p3_conventions(name, run)
         if conv == run:
@@ -77,7 +81,35 @@ def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...], run: Conventions
         wanted[PlannedTable("", "heads", *PROBE_CELL, run)] = None
     for checkpoint in OTHER_FAMILIES:  # P5: C6 and C3 on the other families
         add("", ["C6", "C3"], checkpoint, "8x3")
+    for checkpoint in ROLE_PROBE_CHECKPOINTS:  # P8: roles discovered beside the paper's, on the discovery slice
+        if checkpoint in checkpoints and discovery_slice in slices:
+            wanted.update(dict.fromkeys(PlannedTable("", kind, checkpoint, discovery_slice, run) for kind in DISCOVERY_KINDS))
     return list(wanted)
+
+
+def _discovery(checkpoints, specs, discovery_slice: str, run: Conventions) -> list[PlannedTable]:
+    """The tables role discovery reads for each selected checkpoint that discovers its roles (any slice selection)."""
+    return [PlannedTable("", kind, spec.key, discovery_slice, run) for spec in specs
+            if spec.discover_roles and spec.key in checkpoints for kind in DISCOVERY_KINDS]
+
+
+def _claim_cells(checkpoints, slices, seeds: int, specs, discovery_slice: str):
+    """(variant, claim, checkpoint, slice) of every cell that runs: the claims' own cells and their stand-ins' (as the
+    suite parametrizes them, a discovering checkpoint on its confirmation slices), and P1's per seed on the own cells."""
+    from jepa_claims.tables.probes import untrained_seeds as seeds_of
+    from jepa_claims.verdicts.catalogue import CLAIMS
+
+    discovering = {spec.key for spec in specs if spec.discover_roles}
+    stand_ins = [(spec.key, spec.stands_for) for spec in specs if spec.stands_for]
+    for claim in CLAIMS:
+        variants = [""] + ([untrained_variant(s) for s in seeds_of(seeds)] if claim.untrained.effect else [])
+        own = claim.cells()
+        cells = [*own, *[(key, sl) for key, paper in stand_ins for ck, sl in own if ck == paper]]
+        for checkpoint, slice_name in cells:
+            readable = tuple(s for s in slices if not (checkpoint in discovering and s == discovery_slice))
+            if not claim.missing(checkpoint, slice_name, checkpoints, readable):
+                for variant in (variants if (checkpoint, slice_name) in own else [""]):
+                    yield variant, claim, checkpoint, slice_name
 
 
 def run_census(store, threads: int, untrained_seeds: int = DEFAULT_UNTRAINED_SEEDS) -> Census:
@@ -86,7 +118,8 @@ def run_census(store, threads: int, untrained_seeds: int = DEFAULT_UNTRAINED_SEE
     from jepa_claims.worlds.checkpoints import checkpoint_folder
 
     world = store.world
-    planned = plan(tuple(c.key for c in world.checkpoints), world.slices, store.conv, untrained_seeds)
+    planned = plan(tuple(c.key for c in world.checkpoints), world.slices, store.conv, untrained_seeds, world.checkpoints,
+                   world.discovery_slice)
     stores = {"": store} | {untrained_variant(s): store.variant(world=random_world(world, s)) for s in seeds_of(untrained_seeds)}
     todo = [t for t in planned if not _cached(stores.get(t.variant) or store.variant(conv=t.conv), t)]
     configs = {spec.key: read_config(checkpoint_folder(spec, store.cache_dir)) for spec in world.checkpoints}
@@ -94,10 +127,14 @@ def run_census(store, threads: int, untrained_seeds: int = DEFAULT_UNTRAINED_SEE
 
 
 def _cached(store, table: PlannedTable) -> bool:
-    """Whether the table is in the cache already (an unreadable slice counts as not: its test will say why)."""
+    """Whether the table is in the cache already (an unreadable slice counts as not: its test will say why; a table
+    at roles not yet discovered counts as not: its key names the roles, and finding them would compute)."""
     from jepa_claims.data.files import DataError
+    from jepa_claims.tables.store import DEPTH_ONLY
 
     try:
+        if table.kind not in DEPTH_ONLY and not roles_known(store, table.checkpoint):
+            return False
         return store.cached(table.kind, table.checkpoint, table.slice_name) is not None
     except DataError:
         return False

@@ -212,7 +212,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         bar = "!" * 100
         lines += [bar, world.banner, bar]
     lines += _conventions_line(config)
-    if world.name == "paper":
+    if world.name in ("paper", "extended"):  # real checkpoints: say what the run will compute
         lines += _census(config)
     return lines
 
@@ -250,7 +250,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     world = suite_world(metafunc.config)
     checkpoints, slices = [c.key for c in world.checkpoints], world.slices
     if probe is not None and "claims" in probe.kwargs:  # a probe over its claims' own cells (P1)
-        _parametrize_claim_cells(metafunc, probe.kwargs["claims"], checkpoints, slices)
+        _parametrize_claim_cells(metafunc, probe.kwargs["claims"], checkpoints, world)
         return
     if claim is not None:  # a cell runs only when every table its check reads is selected (C5, C10)
         cells = [(ck, sl) for ck, sl in world.with_stand_ins(claim.cells())
@@ -265,10 +265,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(("checkpoint", "slice_name"), params)
 
 
-def _parametrize_claim_cells(metafunc: pytest.Metafunc, claims, checkpoints, slices) -> None:
-    """(claim, checkpoint, slice_name) over every selected cell of each claim, grouped per checkpoint for xdist."""
-    params = [pytest.param(c, ck, sl, id=f"{c.id}-{ck}-{sl}", marks=pytest.mark.xdist_group(ck))
-              for c in claims for ck, sl in c.cells() if not c.missing(ck, sl, checkpoints, slices)]
+def _parametrize_claim_cells(metafunc: pytest.Metafunc, claims, checkpoints, world: World) -> None:
+    """(claim, checkpoint, slice_name) over every selected cell of each claim (a discovering checkpoint's on its
+    confirmation slices, as the claims'), grouped per checkpoint for xdist."""
+    params = [pytest.param(c, ck, sl, id=f"{c.id}-{ck}-{sl}", marks=pytest.mark.xdist_group(ck)) for c in claims
+              for ck, sl in c.cells()
+              if not c.missing(ck, sl, checkpoints, world.confirmation_slices(ck) if ck in checkpoints else world.slices)]
     if not params:
         params = [pytest.param(None, None, None, id="not-selected",
                                marks=pytest.mark.skip(reason="no selected checkpoint/slice for these claims"))]

@@ -14,6 +14,8 @@ dipping). Rules, each the paper's pattern read off measurements instead of place
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -21,6 +23,30 @@ from jepa_claims.engine.drift import onset
 from jepa_claims.roles import Roles
 
 LARGE_AREA = 0.3  # C1's "larger square masks"
+DISCOVERY_KINDS = ("sweep", "geometry")  # the tables discovery reads on the discovery slice
+# The paper's checkpoints whose roles the paper states (29 / 30-31 on both I-JEPA encoders, section 3.5): the
+# roles probe discovers theirs beside them (claims/test_p8_roles_discovered.py; the census plans it, suite/plan.py).
+ROLE_PROBE_CHECKPOINTS = ("ijepa_1k", "ijepa_22k")
+
+
+def discovery_store(store, key: str):
+    """A store whose only checkpoint is the one discovery reads for `key` (its own weights, or the trained
+    checkpoint's for P1's untrained copy, `roles_from`), at the depth's roles: the discovery tables
+    (sweep, geometry) depend on the depth only, so they are the same tables the claims read there."""
+    spec = store.world.checkpoint(key)
+    source = spec.roles_from or spec.source
+    helper = store.variant(world=replace(store.world, checkpoints=(replace(spec, source=source, discover_roles=False, roles_from=None),)))
+    if source == spec.source:  # the same weights: share the loaded encoder (encoders are keyed by key, not by weights)
+        helper._encoders = store._encoders
+    return helper
+
+
+def roles_known(store, key: str) -> bool:
+    """Whether `key`'s roles can be had without computing: it does not discover them, or its discovery tables are cached."""
+    if not store.world.checkpoint(key).discover_roles:
+        return True
+    helper = discovery_store(store, key)
+    return all(helper.cached(kind, key, store.world.discovery_slice) is not None for kind in DISCOVERY_KINDS)
 
 
 def discover_roles(store, key: str, depth: int, slice_name: str) -> Roles:

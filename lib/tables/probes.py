@@ -84,8 +84,10 @@ def untrained_seeds(count: int) -> tuple[int, ...]:
 
 
 def random_world(world: World, seed: int) -> World:
-    """The world with every checkpoint replaced by its untrained architecture under one init seed (P1)."""
-    untrained = tuple(dataclasses.replace(c, source=untrained_source(c.source, seed), label=f"{c.label}, random init (seed {seed})")
+    """The world with every checkpoint replaced by its untrained architecture under one init seed (P1); one that
+    discovers its roles keeps the trained checkpoint's (the same layers are compared, trained and untrained)."""
+    untrained = tuple(dataclasses.replace(c, source=untrained_source(c.source, seed), label=f"{c.label}, random init (seed {seed})",
+                                          roles_from=c.source if c.discover_roles else None)
                       for c in world.checkpoints)
     return dataclasses.replace(world, checkpoints=untrained)
 

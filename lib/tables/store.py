@@ -76,13 +76,9 @@ class TableStore:
             depth = checkpoint_depth(spec, self.cache_dir)
             self._roles[key] = Roles.for_depth(depth)
             if spec.discover_roles:
-                from jepa_claims.tables.discovery import discover_roles
+                from jepa_claims.tables.discovery import discover_roles, discovery_store
 
-                # The discovery tables (sweep, geometry) depend on the depth only: measured at the depth's roles.
-                fixed = replace(self.world, checkpoints=(replace(spec, discover_roles=False),))
-                helper = TableStore(fixed, self.cache_dir, self.conv, self.device, self.dtype, self.run_id,
-                                    self.batch_size, self.progress_stream, _encoders=self._encoders)
-                found = discover_roles(helper, key, depth, self.world.discovery_slice)
+                found = discover_roles(discovery_store(self, key), key, depth, self.world.discovery_slice)
                 self._roles[key] = replace(found, confirmed_on=self.world.confirmation_slices(key))
         return self._roles[key]
 

@@ -30,6 +30,7 @@ class CheckpointSpec:
     hub_cache: Path | None = None  # where a hub checkpoint is looked up (None: huggingface_hub's own cache)
     stands_for: str | None = None  # a user's own checkpoint is tested on this paper checkpoint's claim cells
     discover_roles: bool = False  # roles found on DISCOVERY_SLICE, claims confirmed on the other slices only
+    roles_from: str | None = None  # discovery reads this source's tables, not its own (P1's untrained copy: the trained one)
 
 
 def _pinned(key: str, family: str, repo: str, label: str) -> CheckpointSpec:
