@@ -115,7 +115,8 @@ def test_terminal_stream_asks_and_writes_with_the_capture_lifted(monkeypatch):
 # The work census against its minimum (lib/suite/work.py, lib/tables/minimum.py): computed / minimum block
 # evaluations of the whole plan may not grow. A change that makes the engine share more lowers these; one that
 # computes a run twice raises the ratio above them and fails here.
-RATIO_BOUNDS = {"paper": 1.771, "toy": 1.750}  # toy 1.746 -> 1.750: P7's heads table re-runs its clean, masked and group runs
+RATIO_BOUNDS = {"paper": 1.551, "toy": 1.578}  # toy 1.746 -> 1.750: P7's heads table re-runs its clean, masked and group runs;
+# 1.771 -> 1.551 (paper), 1.750 -> 1.578 (toy): P8's 4 tables on 12x3 need nearly all their runs (paper 153,216 computed, 148,500 minimum)
 
 
 def assert_no_added_work(world: str, rows: list[dict]) -> None:
@@ -133,7 +134,7 @@ def test_the_plan_computes_no_more_than_its_bound_over_the_minimum(world):
     from jepa_claims.suite.work import census_rows
 
     rows = census_rows(world)
-    assert len(rows) == 115 and all(r["minimum"] <= r["computed"] for r in rows)
+    assert len(rows) == 119 and all(r["minimum"] <= r["computed"] for r in rows)
     assert_no_added_work(world, rows)
 
 
