@@ -264,7 +264,7 @@ def fmt_s(seconds: float) -> str:
 HEADER = """# Benchmarks
 
 Every table below was measured in one run of the command printed above it, on the machine named
-there; nothing is typed in by hand. To rerun everything (about 25 minutes on 2 quiet CPU cores; longer on a busy machine):
+there; nothing is typed in by hand. To rerun everything (about 75 minutes on 2 quiet CPU cores; longer on a busy machine):
 
     .venv/bin/python benchmarks/run_all.py
 

@@ -1,0 +1,168 @@
+"""The paper world on 2 CPU cores, extrapolated from measured tables at full ViT-H width (issue 15's CPU target).
+
+Measured: the suite's own protocols (lib/tables/protocols.py, called as the table store calls them: the
+depth's roles, the run's conventions, 8 mask jobs per chunk) for the semantic (drift) and rescue tables
+of ijepa_1k on the first images of 8x3, one per class, on the ViT-H/14-shaped random-init I-JEPA (1280
+hidden, 5120 MLP, 16 heads, 32 blocks: the real ijepa_1k shape), in float32 and in bfloat16, with every
+core as torch threads (`-n 0`: the 1k checkpoint's tables are 93% of the work and run on one worker).
+The engine's block counter gives the block evaluations each table ran, so the rate is seconds per block
+evaluation under the real call pattern (clean, masked and resumed patched runs, hooks, drift arithmetic).
+
+Extrapolated: the census's block evaluations of the whole paper world (every claim and probe on every
+slice, P1's untrained seeds included) times that rate; MAE's and BEiT's ViT-B/16 blocks (197 tokens)
+at the ViT-H rate scaled by their FLOPs. Wall time on this shared machine is one figure, CPU seconds
+over the threads (what 2 cores of one's own would at best give) the other.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+import common
+
+IMAGES = 3  # one per class of 8x3
+KINDS = ("semantic", "rescue")
+TARGET_MIN = 60.0
+VITB = {"tokens": 197, "hidden": 768, "mlp": 3072}
+VITH = {"tokens": 256, "hidden": 1280, "mlp": 5120}
+
+
+def flops(shape: dict) -> float:
+    """FLOPs of one block on one image (lib/tables/census.py Shape.flops)."""
+    t, h, m = shape["tokens"], shape["hidden"], shape["mlp"]
+    return 2 * t * (4 * h * h + 2 * h * m) + 4 * t * t * h
+
+
+def paper_blocks(column: str) -> dict[str, int]:
+    """Block evaluations of the whole paper world per checkpoint as the census counts them ("computed", or its
+    "minimum"), under the default conventions with three untrained seeds on every slice."""
+    from jepa_claims.suite.work import census_rows
+
+    totals: dict[str, int] = {}
+    for row in census_rows("paper"):
+        totals[row["checkpoint"]] = totals.get(row["checkpoint"], 0) + row[column]
+    return totals
+
+
+def table_inputs(encoder):
+    """The table store's inputs for ijepa_1k on the first IMAGES images of 8x3 (every mask family)."""
+    from jepa_claims.engine.masks import MASK_KINDS
+    from jepa_claims.tables.protocols import Inputs
+
+    records = common.slice_records("8x3", IMAGES)
+    images, jobs = common.inputs(encoder, records, MASK_KINDS)
+    return Inputs(images, tuple(jobs), {r.image_id: r.class_name for r in records})
+
+
+def time_tables(dtype: str, threads: int) -> dict:
+    """Each table's wall and CPU seconds and block evaluations in one precision; the frames, to compare them."""
+    import torch
+
+    from jepa_claims.conventions import Conventions
+    from jepa_claims.engine.runs import COUNTER
+    from jepa_claims.roles import Roles
+    from jepa_claims.tables.protocols import PROTOCOLS
+
+    torch.set_num_threads(threads)
+    encoder = common.load(common.vith_checkpoint(), dtype)
+    inputs, conv, roles = table_inputs(encoder), Conventions(), Roles.for_depth(encoder.depth)
+    out = {}
+    with torch.inference_mode():
+        for kind in KINDS:
+            before, load = COUNTER.blocks, os.getloadavg()[0]
+            started, cpu = time.perf_counter(), time.process_time()
+            frame = PROTOCOLS[kind](encoder, roles, inputs, conv, 8)
+            out[kind] = {"wall": time.perf_counter() - started, "cpu": time.process_time() - cpu,
+                         "blocks": COUNTER.blocks - before, "frame": frame, "load": (load, os.getloadavg()[0])}
+    return out
+
+
+def max_difference(a, b) -> float:
+    """Largest |difference| over the numeric columns of two tables of the same rows."""
+    columns = [c for c in a.columns if np.issubdtype(a[c].dtype, np.floating)]
+    return float(np.nanmax(np.abs(a[columns].to_numpy() - b[columns].to_numpy())))
+
+
+def rates(measured: dict, threads: int) -> dict[str, float]:
+    """Seconds per block evaluation over both tables: wall, and CPU seconds over the threads."""
+    blocks = sum(m["blocks"] for m in measured.values())
+    return {"wall": sum(m["wall"] for m in measured.values()) / blocks,
+            "cpu": sum(m["cpu"] for m in measured.values()) / blocks / threads}
+
+
+def extrapolate(blocks: dict[str, int], rate: float) -> dict[str, float]:
+    """Seconds of each checkpoint's blocks at the ViT-H rate (ViT-B blocks scaled by FLOPs)."""
+    scale = {key: (flops(VITH) if key.startswith("ijepa") else flops(VITB)) / flops(VITH) for key in blocks}
+    return {key: count * rate * scale[key] for key, count in blocks.items()}
+
+
+def hours(seconds: float) -> str:
+    """'12.3 h (738 min)'."""
+    return f"{seconds / 3600:.1f} h ({seconds / 60:,.0f} min)"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-write", action="store_true", help="print the section, leave RESULTS.md alone")
+    args = parser.parse_args(argv)
+    threads = common.machine()["cores"]
+    common.data_root()
+    measured = {dtype: time_tables(dtype, threads) for dtype in ("float32", "bfloat16")}
+    blocks, minimum = paper_blocks("computed"), paper_blocks("minimum")
+    total = sum(blocks.values())
+    rows, verdicts = [], []
+    for dtype, tables in measured.items():
+        for kind, m in tables.items():
+            rows.append((dtype, kind, m["blocks"], f"{m['wall']:.1f}", f"{m['cpu']:.1f}", f"{m['wall'] / m['blocks'] * 1e3:.0f}",
+                         f"{m['cpu'] / m['blocks'] / threads * 1e3:.0f}", f"{m['load'][0]:.1f} -> {m['load'][1]:.1f}"))
+    ext_rows = []
+    for dtype, tables in measured.items():
+        rate = rates(tables, threads)
+        for clock, label in (("wall", "wall, this shared machine"), ("cpu", f"CPU s / {threads}")):
+            per = extrapolate(blocks, rate[clock])
+            ext_rows.append((dtype, label, f"{rate[clock] * 1e3:.0f}", *(hours(per[k]) for k in blocks), f"**{hours(sum(per.values()))}**"))
+            verdicts.append((dtype, clock, sum(per.values()) / 60))
+            at_minimum = sum(extrapolate(minimum, rate[clock]).values())
+            ext_rows.append((dtype, f"{label}, census minimum", f"{rate[clock] * 1e3:.0f}",
+                             *(hours(v) for v in extrapolate(minimum, rate[clock]).values()), hours(at_minimum)))
+    best = min(verdicts, key=lambda v: v[2])
+    diffs = {kind: max_difference(measured["float32"][kind]["frame"], measured["bfloat16"][kind]["frame"]) for kind in KINDS}
+    met = "**met**" if best[2] < TARGET_MIN else "**not met**"
+    body = "\n".join([
+        "## The paper world on 2 CPU cores, extrapolated from full-width tables (issue 15)",
+        "",
+        f"Measured {common.stamp()} with `{common.command_line()}`",
+        "",
+        f"Machine: {common.machine_line()}.",
+        "",
+        f"ijepa_1k's semantic and rescue tables on the first {IMAGES} images of 8x3 (one per class), computed by the "
+        "suite's protocols as the table store calls them (8 mask jobs per chunk) on the ViT-H/14-shaped random-init "
+        f"I-JEPA at full width and depth 32, {threads} torch threads; blocks are the engine's own count.",
+        "",
+        common.table(["dtype", "table", "block evaluations", "wall s", "CPU s", "wall ms per block", f"CPU ms / {threads} per block",
+                      "load avg before -> after"], rows),
+        "",
+        "bfloat16 against float32 on these tables: max |difference| " + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items())
+        + " (drift and rescue values).",
+        "",
+        f"Census of the whole paper world (every claim and probe, every slice, three untrained seeds): {total:,} block "
+        "evaluations (" + ", ".join(f"{k} {v:,}" for k, v in blocks.items()) + "); MAE and BEiT at the ViT-H rate x "
+        f"{flops(VITB) / flops(VITH):.3f} (their FLOPs per block). Extrapolated time, run sequentially on {threads} threads, "
+        f"for the blocks the engine computes and for the census minimum ({sum(minimum.values()):,} block evaluations, "
+        "every distinct run once):",
+        "",
+        common.table(["dtype", "clock", "ms per block", *blocks, "all"], ext_rows),
+        "",
+        f"- Paper world on {threads} CPU cores under {TARGET_MIN:.0f} minutes (ijepa_1k 8x3 tables at full ViT-H width, "
+        f"extrapolated over the census): best extrapolation {best[2]:,.0f} min ({best[0]}, "
+        f"{'wall' if best[1] == 'wall' else f'CPU s / {threads}'}), {best[2] / TARGET_MIN:.0f}x the target: {met}.",
+    ])
+    return common.publish("bench_paper_cpu", body, write=not args.no_write)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The GPU section of RESULTS.md: the paper world at real width on one GPU, as last recorded in benchmarks/gpu/.
+
+    .venv/bin/python benchmarks/gpu_section.py
+
+A GPU run (`bench_paper_world_gpu.py --out benchmarks/gpu/<dtype> ...`, see benchmarks/gpu/README.md) records
+its measurements in benchmarks/gpu/; this renders them on any machine, with the date and commit the README
+names, and says whether this run had a GPU at hand. It never measures: without a recorded run the section
+says that no GPU was at hand.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+
+import common
+from bench_paper_world_gpu import summarise
+
+NAME = "bench_paper_world_gpu"
+GPU_DIR = common.BENCH / "gpu"
+TARGET_S = 180.0
+
+
+def recorded_at() -> str:
+    """'2026-11-30, commit 3356dcd' as benchmarks/gpu/README.md states it, or what is missing."""
+    readme = GPU_DIR / "README.md"
+    found = re.search(r"\((\d{4}-\d\d-\d\d), commit ([0-9a-f]{7,40})\)", readme.read_text()) if readme.is_file() else None
+    return f"{found[1]}, commit {found[2]}" if found else "date and commit not recorded"
+
+
+def recorded() -> list:
+    """The folders of benchmarks/gpu/ holding a GPU run (one per dtype)."""
+    return sorted(p for p in GPU_DIR.iterdir() if (p / "gpu_paper_world.json").is_file()) if GPU_DIR.is_dir() else []
+
+
+def verdicts() -> list[str]:
+    """One target line per recorded dtype: the suite's wall time against three minutes."""
+    lines = []
+    for folder in recorded():
+        suite = json.loads((folder / "gpu_paper_world.json").read_text())["suite"]
+        done = suite["exit"] is not None
+        met = "**met**" if done and suite["seconds"] < TARGET_S else "**not met**"
+        lines.append(f"- Paper world at real width on one GPU under {TARGET_S / 60:.0f} minutes, {folder.name}: "
+                     + (f"{suite['seconds']:.0f} s" if done else f"stopped unfinished at {suite['seconds']:.0f} s") + f": {met}.")
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-write", action="store_true", help="print the section, leave RESULTS.md alone")
+    args = parser.parse_args(argv)
+    import torch
+
+    here = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    body = "\n".join([
+        "## The paper world on one GPU at real width (issue 15)",
+        "",
+        f"Recorded by `benchmarks/bench_paper_world_gpu.py` ({recorded_at()}; machine and commands in "
+        "benchmarks/gpu/README.md): the rehearsal stand-in at the published widths on random weights, "
+        "`pytest claims/ --world paper` cold. Rendered "
+        f"{common.stamp()} by `{common.command_line()}`: "
+        + (f"a GPU ({here}) was at hand, but this section shows the recorded runs only (rerun the GPU benchmark "
+           "into benchmarks/gpu/ to replace them)." if here else "no GPU at hand in this run; the numbers are the recorded ones."),
+        "",
+        summarise(GPU_DIR).rstrip() if recorded() else "No GPU run is recorded: no GPU was at hand.",
+        "",
+        *verdicts(),
+    ])
+    return common.publish(NAME, body, write=not args.no_write)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
