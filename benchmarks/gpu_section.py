@@ -25,7 +25,7 @@ TARGET_S = 180.0
 def recorded_at() -> str:
     """'2026-11-30, commit 3356dcd' as benchmarks/gpu/README.md states it, or what is missing."""
     readme = GPU_DIR / "README.md"
-    found = re.search(r"\((\d{4}-\d\d-\d\d), commit ([0-9a-f]{7,40})\)", readme.read_text()) if readme.is_file() else None
+    found = re.search(r"\((\d{4}-\d\d-\d\d), commit\s+([0-9a-f]{7,40})\)", readme.read_text()) if readme.is_file() else None
     return f"{found[1]}, commit {found[2]}" if found else "date and commit not recorded"
 
 
