@@ -88,6 +88,8 @@ class Planted(TextTables):
             base *= self.k("rescue_scale_22k", 0.8)
         if mode == "masked":
             base *= self.k("masked_share_by_class", {}).get(class_name, self.k("masked_share", 0.1))
+        elif group == "single":
+            base *= self.k("single_context_scale", 1.0)
         return base
 
     def _rescue(self, checkpoint, slice_name):

@@ -66,8 +66,8 @@ def _c5(v) -> dict:
 
 
 def _c3(v) -> dict:
-    """Context-only rescue beats masked-only rescue by the paired test and in every class's mean."""
-    return {"every class": v.measured["classes_losing"] == 0, "context beats masked": v.measured["context_beats_masked"]}
+    """The context-only minus masked-only fraction above the paper's minimum by the paired test; context wins every class's mean."""
+    return {"every class": v.measured["classes_losing"] == 0, "strong over minimal": v.measured["strong_over_minimal"]}
 
 
 def _c10(v) -> dict:
@@ -111,7 +111,9 @@ def _c13(v) -> dict:
 
 READ = {"C5": _c5, "C6": _c6, "C2": _c2, "C3": _c3, "C10": _c10, "C7": _c7, "C9": _c9, "C8": _c8, "C1": _c1, "C13": _c13}
 
-EIGHT_WINNING_ONE_LOSING = {"class2": 1.5}  # C3: masked-only beats context-only in class2 alone
+# C3: masked-only beats context-only in class2 alone; the context-only rescue tripled so the other classes keep the
+# fraction gap above the paper's minimum by the paired test
+ONE_CLASS_LOSING = {"single_context_scale": 3.0, "masked_share_by_class": {"class2": 3.1}}
 
 NOISE = [0.03, -0.03] * 12  # per-image +-0.03 around a site's mean: the mean stays, the paired test loses it
 
@@ -127,9 +129,11 @@ CASES = {
     "C2 attention neutral": ("C2", {"attention_rescue": 0.05, "attention_by_block": {28: 0.001}}, "attention neutral"),
     "C5 persists": ("C5", {"advantages": {"4x3": [0.2, -0.15] * 6}}, "persists"),
     "C5 strengthens": ("C5", {"large_slice_scale": 0.8}, "strengthens"),
-    "C3 every class": ("C3", {"masked_share_by_class": EIGHT_WINNING_ONE_LOSING}, "every class"),
+    "C3 every class": ("C3", ONE_CLASS_LOSING, "every class"),
     # by the test, not the means: every class's context mean still beats its masked mean
-    "C3 context beats masked": ("C3", {"context_noise": 0.2}, "context beats masked"),
+    "C3 strong over minimal by test": ("C3", {"context_noise": 0.2}, "strong over minimal"),
+    # context-only still beats masked-only on every image and class, by less than the paper's stated minimum
+    "C3 strong over minimal": ("C3", {"masked_share": 0.2}, "strong over minimal"),
     # C10: the 22k checkpoint's own per-image advantages, set by hand; the 1k reference keeps its planted ones
     "C10 wins all": ("C10", {"advantages": {("ijepa_22k", "8x3"): [0.08] * 23 + [-0.01]}}, "wins all"),
     "C10 ordered pair": ("C10", {"pair_deficit": 0.04}, "ordered"),
@@ -153,7 +157,7 @@ CASES = {
     "C13 every image": ("C13", {"budget_shift": {"4x3_05": 1}}, "every image"),
 }
 # Cases whose failing condition's means still point the claimed way: only the test says no.
-BY_TEST = {"C2 bottleneck best by test", "C3 context beats masked"}
+BY_TEST = {"C2 bottleneck best by test", "C3 strong over minimal by test"}
 
 
 def _verdict(claim: str, knobs: dict):

@@ -26,16 +26,16 @@ BEIT_SMALL = {"advantages": {("beit", "8x3"): list(0.05 + 0.01 * np.sin(np.arang
 # (claim, checkpoint, slice, knobs, the condition the knobs make false); the statement names each condition.
 ALONE = [
     ("C14", "ijepa_1k", "8x3", {"final_share": 0.1}, "(>= 0.2): False"),
-    ("C14", "ijepa_1k", "8x3", {"final_mixed": True}, "lowered (CI above 0): False"),
-    ("C15", "ijepa_1k", "8x3", {"pathway_rescue": {("single", "masked"): 0.06}}, "at the CI upper bound: False"),
+    ("C14", "ijepa_1k", "8x3", {"final_mixed": True}, "lowered (by the paired test): False"),
+    ("C15", "ijepa_1k", "8x3", {"pathway_rescue": {("single", "masked"): 0.06}}, "below 0.2 by the paired test: False"),
     ("C16", "ijepa_1k", "8x3", {"pathway_rescue": {("triple", "context"): 0.15}}, "triple - single False"),
     ("C16", "ijepa_1k", "8x3", {"pathway_rescue": {("attention", "context"): 0.16}}, "single - attention False"),
-    ("C17", "beit", "8x3", BEIT_SMALL, "CI lower bound > -"),
+    ("C17", "beit", "8x3", BEIT_SMALL, "above 0 by the paired test): False"),
     ("C18", "ijepa_1k", "8x3", {"excess": {"28.attn.out": 0.1}}, "largest at an MLP intermediate: False"),
     ("C18", "ijepa_1k", "8x3", {"excess": {"30.attn.out": 0.0, "31.attn.out": 0.0, "31.value": 0.0}},
-     "end contributes (CI above 0): False"),
-    ("C18", "ijepa_1k", "8x3", {"excess": {"30.attn.out": 0.075}}, "narrower than the MLP (CI above 0): False"),
-    ("C19", "ijepa_1k", "8x3", {"value_by_block": {31: 0.2}}, "narrower than the MLP (CI above 0): False"),
+     "end contributes (by the paired test): False"),
+    ("C18", "ijepa_1k", "8x3", {"excess": {"30.attn.out": 0.075}}, "narrower than the MLP (by the paired test): False"),
+    ("C19", "ijepa_1k", "8x3", {"value_by_block": {31: 0.2}}, "narrower than the MLP (by the paired test): False"),
     ("C19", "ijepa_1k", "8x3", {"value_by_block": {20: 0.02}}, "before the very end above"),
 ]
 

@@ -79,11 +79,6 @@ def significant(c) -> bool:
     return c.mean_diff > 0 and c.ci_low > 0 and c.p < P_MAX
 
 
-def positive(c) -> bool:
-    """Direction by the paired test: mean difference > 0 with its CI above 0."""
-    return c.mean_diff > 0 and c.ci_low > 0
-
-
 def comparison_text(c, what: str = "object - background") -> str:
     """One-line summary of a paired comparison."""
     return (f"{what} = {c.mean_diff:+.4f} (95% CI {c.ci_low:+.4f} to {c.ci_high:+.4f}), "

@@ -48,6 +48,15 @@ class Floor:
 
 
 @dataclass(frozen=True)
+class MinimumEffect:
+    """The smallest effect a claim's words state, derived from the paper's own printed values, and why."""
+
+    value: float
+    source: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Note:
     """Something in the paper a replication record should state plainly."""
 
@@ -198,6 +207,22 @@ FLOORS: dict[str, Floor] = {
                     "probes it): 5%, below the 6% spread of Table 4's means over its slices (52.4-55.8)."),
 }
 
+
+# Section 3.2's "strong" context-only rescue at the bottleneck is the paper's own: Table 2's single-site context rescue
+# fraction, at its smallest over the Oxford rows (C3's 4x3 has no row of its own).
+STRONG_CONTEXT_FRACTION = min(TABLE2[s][SINGLE]["rescue_fraction"].value for s in ("8x3", "12x3", "16x3"))
+
+# Minimum effects: where a sentence states a size ("strong ... minimal"), the comparison must reach it, tested one-sided
+# by the paired test of (effect - value) per image. A comparison of a patch with a larger one is otherwise won by any
+# network, trained or not, by tiny but consistent amounts.
+MINIMUM_EFFECTS: dict[str, MinimumEffect] = {
+    "context_over_masked": MinimumEffect(
+        round(STRONG_CONTEXT_FRACTION / 2, 4), "section 3.2; Table 2 (single, context rescue fraction)",
+        "restoring only visible-context tokens 'yields strong late context rescue, whereas restoring only masked tokens "
+        f"has minimal effect': strong is the paper's own context-only fraction ({STRONG_CONTEXT_FRACTION}, Table 2's smallest "
+        "Oxford row), and a minimal masked-only rescue is under half of it (C15's bound, 0.2, is below that), so the "
+        f"context-only minus masked-only rescue fraction is at least the other half: {round(STRONG_CONTEXT_FRACTION / 2, 4)}."),
+}
 
 @dataclass(frozen=True)
 class Cell:
