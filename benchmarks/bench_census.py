@@ -26,7 +26,8 @@ def main(argv=None) -> int:
     body = "\n".join([
         "## Work census of the paper world (issue 15)",
         "",
-        f"Counted {common.stamp()} with `{common.command_line()}` (no model runs: the plan and the engine's accounting).",
+        f"Counted {common.stamp()} at commit {common.git_head()} with `{common.command_line()}` (no model runs: the plan "
+        "and the engine's accounting).",
         "",
         "Every table the claims and probes read on every slice under the default conventions, P1's untrained seeds "
         "included. Computed: the block evaluations the engine runs for the table on a cold cache; minimum: the "

@@ -159,7 +159,8 @@ def main(argv=None) -> int:
         "bfloat16 against float32 on these tables: max |difference| " + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items())
         + " (drift and rescue values).",
         "",
-        f"Census of the whole paper world (every claim and probe, every slice, three untrained seeds): {total:,} block "
+        f"Census of the whole paper world at commit {common.git_head()} (every claim and probe, every slice, three "
+        f"untrained seeds): {total:,} block "
         "evaluations (" + ", ".join(f"{k} {v:,}" for k, v in blocks.items()) + "); MAE and BEiT at the ViT-H rate x "
         f"{flops(VITB) / flops(VITH):.3f} (their FLOPs per block). Extrapolated for the blocks the engine computes and "
         f"for the census minimum ({sum(minimum.values()):,}: every distinct run once), at the measured wall and CPU "

@@ -67,6 +67,12 @@ def machine_line(m: dict | None = None) -> str:
             f"Python {m['python']}, torch {m['torch']} ({m['torch_threads']} threads), transformers {m['transformers']}")
 
 
+def git_head() -> str:
+    """The checkout's commit (short), for figures that change with the code (the census), or 'unknown'."""
+    run = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    return run.stdout.strip() or "unknown"
+
+
 def command_line() -> str:
     """The command that ran this script, as it could be typed again from the repository root."""
     script = Path(sys.argv[0]).resolve()
