@@ -5,13 +5,14 @@ P1's untrained copies reuse the trained checkpoint's discovered roles."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from jepa_claims.suite import plan
 from jepa_claims.tables.discovery import DISCOVERY_KINDS, ROLE_PROBE_CHECKPOINTS, discovery_store
 from jepa_claims.tables.probes import random_world
 from jepa_claims.tables.store import TableStore
 from jepa_claims.worlds.extended import extended_world
-from jepa_claims.worlds.world import DISCOVERY_SLICE, PAPER_SLICES, CheckpointSpec, toy_world
+from jepa_claims.worlds.world import DISCOVERY_SLICE, PAPER_SLICES, CheckpointSpec, World, toy_world
 
 MINE = CheckpointSpec("mine", "vit", "/nowhere", "mine", stands_for="ijepa_1k", discover_roles=True)
 
@@ -79,3 +80,16 @@ def test_p1_s_untrained_copies_discover_nothing_of_their_own(tmp_path):
     assert untrained.checkpoint("mae").roles_from is None
     helper = discovery_store(TableStore(untrained, tmp_path), "ijepa_1k")
     assert helper.world.checkpoint("ijepa_1k").source == "toy:ijepa_1k" and not helper.world.checkpoint("ijepa_1k").discover_roles
+
+
+def test_the_trained_world_discovers_its_roles_and_its_untrained_copies_reuse_them():
+    """Nothing planted the trained encoders' roles: each discovers them; P1's copies read the trained tables."""
+    from jepa_claims.train.config import SMALL
+    from jepa_claims.worlds.trained import trained_checkpoints
+
+    specs = trained_checkpoints(SMALL)
+    world = World("trained", specs, PAPER_SLICES, Path("."))
+    assert all(spec.discover_roles for spec in specs)
+    assert [c.roles_from for c in random_world(world, 1235).checkpoints] == [spec.source for spec in specs]
+    planned = plan.plan(tuple(s.key for s in specs), PAPER_SLICES, specs=specs)
+    assert not [t for t in planned if t.slice_name == DISCOVERY_SLICE and t.kind not in DISCOVERY_KINDS]

@@ -13,14 +13,16 @@ from pathlib import Path
 from jepa_claims.cache import COMPLETE, build_once, code_version
 from jepa_claims.train.config import CONFIGS, OBJECTIVES, TrainConfig
 from jepa_claims.train.loop import CURVE_FILE, read_training, train
-from jepa_claims.worlds.world import PAPER_SLICES, CheckpointSpec, World
+from jepa_claims.worlds.world import DISCOVERY_SLICE, PAPER_SLICES, CheckpointSpec, World
 
 TRAINED_KEYS = {"ijepa": "ijepa_1k", "vit_mae": "mae", "beit": "beit"}  # the claims' checkpoint keys
 
 
 def trained_checkpoints(cfg: TrainConfig) -> tuple[CheckpointSpec, ...]:
-    """One checkpoint per objective, under the keys the claims name (no second I-JEPA: C10 does not run)."""
-    return tuple(CheckpointSpec(key, family, f"trained:{cfg.name}:{family}", f"{OBJECTIVES[family]} trained here ({cfg.name})")
+    """One checkpoint per objective, under the keys the claims name (no second I-JEPA: C10 does not run). Nothing
+    planted them, so their roles are discovered on the discovery slice and their claims read the other slices."""
+    return tuple(CheckpointSpec(key, family, f"trained:{cfg.name}:{family}", f"{OBJECTIVES[family]} trained here ({cfg.name})",
+                                discover_roles=True)
                  for family, key in TRAINED_KEYS.items())
 
 
@@ -68,7 +70,9 @@ def trained_banner(cfg: TrainConfig) -> str:
             f"blocks, width {cfg.hidden}, {cfg.image_size} px, patch {cfg.patch_size}) trained on this machine with the "
             f"I-JEPA, MAE and BEiT-style objectives, the same synthetic scenes and the same budget ({cfg.steps} steps of "
             f"{cfg.batch} images, seed {cfg.seed}). Their verdicts are findings about these encoders, not about the paper's "
-            "checkpoints; there is no second I-JEPA checkpoint, so C10 does not run.")
+            "checkpoints; there is no second I-JEPA checkpoint, so C10 does not run. Their layers' roles are discovered "
+            f"on the {DISCOVERY_SLICE} slice and their claims read the other slices only (C5, which compares "
+            f"{DISCOVERY_SLICE} with 4x3, does not run).")
 
 
 def trained_world(cache_dir: Path, cfg: TrainConfig = CONFIGS["full"]) -> World:
