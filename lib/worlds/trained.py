@@ -71,8 +71,8 @@ def trained_banner(cfg: TrainConfig) -> str:
             f"I-JEPA, MAE and BEiT-style objectives, the same synthetic scenes and the same budget ({cfg.steps} steps of "
             f"{cfg.batch} images, seed {cfg.seed}). Their verdicts are findings about these encoders, not about the paper's "
             "checkpoints; there is no second I-JEPA checkpoint, so C10 does not run. Their layers' roles are discovered "
-            f"on the {DISCOVERY_SLICE} slice and their claims read the other slices only (C5, which compares "
-            f"{DISCOVERY_SLICE} with 4x3, does not run).")
+            f"on the {DISCOVERY_SLICE} slice and their claims read the other slices only (cells on {DISCOVERY_SLICE}, and "
+            f"C5, which compares {DISCOVERY_SLICE} with 4x3, do not run).")
 
 
 def trained_world(cache_dir: Path, cfg: TrainConfig = CONFIGS["full"]) -> World:
