@@ -19,6 +19,7 @@ from jepa_claims.engine.drift import drift_profiles, in_convention, rescue
 from jepa_claims.engine.images import apply_pixel_mask, fill_value
 from jepa_claims.engine.masks import token_to_pixel_mask
 from jepa_claims.engine.runs import Mode, SitePatch, Trace, run, select_tokens
+from jepa_claims.engine.shared import active_memo
 from jepa_claims.engine.sites import Site
 
 DRIFT_COLUMNS = ["image_id", "mask", "layer", "global_drift", "masked_drift", "context_drift"]
@@ -35,6 +36,12 @@ class MaskJob:
     image_id: str
     mask: str
     tokens: np.ndarray  # [patches] bool, row-major
+    run_name: str | None = None  # the job whose masked run this is where another table names it so (default: mask)
+
+    @property
+    def run_key(self) -> tuple[str, str, bytes]:
+        """What names this job's masked run among the runs of one slice (engine/shared.py)."""
+        return self.image_id, self.run_name or self.mask, self.tokens.tobytes()
 
 
 def group_name(group: Sequence[Site]) -> str:
@@ -100,16 +107,22 @@ class ChunkRuns:
 
 
 def run_chunk(encoder, images: dict[str, torch.Tensor], jobs: list[MaskJob], sites: Sequence[Site], conv: Conventions) -> ChunkRuns:
-    """One clean run per image of the chunk (capturing sites), one masked run per job."""
+    """One clean run per image of the chunk (capturing sites), one masked run per job; inside a shared_runs block
+    (engine/shared.py) only those no earlier table of the block computed."""
     ids = list(dict.fromkeys(job.image_id for job in jobs))
     weight = next(encoder.model.parameters())
     device = weight.device
-    clean_pixels = torch.stack([images[i] for i in ids]).to(device, weight.dtype)
-    clean = run(encoder, clean_pixels, sites=sites)
+    pixels_of = lambda names: torch.stack([images[i] for i in names]).to(device, weight.dtype)
+    clean_pixels = pixels_of(ids)
     index = [ids.index(job.image_id) for job in jobs]
     tokens = torch.from_numpy(np.stack([job.tokens for job in jobs])).to(device)
     pixels = masked_pixels(encoder, clean_pixels[index], tokens, conv)
-    return ChunkRuns(jobs, pixels, tokens, clean, index, run(encoder, pixels))
+    memo = active_memo(encoder, conv)
+    if memo is None:
+        return ChunkRuns(jobs, pixels, tokens, run(encoder, clean_pixels, sites=sites), index, run(encoder, pixels))
+    clean = memo.clean_trace(ids, sites, lambda missing, every: run(encoder, pixels_of(missing), sites=every))
+    masked = memo.masked_trace([job.run_key for job in jobs], lambda rows: run(encoder, pixels[rows]))
+    return ChunkRuns(jobs, pixels, tokens, clean, index, masked)
 
 
 def drift_table(encoder, images: dict[str, torch.Tensor], jobs: Sequence[MaskJob], conv: Conventions,

@@ -151,14 +151,17 @@ def suite_store(config: pytest.Config):
     """A TableStore over the run's world with its options (tables computed once across workers, cached on disk)."""
     from jepa_claims.engine.models import DTYPES
     from jepa_claims.tables.census import TerminalStream
+    from jepa_claims.suite.work import wanted_tables
     from jepa_claims.tables.store import TableStore
 
     options = suite_options(config)
     manager = getattr(config, "pluginmanager", None)
     capture = manager.getplugin("capturemanager") if manager else None
     stream = TerminalStream(capture) if capture else None  # a bar per table computed, on the terminal
-    return TableStore(suite_world(config), options.cache_dir, suite_conventions(config), options.device, DTYPES[options.dtype],
-                      options.run_id, progress_stream=stream)
+    world, conv = suite_world(config), suite_conventions(config)
+    wanted = wanted_tables(world, conv, options.untrained_seeds)  # the tables of a slice it reads are computed together
+    return TableStore(world, options.cache_dir, conv, options.device, DTYPES[options.dtype],
+                      options.run_id, progress_stream=stream, wanted=wanted)
 
 
 def _resolved(config: pytest.Config) -> tuple[SuiteOptions, World] | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from jepa_claims.conventions import Conventions
 from jepa_claims.suite.options import DEFAULT_UNTRAINED_SEEDS
 from jepa_claims.suite.plan import PlannedTable, plan
-from jepa_claims.tables.census import IMAGES, table_blocks
+from jepa_claims.tables.census import IMAGES, planned_blocks
 from jepa_claims.tables.minimum import first_needed, table_runs
 from jepa_claims.worlds.world import PAPER_CHECKPOINTS, PAPER_SLICES, TOY_CHECKPOINTS
 
@@ -54,7 +54,11 @@ def census_rows(world: str = "paper", options: CensusOptions = CensusOptions()) 
         raise ValueError(f"unknown checkpoints or slices {unknown}; the {world} world has {list(depths)} and {list(PAPER_SLICES)}")
     planned = plan(checkpoints, options.slices or PAPER_SLICES, options.conv, options.untrained_seeds)
     heads = world_heads(world)
-    computed = [table_blocks(t.kind, depths[t.checkpoint], IMAGES[t.slice_name], t.conv, heads[t.checkpoint]) for t in planned]
+    computed = [0] * len(planned)
+    for key, depth in depths.items():  # as the store computes them: SHARED tables of one slice together
+        mine = [i for i, t in enumerate(planned) if t.checkpoint == key]
+        for i, blocks in zip(mine, planned_blocks([planned[i] for i in mine], depth, heads[key])):
+            computed[i] = blocks
     minimum = first_needed([(_runs(t, depths[t.checkpoint], heads[t.checkpoint]), IMAGES[t.slice_name]) for t in planned])
     return [{"variant": t.variant, "kind": t.kind, "checkpoint": t.checkpoint, "slice": t.slice_name,
              "conventions": _changed(t.conv), "images": IMAGES[t.slice_name], "depth": depths[t.checkpoint],
@@ -68,6 +72,21 @@ def world_heads(world: str) -> dict[str, int]:
     from jepa_claims.toy.models import HEADS
 
     return {spec.key: HEADS for spec in TOY_CHECKPOINTS}
+
+
+def wanted_tables(world, conv: Conventions, untrained_seeds: int) -> frozenset:
+    """(kind, checkpoint source, slice, conventions) of every table a run of `world` reads: what its store computes
+    together (lib/tables/store.py `wanted`); P1's tables under their untrained copies' sources."""
+    from jepa_claims.worlds.checkpoints import untrained_source
+
+    sources = {spec.key: spec.source for spec in world.checkpoints}
+    try:
+        tables = plan(tuple(sources), world.slices, conv, untrained_seeds, world.checkpoints, world.discovery_slice)
+    except KeyError:  # a claim the plan does not know (a self-test's planted one): each table computed on its own
+        return frozenset()
+    source = lambda t: (untrained_source(sources[t.checkpoint], int(t.variant.split(":")[1]))
+                        if t.variant.startswith("random:") else sources[t.checkpoint])
+    return frozenset((t.kind, source(t), t.slice_name, t.conv) for t in tables)
 
 
 def _runs(table: PlannedTable, depth: int, heads: int) -> dict:

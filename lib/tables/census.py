@@ -1,7 +1,9 @@
 """What computing tables costs: block evaluations per table, time on this device, a bar per table.
 
-`table_blocks` is the engine's own accounting of a table on a cold cache (one clean run per image, one
-masked run per mask, patched runs resumed at the group's first block under the layer reading). The
+`table_blocks` is the engine's own accounting of a table computed on its own on a cold cache (one clean run per
+image, one masked run per mask, patched runs resumed at the group's first block under the layer reading);
+`planned_blocks` that of the tables a run plans, where a slice's SHARED tables are computed together and read each
+clean and masked run once (lib/tables/together.py). The
 time estimate times one transformer block of each checkpoint's shape on the run's device and threads
 (`seconds_per_block`), so it holds for a GPU and for 2 CPU cores alike. Which tables a run needs is
 lib/suite/plan.py's business (it reads the claim registry).
@@ -19,7 +21,9 @@ import torch
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.masks import draw_count
 from jepa_claims.roles import Roles
+from jepa_claims.tables.minimum import together_split
 from jepa_claims.tables.protocols import SWEEP_KINDS
+from jepa_claims.tables.together import SHARED
 
 IMAGES = {"4x3": 12, "8x3": 24, "12x3": 36, "16x3": 48, "voc8x3": 24}  # slice name x PER_CLASS (lib/data/slices.py)
 SEMANTIC_MASKS = 3  # object, bg_rect and rect per image besides the background draws (lib/engine/masks.py MASK_KINDS)
@@ -71,6 +75,23 @@ def table_blocks(kind: str, depth: int, images: int, conv: Conventions, heads: i
         "excess": (1 + pair) * n * d + pair * len(SWEEP_KINDS) * n * sum(d - conv.block(b, d) for b in late),  # object, backgrounds
     }
     return costs[kind]
+
+
+def planned_blocks(tables: list, depth: int, heads: int = 1) -> list[int]:
+    """Block evaluations of each of some tables of one checkpoint (items with variant, kind, slice_name, conv) as
+    the store computes them: those of SHARED of one variant, slice and conventions together, in SHARED order (the
+    first to read a clean or masked run computes it), the others each on its own (heads: attention heads per block)."""
+    groups: dict[tuple, list[str]] = {}
+    for t in tables:
+        groups.setdefault((t.variant, t.slice_name, t.conv), []).append(t.kind)
+    split = {}
+    for (variant, slice_name, conv), kinds in groups.items():
+        shared = [kind for kind in SHARED if kind in kinds]
+        if len(shared) >= 2:
+            split |= {(variant, slice_name, conv, kind): IMAGES[slice_name] * blocks
+                      for kind, blocks in together_split(shared, depth, conv).items()}
+    return [split[key] if (key := (t.variant, t.slice_name, t.conv, t.kind)) in split
+            else table_blocks(t.kind, depth, IMAGES[t.slice_name], t.conv, heads) for t in tables]
 
 
 @dataclass(frozen=True)
@@ -183,7 +204,7 @@ def census(todo: list, configs: dict[str, dict], device: str, dtype: torch.dtype
         if not mine:
             continue
         shape = Shape.from_config(config)
-        blocks = sum(table_blocks(t.kind, shape.depth, IMAGES[t.slice_name], t.conv, shape.heads) for t in mine)
+        blocks = sum(planned_blocks(mine, shape.depth, shape.heads))
         if shape not in timed:
             timed[shape] = seconds_per_block(shape, device, dtype, threads)
         rows.append({"checkpoint": key, "tables": len(mine), "blocks": blocks, "depth": shape.depth,

@@ -134,3 +134,16 @@ def first_needed(tables: Sequence[tuple[Runs, int]]) -> list[int]:
         seen |= new.keys()
         minimum.append(images * sum(new.values()))
     return minimum
+
+
+def together_split(kinds: Sequence[str], depth: int, conv: Conventions) -> dict[str, int]:
+    """Block evaluations per image of each of some tables computed together in this order (lib/tables/together.py):
+    every clean and masked run once, by the first table that reads it; every table's patched runs its own."""
+    seen: set[Key] = set()
+    split = {}
+    for kind in kinds:
+        runs = table_runs(kind, depth, conv, (), ())
+        shared = {key for key in runs if not isinstance(key[1], frozenset)}  # patched: (masked run, sites, mode)
+        split[kind] = sum(blocks for key, blocks in runs.items() if key not in seen)
+        seen |= shared
+    return split

@@ -155,8 +155,8 @@ def budget_subset(tokens: np.ndarray, fraction: float) -> np.ndarray:
 
 def panel_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
     """Context-only rescue of the three groups at small, medium and full object token budgets."""
-    jobs = [
-        MaskJob(j.image_id, f"object:{name}", budget_subset(j.tokens, fraction))
+    jobs = [  # the full budget keeps every object token: its masked run is the object mask's
+        MaskJob(j.image_id, f"object:{name}", budget_subset(j.tokens, fraction), "object" if fraction == 1.0 else None)
         for j in inputs.jobs if j.mask == "object" for name, fraction in PANEL_BUDGETS.items()
     ]
     table = rescue_table(encoder, inputs.images, jobs, _groups(roles), ["context"], conv, batch_size)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from jepa_claims.conventions import Conventions
 from jepa_claims.tables.draws import average_draws
 from jepa_claims.tables.files import SUFFIX, DamagedTable, move_aside, read_table, write_table
 from jepa_claims.tables.protocols import PROTOCOLS, Inputs
+from jepa_claims.tables.together import SHARED, measure_together
 from jepa_claims.tables.worklog import append_entry
 from jepa_claims.engine.runs import COUNTER
 from jepa_claims.roles import Roles
@@ -47,6 +49,9 @@ class TableStore:
     run_id: str = "local"
     batch_size: int = 8
     progress_stream: object | None = None  # where a bar per computed table goes (None: no bar)
+    # (kind, checkpoint source, slice, conventions) of every table the run will read (the suite's plan): what the
+    # store computes together with a table asked for; empty: each table on its own
+    wanted: frozenset = frozenset()
     _encoders: dict = field(default_factory=dict)
     _manifests: dict = field(default_factory=dict)
     _inputs: dict = field(default_factory=dict)
@@ -56,7 +61,7 @@ class TableStore:
         """A store over another world or conventions, sharing this one's cache and device; under other
         conventions only, also its loaded encoders (conventions never change weights: one load per checkpoint)."""
         return TableStore(world or self.world, self.cache_dir, conv or self.conv, self.device, self.dtype,
-                          self.run_id, self.batch_size, self.progress_stream,
+                          self.run_id, self.batch_size, self.progress_stream, self.wanted,
                           _encoders=self._encoders if world is None else {})
 
     def encoder(self, key: str):
@@ -135,6 +140,12 @@ class TableStore:
         frame = _sound(path)
         if frame is not None:
             return frame
+        together = self._together(kind, checkpoint, slice_name)
+        if len(together) > 1:
+            self._compute_together(together, checkpoint, slice_name)
+            frame = _sound(path)
+            if frame is not None:
+                return frame
         with FileLock(str(path) + ".lock"):
             try:
                 frame, repair = read_table(path), None
@@ -149,26 +160,58 @@ class TableStore:
         encoder = self.encoder(checkpoint)
         inputs = self.inputs(checkpoint, slice_name)
         before, started = COUNTER.blocks, time.perf_counter()
-        with self._progress(kind, checkpoint, slice_name, len(inputs.images), encoder):
+        with self._progress([kind], checkpoint, slice_name, len(inputs.images), encoder):
             frame = average_draws(PROTOCOLS[kind](encoder, self.roles(checkpoint), inputs, self.conv, self.batch_size))
-        blocks = COUNTER.blocks - before
-        write_table(path, frame)
-        entry = {"run": self.run_id, "table": path.name, "kind": kind, "checkpoint": checkpoint, "slice": slice_name,
-                 "blocks": blocks, "forwards": blocks / encoder.depth, "seconds": round(time.perf_counter() - started, 3)}
-        append_entry(self.cache_dir, entry | (repair or {}))
+        self._store(kind, checkpoint, slice_name, path, frame, COUNTER.blocks - before, time.perf_counter() - started, repair)
         return read_table(path)
 
-    def _progress(self, kind: str, checkpoint: str, slice_name: str, images: int, encoder):
-        """One bar for this table, naming it, its checkpoint and slice (nothing when there is no stream)."""
+    def _store(self, kind: str, checkpoint: str, slice_name: str, path: Path, frame: pd.DataFrame, blocks: int,
+               seconds: float, repair: dict | None) -> None:
+        """Write a computed table and log the model work it took (and the repair it made, if any)."""
+        write_table(path, frame)
+        entry = {"run": self.run_id, "table": path.name, "kind": kind, "checkpoint": checkpoint, "slice": slice_name,
+                 "blocks": blocks, "forwards": blocks / self.encoder(checkpoint).depth, "seconds": round(seconds, 3)}
+        append_entry(self.cache_dir, entry | (repair or {}))
+
+    def _together(self, kind: str, checkpoint: str, slice_name: str) -> list[str]:
+        """The table and the others the run wants that share its runs and are not cached yet (SHARED order)."""
+        if kind not in SHARED:
+            return [kind]
+        source = self.world.checkpoint(checkpoint).source
+        return [k for k in SHARED if k == kind or ((k, source, slice_name, self.conv) in self.wanted
+                                                   and self.cached(k, checkpoint, slice_name) is None)]
+
+    def _compute_together(self, kinds: list[str], checkpoint: str, slice_name: str) -> None:
+        """Compute the tables among `kinds` still missing once their locks are held (lib/tables/together.py)."""
+        paths = {kind: self.path(kind, checkpoint, slice_name) for kind in kinds}
+        with ExitStack() as locks:
+            for path in sorted(paths.values()):  # one order for every process: no two wait on each other
+                locks.enter_context(FileLock(str(path) + ".lock"))
+            repairs = {kind: _damage(path, self.cache_dir) for kind, path in paths.items()}
+            todo = [kind for kind in kinds if repairs[kind] != "sound"]
+            if not todo:
+                return
+            encoder, inputs = self.encoder(checkpoint), self.inputs(checkpoint, slice_name)
+            with self._progress(todo, checkpoint, slice_name, len(inputs.images), encoder):
+                results = measure_together(todo, encoder, self.roles(checkpoint), inputs, self.conv, self.batch_size)
+            for kind, (frame, blocks, seconds) in results.items():
+                self._store(kind, checkpoint, slice_name, paths[kind], average_draws(frame), blocks, seconds, repairs[kind])
+
+    def _progress(self, kinds: list[str], checkpoint: str, slice_name: str, images: int, encoder):
+        """One bar for these tables (computed together), naming them, their checkpoint and slice (nothing when there
+        is no stream)."""
         from contextlib import nullcontext
 
         from jepa_claims.engine.sites import head_count
         from jepa_claims.tables.census import table_blocks, table_progress
+        from jepa_claims.tables.minimum import together_split
 
         if self.progress_stream is None:
             return nullcontext()
-        label = f"{kind} table, {self.world.checkpoint(checkpoint).key} ({self.world.name}), {slice_name}"
-        blocks = table_blocks(kind, encoder.depth, images, self.conv, head_count(encoder))
+        tables = " + ".join(kinds) + (" tables" if len(kinds) > 1 else " table")
+        label = f"{tables}, {self.world.checkpoint(checkpoint).key} ({self.world.name}), {slice_name}"
+        blocks = (images * sum(together_split(kinds, encoder.depth, self.conv).values()) if len(kinds) > 1
+                  else table_blocks(kinds[0], encoder.depth, images, self.conv, head_count(encoder)))
         return table_progress(label, blocks, self.progress_stream)
 
     def inputs(self, checkpoint: str, slice_name: str) -> Inputs:
@@ -182,6 +225,14 @@ class TableStore:
             classes = {r.image_id: r.class_name for r in manifest.records}
             self._inputs[(checkpoint, slice_name)] = Inputs(images, tuple(jobs), classes)
         return self._inputs[(checkpoint, slice_name)]
+
+
+def _damage(path: Path, cache_dir: Path) -> str | dict | None:
+    """"sound" for a sound table, None for an absent one, the repair made for a damaged one (moved aside)."""
+    try:
+        return "sound" if read_table(path) is not None else None
+    except DamagedTable as damage:
+        return {"reason": str(damage), "moved_to": str(move_aside(path).relative_to(cache_dir))}
 
 
 def _sound(path: Path) -> pd.DataFrame | None:

@@ -1,0 +1,76 @@
+"""Tables of one slice computed together (lib/tables/together.py, lib/engine/shared.py): the same numbers as each
+computed on its own, each clean and masked run computed once, and the work logged is the census's plan."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import torch
+
+from jepa_claims.conventions import Conventions
+from jepa_claims.data.synthetic import write_pets
+from jepa_claims.engine.builders import build_model, save_pretrained_layout, tiny_config
+from jepa_claims.engine.models import ProcessorGeometry
+from jepa_claims.engine.runs import run
+from jepa_claims.suite.plan import PlannedTable
+from jepa_claims.tables.census import planned_blocks, table_blocks
+from jepa_claims.tables.store import TableStore
+from jepa_claims.worlds.checkpoints import load_checkpoint
+from jepa_claims.worlds.world import CheckpointSpec, World
+
+GEOMETRY = ProcessorGeometry(size=112, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
+CONV = Conventions()
+KINDS = ("semantic", "rescue", "panel")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> World:
+    """One tiny checkpoint (depth 4) and four synthetic pet breeds."""
+    root = tmp_path_factory.mktemp("world")
+    model = build_model("ijepa", tiny_config("ijepa", image_size=112, num_hidden_layers=4), seed=0, jitter=0.02)
+    folder = save_pretrained_layout(model, root / "ckpt", GEOMETRY)
+    write_pets(root / "data", breeds=4, per_breed=3, seed=0)
+    return World("test", (CheckpointSpec("ijepa_1k", "ijepa", str(folder), "tiny"),), ("4x3",), root / "data")
+
+
+def test_a_forward_gives_each_image_the_same_numbers_in_any_batch(world, tmp_path):
+    """What sharing rests on: a run computed in another table's batch is the run this table would have computed
+    (bit for bit)."""
+    encoder = load_checkpoint(world.checkpoints[0], tmp_path)
+    pixels = torch.randn(5, 3, 112, 112)
+    together = run(encoder, pixels).hidden
+    apart = torch.cat([run(encoder, pixels[i : i + 1]).hidden for i in range(5)], dim=1)
+    assert torch.equal(together, apart)
+
+
+def _in_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by what names them (tables computed together list them a few images at a time)."""
+    names = [c for c in frame.columns if not pd.api.types.is_float_dtype(frame[c])]
+    return frame.sort_values(names, kind="stable").reset_index(drop=True)
+
+
+def _log(cache) -> dict[str, int]:
+    lines = (cache / "forwards.jsonl").read_text().splitlines()
+    return {entry["kind"]: entry["blocks"] for entry in map(json.loads, lines)}
+
+
+@pytest.mark.slow
+def test_tables_computed_together_equal_each_alone_and_log_the_planned_work(world, tmp_path):
+    """Rescue asked for computes semantic and panel with it (the store's `wanted`); each table equals the one computed
+    on its own exactly, and the blocks each logs are the census's (lib/tables/census.py planned_blocks), fewer than
+    on their own (panel's full budget reads the object mask's run)."""
+    source = world.checkpoints[0].source
+    wanted = frozenset((kind, source, "4x3", CONV) for kind in KINDS)
+    shared = TableStore(world, tmp_path / "shared", CONV, wanted=wanted)
+    alone = TableStore(world, tmp_path / "alone", CONV)
+    first = shared.table("rescue", "ijepa_1k", "4x3")  # computes all three
+    assert sorted(_log(tmp_path / "shared")) == sorted(KINDS)
+    for kind in KINDS:
+        together = shared.table(kind, "ijepa_1k", "4x3") if kind != "rescue" else first
+        pd.testing.assert_frame_equal(_in_order(together), _in_order(alone.table(kind, "ijepa_1k", "4x3")), check_exact=True)
+    tables = [PlannedTable("", kind, "ijepa_1k", "4x3", CONV) for kind in KINDS]
+    logged, planned = _log(tmp_path / "shared"), planned_blocks(tables, 4)
+    assert [logged[kind] for kind in KINDS] == planned
+    assert _log(tmp_path / "alone") == {kind: table_blocks(kind, 4, 12, CONV) for kind in KINDS}
+    assert sum(planned) < sum(_log(tmp_path / "alone").values())
