@@ -55,7 +55,6 @@ def _log(cache) -> dict[str, int]:
     return {entry["kind"]: entry["blocks"] for entry in map(json.loads, lines)}
 
 
-@pytest.mark.slow
 def test_tables_computed_together_equal_each_alone_and_log_the_planned_work(world, tmp_path):
     """Rescue asked for computes semantic and panel with it (the store's `wanted`); each table equals the one computed
     on its own exactly, and the blocks each logs are the census's (lib/tables/census.py planned_blocks), fewer than
