@@ -115,8 +115,9 @@ def test_terminal_stream_asks_and_writes_with_the_capture_lifted(monkeypatch):
 # The work census against its minimum (lib/suite/work.py, lib/tables/minimum.py): computed / minimum block
 # evaluations of the whole plan may not grow. A change that makes the engine share more lowers these; one that
 # computes a run twice raises the ratio above them and fails here.
-RATIO_BOUNDS = {"paper": 1.300, "toy": 1.293}  # P7 and P8 took them to 1.551 and 1.578; a slice's shared tables computed
+RATIO_BOUNDS = {"paper": 1.298, "toy": 1.291}  # P7 and P8 took them to 1.551 and 1.578; a slice's shared tables computed
 # together (lib/tables/together.py) to 1.300 and 1.293 (paper 778,872 -> 652,728 computed for a minimum of 502,380)
+# P9's footprints table (on its own, sharing only its clean run) to 1.298 and 1.291 (paper 659,400 / 508,284)
 
 
 def assert_no_added_work(world: str, rows: list[dict]) -> None:
@@ -134,7 +135,7 @@ def test_the_plan_computes_no_more_than_its_bound_over_the_minimum(world):
     from jepa_claims.suite.work import census_rows
 
     rows = census_rows(world)
-    assert len(rows) == 119
+    assert len(rows) == 120
     for checkpoint in {r["checkpoint"] for r in rows}:  # runs never cross checkpoints: the minimum holds per checkpoint
         mine = [r for r in rows if r["checkpoint"] == checkpoint]
         assert sum(r["minimum"] for r in mine) <= sum(r["computed"] for r in mine)

@@ -30,7 +30,7 @@ READS = {  # claim -> table kinds its check reads (lib/verdicts/checks.py)
     "C14": ("pathway",), "C15": ("pathway",), "C16": ("pathway",), "C17": ("semantic",),
     "C18": ("excess",), "C19": ("sweep",),
 }
-PROBE_CELL = ("ijepa_1k", "8x3")  # P3 and P7
+PROBE_CELL = ("ijepa_1k", "8x3")  # P3, P7 and P9
 OTHER_FAMILIES = ("mae", "beit")  # P2 (mae) and P5, on 8x3
 
 
@@ -79,6 +79,7 @@ def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...], run: Conventions
         add("", ["C12"], "mae", "8x3")
     if PROBE_CELL[0] in checkpoints and PROBE_CELL[1] in slices:  # P7: the heads table (claims/test_p7_heads.py)
         wanted[PlannedTable("", "heads", *PROBE_CELL, run)] = None
+        wanted[PlannedTable("", "footprints", *PROBE_CELL, run)] = None  # P9: the panel's background arm
     for checkpoint in OTHER_FAMILIES:  # P5: C6 and C3 on the other families
         add("", ["C6", "C3"], checkpoint, "8x3")
     for checkpoint in ROLE_PROBE_CHECKPOINTS:  # P8: roles discovered beside the paper's, on the discovery slice

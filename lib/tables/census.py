@@ -29,6 +29,7 @@ IMAGES = {"4x3": 12, "8x3": 24, "12x3": 36, "16x3": 48, "voc8x3": 24}  # slice n
 SEMANTIC_MASKS = 3  # object, bg_rect and rect per image besides the background draws (lib/engine/masks.py MASK_KINDS)
 GEOMETRY_MASKS = 14  # 7 areas x 2 aspects (lib/tables/protocols.py)
 PANEL_BUDGETS = 3
+FOOTPRINT_MASKS = PANEL_BUDGETS * 2  # square and elongated background footprint of each budget (tables/footprints.py)
 
 
 def _start(sites: tuple[str, ...], conv: Conventions, depth: int) -> int:
@@ -69,6 +70,7 @@ def table_blocks(kind: str, depth: int, images: int, conv: Conventions, heads: i
         "rescue": (1 + pair) * n * d + 2 * pair * n * patched,  # clean + masks; groups x 2 modes x masks
         "proxy": (1 + pair) * n * d + pair * n * patched,  # clean + masks; groups, context only
         "panel": (1 + PANEL_BUDGETS) * n * d + PANEL_BUDGETS * n * patched,
+        "footprints": (1 + FOOTPRINT_MASKS) * n * d + FOOTPRINT_MASKS * n * patched,  # clean + each budget x footprint
         "sweep": 2 * n * d + len(SWEEP_KINDS) * n * sum(d - block for block in sweep),  # clean + object; a site per kind per layer
         "mae_default": 3 * pair * n * d,  # three library forwards per object / background job
         "pathway": 2 * n * d + n * _pathway_patched(conv, d),  # clean + object; PATHWAY_RUNS, each resumed

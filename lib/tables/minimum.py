@@ -99,6 +99,9 @@ def table_runs(kind: str, depth: int, conv: Conventions, weights: Key, image: Ke
         _group_runs(t, pair, groups, ("context",))
     elif kind == "panel":  # the full budget keeps every object token: it is the object mask
         _group_runs(t, [("object", "small"), ("object", "medium"), ("object",)], groups, ("context",))
+    elif kind == "footprints":  # the panel's background arm: each budget's square and elongated footprint
+        footprints = [("footprint", budget, shape) for budget in ("small", "medium", "full") for shape in ("square", "elongated")]
+        _group_runs(t, footprints, groups, ("context",))
     elif kind == "sweep":
         _group_runs(t, [("object",)], _single_sites(_reachable(conv.site_layers(depth), conv, depth)), ("context",))
     elif kind == "excess":

@@ -8,6 +8,7 @@
 | sweep    | every single site (MLP intermediate, attention output, value), context | C2, C7, C19 |
 | geometry | per-layer drift of squares by area, elongated at equal counts    | C1              |
 | panel    | the three groups at small, medium and full object token budgets  | C9              |
+| footprints | the three groups under square and elongated background footprints of each budget (tables/footprints.py) | shown beside C9 |
 | proxy    | ridge predictor proxy layer depth-1 -> layer depth (the reading) | C11             |
 | pathway  | bottleneck under full / context / masked patching, triple and attention-only group, final-output drift (tables/pathway.py) | C14, C15, C16 |
 | excess   | late single sites (MLP intermediate, attention output, value), object and background, context | C18 |
@@ -231,6 +232,13 @@ def _pathway(*args) -> pd.DataFrame:
     return pathway_table(*args)
 
 
+def _footprints(*args) -> pd.DataFrame:
+    """The geometry panel's background arm (lib/tables/footprints.py), registered here so it is cached like every other table."""
+    from jepa_claims.tables.footprints import footprint_table
+
+    return footprint_table(*args)
+
+
 def _heads(*args) -> pd.DataFrame:
     """P7's table (lib/tables/heads.py), registered here so it is cached like every other table."""
     from jepa_claims.tables.heads import heads_table
@@ -246,6 +254,7 @@ PROTOCOLS: dict[str, Callable[..., pd.DataFrame]] = {
     "sweep": sweep_table,
     "geometry": geometry_table,
     "panel": panel_table,
+    "footprints": _footprints,
     "proxy": proxy_table,
     "pathway": _pathway,
     "excess": excess_table,

@@ -64,4 +64,5 @@ STRONGEST = ("that context-only is the strongest selection is not tested against
              "from the masked tokens, it restores more, so such a claim would fail where the mechanism is known to "
              "hold; C3 and C15 test context-only against masked-only")
 FOOTPRINTS = ("the background footprints are swept but no result is stated for them (Figure 6 shows object masks "
-              "only); the result, the three-site group best at medium and full budgets, is C9's")
+              "only); the result, the three-site group best at medium and full budgets, is C9's, and P9 measures "
+              "the background arm beside it with no claim")

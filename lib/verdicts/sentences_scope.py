@@ -23,7 +23,7 @@ SCOPE: tuple[Sentence, ...] = (
     method("3.4",
            "We also test whether the late attention-to-MLP pathway is specific to one masking regime by varying "
            "token budgets and background geometries."),
-    result("3.4", ("C9",),
+    result("3.4", ("C9", "P9"),
            "Using a geometry panel that sweeps token budgets (small, medium, large) and background footprints "
            "(square vs. elongated) under strict zero-overlap controls, we find that: for very small budgets, "
            "the MLP-only pair can slightly outperform the three-site group, but for medium and full budgets the "
