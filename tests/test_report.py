@@ -355,3 +355,18 @@ def test_a_window_scaled_to_the_checkpoint_depth_is_shown_beside_the_paper_windo
     paths = {s["data-path"] for s in check_numbers_match(html, json.loads(json.dumps(record)))}
     assert {"/matrix/C1|ijepa_1k|4x3/headline/window/0", "/matrix/C1|ijepa_1k|4x3/headline/paper/1"} <= paths
     assert "window here" in html
+
+
+def test_a_cell_on_a_discovery_slice_says_so():
+    """A checkpoint that discovers its roles on 12x3 reads only its other slices: its 12x3 cells (and C5, which reads
+    12x3) say why they did not run, instead of naming --checkpoints / --slices."""
+    from jepa_claims.record.summary import _not_selected
+
+    world = {"slices": ["4x3", "8x3", "12x3", "16x3"],
+             "checkpoints": [{"key": "ijepa_1k", "confirmation_slices": ["4x3", "8x3", "16x3"]}]}
+    expected = ("not run: ijepa_1k's roles are discovered on 12x3, so its claims read only the other slices "
+                "(no double dipping), and this cell needs 12x3")
+    assert _not_selected("C4", "ijepa_1k", "12x3", world) == expected
+    assert _not_selected("C5", "ijepa_1k", "4x3", world) == expected
+    everywhere = {**world, "checkpoints": [{"key": "ijepa_1k", "confirmation_slices": world["slices"]}]}
+    assert _not_selected("C4", "ijepa_1k", "12x3", everywhere) == "not selected in this run (--checkpoints, --slices or -k)"

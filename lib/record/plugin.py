@@ -198,7 +198,8 @@ def _world_dict(world, cache_dir: Path) -> dict:
 
     return {"name": world.name, "banner": world.banner, "slices": list(world.slices), "data_root": str(world.data_root),
             "checkpoints": [{"key": c.key, "family": c.family, "label": c.label, "source": c.source,
-                             "stands_for": c.stands_for} for c in world.checkpoints],
+                             "stands_for": c.stands_for, "confirmation_slices": list(world.confirmation_slices(c.key))}
+                            for c in world.checkpoints],
             "variants": world.notes.get("variants", []), "training": training_rows(world, Path(cache_dir))}
 
 

@@ -133,12 +133,24 @@ def _claims(items: dict) -> dict:
 
 
 def _not_selected(claim: str, checkpoint: str, slice_name: str, world: dict) -> str:
-    """Why a cell did not run: what it needs that --checkpoints / --slices left out, or -k."""
+    """Why a cell did not run: what it needs that --checkpoints / --slices left out, a discovery slice, or -k."""
     selected = [c["key"] for c in world["checkpoints"]]
     missing = CLAIMS.get(claim).missing(checkpoint, slice_name, selected, world["slices"])
     if missing:
         return f"not selected in this run: needs {', '.join(missing)} (--checkpoints / --slices)"
+    held_out = _discovery_slices(checkpoint, world)
+    confirmation = [s for s in world["slices"] if s not in held_out]
+    needs = CLAIMS.get(claim).missing(checkpoint, slice_name, selected, confirmation) if held_out else []
+    if needs:
+        return (f"not run: {checkpoint}'s roles are discovered on {', '.join(held_out)}, so its claims read only the "
+                f"other slices (no double dipping), and this cell needs {', '.join(needs)}")
     return "not selected in this run (--checkpoints, --slices or -k)"
+
+
+def _discovery_slices(checkpoint: str, world: dict) -> list[str]:
+    """The selected slices a checkpoint's claims may not read, because its roles are discovered there."""
+    entry = next((c for c in world["checkpoints"] if c["key"] == checkpoint), {})
+    return [s for s in world["slices"] if s not in entry.get("confirmation_slices", world["slices"])]
 
 
 def _headline(claim: str, measured: dict, paper: dict) -> dict:
