@@ -215,3 +215,18 @@ def sample_masks(
         "bg_rect": matched_area_rect(object_tokens, candidates),
         "rect": rect_mask(grid, area, 1.0),
     }
+
+
+PANEL_BUDGETS = {"small": 0.25, "medium": 0.5, "full": 1.0}  # the geometry panel's object token budgets (C9, P9)
+
+
+def budget_subset(tokens: np.ndarray, fraction: float) -> np.ndarray:
+    """The `fraction` of object tokens nearest the object's centroid (ties by row-major index)."""
+    grid = int(round(np.sqrt(tokens.size)))
+    idx = np.flatnonzero(tokens)
+    keep = max(1, round(fraction * idx.size))
+    coords = np.stack(np.divmod(idx, grid), axis=1).astype(float)
+    distance = np.linalg.norm(coords - coords.mean(axis=0), axis=1)
+    subset = np.zeros_like(tokens)
+    subset[idx[np.lexsort((idx, distance))[:keep]]] = True
+    return subset

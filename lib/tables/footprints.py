@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from jepa_claims.conventions import Conventions
+from jepa_claims.engine.masks import PANEL_BUDGETS, budget_subset
 from jepa_claims.engine.tabulate import MaskJob, rescue_table
 from jepa_claims.engine.sites import parse_sites
 from jepa_claims.roles import Roles
-from jepa_claims.tables.protocols import PANEL_BUDGETS, budget_subset
 
 FOOTPRINTS = {"square": 1.0, "elongated": 4.0}  # width / height of the block grown outside the object
 

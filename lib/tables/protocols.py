@@ -27,7 +27,7 @@ import torch
 from jepa_claims.engine.batching import resolve_batch_size
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.drift import token_drift
-from jepa_claims.engine.masks import mask_family, rect_mask
+from jepa_claims.engine.masks import PANEL_BUDGETS, budget_subset, mask_family, rect_mask
 from jepa_claims.engine.tabulate import MaskJob, drift_table, patched_run, place_group, rescue_table, run_chunk, chunks
 from jepa_claims.engine.sites import parse_sites
 from jepa_claims.roles import Roles
@@ -35,7 +35,6 @@ from jepa_claims.tables.ridge import Moments, apply, held_out_fits
 
 GEOMETRY_AREAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 GEOMETRY_ASPECTS = (1.0, 4.0)  # square, and elongated (4:1, wide)
-PANEL_BUDGETS = {"small": 0.25, "medium": 0.5, "full": 1.0}
 SWEEP_KINDS = ("intermediate", "attn.out", "value")  # every site type the paper sweeps (appendix A.1)
 
 
@@ -140,18 +139,6 @@ def geometry_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, bat
     tokens = {j.mask: int(j.tokens.sum()) for j in jobs}
     table["tokens"] = table["mask"].map(tokens)
     return table
-
-
-def budget_subset(tokens: np.ndarray, fraction: float) -> np.ndarray:
-    """The `fraction` of object tokens nearest the object's centroid (ties by row-major index)."""
-    grid = int(round(np.sqrt(tokens.size)))
-    idx = np.flatnonzero(tokens)
-    keep = max(1, round(fraction * idx.size))
-    coords = np.stack(np.divmod(idx, grid), axis=1).astype(float)
-    distance = np.linalg.norm(coords - coords.mean(axis=0), axis=1)
-    subset = np.zeros_like(tokens)
-    subset[idx[np.lexsort((idx, distance))[:keep]]] = True
-    return subset
 
 
 def panel_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
