@@ -9,7 +9,8 @@ import scipy.stats
 
 from jepa_claims.roles import Roles
 from jepa_claims.verdicts.family import DEFAULT_ALPHA, PAPER_ALPHA, Family
-from jepa_claims.verdicts.stats import compare_independent, compare_paired, holm, trend_test
+from jepa_claims.verdicts.stats import compare_paired, holm
+from jepa_claims.verdicts.stats_groups import compare_independent, trend_test
 
 RNG = np.random.default_rng(3)
 BASE = RNG.normal(0.0, 1.0, 24)

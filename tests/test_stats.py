@@ -1,4 +1,4 @@
-"""Statistics behind the verdicts (lib/verdicts/stats.py): CIs, sign-flip tests, wins, Holm, comparisons."""
+"""Statistics behind the verdicts (lib/verdicts/stats.py, stats_groups.py): CIs, sign-flip tests, wins, Holm, comparisons."""
 from __future__ import annotations
 
 import itertools
@@ -9,7 +9,8 @@ import pytest
 import scipy.stats
 
 from jepa_claims.verdicts import stats
-from jepa_claims.verdicts.stats import bootstrap_ci, compare_independent, compare_paired, holm, paired_ordering, sign_flip_test, wins
+from jepa_claims.verdicts.stats import bootstrap_ci, compare_paired, holm, paired_ordering, sign_flip_test, wins
+from jepa_claims.verdicts.stats_groups import compare_independent
 
 
 def brute_force_sign_flip(d: np.ndarray) -> float:

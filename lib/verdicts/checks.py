@@ -13,7 +13,8 @@ import pandas as pd
 
 from jepa_claims.verdicts import paper_values as pv
 from jepa_claims.verdicts.family import DEFAULT_ALPHA, PAPER_ALPHA, Family
-from jepa_claims.verdicts.stats import compare_independent, compare_paired, trend_test
+from jepa_claims.verdicts.stats import compare_paired
+from jepa_claims.verdicts.stats_groups import compare_independent, trend_test
 from jepa_claims.verdicts.common import (
     GROUP_ORDER, MIN_NEUTRAL_SITES, MOST, NEARLY_ALL, NEUTRAL_SHARE, Verdict, comparison_text, significant,
     advantage, group_means, per_image_rescue,

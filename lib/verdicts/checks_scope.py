@@ -20,7 +20,8 @@ from jepa_claims.verdicts.evidence import (
 from jepa_claims.verdicts.family import DEFAULT_ALPHA, Family
 from jepa_claims.verdicts.registry import Headline, Untrained
 from jepa_claims.verdicts.source import TableSource
-from jepa_claims.verdicts.stats import compare_independent, compare_paired, trend_test
+from jepa_claims.verdicts.stats import compare_paired
+from jepa_claims.verdicts.stats_groups import compare_independent, trend_test
 
 
 @CLAIMS.register(

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.stats import Trend, holm
+from jepa_claims.verdicts.stats import holm
+from jepa_claims.verdicts.stats_groups import Trend
 
 
 @dataclass(frozen=True)

@@ -21,22 +21,14 @@ the result objects so the report can state them:
   2 / 2^n (n = 12 gives 0.00049), so that floor is returned beside p, and `exact` says
   which p were enumerated.
 - Wins count strict a > b; ties are not wins (they are counted separately).
-- Two independent groups (C8: the largest vs the smallest object-size tertile): the bootstrap resamples
-  each group, and `permutation_test(permutation_type='independent')` relabels images, exactly while
-  the relabellings fit the same budget.
-- Ordered trend over independent groups (C8: advantage over size bins, C5: over slices): the
-  Jonckheere-Terpstra statistic, written as a Kendall-type tau (concordant minus discordant pairs
-  across groups, over all such pairs; -1..1), with `permutation_test(permutation_type='independent')`
-  relabelling images among the groups, exactly while the relabellings fit the budget. scipy has no
-  Jonckheere-Terpstra test; its `kendalltau` against the group index is the same statistic but only
-  with an asymptotic p.
+- Independent groups (C8's size tertiles, C5's slices): lib/verdicts/stats_groups.py, which draws
+  on the budgets, seed and helpers below.
 - Holm: scipy has no family-wise correction (`false_discovery_control` offers only BH/BY FDR),
   so the step-down adjustment is written out below in three vectorised lines.
 """
 from __future__ import annotations
 
 import inspect
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -157,40 +149,13 @@ class Comparison(MeanDifference):
     ties: int
 
 
-@dataclass(frozen=True)
-class GroupComparison(MeanDifference):
-    """Two independent groups of images (the largest vs the smallest size tertile)."""
-
-    n_a: int
-    n_b: int
-
-
-@dataclass(frozen=True)
-class Trend:
-    """An ordered trend across independent groups, smallest first (Jonckheere-Terpstra, as a tau)."""
-
-    n: int
-    group_sizes: list[int]
-    group_means: list[float]
-    statistic: float  # (concordant - discordant) / pairs across groups: +1 every later group's values above
-    p: float
-    p_exact: bool
-    min_attainable_p: float
-    n_permutations: int
-    test: str = "Jonckheere-Terpstra (permutation)"
-
-    def to_dict(self) -> dict:
-        """Plain JSON-ready dict of every field."""
-        return asdict(self)
-
-
-def _seeded(func, seed: int) -> dict[str, np.random.Generator]:
+def seeded(func, seed: int) -> dict[str, np.random.Generator]:
     """Keyword that seeds a scipy resampler: `rng` since scipy 1.15, `random_state` before."""
     name = "rng" if "rng" in inspect.signature(func).parameters else "random_state"
     return {name: np.random.default_rng(seed)}
 
 
-def _finite_1d(values, what: str) -> np.ndarray:
+def finite_1d(values, what: str) -> np.ndarray:
     """Values as a 1-D float array; empty or non-finite input is a caller bug and raises."""
     x = np.asarray(values, dtype=float).ravel()
     if x.size == 0:
@@ -200,29 +165,34 @@ def _finite_1d(values, what: str) -> np.ndarray:
     return x
 
 
-def bootstrap_ci(
-    values, n_resamples: int = BOOTSTRAP_RESAMPLES, confidence: float = 0.95, seed: int = SEED
-) -> CI:
-    """BCa bootstrap CI of the mean (percentile if BCa is undefined; degenerate if n < 2 or constant)."""
-    x = _finite_1d(values, "bootstrap_ci")
-    mean = float(x.mean())
-    if x.size < 2 or np.all(x == x[0]):
-        return CI(mean, mean, mean, confidence, "degenerate", int(x.size), 0)
+def bca_interval(samples: tuple[np.ndarray, ...], statistic, n_resamples: int, confidence: float,
+                 seed: int) -> tuple[str, float, float]:
+    """(method, low, high): scipy's BCa bootstrap of statistic over samples, its percentile interval where BCa is undefined."""
     common = dict(confidence_level=confidence, vectorized=True, axis=-1)
     with warnings.catch_warnings():
         # BCa warns and returns NaN when its acceleration is undefined; we fall back below.
         warnings.simplefilter("ignore", scipy.stats.DegenerateDataWarning)
-        res = scipy.stats.bootstrap(
-            (x,), np.mean, n_resamples=n_resamples, method="BCa", **common,
-            **_seeded(scipy.stats.bootstrap, seed),
-        )
+        warnings.simplefilter("ignore", RuntimeWarning)  # scipy's BCa divides 0 by 0 on constant groups
+        res = scipy.stats.bootstrap(samples, statistic, n_resamples=n_resamples, method="BCa", **common,
+                                    **seeded(scipy.stats.bootstrap, seed))
     method, ci = "BCa", res.confidence_interval
     if not (np.isfinite(ci.low) and np.isfinite(ci.high)):
         method = "percentile"
-        ci = scipy.stats.bootstrap(
-            (x,), np.mean, n_resamples=0, bootstrap_result=res, method="percentile", **common
-        ).confidence_interval
-    return CI(mean, float(ci.low), float(ci.high), confidence, method, int(x.size), n_resamples)
+        ci = scipy.stats.bootstrap(samples, statistic, n_resamples=0, bootstrap_result=res, method="percentile",
+                                   **common).confidence_interval
+    return method, float(ci.low), float(ci.high)
+
+
+def bootstrap_ci(
+    values, n_resamples: int = BOOTSTRAP_RESAMPLES, confidence: float = 0.95, seed: int = SEED
+) -> CI:
+    """BCa bootstrap CI of the mean (percentile if BCa is undefined; degenerate if n < 2 or constant)."""
+    x = finite_1d(values, "bootstrap_ci")
+    mean = float(x.mean())
+    if x.size < 2 or np.all(x == x[0]):
+        return CI(mean, mean, mean, confidence, "degenerate", int(x.size), 0)
+    method, low, high = bca_interval((x,), np.mean, n_resamples, confidence, seed)
+    return CI(mean, low, high, confidence, method, int(x.size), n_resamples)
 
 
 def sign_flip_test(
@@ -232,7 +202,7 @@ def sign_flip_test(
     seed: int = SEED,
 ) -> SignFlip:
     """Two-sided paired sign-flip test of mean(differences) = 0: exact up to n = exact_max_n, else Monte Carlo."""
-    d = _finite_1d(differences, "sign_flip_test")
+    d = finite_1d(differences, "sign_flip_test")
     n = int(d.size)
     if n <= exact_max_n:
         return SignFlip(exact_sign_flip_p(d), True, n, 2**n, min(1.0, 2.0 / 2**n), float(d.mean()))
@@ -286,73 +256,10 @@ def wins(a, b) -> Wins:
 
 def _paired(a, b) -> tuple[np.ndarray, np.ndarray]:
     """Two finite 1-D arrays of equal length."""
-    x, y = _finite_1d(a, "a"), _finite_1d(b, "b")
+    x, y = finite_1d(a, "a"), finite_1d(b, "b")
     if x.shape != y.shape:
         raise ValueError(f"paired samples differ in length: {x.size} vs {y.size}")
     return x, y
-
-
-def _mean_gap(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
-    """mean(a) - mean(b) along axis (vectorised for scipy's resamplers)."""
-    return np.mean(a, axis=axis) - np.mean(b, axis=axis)
-
-
-def compare_independent(a, b, n_resamples: int = BOOTSTRAP_RESAMPLES, n_permutations: int = PERMUTATIONS,
-                        exact_limit: int = EXACT_LIMIT, confidence: float = 0.95, seed: int = SEED) -> GroupComparison:
-    """mean(a) - mean(b) of two independent groups: BCa bootstrap CI (each group resampled) and a two-sided
-    permutation p over relabellings, exact while they fit the budget (8 + 8 images: 12,870)."""
-    x, y = _finite_1d(a, "a"), _finite_1d(b, "b")
-    common = dict(confidence_level=confidence, vectorized=True, axis=-1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", scipy.stats.DegenerateDataWarning)  # BCa undefined: percentile below
-        warnings.simplefilter("ignore", RuntimeWarning)  # scipy's BCa divides 0 by 0 on constant groups
-        res = scipy.stats.bootstrap((x, y), _mean_gap, n_resamples=n_resamples, method="BCa", **common,
-                                    **_seeded(scipy.stats.bootstrap, seed))
-    method, ci = "BCa", res.confidence_interval
-    if not (np.isfinite(ci.low) and np.isfinite(ci.high)):
-        method = "percentile"
-        ci = scipy.stats.bootstrap((x, y), _mean_gap, n_resamples=0, bootstrap_result=res, method="percentile",
-                                   **common).confidence_interval
-    relabellings = math.comb(x.size + y.size, x.size)
-    exact = relabellings <= max(exact_limit, n_permutations)
-    test = scipy.stats.permutation_test(
-        (x, y), _mean_gap, permutation_type="independent", vectorized=True, axis=-1, alternative="two-sided",
-        n_resamples=relabellings if exact else n_permutations, **_seeded(scipy.stats.permutation_test, seed))
-    used = int(np.size(test.null_distribution))
-    floor = min(1.0, 2.0 / relabellings) if exact else 2.0 / (used + 1)
-    return GroupComparison(
-        n=int(x.size + y.size), mean_a=float(x.mean()), mean_b=float(y.mean()), mean_diff=float(x.mean() - y.mean()),
-        ci_low=float(ci.low), ci_high=float(ci.high), p=float(test.pvalue), p_exact=exact, min_attainable_p=floor,
-        confidence=confidence, ci_method=method, n_resamples=n_resamples, n_permutations=used, n_a=int(x.size), n_b=int(y.size),
-    )
-
-
-def _jonckheere(*groups, axis: int = -1) -> np.ndarray:
-    """(concordant - discordant) / pairs over every pair of groups in order, vectorised over leading axes."""
-    groups = [np.moveaxis(g, axis, -1) for g in groups]
-    total, pairs = 0.0, 0
-    for i, lower in enumerate(groups):
-        for upper in groups[i + 1:]:
-            total = total + np.sign(upper[..., None, :] - lower[..., :, None]).sum(axis=(-2, -1))
-            pairs += lower.shape[-1] * upper.shape[-1]
-    return total / pairs
-
-
-def trend_test(groups: Sequence, n_permutations: int = PERMUTATIONS, exact_limit: int = EXACT_LIMIT,
-               seed: int = SEED) -> Trend:
-    """Two-sided Jonckheere-Terpstra test of an ordered trend across independent groups (smallest group first)."""
-    xs = [_finite_1d(g, f"group {i}") for i, g in enumerate(groups)]
-    sizes = [int(x.size) for x in xs]
-    relabellings = math.factorial(sum(sizes)) // math.prod(math.factorial(k) for k in sizes)
-    exact = relabellings <= max(exact_limit, n_permutations)
-    test = scipy.stats.permutation_test(
-        xs, _jonckheere, permutation_type="independent", vectorized=True, axis=-1, alternative="two-sided",
-        n_resamples=relabellings if exact else n_permutations, batch=500, **_seeded(scipy.stats.permutation_test, seed))
-    used = int(np.size(test.null_distribution))
-    floor = min(1.0, 2.0 / relabellings) if exact else 2.0 / (used + 1)
-    return Trend(n=sum(sizes), group_sizes=sizes, group_means=[float(x.mean()) for x in xs],
-                 statistic=float(test.statistic), p=float(test.pvalue), p_exact=exact, min_attainable_p=floor,
-                 n_permutations=used)
 
 
 def settings() -> dict:
