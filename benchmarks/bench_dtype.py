@@ -120,12 +120,7 @@ def main(argv=None) -> int:
         [(i, m, f"{a:.5f}", f"{b:.5f}", f"{b - a:+.2e}") for i, m, a, b in vith["per_image"]],
     )
     body = "\n".join([
-        f"## Precision: {d} against float32 (drift error)",
-        "",
-        f"Measured {common.stamp()} with `{common.command_line()}`",
-        "",
-        f"Machine: {common.machine_line()}.",
-        "",
+        *common.heading(f"Precision: {d} against float32 (drift error)"),
         "Late context drift (mean of the late window, hidden_states depth-2 and depth-1) of object and zero-overlap "
         "background masks on the synthetic 4x3 slice, computed by `measure.drift_table` with the weights loaded in "
         f"float32 and in {d} (drift statistics themselves are always float64). Differences are per image and mask; "

@@ -110,12 +110,7 @@ def section(results: dict[str, dict], workers: int) -> str:
     changed = sum(len(r["differences"]) for r in results.values())
     verdict = "**met**" if not changed else "**not met**"
     return "\n".join([
-        "## Precision and the record: bfloat16 against float32 verdicts and grades (issue 15)",
-        "",
-        f"Measured {common.stamp()} with `{common.command_line()}`",
-        "",
-        f"Machine: {common.machine_line()}.",
-        "",
+        *common.heading("Precision and the record: bfloat16 against float32 verdicts and grades (issue 15)"),
         f"`pytest claims/ -n {workers}` cold in each precision; compared: every cell's status and grade (tier, "
         "diagnostic), every claim's status, every probe row's status and whether it holds, every numeric cell's status. "
         "The rehearsal is tests/rehearsal.py's stand-in of the paper world (real depths, image and token counts, "

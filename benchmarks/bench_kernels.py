@@ -174,12 +174,7 @@ def main(argv=None) -> int:
     header = ["variant", "min ms per block per image", "median ms", "min CPU ms", f"speed vs float32 sdpa {cores}t"]
     emb_ref = min(embeds[f"embed contiguous {cores}t"]["wall"]) / BATCH
     body = "\n".join([
-        "## Kernels: one ViT-H/14 block at 256 tokens on this CPU (issue 15)",
-        "",
-        f"Measured {common.stamp()} with `{common.command_line()}`",
-        "",
-        f"Machine: {common.machine_line()}.",
-        "",
+        *common.heading("Kernels: one ViT-H/14 block at 256 tokens on this CPU (issue 15)"),
         f"One block of the ViT-H/14-shaped I-JEPA (1280 hidden, 5120 MLP, 16 heads) on a batch of {BATCH} images "
         f"(the census's block timing), {args.rounds} interleaved rounds after one warm-up per variant; times are "
         "per block per image. `sdpa` is transformers' default attention (torch's scaled_dot_product_attention), "

@@ -229,12 +229,7 @@ def section(measured: dict, blocks: dict[str, int], minimum: dict[str, int], cor
     diffs = {kind: max_difference(measured["float32"][kind]["frame"], measured["bfloat16"][kind]["frame"]) for kind in KINDS}
     floor = floor_argument(measured, minimum)
     return "\n".join([
-        "## The paper world on 2 CPU cores, extrapolated from full-width tables (issue 15)",
-        "",
-        f"Measured {common.stamp()} with `{common.command_line()}`",
-        "",
-        f"Machine: {common.machine_line()}.",
-        "",
+        *common.heading("The paper world on 2 CPU cores, extrapolated from full-width tables (issue 15)"),
         f"ijepa_1k's semantic and rescue tables on the first {IMAGES} images of 8x3 (one per class), computed by the "
         "suite's protocols as the table store calls them (8 mask jobs per chunk) on the ViT-H/14-shaped random-init "
         f"I-JEPA at full width and depth 32, {threads} torch threads; blocks are the engine's own count.",

@@ -238,12 +238,8 @@ def report(args, machine, results, s, rates, total) -> str:
     rate_text = ", ".join(f"{k} {v / 1e9:.0f}" for k, v in rates["wall"].items())
     cpu_rate_text = ", ".join(f"{k} {v / 1e9:.0f}" for k, v in rates["cpu"].items())
     lines = [
-        "## Protocol (issue 6): naive hooks vs the engine vs nnsight, and the FLOP floor",
-        "",
-        f"Measured {common.stamp()} with `{common.command_line()}` (whole run {total / 60:.1f} min).",
-        "",
-        f"Machine: {common.machine_line(machine)}.",
-        "",
+        *common.heading("Protocol (issue 6): naive hooks vs the engine vs nnsight, and the FLOP floor",
+                        f" (whole run {total / 60:.1f} min).", machine_info=machine),
         f"Model: {'ViT-H/14-shaped' if args.model == 'vith14' else 'narrow depth-32 (smoke test)'} random-init I-JEPA, {args.dtype}. Data: {images} images of the synthetic 4x3 slice "
         f"(one per class), object + zero-overlap background masks ({jobs} mask jobs). Late window: 3 groups x "
         f"{len(LATE_MODES)} modes x {jobs} masks = {3 * len(LATE_MODES) * jobs} patched runs. Full: late window plus the "

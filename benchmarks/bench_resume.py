@@ -96,12 +96,7 @@ def main(argv=None) -> int:
         rows.append((name, f"{common.median(t):.3f}", f"{min(t):.3f} - {max(t):.3f}", f"{common.median(cpu_times[name]):.3f}", blocks[name],
                      f"{blocks[name] / encoder.depth:.3f}", f"{common.median(t) / n:.3f}"))
     lines = [
-        "## Resume (issue 2): a late patch group with and without resume",
-        "",
-        f"Measured {common.stamp()} with `{common.command_line()}`",
-        "",
-        f"Machine: {common.machine_line()}.",
-        "",
+        *common.heading("Resume (issue 2): a late patch group with and without resume"),
         f"Model: ViT-H/14-shaped random-init I-JEPA (1280 hidden, 32 blocks, 16 heads, 5120 MLP, 256 tokens), "
         f"{args.dtype}. Batch: {n} images (224 px) from the synthetic 4x3 slice, object masks. Patch group "
         f"`{GROUP.replace(',', ' + ')}`, context-only. {args.repeats} interleaved repetitions after one warm-up; "

@@ -90,12 +90,7 @@ def main(argv=None) -> int:
                  for clock, (s, b, r2, res, spread) in fits.items()]
     linear = fits["cpu"][2] >= 0.99 and fits["cpu"][3] <= 0.10
     body = "\n".join([
-        "## Scaling: the engine on 4x3, 8x3 and 16x3",
-        "",
-        f"Measured {common.stamp()} with `{common.command_line()}`",
-        "",
-        f"Machine: {common.machine_line()}.",
-        "",
+        *common.heading("Scaling: the engine on 4x3, 8x3 and 16x3"),
         f"Model: ViT-S/14-shaped random-init I-JEPA ({params / 1e6:.1f}M parameters, {encoder.depth} blocks, 384 hidden), "
         "float32 (ViT-H is too slow for 84 images of the full protocol on 2 cores). Protocol per slice: the suite's rescue "
         "table (3 groups x context/masked x object/background) and sweep table (every block's intermediate and "

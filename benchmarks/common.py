@@ -83,6 +83,12 @@ def command_line() -> str:
     return " ".join([".venv/bin/python", str(script), *map(shlex.quote, sys.argv[1:])])
 
 
+def heading(title: str, note: str = "", machine_info: dict | None = None) -> list[str]:
+    """A section's first lines: its title, when and by what command it was measured (plus note), the machine."""
+    return [f"## {title}", "", f"Measured {stamp()} with `{command_line()}`{note}", "",
+            f"Machine: {machine_line(machine_info)}.", ""]
+
+
 # -------------------------------------------------------------------------------------- memory
 
 def rss_bytes() -> int:

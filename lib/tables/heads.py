@@ -13,11 +13,11 @@ from __future__ import annotations
 import pandas as pd
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.engine.batching import resolve_batch_size
 from jepa_claims.engine.drift import drift_profiles, rescue
-from jepa_claims.engine.sites import head_count, parse_sites
-from jepa_claims.engine.tabulate import chunks, group_name, patched_run, place_group, run_chunk
+from jepa_claims.engine.sites import head_count
+from jepa_claims.engine.tabulate import group_name, patched_run
 from jepa_claims.roles import Roles
+from jepa_claims.tables.object_runs import object_runs
 
 GROUP_RUNS = ("single", "pair", "triple", "all_heads")  # groups patched beside the heads (all_heads: the check)
 HEADS_COLUMNS = ["image_id", "mask", "group", "block", "head", "sites", "late_context_drift_masked",
@@ -46,18 +46,13 @@ def head_groups(roles: Roles, heads: int) -> dict[tuple[str, int, int], tuple[st
 
 def heads_table(encoder, roles: Roles, inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
     """Late context rescue (context-only, object masks) of every group of `head_groups`, per image."""
-    named = head_groups(roles, head_count(encoder))
-    groups = {key: place_group(parse_sites(sites), conv, encoder.depth) for key, sites in named.items()}
-    sites = list(dict.fromkeys(site for group in groups.values() for site in group))
-    jobs = [j for j in inputs.jobs if j.mask == "object"]
-    late = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]
-    rows = []
-    for chunk in chunks(jobs, resolve_batch_size(batch_size, encoder, sites)):
-        runs = run_chunk(encoder, inputs.images, chunk, sites, conv)
+    plan = object_runs(encoder, head_groups(roles, head_count(encoder)), inputs.jobs, conv)
+    late, rows = plan.late, []
+    for chunk, runs in plan.chunks(encoder, inputs.images, conv, batch_size):
         clean = runs.clean.hidden[late][:, runs.index]
         context = lambda trace: drift_profiles(clean, trace.hidden[late], runs.tokens, encoder.prefix_tokens)["context"].mean(axis=1)
         masked = context(runs.masked)
-        for (name, block, head), group in groups.items():
+        for (name, block, head), group in plan.groups.items():
             patched = context(patched_run(encoder, runs, group, "context"))
             absolute, fraction = rescue(masked, patched)
             rows += [(job.image_id, job.mask, name, block, head, group_name(group), masked[j], patched[j], absolute[j], fraction[j])

@@ -16,12 +16,11 @@ import pandas as pd
 import torch
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.engine.batching import resolve_batch_size
 from jepa_claims.engine.drift import drift_profiles, rescue
 from jepa_claims.engine.runs import Trace, final_output
-from jepa_claims.engine.sites import parse_sites
-from jepa_claims.engine.tabulate import ChunkRuns, chunks, group_name, patched_run, place_group, run_chunk
+from jepa_claims.engine.tabulate import ChunkRuns, group_name, patched_run
 from jepa_claims.roles import Roles
+from jepa_claims.tables.object_runs import object_runs
 
 # (group, mode) runs of the table: the bottleneck under each token selection, the triple and attention alone.
 PATHWAY_RUNS = (("single", "full"), ("single", "context"), ("single", "masked"),
@@ -41,13 +40,9 @@ def pathway_groups(roles: Roles) -> dict[str, tuple[str, ...]]:
 def pathway_table(encoder, roles: Roles, inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
     """Late context rescue and final-output drift of PATHWAY_RUNS on every object mask."""
     named = pathway_groups(roles)
-    groups = {name: place_group(parse_sites(named[name]), conv, encoder.depth) for name, _ in PATHWAY_RUNS}
-    sites = list(dict.fromkeys(site for group in groups.values() for site in group))
-    jobs = [j for j in inputs.jobs if j.mask == "object"]
-    late = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]
-    rows = []
-    for chunk in chunks(jobs, resolve_batch_size(batch_size, encoder, sites)):
-        runs = run_chunk(encoder, inputs.images, chunk, sites, conv)
+    plan = object_runs(encoder, {name: named[name] for name, _ in PATHWAY_RUNS}, inputs.jobs, conv)
+    groups, late, rows = plan.groups, plan.late, []
+    for chunk, runs in plan.chunks(encoder, inputs.images, conv, batch_size):
         clean = _clean_states(encoder, runs, late)
         masked = _measures(encoder, clean, runs.masked, runs.tokens, late)
         for name, mode in PATHWAY_RUNS:
