@@ -57,6 +57,11 @@ READINGS: dict[str, Reading] = {
 }
 
 
+# Conventions that choose which layers and sites of a run are read and how, never a forward pass's inputs: the
+# layer reading, the late window, whether inert sites are patched, the onset threshold.
+READOUT_ONLY = ("layer_indexing", "late_window", "allow_inert_sites", "tau")
+
+
 @dataclass(frozen=True)
 class Conventions:
     """Every reading of the paper that changes a number; recorded in the report and switchable."""
@@ -144,6 +149,12 @@ class Conventions:
         """
         target = self.hidden_index(depth)
         return self.hidden_index(depth - 1), (target if target <= depth else None)
+
+    @property
+    def forward(self) -> "Conventions":
+        """These conventions with every choice of what is read from a run (READOUT_ONLY) at its default: conventions
+        with the same `forward` run the same forward passes on the same images and masks (lib/engine/shared.py)."""
+        return replace(self, **{f.name: f.default for f in fields(self) if f.name in READOUT_ONLY})
 
     def as_dict(self) -> dict:
         """Plain dict for reports and cache keys."""

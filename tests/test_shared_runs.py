@@ -73,3 +73,39 @@ def test_tables_computed_together_equal_each_alone_and_log_the_planned_work(worl
     assert [logged[kind] for kind in KINDS] == planned
     assert _log(tmp_path / "alone") == {kind: table_blocks(kind, 4, 12, CONV) for kind in KINDS}
     assert sum(planned) < sum(_log(tmp_path / "alone").values())
+
+
+READINGS = (CONV, Conventions(layer_indexing="hidden_states_1based"),
+            Conventions(layer_indexing="hidden_states", allow_inert_sites=True))
+
+
+def test_layer_readings_share_the_runs_of_the_default_and_equal_each_alone(world, tmp_path):
+    """P3's layer readings read the runs of the default reading (the same blocks patched, other layers read): the sweep
+    and semantic tables of three readings computed together equal each computed on its own exactly, the other
+    readings compute no block, and the blocks each logs are the census's."""
+    source = world.checkpoints[0].source
+    wanted = frozenset((kind, source, "4x3", conv) for kind in ("semantic", "sweep") for conv in READINGS)
+    shared = TableStore(world, tmp_path / "shared", READINGS[1], wanted=wanted)
+    shared.table("sweep", "ijepa_1k", "4x3")  # under the 1-based reading: computes all six
+    log = [json.loads(line) for line in (tmp_path / "shared" / "forwards.jsonl").read_text().splitlines()]
+    assert len(log) == 6
+    tables = [PlannedTable("", kind, "ijepa_1k", "4x3", conv) for kind in ("semantic", "sweep") for conv in READINGS]
+    logged = {(e["kind"], e["table"]): e["blocks"] for e in log}
+    for table, planned in zip(tables, planned_blocks(tables, 4)):
+        store = TableStore(world, tmp_path / "shared", table.conv)
+        name = store.path(table.kind, "ijepa_1k", "4x3").name
+        assert logged[(table.kind, name)] == planned
+        assert planned == 0 or table.conv == CONV, f"{table.kind} under {table.conv.layer_indexing} computed {planned}"
+        alone = TableStore(world, tmp_path / "alone", table.conv).table(table.kind, "ijepa_1k", "4x3")
+        pd.testing.assert_frame_equal(_in_order(store.table(table.kind, "ijepa_1k", "4x3")), _in_order(alone), check_exact=True)
+
+
+def test_a_memo_keeps_patched_runs_only_for_conventions_of_its_forward(world, tmp_path):
+    """Conventions that change a forward pass (the fill) get no run of another's memo; a reading does."""
+    from jepa_claims.engine.shared import active_memo, shared_runs
+
+    encoder = load_checkpoint(world.checkpoints[0], tmp_path)
+    with shared_runs(encoder, READINGS[2], late=(3, 4)) as memo:
+        assert active_memo(encoder, CONV) is memo and active_memo(encoder, READINGS[1]) is memo
+        assert active_memo(encoder, Conventions(fill="mean")) is None
+    assert active_memo(encoder, CONV) is None

@@ -6,6 +6,11 @@ captures every site a patch can read (each block's MLP intermediate, attention o
 references to outputs the forward makes anyway), so the patched runs of any table find their sources in it. A forward
 gives each image the same numbers in any batch (tests/test_shared_runs.py), so a table's numbers do not depend on
 which table computed a run first. The memo lives for the `with` block only: the store opens one per few images.
+
+Conventions that differ only in what they read of a run (`Conventions.forward`: the layer reading, the late window)
+share one memo. A patched run is kept as what every table reads of it: the context drift at each hidden state of
+`late`, the union of the late windows of the tables computed together, so a patched run of the same blocks, mode and
+mask is computed once for every layer reading (a reading moves sites between blocks, never the blocks a run patches).
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from jepa_claims.conventions import Conventions
@@ -28,9 +34,11 @@ class RunMemo:
     """Runs of one encoder under one set of conventions: per image its clean run, per mask its masked run."""
 
     encoder: object
-    conv: Conventions
+    conv: Conventions  # a `forward` (lib/conventions.py): the memo serves every conventions with it
+    late: tuple[int, ...] = ()  # hidden_states indices at which a patched run's context drift is kept
     clean: dict[str, tuple[torch.Tensor, dict[tuple[int, str], torch.Tensor]]] = field(default_factory=dict)
     masked: dict[tuple[str, bytes], torch.Tensor] = field(default_factory=dict)  # (image, mask tokens) -> hidden
+    patched: dict[tuple, np.ndarray] = field(default_factory=dict)  # (masked run, placed sites, mode) -> [late] drift
 
     def clean_trace(self, ids: Sequence[str], sites: Sequence[Site], compute: Callable[[list[str], list[Site]], Trace]) -> Trace:
         """The clean runs of these images as one trace with `sites` captured; `compute` runs the missing ones."""
@@ -52,6 +60,15 @@ class RunMemo:
             self.masked |= {key: trace.hidden[:, row] for row, key in enumerate(missing)}
         return Trace(hidden=torch.stack([self.masked[k] for k in keys], dim=1))
 
+    def patched_context(self, keys: Sequence[tuple], compute: Callable[[list[int]], np.ndarray]) -> np.ndarray:
+        """Context drift [jobs, late] of these patched runs; `compute` runs the missing ones (by their positions in
+        `keys`) and returns theirs."""
+        missing = list(dict.fromkeys(k for k in keys if k not in self.patched))
+        if missing:
+            values = compute([keys.index(k) for k in missing])
+            self.patched |= {key: values[row] for row, key in enumerate(missing)}
+        return np.stack([self.patched[k] for k in keys])
+
 
 def every_site(depth: int) -> list[Site]:
     """Every site of every block that a table patches, named by its block."""
@@ -59,9 +76,10 @@ def every_site(depth: int) -> list[Site]:
 
 
 @contextmanager
-def shared_runs(encoder, conv: Conventions) -> Iterator[RunMemo]:
-    """Share clean and masked runs of `encoder` under `conv` among the tables computed inside the block."""
-    memo = RunMemo(encoder, conv)
+def shared_runs(encoder, conv: Conventions, late: Sequence[int] = ()) -> Iterator[RunMemo]:
+    """Share the runs of `encoder` under `conv` (and every conventions with its `forward`) among the tables computed
+    inside the block; patched runs are kept by their context drift at the hidden_states indices `late`."""
+    memo = RunMemo(encoder, conv.forward, tuple(sorted(set(late))))
     _ACTIVE.append(memo)
     try:
         yield memo
@@ -70,6 +88,6 @@ def shared_runs(encoder, conv: Conventions) -> Iterator[RunMemo]:
 
 
 def active_memo(encoder, conv: Conventions) -> RunMemo | None:
-    """The innermost memo for this encoder and conventions, if a shared_runs block is open for them."""
+    """The innermost memo for this encoder and conventions, if a shared_runs block is open for their `forward`."""
     memo = _ACTIVE[-1] if _ACTIVE else None
-    return memo if memo is not None and memo.encoder is encoder and memo.conv == conv else None
+    return memo if memo is not None and memo.encoder is encoder and memo.conv == conv.forward else None

@@ -105,6 +105,11 @@ class ChunkRuns:
     index: list[int]  # job -> row of `clean`
     masked: Trace  # per job
 
+    def rows(self, rows: Sequence[int]) -> "ChunkRuns":
+        """The runs of some of the chunk's jobs (the clean runs stay per image)."""
+        return ChunkRuns([self.jobs[r] for r in rows], self.pixels[rows], self.tokens[rows], self.clean,
+                         [self.index[r] for r in rows], Trace(hidden=self.masked.hidden[:, rows]))
+
 
 def run_chunk(encoder, images: dict[str, torch.Tensor], jobs: list[MaskJob], sites: Sequence[Site], conv: Conventions) -> ChunkRuns:
     """One clean run per image of the chunk (capturing sites), one masked run per job; inside a shared_runs block
@@ -170,8 +175,7 @@ def rescue_table(
         late_masked = _late_context(clean_late, runs.masked, late, runs.tokens, encoder)
         for group in groups:
             for mode in modes:
-                patched = patched_run(encoder, runs, group, mode)
-                late_patched = _late_context(clean_late, patched, late, runs.tokens, encoder)
+                late_patched = _late_patched(encoder, runs, group, mode, clean_late, late, conv)
                 absolute, fraction = rescue(late_masked, late_patched)
                 for j, job in enumerate(chunk):
                     rows.append((job.image_id, job.mask, group_name(group), mode, float(late_masked[j]),
@@ -185,6 +189,25 @@ def patched_run(encoder, runs: ChunkRuns, group: Sequence[Site], mode: Mode) -> 
     patches = [SitePatch(site, runs.clean.sites[site.name][runs.index], select) for site in group]
     start = min(site.block for site in group)
     return run(encoder, runs.pixels, patches=patches, resume=runs.masked, start=start)
+
+
+def _late_patched(encoder, runs: ChunkRuns, group: Sequence[Site], mode: Mode, clean_late: torch.Tensor, late: list[int],
+                  conv: Conventions) -> np.ndarray:
+    """Mean context drift [jobs] of the group's patched runs over the late window (hidden_states indices `late`);
+    inside a shared_runs block whose window covers `late`, each run once for every table that patches its blocks."""
+    memo = active_memo(encoder, conv)
+    if memo is None or not set(late) <= set(memo.late):
+        return _late_context(clean_late, patched_run(encoder, runs, group, mode), late, runs.tokens, encoder)
+    kept = list(memo.late)
+
+    def compute(rows: list[int]) -> np.ndarray:
+        part = runs.rows(rows)
+        patched = patched_run(encoder, part, group, mode).hidden[kept]
+        return drift_profiles(runs.clean.hidden[kept][:, part.index], patched, part.tokens, encoder.prefix_tokens)["context"]
+
+    placed = frozenset((site.block, site.kind) for site in group)
+    context = memo.patched_context([(job.run_key, placed, mode) for job in runs.jobs], compute)  # [jobs, kept]
+    return context[:, [kept.index(index) for index in late]].mean(axis=1)
 
 
 def _late_context(clean_late: torch.Tensor, trace: Trace, late: Sequence[int], tokens: torch.Tensor, encoder) -> np.ndarray:

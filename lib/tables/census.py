@@ -23,7 +23,7 @@ from jepa_claims.engine.masks import draw_count
 from jepa_claims.roles import Roles
 from jepa_claims.tables.minimum import together_split
 from jepa_claims.tables.protocols import SWEEP_KINDS
-from jepa_claims.tables.together import SHARED
+from jepa_claims.tables.together import SHARED, together_order
 
 IMAGES = {"4x3": 12, "8x3": 24, "12x3": 36, "16x3": 48, "voc8x3": 24}  # slice name x PER_CLASS (lib/data/slices.py)
 SEMANTIC_MASKS = 3  # object, bg_rect and rect per image besides the background draws (lib/engine/masks.py MASK_KINDS)
@@ -81,19 +81,22 @@ def table_blocks(kind: str, depth: int, images: int, conv: Conventions, heads: i
 
 def planned_blocks(tables: list, depth: int, heads: int = 1) -> list[int]:
     """Block evaluations of each of some tables of one checkpoint (items with variant, kind, slice_name, conv) as
-    the store computes them: those of SHARED of one variant, slice and conventions together, in SHARED order (the
-    first to read a clean or masked run computes it), the others each on its own (heads: attention heads per block)."""
-    groups: dict[tuple, list[str]] = {}
+    the store computes them: those of SHARED of one variant and slice under conventions of one `forward` together, in
+    `together_order` (the first to read a run computes it), the others each on its own (heads: attention heads per
+    block)."""
+    groups: dict[tuple, list[tuple[str, Conventions]]] = {}
     for t in tables:
-        groups.setdefault((t.variant, t.slice_name, t.conv), []).append(t.kind)
+        if t.kind in SHARED:  # one store computes them: the same weights (P1's copies are others), slice and forward
+            weights = t.variant if t.variant.startswith("random:") else ""
+            groups.setdefault((weights, t.slice_name, t.conv.forward), []).append((t.kind, t.conv))
     split = {}
-    for (variant, slice_name, conv), kinds in groups.items():
-        shared = [kind for kind in SHARED if kind in kinds]
-        if len(shared) >= 2:
-            split |= {(variant, slice_name, conv, kind): IMAGES[slice_name] * blocks
-                      for kind, blocks in together_split(shared, depth, conv).items()}
-    return [split[key] if (key := (t.variant, t.slice_name, t.conv, t.kind)) in split
-            else table_blocks(t.kind, depth, IMAGES[t.slice_name], t.conv, heads) for t in tables]
+    for (weights, slice_name, _), members in groups.items():
+        if len(members) >= 2:
+            split |= {(weights, slice_name, conv, kind): IMAGES[slice_name] * blocks
+                      for (kind, conv), blocks in together_split(together_order(set(members)), depth).items()}
+    key = lambda t: (t.variant if t.variant.startswith("random:") else "", t.slice_name, t.conv, t.kind)
+    return [split[key(t)] if key(t) in split else table_blocks(t.kind, depth, IMAGES[t.slice_name], t.conv, heads)
+            for t in tables]
 
 
 @dataclass(frozen=True)

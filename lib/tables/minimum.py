@@ -22,6 +22,7 @@ from jepa_claims.tables.probes import P2_SEEDS
 from jepa_claims.tables.heads import head_groups
 from jepa_claims.tables.pathway import PATHWAY_RUNS, pathway_groups
 from jepa_claims.tables.protocols import GEOMETRY_AREAS, GEOMETRY_ASPECTS, SWEEP_KINDS
+from jepa_claims.tables.together import PATCHED_SHARED
 
 GEOMETRY_MASK_COUNT = len(GEOMETRY_AREAS) * len(GEOMETRY_ASPECTS)
 
@@ -139,14 +140,16 @@ def first_needed(tables: Sequence[tuple[Runs, int]]) -> list[int]:
     return minimum
 
 
-def together_split(kinds: Sequence[str], depth: int, conv: Conventions) -> dict[str, int]:
-    """Block evaluations per image of each of some tables computed together in this order (lib/tables/together.py):
-    every clean and masked run once, by the first table that reads it; every table's patched runs its own."""
+def together_split(tables: Sequence[tuple[str, Conventions]], depth: int) -> dict[tuple[str, Conventions], int]:
+    """Block evaluations per image of each of some tables computed together in this order (lib/tables/together.py,
+    conventions of one `forward`): every clean and masked run once, by the first table that reads it, and so every
+    patched run of the rescue protocols (PATCHED_SHARED); the pathway table's patched runs its own."""
     seen: set[Key] = set()
     split = {}
-    for kind in kinds:
+    for kind, conv in tables:
         runs = table_runs(kind, depth, conv, (), ())
-        shared = {key for key in runs if not isinstance(key[1], frozenset)}  # patched: (masked run, sites, mode)
-        split[kind] = sum(blocks for key, blocks in runs.items() if key not in seen)
+        own = kind not in PATCHED_SHARED
+        shared = {key for key in runs if not (own and isinstance(key[1], frozenset))}  # patched: (masked, sites, mode)
+        split[(kind, conv)] = sum(blocks for key, blocks in runs.items() if key not in seen)
         seen |= shared
     return split

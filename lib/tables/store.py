@@ -25,7 +25,7 @@ from jepa_claims.conventions import Conventions
 from jepa_claims.tables.draws import average_draws
 from jepa_claims.tables.files import SUFFIX, DamagedTable, move_aside, read_table, write_table
 from jepa_claims.tables.protocols import PROTOCOLS, Inputs
-from jepa_claims.tables.together import SHARED, measure_together
+from jepa_claims.tables.together import SHARED, Table, measure_together, together_order
 from jepa_claims.tables.worklog import append_entry
 from jepa_claims.engine.runs import COUNTER
 from jepa_claims.roles import Roles
@@ -56,6 +56,7 @@ class TableStore:
     _manifests: dict = field(default_factory=dict)
     _inputs: dict = field(default_factory=dict)
     _roles: dict = field(default_factory=dict)
+    _variants: dict = field(default_factory=dict)  # conventions -> the store over them (tables computed together)
 
     def variant(self, world: World | None = None, conv: Conventions | None = None) -> "TableStore":
         """A store over another world or conventions, sharing this one's cache and device; under other
@@ -160,7 +161,7 @@ class TableStore:
         encoder = self.encoder(checkpoint)
         inputs = self.inputs(checkpoint, slice_name)
         before, started = COUNTER.blocks, time.perf_counter()
-        with self._progress([kind], checkpoint, slice_name, len(inputs.images), encoder):
+        with self._progress([(kind, self.conv)], checkpoint, slice_name, len(inputs.images), encoder):
             frame = average_draws(PROTOCOLS[kind](encoder, self.roles(checkpoint), inputs, self.conv, self.batch_size))
         self._store(kind, checkpoint, slice_name, path, frame, COUNTER.blocks - before, time.perf_counter() - started, repair)
         return read_table(path)
@@ -173,31 +174,46 @@ class TableStore:
                  "blocks": blocks, "forwards": blocks / self.encoder(checkpoint).depth, "seconds": round(seconds, 3)}
         append_entry(self.cache_dir, entry | (repair or {}))
 
-    def _together(self, kind: str, checkpoint: str, slice_name: str) -> list[str]:
-        """The table and the others the run wants that share its runs and are not cached yet (SHARED order)."""
+    def _together(self, kind: str, checkpoint: str, slice_name: str) -> list[Table]:
+        """The table and the others the run wants that share its runs (SHARED kinds of this checkpoint and slice,
+        under conventions with this one's `forward`) and are not cached yet, in `together_order`."""
         if kind not in SHARED:
-            return [kind]
+            return [(kind, self.conv)]
         source = self.world.checkpoint(checkpoint).source
-        return [k for k in SHARED if k == kind or ((k, source, slice_name, self.conv) in self.wanted
-                                                   and self.cached(k, checkpoint, slice_name) is None)]
+        others = {(k, conv) for k, s, name, conv in self.wanted if k in SHARED and s == source and name == slice_name
+                  and conv.forward == self.conv.forward and (k, conv) != (kind, self.conv)}
+        return together_order([(kind, self.conv)] + [(k, conv) for k, conv in others
+                                                    if self._over(conv).cached(k, checkpoint, slice_name) is None])
 
-    def _compute_together(self, kinds: list[str], checkpoint: str, slice_name: str) -> None:
-        """Compute the tables among `kinds` still missing once their locks are held (lib/tables/together.py)."""
-        paths = {kind: self.path(kind, checkpoint, slice_name) for kind in kinds}
+    def _over(self, conv: Conventions) -> "TableStore":
+        """This store under other conventions (one per conventions, kept)."""
+        if conv == self.conv:
+            return self
+        if conv not in self._variants:
+            self._variants[conv] = self.variant(conv=conv)
+        return self._variants[conv]
+
+    def _compute_together(self, tables: list[Table], checkpoint: str, slice_name: str) -> None:
+        """Compute the tables still missing once their locks are held (lib/tables/together.py)."""
+        stores = {conv: self._over(conv) for _, conv in tables}
+        roles = {conv: store.roles(checkpoint) for conv, store in stores.items()}  # before any lock: discovery reads tables
+        paths = {(kind, conv): stores[conv].path(kind, checkpoint, slice_name) for kind, conv in tables}
         with ExitStack() as locks:
             for path in sorted(paths.values()):  # one order for every process: no two wait on each other
                 locks.enter_context(FileLock(str(path) + ".lock"))
-            repairs = {kind: _damage(path, self.cache_dir) for kind, path in paths.items()}
-            todo = [kind for kind in kinds if repairs[kind] != "sound"]
+            repairs = {table: _damage(path, self.cache_dir) for table, path in paths.items()}
+            todo = [table for table in tables if repairs[table] != "sound"]
             if not todo:
                 return
             encoder, inputs = self.encoder(checkpoint), self.inputs(checkpoint, slice_name)
             with self._progress(todo, checkpoint, slice_name, len(inputs.images), encoder):
-                results = measure_together(todo, encoder, self.roles(checkpoint), inputs, self.conv, self.batch_size)
-            for kind, (frame, blocks, seconds) in results.items():
-                self._store(kind, checkpoint, slice_name, paths[kind], average_draws(frame), blocks, seconds, repairs[kind])
+                results = measure_together([(kind, conv, roles[conv]) for kind, conv in todo], encoder, inputs,
+                                           self.batch_size)
+            for (kind, conv), (frame, blocks, seconds) in results.items():
+                stores[conv]._store(kind, checkpoint, slice_name, paths[(kind, conv)], average_draws(frame), blocks,
+                                    seconds, repairs[(kind, conv)])
 
-    def _progress(self, kinds: list[str], checkpoint: str, slice_name: str, images: int, encoder):
+    def _progress(self, tables: list[Table], checkpoint: str, slice_name: str, images: int, encoder):
         """One bar for these tables (computed together), naming them, their checkpoint and slice (nothing when there
         is no stream)."""
         from contextlib import nullcontext
@@ -208,10 +224,10 @@ class TableStore:
 
         if self.progress_stream is None:
             return nullcontext()
-        tables = " + ".join(kinds) + (" tables" if len(kinds) > 1 else " table")
-        label = f"{tables}, {self.world.checkpoint(checkpoint).key} ({self.world.name}), {slice_name}"
-        blocks = (images * sum(together_split(kinds, encoder.depth, self.conv).values()) if len(kinds) > 1
-                  else table_blocks(kinds[0], encoder.depth, images, self.conv, head_count(encoder)))
+        names = " + ".join(kind + ("" if conv == self.conv else f" ({_differences(conv, self.conv)})") for kind, conv in tables)
+        label = f"{names} {'tables' if len(tables) > 1 else 'table'}, {self.world.checkpoint(checkpoint).key} ({self.world.name}), {slice_name}"
+        blocks = (images * sum(together_split(tables, encoder.depth).values()) if len(tables) > 1
+                  else table_blocks(tables[0][0], encoder.depth, images, tables[0][1], head_count(encoder)))
         return table_progress(label, blocks, self.progress_stream)
 
     def inputs(self, checkpoint: str, slice_name: str) -> Inputs:
@@ -225,6 +241,12 @@ class TableStore:
             classes = {r.image_id: r.class_name for r in manifest.records}
             self._inputs[(checkpoint, slice_name)] = Inputs(images, tuple(jobs), classes)
         return self._inputs[(checkpoint, slice_name)]
+
+
+def _differences(conv: Conventions, base: Conventions) -> str:
+    """The conventions in which `conv` differs from `base`, as name=value."""
+    mine, theirs = conv.as_dict(), base.as_dict()
+    return ", ".join(f"{name}={value}" for name, value in mine.items() if value != theirs[name])
 
 
 def _damage(path: Path, cache_dir: Path) -> str | dict | None:
