@@ -21,7 +21,7 @@ from jepa_claims.worlds.world import CheckpointSpec, World
 
 GEOMETRY = ProcessorGeometry(size=112, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 CONV = Conventions()
-KINDS = ("semantic", "rescue", "panel")
+KINDS = ("semantic", "rescue", "panel", "pathway")
 
 
 @pytest.fixture(scope="module")

@@ -148,8 +148,7 @@ def together_split(tables: Sequence[tuple[str, Conventions]], depth: int) -> dic
     split = {}
     for kind, conv in tables:
         runs = table_runs(kind, depth, conv, (), ())
-        own = kind not in PATCHED_SHARED
-        shared = {key for key in runs if not (own and isinstance(key[1], frozenset))}  # patched: (masked, sites, mode)
-        split[(kind, conv)] = sum(blocks for key, blocks in runs.items() if key not in seen)
-        seen |= shared
+        own = {key for key in runs if kind not in PATCHED_SHARED and isinstance(key[1], frozenset)}  # (masked, sites, mode)
+        split[(kind, conv)] = sum(blocks for key, blocks in runs.items() if key not in seen or key in own)
+        seen |= runs.keys() - own
     return split
