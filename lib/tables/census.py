@@ -84,17 +84,17 @@ def planned_blocks(tables: list, depth: int, heads: int = 1) -> list[int]:
     the store computes them: those of SHARED of one variant and slice under conventions of one `forward` together, in
     `together_order` (the first to read a run computes it), the others each on its own (heads: attention heads per
     block)."""
+    weights = lambda t: t.variant if t.variant.startswith("random:") else ""  # P1's copies are other weights
     groups: dict[tuple, list[tuple[str, Conventions]]] = {}
     for t in tables:
-        if t.kind in SHARED:  # one store computes them: the same weights (P1's copies are others), slice and forward
-            weights = t.variant if t.variant.startswith("random:") else ""
-            groups.setdefault((weights, t.slice_name, t.conv.forward), []).append((t.kind, t.conv))
+        if t.kind in SHARED:  # one store computes them: the same weights, slice and forward
+            groups.setdefault((weights(t), t.slice_name, t.conv.forward), []).append((t.kind, t.conv))
     split = {}
-    for (weights, slice_name, _), members in groups.items():
+    for (name, slice_name, _), members in groups.items():
         if len(members) >= 2:
-            split |= {(weights, slice_name, conv, kind): IMAGES[slice_name] * blocks
+            split |= {(name, slice_name, conv, kind): IMAGES[slice_name] * blocks
                       for (kind, conv), blocks in together_split(together_order(set(members)), depth).items()}
-    key = lambda t: (t.variant if t.variant.startswith("random:") else "", t.slice_name, t.conv, t.kind)
+    key = lambda t: (weights(t), t.slice_name, t.conv, t.kind)
     return [split[key(t)] if key(t) in split else table_blocks(t.kind, depth, IMAGES[t.slice_name], t.conv, heads)
             for t in tables]
 
