@@ -4,7 +4,7 @@ trigger earlier propagation than highly elongated masks" (section 3.1).
 """
 import pytest
 
-from jepa_claims.verdicts.checks import c1_depth_transition
+from jepa_claims.claim.checks import c1_depth_transition
 
 pytestmark = pytest.mark.claim(check=c1_depth_transition)
 

@@ -3,7 +3,7 @@ while many attention outputs at similar depths are neutral or even harmful" (sec
 """
 import pytest
 
-from jepa_claims.verdicts.checks import c2_bottleneck
+from jepa_claims.claim.checks import c2_bottleneck
 
 pytestmark = pytest.mark.claim(check=c2_bottleneck)
 

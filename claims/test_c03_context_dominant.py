@@ -4,7 +4,7 @@ across all four breeds in the 4x3 slice" (section 3.2).
 """
 import pytest
 
-from jepa_claims.verdicts.checks import c3_context_dominant
+from jepa_claims.claim.checks import c3_context_dominant
 
 pytestmark = pytest.mark.claim(check=c3_context_dominant)
 

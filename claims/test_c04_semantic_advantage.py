@@ -5,7 +5,7 @@ intervals on the semantic advantage exclude zero, and paired sign-flip tests are
 """
 import pytest
 
-from jepa_claims.verdicts.checks import c4_semantic_advantage
+from jepa_claims.claim.checks import c4_semantic_advantage
 
 pytestmark = pytest.mark.claim(check=c4_semantic_advantage)
 

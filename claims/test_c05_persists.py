@@ -3,7 +3,7 @@ as we scale to 12 classes" (section 3.2; Table 1: 4x3 +0.1179, 12x3 +0.1451, 16x
 """
 import pytest
 
-from jepa_claims.verdicts.checks import c5_persists
+from jepa_claims.claim.checks import c5_persists
 
 pytestmark = pytest.mark.claim(check=c5_persists)
 

@@ -4,7 +4,7 @@ outperforming the best single site and the best MLP-only pair. The same ordering
 """
 import pytest
 
-from jepa_claims.verdicts.checks import c6_late_pathway
+from jepa_claims.claim.checks import c6_late_pathway
 
 pytestmark = pytest.mark.claim(check=c6_late_pathway)
 

@@ -4,7 +4,7 @@ token-handling phase, a mid-depth rise, and a sharply peaked late repair window 
 """
 import pytest
 
-from jepa_claims.verdicts.checks import c7_depth_sweep
+from jepa_claims.claim.checks import c7_depth_sweep
 
 pytestmark = pytest.mark.claim(check=c7_depth_sweep)
 

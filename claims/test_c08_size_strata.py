@@ -4,7 +4,7 @@ MLP-only pair in the largest bin" (section 3.4; Figure 4).
 """
 import pytest
 
-from jepa_claims.verdicts.checks_scope import c8_size_strata
+from jepa_claims.claim.checks_scope import c8_size_strata
 
 pytestmark = pytest.mark.claim(check=c8_size_strata)
 

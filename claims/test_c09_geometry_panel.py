@@ -3,7 +3,7 @@ and full budgets the three-site attention-plus-MLP pathway is best" (section 3.4
 """
 import pytest
 
-from jepa_claims.verdicts.checks_scope import c9_geometry_panel
+from jepa_claims.claim.checks_scope import c9_geometry_panel
 
 pytestmark = pytest.mark.claim(check=c9_geometry_panel)
 

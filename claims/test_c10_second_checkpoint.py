@@ -4,7 +4,7 @@ than in the 1k checkpoint" (section 3.6; Table 3: +0.0938, 24/24).
 """
 import pytest
 
-from jepa_claims.verdicts.checks_scope import c10_second_checkpoint
+from jepa_claims.claim.checks_scope import c10_second_checkpoint
 
 pytestmark = pytest.mark.claim(check=c10_second_checkpoint)
 

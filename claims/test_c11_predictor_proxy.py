@@ -5,7 +5,7 @@ drift 0.2998 vs. 0.1184) ... The strongest proxy rescue again comes from the lat
 """
 import pytest
 
-from jepa_claims.verdicts.checks_scope import c11_predictor_proxy
+from jepa_claims.claim.checks_scope import c11_predictor_proxy
 
 pytestmark = pytest.mark.claim(check=c11_predictor_proxy)
 

@@ -3,7 +3,7 @@ correlational semantic effect" (section 3.6; Table 3: MAE -0.0059, 10/24; BEiT +
 """
 import pytest
 
-from jepa_claims.verdicts.checks_scope import c12_other_families
+from jepa_claims.claim.checks_scope import c12_other_families
 
 pytestmark = pytest.mark.claim(check=c12_other_families)
 

@@ -3,7 +3,7 @@ exactly the same area (number of patches) as the respective object" (appendix B;
 """
 import pytest
 
-from jepa_claims.verdicts.checks_scope import c13_token_budgets
+from jepa_claims.claim.checks_scope import c13_token_budgets
 
 pytestmark = pytest.mark.claim(check=c13_token_budgets)
 

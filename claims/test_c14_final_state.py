@@ -3,7 +3,7 @@ substantially reduces drift toward the clean final representation" (section 3.1)
 """
 import pytest
 
-from jepa_claims.verdicts.text_claims import c14_final_state
+from jepa_claims.claim.text_claims import c14_final_state
 
 pytestmark = pytest.mark.claim(check=c14_final_state)
 

@@ -3,7 +3,7 @@ helps very little").
 """
 import pytest
 
-from jepa_claims.verdicts.text_claims import c15_masked_minimal
+from jepa_claims.claim.text_claims import c15_masked_minimal
 
 pytestmark = pytest.mark.claim(check=c15_masked_minimal)
 

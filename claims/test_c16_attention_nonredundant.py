@@ -4,7 +4,7 @@ rescue on top of the MLP bottleneck" (abstract).
 """
 import pytest
 
-from jepa_claims.verdicts.text_claims import c16_attention_nonredundant
+from jepa_claims.claim.text_claims import c16_attention_nonredundant
 
 pytestmark = pytest.mark.claim(check=c16_attention_nonredundant)
 

@@ -3,7 +3,7 @@ JEPA's drift-level advantage" (section 4; Table 3).
 """
 import pytest
 
-from jepa_claims.verdicts.text_claims import c17_beit_comparable
+from jepa_claims.claim.text_claims import c17_beit_comparable
 
 pytestmark = pytest.mark.claim(check=c17_beit_comparable)
 

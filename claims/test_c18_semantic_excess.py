@@ -4,7 +4,7 @@ the very end of the stack" (section 3.3).
 """
 import pytest
 
-from jepa_claims.verdicts.text_claims import c18_semantic_excess
+from jepa_claims.claim.text_claims import c18_semantic_excess
 
 pytestmark = pytest.mark.claim(check=c18_semantic_excess)
 

@@ -5,7 +5,7 @@ A.1), "with attention.output and value streams contributing more narrowly at the
 """
 import pytest
 
-from jepa_claims.verdicts.text_claims import c19_value_streams
+from jepa_claims.claim.text_claims import c19_value_streams
 
 pytestmark = pytest.mark.claim(check=c19_value_streams)
 

@@ -9,8 +9,8 @@ are skipped.
 """
 import pytest
 
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.numeric import agreement, cell_location
+from jepa_claims.paper import values as pv
+from jepa_claims.grading.numeric import agreement, cell_location
 
 CELLS = pv.cells()
 

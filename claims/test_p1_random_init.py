@@ -5,7 +5,7 @@ follow from the architecture and the masking alone. On every cell of every claim
 slice it is tested on), the claim is evaluated on the trained checkpoint and on its architecture with
 Hugging Face's own random init under each of --untrained-seeds torch seeds (3 by default). The cell is
 diagnostic when the trained check passes, the untrained one fails on every seed, and the 95% CI over
-seeds of the claim's effect, trained minus untrained, lies above 0 (lib/verdicts/diagnostic.py); the
+seeds of the claim's effect, trained minus untrained, lies above 0 (lib/grading/diagnostic.py); the
 test fails where it is not. P1 says "needs training" only where the trained checkpoint passes and every
 untrained seed fails, and "also holds untrained" only where both pass. Claims P1 cannot run untrained
 (the token budgets are a property of the masks, no model) are skipped with the reason.
@@ -14,8 +14,8 @@ import pytest
 
 from jepa_claims.suite.plugin import suite_options
 from jepa_claims.tables.probes import random_world, untrained_seeds
-from jepa_claims.verdicts.catalogue import CLAIMS
-from jepa_claims.verdicts.diagnostic import DIAGNOSTIC, diagnose, not_applicable
+from jepa_claims.claim.catalogue import CLAIMS
+from jepa_claims.grading.diagnostic import DIAGNOSTIC, diagnose, not_applicable
 
 
 def _not_run_untrained() -> str:

@@ -7,8 +7,8 @@ measures what such a pipeline reports, beside the suite's default (mask_ratio 0,
 """
 import pytest
 
-from jepa_claims.verdicts.catalogue import evaluate
-from jepa_claims.verdicts.stats import compare_paired
+from jepa_claims.claim.catalogue import evaluate
+from jepa_claims.stats.paired import compare_paired
 
 pytestmark = pytest.mark.probe(
     "P2", checkpoints=("mae",), slices=("8x3",),

@@ -14,7 +14,7 @@ headline claims, C4 and C6.
 """
 import pytest
 
-from jepa_claims.verdicts.catalogue import evaluate
+from jepa_claims.claim.catalogue import evaluate
 from jepa_claims.tables.probes import ALTERNATIVES, BACKGROUND_ALTERNATIVES, P3_BACKGROUND_BLIND, p3_claims, p3_conventions
 
 CASES = [(claim, alternative) for alternative in ALTERNATIVES for claim in p3_claims(alternative)]

@@ -7,7 +7,7 @@ bottleneck MLP at block 9, late attention at blocks 10 and 11.
 """
 import pytest
 
-from jepa_claims.verdicts.catalogue import evaluate
+from jepa_claims.claim.catalogue import evaluate
 
 pytestmark = pytest.mark.probe(
     "P5", checkpoints=("mae", "beit"), slices=("8x3",),

@@ -7,9 +7,9 @@ slice, and I-JEPA 22k and BEiT on 8x3 (MAE's claim is the absence of one, C12).
 """
 import pytest
 
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.stats import holm
-from jepa_claims.verdicts.common import advantage
+from jepa_claims.paper import values as pv
+from jepa_claims.stats.paired import holm
+from jepa_claims.claim.common import advantage
 
 OTHER_CHECKPOINTS = {"ijepa_22k": "8x3", "beit": "8x3"}  # Table 3 / section 3.6: one slice each
 

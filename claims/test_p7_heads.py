@@ -10,7 +10,7 @@ exactly what the triple does (the heads partition the attention outputs), else t
 """
 import pytest
 
-from jepa_claims.verdicts.heads import head_findings
+from jepa_claims.claim.heads import head_findings
 
 pytestmark = [
     pytest.mark.xdist_group("ijepa_1k"),

@@ -17,7 +17,7 @@ from filelock import FileLock
 
 LIB = Path(__file__).resolve().parent
 # The code that computes measurements: editing it invalidates cached tables and toy and trained checkpoints.
-# The verdicts, the paper's values, the record and the suite plugin only read tables, so editing
+# The claims' checks, statistics, the paper's values, the grading, the record and the suite plugin only read tables, so editing
 # them keeps every measurement (tests/test_cache.py proves both directions).
 MEASURING_CODE = ("engine", "data", "tables", "toy", "train", "worlds", "conventions.py", "roles.py", "cache.py")
 COMPLETE = ".complete"  # written last inside a folder built by build_once

@@ -12,7 +12,7 @@ TINY_GEOMETRY = ProcessorGeometry(size=56, resample=2, mean=(0.5, 0.5, 0.5), std
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """--paper-text: the paper as plain text, to check lib/verdicts/paper_values.py against it."""
+    """--paper-text: the paper as plain text, to check lib/paper/values.py against it."""
     parser.addoption("--paper-text", default=None, metavar="FILE",
                      help="the paper's text (not in the repository); without it tests/test_paper_values.py's "
                           "comparisons with the text skip")

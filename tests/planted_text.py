@@ -1,4 +1,4 @@
-"""Planted tables of the claims C14 onwards (lib/verdicts/text_claims.py): the `pathway` and `excess` tables.
+"""Planted tables of the claims C14 onwards (lib/claim/text_claims.py): the `pathway` and `excess` tables.
 
 `TextTables` is a base of `Planted` (tests/planted.py), so every planted source has these kinds too; with
 default knobs every claim C14 onwards holds, and each knob below breaks one condition of one check

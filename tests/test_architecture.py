@@ -1,6 +1,6 @@
 """The library's architecture: packages in one layer order (data flows one way), no import circle.
 
-world -> slice -> masks -> runs -> tables -> statistics -> verdicts -> record: a module may import
+world -> slice -> masks -> runs -> tables -> claim checks -> grades -> record: a module may import
 its own package and the layers below it, never one above. Imports inside functions count too.
 """
 from __future__ import annotations
@@ -14,12 +14,15 @@ LIB = Path(__file__).resolve().parents[1] / "lib"
 # Bottom to top; one entry per layer.
 LAYERS = (
     ("conventions", "roles", "cache"),  # foundations: plain settings and the cache's primitives
+    ("paper",),  # the paper as data: its result sentences, its tables' values
+    ("stats",),  # bootstrap, sign-flip and permutation tests, Holm families
     ("engine",),  # models, sites, hooks, runs, images, masks, drift
     ("data",),  # readers, slices, synthetic scenes, fetch
     ("toy", "train"),  # toy encoders built by code; encoders trained here (the trained world)
     ("worlds",),  # checkpoints + data of a run
     ("tables",),  # the paper's experiments as cached tables
-    ("verdicts",),  # statistics, paper values, claim checks
+    ("claim",),  # what a claim is and what the claims' checks share (tables in, verdict out)
+    ("grading",),  # direction, magnitude and diagnostic of a claim cell
     ("record",),  # JSON record, HTML, figures, provenance
     ("suite",),  # the pytest plugin
     ("cli",),

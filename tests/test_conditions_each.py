@@ -1,6 +1,6 @@
 """Each condition of the C1-C3, C5-C10 and C13 checks fails alone on a planted table (C4, C11, C12: test_conditions.py).
 
-A claim's conditions are the `and`-ed booleans that decide its verdict in lib/verdicts/checks.py; READ
+A claim's conditions are the `and`-ed booleans that decide its verdict in lib/claim/checks.py; READ
 recomputes them from the numbers the verdict reports (its measured values, or its statement where the
 measured values leave one out). A case plants knobs of tests/planted.py that make exactly one condition
 false: the verdict must fail, and every other condition must still hold on that same table.
@@ -11,7 +11,7 @@ Conditions that cannot fail alone, as the checks are written:
 - C3 and C13 have one condition each (every class / every image): their cases fail it on one class or
   one image only, the smallest falsehood.
 - C6 and C10 test each step of single < pair < triple (C10 reports the ordering as one condition).
-- Where a direction is decided by a test (lib/verdicts/family.py), the condition is read from the test's
+- Where a direction is decided by a test (lib/stats/family.py), the condition is read from the test's
   `holds` in the verdict's stats; the "by the test, not by the means" cases below fail a condition whose
   means still point the claimed way.
 - C9 sets no condition at the small budget, where the paper grants the pair a win: shown passing below.
@@ -21,8 +21,8 @@ import re
 import numpy as np
 import pytest
 
-from jepa_claims.verdicts.catalogue import evaluate
-from jepa_claims.verdicts.common import GROUP_ORDER, MIN_NEUTRAL_SITES, P_MAX
+from jepa_claims.claim.catalogue import evaluate
+from jepa_claims.claim.common import GROUP_ORDER, MIN_NEUTRAL_SITES, P_MAX
 from planted import Planted
 
 BOTTLENECK = f"{Planted().roles('ijepa_1k').bottleneck}.intermediate"  # 29 at the planted depth 32
@@ -38,7 +38,7 @@ def _said(statement: str, words: str) -> bool:
 
 
 def _decided(v) -> dict:
-    """Each condition a verdict's deciding tests decide: every test deciding it holds (lib/verdicts/family.py)."""
+    """Each condition a verdict's deciding tests decide: every test deciding it holds (lib/stats/family.py)."""
     out: dict = {}
     for test in v.stats.values():
         if isinstance(test, dict) and test.get("decides"):

@@ -1,4 +1,4 @@
-"""How a verdict's directions are decided (lib/verdicts/family.py) and the trend test behind C5 and C8.
+"""How a verdict's directions are decided (lib/stats/family.py) and the trend test behind C5 and C8.
 
 A direction holds only with the claimed sign, the CI on that side, and the Holm-adjusted p below
 alpha; Holm runs over the deciding tests only; the trend test is Jonckheere-Terpstra by relabelling.
@@ -8,9 +8,9 @@ import pytest
 import scipy.stats
 
 from jepa_claims.roles import Roles
-from jepa_claims.verdicts.family import DEFAULT_ALPHA, PAPER_ALPHA, Family
-from jepa_claims.verdicts.stats import compare_paired, holm
-from jepa_claims.verdicts.stats_groups import compare_independent, trend_test
+from jepa_claims.stats.family import DEFAULT_ALPHA, PAPER_ALPHA, Family
+from jepa_claims.stats.paired import compare_paired, holm
+from jepa_claims.stats.groups import compare_independent, trend_test
 
 RNG = np.random.default_rng(3)
 BASE = RNG.normal(0.0, 1.0, 24)

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from jepa_claims.verdicts.catalogue import CLAIMS
-from jepa_claims.verdicts.common import Verdict
-from jepa_claims.verdicts.diagnostic import (
+from jepa_claims.claim.catalogue import CLAIMS
+from jepa_claims.claim.common import Verdict
+from jepa_claims.grading.diagnostic import (
     DIAGNOSTIC, EQUAL_SEEDS, NOT_APPLICABLE, NOT_DIAGNOSTIC, SEED_CI, Diagnostic, diagnose, seed_difference,
 )
 

@@ -1,4 +1,4 @@
-"""Graded verdicts (lib/verdicts/grades.py) on planted parts: every grade reachable, each part failing alone."""
+"""Graded verdicts (lib/grading/grades.py) on planted parts: every grade reachable, each part failing alone."""
 from __future__ import annotations
 
 import itertools
@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from jepa_claims.verdicts import grades as g
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.catalogue import CLAIMS
-from jepa_claims.verdicts.diagnostic import not_applicable
-from jepa_claims.verdicts.registry import MODEL, PROTOCOL, Claim
+from jepa_claims.grading import grades as g
+from jepa_claims.paper import values as pv
+from jepa_claims.claim.catalogue import CLAIMS
+from jepa_claims.grading.diagnostic import not_applicable
+from jepa_claims.claim.unit import MODEL, PROTOCOL, Claim
 
 MAGNITUDES = (g.WITHIN, g.OFF, g.NO_PAPER_NUMBER, g.NOT_APPLICABLE_TOY, g.NOT_MEASURED)
 C4_8X3_CELLS = {"table1/8x3/advantage": "PASS", "table3/ijepa_1k/wins": "PASS"}
 
 
 def _diagnostic(claim: str, slice_name: str, status: str = g.DIAGNOSTIC, checkpoint: str = "ijepa_1k") -> dict:
-    """A P1 record in the shape of lib/verdicts/diagnostic.py's Diagnostic.to_dict()."""
+    """A P1 record in the shape of lib/grading/diagnostic.py's Diagnostic.to_dict()."""
     return {"claim": claim, "checkpoint": checkpoint, "slice": slice_name, "status": status, "seeds": [0, 1, 2],
             "untrained_passed": [status != g.DIAGNOSTIC] * 3, "effect": "advantage", "trained_effect": 0.14,
             "untrained_effects": [0.01, 0.0, -0.01], "difference": {"mean": 0.14, "ci_low": 0.1, "ci_high": 0.18, "method": "t"},
@@ -166,7 +166,7 @@ def test_the_grading_page_states_every_floor():
 
 
 def test_p1s_own_records_are_read():
-    """lib/verdicts/diagnostic.py's records grade as they say: a claim P1 does not run untrained is not tested."""
+    """lib/grading/diagnostic.py's records grade as they say: a claim P1 does not run untrained is not tested."""
     record = not_applicable(CLAIMS.get("C1"), "ijepa_1k", "4x3").to_dict()
     assert g.diagnostic_of(record) == g.NOT_APPLICABLE
     grade = g.grade_cells({"C1": _cell("C1", "4x3")}, {}, [record], "paper")["C1"]

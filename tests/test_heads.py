@@ -1,4 +1,4 @@
-"""Probe P7's table (lib/tables/heads.py) on a tiny encoder, and its reading (lib/verdicts/heads.py) on planted tables."""
+"""Probe P7's table (lib/tables/heads.py) on a tiny encoder, and its reading (lib/claim/heads.py) on planted tables."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +12,7 @@ from jepa_claims.roles import Roles
 from jepa_claims.tables.census import table_blocks
 from jepa_claims.tables.heads import HEADS_COLUMNS, NO_HEAD, heads_table
 from jepa_claims.tables.protocols import Inputs
-from jepa_claims.verdicts.heads import read_heads
+from jepa_claims.claim.heads import read_heads
 from model_helpers import pixels
 from planted import planted_heads_table
 

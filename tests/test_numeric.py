@@ -12,10 +12,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.catalogue import CLAIMS
-from jepa_claims.verdicts.common import late_context
-from jepa_claims.verdicts.numeric import (
+from jepa_claims.paper import values as pv
+from jepa_claims.claim.catalogue import CLAIMS
+from jepa_claims.claim.common import late_context
+from jepa_claims.grading.numeric import (
     COUNT_SE, MEAN_SE, PAPER_SE_AS_MEASURED, PAPER_SE_OF_COUNT, Z, agreement, cell_location, count_se, derived_tolerance,
     measure_cell, paper_cells,
 )

@@ -1,4 +1,4 @@
-"""The paper's numbers (lib/verdicts/paper_values.py): copied exactly, internally consistent, tolerances sane."""
+"""The paper's numbers (lib/paper/values.py): copied exactly, internally consistent, tolerances sane."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jepa_claims.verdicts import paper_values as pv
+from jepa_claims.paper import values as pv
 
 
 @pytest.fixture(scope="module")

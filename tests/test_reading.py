@@ -8,7 +8,7 @@ from jepa_claims.conventions import READINGS, Conventions
 from jepa_claims.engine.sites import parse_sites
 from jepa_claims.engine.tabulate import InertSiteError, MaskJob, place_group, rescue_table
 from jepa_claims.roles import Roles
-from jepa_claims.verdicts import paper_values as pv
+from jepa_claims.paper import values as pv
 
 OLD = Conventions(layer_indexing="hidden_states")
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from jepa_claims.verdicts.catalogue import CLAIMS
-from jepa_claims.verdicts.common import Verdict
-from jepa_claims.verdicts.registry import Headline, Registry, Untrained
+from jepa_claims.claim.catalogue import CLAIMS
+from jepa_claims.claim.common import Verdict
+from jepa_claims.claim.unit import Headline, Registry, Untrained
 from planted import Planted
 
 CLAIMS_DIR = Path(__file__).resolve().parents[1] / "claims"

@@ -39,7 +39,7 @@ CLAIM = '''
 """C4: "the semantic object masks still induce a substantially larger late context drift" (section 3.2)."""
 import pytest
 
-from jepa_claims.verdicts.checks import c4_semantic_advantage
+from jepa_claims.claim.checks import c4_semantic_advantage
 
 pytestmark = pytest.mark.claim(check=c4_semantic_advantage)
 P = {"4x3": 0.0004, "8x3": 0.02}
@@ -60,7 +60,7 @@ C13 = '''
 """C13: "token-matched zero-overlap background" (appendix A.2)."""
 import pytest
 
-from jepa_claims.verdicts.checks_scope import c13_token_budgets
+from jepa_claims.claim.checks_scope import c13_token_budgets
 
 pytestmark = pytest.mark.claim(check=c13_token_budgets)
 
@@ -89,7 +89,7 @@ NUMERIC = '''
 """Numeric agreement (planted)."""
 import pytest
 
-from jepa_claims.verdicts import paper_values as pv
+from jepa_claims.paper import values as pv
 
 
 @pytest.mark.parametrize("cell", [pytest.param(c, id=c.id) for c in pv.cells()[:3]])

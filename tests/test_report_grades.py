@@ -7,7 +7,7 @@ import pytest
 
 from jepa_claims.record import html as render
 from jepa_claims.record.summary import build_record
-from jepa_claims.verdicts import grades as g
+from jepa_claims.grading import grades as g
 from test_report import WORLD, check_numbers_match, planted  # noqa: F401 - planted is a fixture
 
 PAPER_WORLD = WORLD | {"name": "paper", "banner": None}

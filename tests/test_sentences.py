@@ -1,6 +1,6 @@
-"""Every result sentence of the paper is listed with its tests or a reason (lib/verdicts/sentences.py).
+"""Every result sentence of the paper is listed with its tests or a reason (lib/paper/sentences.py).
 
-The sentences must rebuild the stored paper text (lib/verdicts/paper_text.py) exactly, so a dropped or
+The sentences must rebuild the stored paper text (lib/paper/text.py) exactly, so a dropped or
 altered sentence fails; every id they name must be a registered claim, a probe of the suite or a numeric
 cell; and no sentence may still wait for a claim that has not been added.
 """
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from claim_modules import CLAIMS as CLAIM_FOLDER, claim_function
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.catalogue import CLAIMS
-from jepa_claims.verdicts.paper_text import PASSAGES, Passage
-from jepa_claims.verdicts.sentences import SENTENCES, Sentence, result, unknown_ids, unlisted
+from jepa_claims.paper import values as pv
+from jepa_claims.claim.catalogue import CLAIMS
+from jepa_claims.paper.text import PASSAGES, Passage
+from jepa_claims.paper.sentences import SENTENCES, Sentence, result, unknown_ids, unlisted
 
 
 def suite_probes() -> set[str]:

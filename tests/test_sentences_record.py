@@ -8,7 +8,7 @@ from test_report import WORLD, check_numbers_match, planted  # noqa: F401 - plan
 from jepa_claims.record import html as render
 from jepa_claims.record.sentences import outcome_of, sentence_rows
 from jepa_claims.record.summary import build_record
-from jepa_claims.verdicts.sentences import SENTENCES, result
+from jepa_claims.paper.sentences import SENTENCES, result
 
 RECORD = {
     "claim_status": {"C4": "FAIL", "C1": "PASS"},

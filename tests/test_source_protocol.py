@@ -12,7 +12,7 @@ from jepa_claims.roles import Roles
 from jepa_claims.suite.options import SuiteOptions
 from jepa_claims.suite.plugin import CONVENTIONS, OPTIONS, WORLD as WORLD_KEY, suite_store
 from jepa_claims.tables.store import TableStore
-from jepa_claims.verdicts.source import TableSource
+from jepa_claims.claim.source import TableSource
 from jepa_claims.worlds.world import CheckpointSpec, World
 from planted import Planted
 

@@ -1,4 +1,4 @@
-"""Statistics behind the verdicts (lib/verdicts/stats.py, stats_groups.py): CIs, sign-flip tests, wins, Holm, comparisons."""
+"""Statistics behind the verdicts (lib/stats/paired.py, stats_groups.py): CIs, sign-flip tests, wins, Holm, comparisons."""
 from __future__ import annotations
 
 import itertools
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from jepa_claims.verdicts import stats
-from jepa_claims.verdicts.stats import bootstrap_ci, compare_paired, holm, paired_ordering, sign_flip_test, wins
-from jepa_claims.verdicts.stats_groups import compare_independent
+from jepa_claims.stats import paired as stats
+from jepa_claims.stats.paired import bootstrap_ci, compare_paired, holm, paired_ordering, sign_flip_test, wins
+from jepa_claims.stats.groups import compare_independent
 
 
 def brute_force_sign_flip(d: np.ndarray) -> float:

@@ -17,9 +17,9 @@ OPTIONS = ("--world", "--checkpoints", "--slices", "--device", "--dtype", "--dat
 PLANTED = '''
 import pytest
 
-from jepa_claims.verdicts.catalogue import CLAIMS
-from jepa_claims.verdicts.common import Verdict
-from jepa_claims.verdicts.registry import Headline, Untrained
+from jepa_claims.claim.catalogue import CLAIMS
+from jepa_claims.claim.common import Verdict
+from jepa_claims.claim.unit import Headline, Untrained
 
 
 def planted(source, checkpoint, slice_name):

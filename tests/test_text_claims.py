@@ -1,4 +1,4 @@
-"""Claims C14 onwards (lib/verdicts/text_claims.py): each condition fails alone on a planted table, the pathway
+"""Claims C14 onwards (lib/claim/text_claims.py): each condition fails alone on a planted table, the pathway
 table agrees with the engine, and every user of the registry sees these claims."""
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from jepa_claims.engine.sites import parse_sites
 from jepa_claims.engine.tabulate import MaskJob, masked_pixels, rescue_table
 from jepa_claims.roles import Roles
 from jepa_claims.tables.pathway import pathway_groups, pathway_table
-from jepa_claims.verdicts.catalogue import CLAIMS, evaluate
-from jepa_claims.verdicts.common import late_context
+from jepa_claims.claim.catalogue import CLAIMS, evaluate
+from jepa_claims.claim.common import late_context
 from planted import Planted
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""The toy world's planted truth, checked with the claim verdicts themselves (lib/verdicts/checks.py).
+"""The toy world's planted truth, checked with the claim verdicts themselves (lib/claim/checks.py).
 
 Every claim must PASS on the positive toy checkpoints (ijepa_1k, ijepa_22k, mae, beit) on the slices
 the claim suite uses, and must FAIL on the toy variant built to break it (lib/toy/models.py builds it, lib/toy/variants.py names it).
@@ -40,10 +40,10 @@ import pytest
 import torch
 
 from jepa_claims.toy import models as toy
-from jepa_claims.verdicts.catalogue import CLAIMS, evaluate
+from jepa_claims.claim.catalogue import CLAIMS, evaluate
 from jepa_claims.tables.store import TableStore
 from jepa_claims.toy.variants import P7_VARIANTS, PLANTED_TABLE_NEGATIVES, TOY_BREAKS, TOY_VARIANTS, variant_rows
-from jepa_claims.verdicts.heads import head_findings
+from jepa_claims.claim.heads import head_findings
 from jepa_claims.roles import Roles
 from jepa_claims.worlds.world import CheckpointSpec, World, toy_world
 

@@ -12,8 +12,8 @@ import io
 
 import numpy as np
 
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.common import GROUP_ORDER, advantage, group_means, late_context
+from jepa_claims.paper import values as pv
+from jepa_claims.claim.common import GROUP_ORDER, advantage, group_means, late_context
 
 MAIN = "ijepa_1k"  # the paper's figures are all on the I-JEPA 1k checkpoint
 EXAMPLE_QUANTILES = (0.1, 0.5, 0.9)  # Figure 5 examples: weak, typical and strong per-image advantage
@@ -167,7 +167,7 @@ def drift_curves(source, world, slice_name: str = "16x3") -> dict:
 
 def heads_figure(source, world, slice_name: str = "8x3") -> dict:
     """P7: per late attention block and head, bottleneck + head minus the pair, and which heads carry the gain."""
-    from jepa_claims.verdicts.heads import head_findings  # (statistics: only when a heads table is cached)
+    from jepa_claims.claim.heads import head_findings  # (statistics: only when a heads table is cached)
 
     report = head_findings(source, MAIN, slice_name)
     blocks = sorted({h.block for h in report.heads})

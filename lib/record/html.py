@@ -15,7 +15,7 @@ from jepa_claims.record.banner import banner
 from jepa_claims.record.heads import heads_table
 from jepa_claims.record.markup import STATUS_CLASS, num, paragraphs, status_badge, value_html
 from jepa_claims.record.summary import STATUS_ORDER
-from jepa_claims.verdicts.grades import LEGEND, TIERS, p1_wording
+from jepa_claims.grading.grades import LEGEND, TIERS, p1_wording
 
 TIER_CLASS = {t: "tier-" + t.replace(" ", "-") for t in TIERS}
 NUMERIC_LEGEND = ("Tolerance = 1.96 x the standard error of the difference of two independent draws of images (the measured "

@@ -24,8 +24,8 @@ from typing import Callable
 
 import pytest
 
-from jepa_claims.verdicts.catalogue import CLAIMS
-from jepa_claims.verdicts.registry import Claim
+from jepa_claims.claim.catalogue import CLAIMS
+from jepa_claims.claim.unit import Claim
 
 CATALOGUE_KEY = "jepa_claims_catalogue"
 PROCESS_KEY = "jepa_claims_process"
@@ -221,7 +221,7 @@ def assemble(config: pytest.Config, state: tuple, store_of_run: Callable[[], obj
     """The full record: verdicts, Holm, numeric, probes, provenance, figures (plotted numbers + PNGs)."""
     from dataclasses import asdict
 
-    from jepa_claims.verdicts import paper_values as pv
+    from jepa_claims.paper import values as pv
     from jepa_claims.record.figures import CachedSource, draw, figure_data
     from jepa_claims.record.provenance import collect
     from jepa_claims.record.sentences import sentence_rows

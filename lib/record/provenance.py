@@ -131,7 +131,7 @@ def checkpoint_keys(used: set[str | None]) -> set[str]:
 def collect(config, options, world, store, used_checkpoints: set[str], processes: dict | None = None) -> dict:
     """The provenance block of the record, from the pytest config, the suite's options and world, and the (read-only) table store."""
     used_checkpoints = checkpoint_keys(used_checkpoints)
-    from jepa_claims.verdicts.stats import settings
+    from jepa_claims.stats.paired import settings
     from jepa_claims.cache import code_version
     from jepa_claims.tables.worklog import forwards_of_run
     from jepa_claims.tables.probes import untrained_seeds

@@ -1,13 +1,13 @@
 """The record's list of the paper's result sentences: each with the outcome of its tests in this run, or why it has none.
 
-The sentences and what tests them are lib/verdicts/sentences.py's; this module reads, from a built record,
+The sentences and what tests them are lib/paper/sentences.py's; this module reads, from a built record,
 the status each named claim, probe and numeric cell reached (the claim's worst cell that ran, the probe's
 worst row, the numeric cells' worst), so a reviewer sees every result sentence next to what became of it.
 """
 from __future__ import annotations
 
 from jepa_claims.record.summary import STATUS_ORDER
-from jepa_claims.verdicts.sentences import SENTENCES, Sentence
+from jepa_claims.paper.sentences import SENTENCES, Sentence
 
 
 def _worst(statuses: list[str]) -> str:

@@ -4,7 +4,7 @@ Pure functions, no pytest and no model: `build_record` takes what the report plu
 catalogue of collected claim, probe and numeric tests; their outcomes; the `verdict`, `numeric` and
 `probe` properties they recorded) and returns the record the HTML shows and `stats_summary.json`
 holds: a claim x (checkpoint, slice) matrix with Holm-adjusted p (P6) and each cell's grade (direction,
-magnitude, diagnostic: lib/verdicts/grades.py), the numeric agreement cells, the probes, and counts. Every number the HTML prints is a value of this dict.
+magnitude, diagnostic: lib/grading/grades.py), the numeric agreement cells, the probes, and counts. Every number the HTML prints is a value of this dict.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import math
 import re
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.verdicts.catalogue import CLAIMS
-from jepa_claims.verdicts.grades import TIERS, grade_cells, p1_record
+from jepa_claims.claim.catalogue import CLAIMS
+from jepa_claims.grading.grades import TIERS, grade_cells, p1_record
 from jepa_claims.worlds.world import PAPER_SLICES
 
 STATUS_ORDER = ("ERROR", "FAIL", "PASS", "SKIP", "NOT RUN", "NOT SELECTED")
@@ -197,7 +197,7 @@ def _matrix(claims, columns, items, outcomes, verdicts, probes_by_cell, world) -
 
 def apply_holm(matrix: dict) -> dict:
     """P6: Holm step-down across every checkpoint and slice of the same claim; returns the families."""
-    from jepa_claims.verdicts.stats import holm
+    from jepa_claims.stats.paired import holm
 
     families: dict[str, dict[str, float]] = {}
     for key, cell in matrix.items():

@@ -22,11 +22,11 @@ from jepa_claims.tables.census import Census, census, read_config
 from jepa_claims.tables.discovery import DISCOVERY_KINDS, ROLE_PROBE_CHECKPOINTS, roles_known
 from jepa_claims.worlds.world import DISCOVERY_SLICE, CheckpointSpec
 
-READS = {  # claim -> table kinds its check reads (lib/verdicts/checks.py)
+READS = {  # claim -> table kinds its check reads (lib/claim/checks.py)
     "C1": ("geometry",), "C2": ("sweep",), "C3": ("masks", "rescue"), "C4": ("semantic",), "C5": ("semantic",),
     "C6": ("rescue",), "C7": ("sweep",), "C8": ("masks", "rescue", "semantic"), "C9": ("panel",),
     "C10": ("semantic", "rescue"), "C11": ("proxy",), "C12": ("semantic",), "C13": ("masks",),
-    # lib/verdicts/text_claims.py
+    # lib/claim/text_claims.py
     "C14": ("pathway",), "C15": ("pathway",), "C16": ("pathway",), "C17": ("semantic",),
     "C18": ("excess",), "C19": ("sweep",),
 }
@@ -98,7 +98,7 @@ def _claim_cells(checkpoints, slices, seeds: int, specs, discovery_slice: str):
     """(variant, claim, checkpoint, slice) of every cell that runs: the claims' own cells and their stand-ins' (as the
     suite parametrizes them, a discovering checkpoint on its confirmation slices), and P1's per seed on the own cells."""
     from jepa_claims.tables.probes import untrained_seeds as seeds_of
-    from jepa_claims.verdicts.catalogue import CLAIMS
+    from jepa_claims.claim.catalogue import CLAIMS
 
     discovering = {spec.key for spec in specs if spec.discover_roles}
     stand_ins = [(spec.key, spec.stands_for) for spec in specs if spec.stands_for]

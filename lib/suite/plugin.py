@@ -31,7 +31,7 @@ CONVENTIONS = pytest.StashKey[Conventions]()
 
 DEFAULT_HTML = "reports/replication.html"
 MARKERS = (
-    "claim(check): a claim test of the registered check (lib/verdicts/checks.py) over its checkpoints x slices",
+    "claim(check): a claim test of the registered check (lib/claim/checks.py) over its checkpoints x slices",
     "probe(id, checkpoints, slices, other_claims, claims): a probe beyond the paper over checkpoints x slices, or with "
     "claims over each claim's own cells; other_claims says why the claims it skips are skipped",
 )

@@ -7,7 +7,7 @@
 - P3 convention sensitivity: the layer reading (`READING_ALTERNATIVES`), fill, normalisation,
   patch-label rule, zero-overlap background region (`ALTERNATIVES`).
 - P5 the causal protocol on MAE and BEiT (roles scaled to depth 12; tables as for I-JEPA).
-- P6 multiplicity: Holm across slices and checkpoints (lib/verdicts/stats.py `holm`).
+- P6 multiplicity: Holm across slices and checkpoints (lib/stats/paired.py `holm`).
 """
 from __future__ import annotations
 

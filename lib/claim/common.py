@@ -1,8 +1,8 @@
 """Claim verdicts: pure functions from measurement tables to a pass/fail with the numbers behind it.
 
-A claim test gets its claim's `Claim.evaluate(source, checkpoint, slice)` (lib/verdicts/registry.py)
+A claim test gets its claim's `Claim.evaluate(source, checkpoint, slice)` (lib/claim/unit.py)
 and asserts `verdict.passed`; the report shows `verdict.statement` and `verdict.measured`. `source`
-is a `TableSource` (lib/verdicts/source.py): a TableStore, the report's read-only view of the cache,
+is a `TableSource` (lib/claim/source.py): a TableStore, the report's read-only view of the cache,
 or planted tables in the self-tests that show each verdict failing where its claim is false.
 """
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.stats import compare_paired
-from jepa_claims.verdicts.source import TableSource
+from jepa_claims.paper import values as pv
+from jepa_claims.stats.paired import compare_paired
+from jepa_claims.claim.source import TableSource
 
 P_MAX = pv.P_THRESHOLD.value  # "p < 0.001 in every slice" (sections 2.4, 3.2)
 NEUTRAL_SHARE = 0.10  # C2: an attention site is "neutral or harmful" below 10% of the bottleneck's rescue

@@ -1,10 +1,10 @@
 """The paper's sentences from section 3.4 to appendix B (sizes, geometry, robustness, discussion, appendices), quoted
-exactly in the paper's order, each with what tests it (lib/verdicts/sentence.py says what the fields mean).
+exactly in the paper's order, each with what tests it (lib/paper/sentence.py says what the fields mean).
 """
 from __future__ import annotations
 
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.sentence import (
+from jepa_claims.paper import values as pv
+from jepa_claims.paper.sentence import (
     FIG5, FOOTPRINTS, GRID, INTERPRETATION, NOT_RUN, OBJECTIVE, PREDICTOR, SUMMARY, VOC_SMALLER, Sentence, framing, method, result,
 )
 

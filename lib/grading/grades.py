@@ -4,11 +4,11 @@ A claim cell (claim x checkpoint x slice) is judged on three parts:
 
 - direction: the claim's check passed (`Verdict.passed`: its paired tests, Holm within the claim);
 - magnitude: every number the paper prints for what the claim states on the cell lies within its derived
-  tolerance of the measured value (lib/verdicts/numeric.py: sampling error plus a named relative floor);
+  tolerance of the measured value (lib/grading/numeric.py: sampling error plus a named relative floor);
   "no paper number" where the paper prints none (its sentence is all the direction test needs), "n/a (toy)"
   in a world whose checkpoints have no paper values, "not measured" where the numeric test did not run;
 - diagnostic: P1's untrained control fails the claim where the trained checkpoint passes it ("diagnostic"),
-  as its record (lib/verdicts/diagnostic.py's `Diagnostic.to_dict()`) says; "not measured" without one.
+  as its record (lib/grading/diagnostic.py's `Diagnostic.to_dict()`) says; "not measured" without one.
 
 The grade they make (`grade`):
 
@@ -28,10 +28,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from jepa_claims.verdicts.catalogue import CLAIMS
-from jepa_claims.verdicts.diagnostic import DIAGNOSTIC, NOT_APPLICABLE, NOT_DIAGNOSTIC
-from jepa_claims.verdicts.numeric import paper_cells
-from jepa_claims.verdicts.registry import MODEL, PROTOCOL
+from jepa_claims.claim.catalogue import CLAIMS
+from jepa_claims.grading.diagnostic import DIAGNOSTIC, NOT_APPLICABLE, NOT_DIAGNOSTIC
+from jepa_claims.grading.numeric import paper_cells
+from jepa_claims.claim.unit import MODEL, PROTOCOL
 
 # direction
 HOLDS, FAILS, NOT_RUN = "holds", "fails", "not run"
@@ -39,7 +39,7 @@ HOLDS, FAILS, NOT_RUN = "holds", "fails", "not run"
 WITHIN, OFF, NO_PAPER_NUMBER, NOT_APPLICABLE_TOY, NOT_MEASURED = (
     "within tolerance", "off", "no paper number", "n/a (toy)", "not measured")
 NOTHING_TO_MATCH = (NO_PAPER_NUMBER, NOT_APPLICABLE_TOY)
-# diagnostic: the statuses of lib/verdicts/diagnostic.py, and none recorded
+# diagnostic: the statuses of lib/grading/diagnostic.py, and none recorded
 DIAGNOSTIC_STATUSES = (DIAGNOSTIC, NOT_DIAGNOSTIC, NOT_APPLICABLE, NOT_MEASURED)
 # tiers: how the record counts grades
 REPLICATED, PARTLY, NOT_REPLICATED, PROTOCOL_TIER, NOT_GRADED = (

@@ -21,7 +21,7 @@ the result objects so the report can state them:
   2 / 2^n (n = 12 gives 0.00049), so that floor is returned beside p, and `exact` says
   which p were enumerated.
 - Wins count strict a > b; ties are not wins (they are counted separately).
-- Independent groups (C8's size tertiles, C5's slices): lib/verdicts/stats_groups.py, which draws
+- Independent groups (C8's size tertiles, C5's slices): lib/stats/groups.py, which draws
   on the budgets, seed and helpers below.
 - Holm: scipy has no family-wise correction (`false_discovery_control` offers only BH/BY FDR),
   so the step-down adjustment is written out below in three vectorised lines.
@@ -273,7 +273,7 @@ def settings() -> dict:
              f"independent groups (C5, C8): Jonckheere-Terpstra by the same relabellings",
         "seed": SEED,
         "wins": "strict a > b per image; ties counted apart",
-        "multiplicity": "Holm step-down over the tests that decide one verdict's directions (lib/verdicts/family.py); "
+        "multiplicity": "Holm step-down over the tests that decide one verdict's directions (lib/stats/family.py); "
                         "over the cells of one claim in the run; the P6 probe: over every advantage test",
     }
 

@@ -1,9 +1,9 @@
 """The paper's result sentences beyond the catalogue C1-C13, as claims C14 onwards (same registry, same rules).
 
-Each check registers on `CLAIMS` (lib/verdicts/checks.py) with its sentence, cells and P1 expectation;
-lib/verdicts/catalogue.py imports this module and checks.py together, so every user of the registry
+Each check registers on `CLAIMS` (lib/claim/checks.py) with its sentence, cells and P1 expectation;
+lib/claim/catalogue.py imports this module and checks.py together, so every user of the registry
 sees all claims. Constants that turn a word of the paper into a bound are named here with their reason.
-Directions are decided as in every other check (lib/verdicts/family.py): the claimed sign, the 95% CI on
+Directions are decided as in every other check (lib/stats/family.py): the claimed sign, the 95% CI on
 that side, and the p Holm-adjusted over the verdict's deciding tests below alpha. The paper states no
 threshold for any comparison here (its p < 0.001 is the semantic advantage's), so alpha is 0.05.
 """
@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.checks import CLAIMS
-from jepa_claims.verdicts.common import NEUTRAL_SHARE, Verdict, late_context
-from jepa_claims.verdicts.evidence import single_site_rescue, sweep_per_image
-from jepa_claims.verdicts.family import DEFAULT_ALPHA, Family
-from jepa_claims.verdicts.registry import Headline, Untrained
-from jepa_claims.verdicts.source import TableSource
-from jepa_claims.verdicts.stats import compare_paired
+from jepa_claims.paper import values as pv
+from jepa_claims.claim.checks import CLAIMS
+from jepa_claims.claim.common import NEUTRAL_SHARE, Verdict, late_context
+from jepa_claims.claim.evidence import single_site_rescue, sweep_per_image
+from jepa_claims.stats.family import DEFAULT_ALPHA, Family
+from jepa_claims.claim.unit import Headline, Untrained
+from jepa_claims.claim.source import TableSource
+from jepa_claims.stats.paired import compare_paired
 
 # C14 "substantially reduces drift toward the clean final representation": at least a fifth of the final
 # output's drift removed. The final output counts the masked tokens too, which a context-only patch leaves

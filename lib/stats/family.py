@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.stats import holm
-from jepa_claims.verdicts.stats_groups import Trend
+from jepa_claims.paper import values as pv
+from jepa_claims.stats.paired import holm
+from jepa_claims.stats.groups import Trend
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ fails) and that every id named is a registered claim, a probe of the suite or a 
 """
 from __future__ import annotations
 
-from jepa_claims.verdicts.sentence import Sentence, result
-from jepa_claims.verdicts.sentences_results import RESULTS
-from jepa_claims.verdicts.sentences_scope import SCOPE
+from jepa_claims.paper.sentence import Sentence, result
+from jepa_claims.paper.sentences_results import RESULTS
+from jepa_claims.paper.sentences_scope import SCOPE
 
 __all__ = ["SENTENCES", "Sentence", "result", "unknown_ids", "unlisted"]
 

@@ -2,26 +2,26 @@
 
 Object sizes (C8), token budgets (C9), a second checkpoint (C10), the predictor proxy (C11), other model
 families (C12) and the token-budget control (C13). Registered on the same `CLAIMS` as checks.py's
-C1-C7; lib/verdicts/catalogue.py imports this module so every reader of the registry sees them.
+C1-C7; lib/claim/catalogue.py imports this module so every reader of the registry sees them.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.checks import CLAIMS
-from jepa_claims.verdicts.common import (
+from jepa_claims.paper import values as pv
+from jepa_claims.claim.checks import CLAIMS
+from jepa_claims.claim.common import (
     CLEAN_PROXY_MAX, EQUIVALENCE_SHARE, GROUP_ORDER, NEARLY_ALL, Verdict, advantage, comparison_text, late_context,
     per_image_rescue, significant,
 )
-from jepa_claims.verdicts.evidence import (
+from jepa_claims.claim.evidence import (
     labelled_tests, no_test, ordering_family, per_image_advantage, table2_rescue,
 )
-from jepa_claims.verdicts.family import DEFAULT_ALPHA, Family
-from jepa_claims.verdicts.registry import Headline, Untrained
-from jepa_claims.verdicts.source import TableSource
-from jepa_claims.verdicts.stats import compare_paired
-from jepa_claims.verdicts.stats_groups import compare_independent, trend_test
+from jepa_claims.stats.family import DEFAULT_ALPHA, Family
+from jepa_claims.claim.unit import Headline, Untrained
+from jepa_claims.claim.source import TableSource
+from jepa_claims.stats.paired import compare_paired
+from jepa_claims.stats.groups import compare_independent, trend_test
 
 
 @CLAIMS.register(

@@ -1,10 +1,10 @@
 """The paper's sentences from the abstract to section 3.3 (depth, semantic specificity, the late pathway), quoted
-exactly in the paper's order, each with what tests it (lib/verdicts/sentence.py says what the fields mean).
+exactly in the paper's order, each with what tests it (lib/paper/sentence.py says what the fields mean).
 """
 from __future__ import annotations
 
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.sentence import STATS_FILE, STRONGEST, SUMMARY, Sentence, framing, method, result
+from jepa_claims.paper import values as pv
+from jepa_claims.paper.sentence import STATS_FILE, STRONGEST, SUMMARY, Sentence, framing, method, result
 
 RESULTS: tuple[Sentence, ...] = (
     # abstract

@@ -20,9 +20,9 @@ from typing import Callable
 import numpy as np
 import scipy.stats
 
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.common import late_context
-from jepa_claims.verdicts.source import TableSource
+from jepa_claims.paper import values as pv
+from jepa_claims.claim.common import late_context
+from jepa_claims.claim.source import TableSource
 
 PAPER_GROUP = {pv.SINGLE: "single", pv.PAIR: "pair", pv.TRIPLE: "triple"}
 PROXY_SLICE = "16x3"  # section 3.6

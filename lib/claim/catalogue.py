@@ -5,11 +5,11 @@ would see C14 onwards or not depending on what else happened to be imported firs
 """
 from __future__ import annotations
 
-from jepa_claims.verdicts import checks_scope  # noqa: F401  (registers C8-C13 after checks.py's C1-C7)
-from jepa_claims.verdicts import text_claims  # noqa: F401  (the import registers C14 onwards on CLAIMS)
-from jepa_claims.verdicts.checks import CLAIMS
-from jepa_claims.verdicts.common import Verdict
-from jepa_claims.verdicts.source import TableSource
+from jepa_claims.claim import checks_scope  # noqa: F401  (registers C8-C13 after checks.py's C1-C7)
+from jepa_claims.claim import text_claims  # noqa: F401  (the import registers C14 onwards on CLAIMS)
+from jepa_claims.claim.checks import CLAIMS
+from jepa_claims.claim.common import Verdict
+from jepa_claims.claim.source import TableSource
 
 
 def evaluate(claim: str, source: TableSource, checkpoint: str, slice_name: str) -> Verdict:

@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.stats
 
-from jepa_claims.verdicts.common import Verdict
-from jepa_claims.verdicts.registry import Claim
+from jepa_claims.claim.common import Verdict
+from jepa_claims.claim.unit import Claim
 
 CONFIDENCE = 0.95
 DIAGNOSTIC, NOT_DIAGNOSTIC, NOT_APPLICABLE = "diagnostic", "not diagnostic", "not applicable"

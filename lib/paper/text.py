@@ -1,4 +1,4 @@
-"""The paper's result-bearing text, verbatim: the passages whose sentences lib/verdicts/sentences.py lists.
+"""The paper's result-bearing text, verbatim: the passages whose sentences lib/paper/sentences.py lists.
 
 Paper: "A Late Semantic Repair Pathway in I-JEPA's Visual World Model". Each passage is one paragraph
 (or caption) copied character for character, page breaks joined; `section` is its section number, or

@@ -1,6 +1,6 @@
 """What the claim checks read from tables: per-image series, onset layers, and the labelled tests a verdict carries.
 
-Pure functions of a table source (lib/verdicts/source.py); `checks.py` combines them into each claim's verdict.
+Pure functions of a table source (lib/claim/source.py); `checks.py` combines them into each claim's verdict.
 """
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 
 from jepa_claims.engine.drift import onset
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.common import GROUP_ORDER, late_context, per_image_rescue
-from jepa_claims.verdicts.family import DEFAULT_ALPHA, Family
-from jepa_claims.verdicts.source import TableSource
-from jepa_claims.verdicts.stats import compare_paired
+from jepa_claims.paper import values as pv
+from jepa_claims.claim.common import GROUP_ORDER, late_context, per_image_rescue
+from jepa_claims.stats.family import DEFAULT_ALPHA, Family
+from jepa_claims.claim.source import TableSource
+from jepa_claims.stats.paired import compare_paired
 
 
 def labelled_tests(**comparisons) -> dict:

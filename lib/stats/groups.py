@@ -1,6 +1,6 @@
 """Comparisons across independent groups of images: a difference of two groups' means, an ordered trend.
 
-The budgets, seed and input checks are those of lib/verdicts/stats.py, so every CI and p of the record
+The budgets, seed and input checks are those of lib/stats/paired.py, so every CI and p of the record
 is made the same way; only the resampling differs, images being relabelled among groups, not paired:
 
 - Two independent groups (C8: the largest vs the smallest object-size tertile): the bootstrap resamples
@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.stats
 
-from jepa_claims.verdicts.stats import (
+from jepa_claims.stats.paired import (
     BOOTSTRAP_RESAMPLES, EXACT_LIMIT, PERMUTATIONS, SEED, MeanDifference, bca_interval, finite_1d, seeded,
 )
 

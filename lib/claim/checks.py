@@ -1,9 +1,9 @@
 """The claims of sections 3.1-3.3 (C1-C7) as checks, and the registry every claim joins: tables in, Verdict out.
 
 C8-C13 (sizes, budgets, a second checkpoint, the proxy, other families, budgets' control) are in
-checks_scope.py and C14 onwards in text_claims.py; lib/verdicts/catalogue.py imports all of them. Each check asserts the claim as the paper states it (direction, ordering, significance); numeric
+checks_scope.py and C14 onwards in text_claims.py; lib/claim/catalogue.py imports all of them. Each check asserts the claim as the paper states it (direction, ordering, significance); numeric
 agreement with the paper's tables is separate (`numeric.py`). The decorator above each check
-registers the claim in `CLAIMS` (lib/verdicts/registry.py): the paper's sentence, the cells it is
+registers the claim in `CLAIMS` (lib/claim/unit.py): the paper's sentence, the cells it is
 tested on, what else its check reads, the report's headline and P1's untrained expectation.
 """
 from __future__ import annotations
@@ -11,20 +11,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from jepa_claims.verdicts import paper_values as pv
-from jepa_claims.verdicts.family import DEFAULT_ALPHA, PAPER_ALPHA, Family
-from jepa_claims.verdicts.stats import compare_paired
-from jepa_claims.verdicts.stats_groups import compare_independent, trend_test
-from jepa_claims.verdicts.common import (
+from jepa_claims.paper import values as pv
+from jepa_claims.stats.family import DEFAULT_ALPHA, PAPER_ALPHA, Family
+from jepa_claims.stats.paired import compare_paired
+from jepa_claims.stats.groups import compare_independent, trend_test
+from jepa_claims.claim.common import (
     GROUP_ORDER, MIN_NEUTRAL_SITES, MOST, NEARLY_ALL, NEUTRAL_SHARE, Verdict, comparison_text, significant,
     advantage, group_means, per_image_rescue,
 )
-from jepa_claims.verdicts.evidence import (
+from jepa_claims.claim.evidence import (
     labelled_tests, no_test, onset_layers, ordering_family, per_image_advantage, single_site_rescue, sweep_per_image,
     table2_rescue,
 )
-from jepa_claims.verdicts.registry import Headline, Registry, Untrained
-from jepa_claims.verdicts.source import TableSource
+from jepa_claims.claim.unit import Headline, Registry, Untrained
+from jepa_claims.claim.source import TableSource
 
 CLAIMS = Registry()
 PERSIST_SLICES = ("4x3", "12x3", "16x3")  # C5: the slices whose advantages it compares, smallest first

@@ -5,7 +5,7 @@ the paper's sentence (with section or table), the checkpoints and slices it is t
 slice and checkpoint its check reads beyond its own cell, the check itself, the headline number the
 report's matrix shows, what P1's untrained control is expected to show, and its kind: a claim about the
 model, or a property of the masking protocol that no model enters (C13's token budgets), which the grades
-(lib/verdicts/grades.py) can never call "replicated". `Registry.register`
+(lib/grading/grades.py) can never call "replicated". `Registry.register`
 fills it from the check's definition in `checks.py`; the claim tests name that check in their
 `claim` marker, and nothing else keeps a copy.
 """
@@ -16,8 +16,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from jepa_claims.verdicts.common import Verdict
-from jepa_claims.verdicts.source import TableSource
+from jepa_claims.claim.common import Verdict
+from jepa_claims.claim.source import TableSource
 
 Check = Callable[[TableSource, str, str], Verdict]  # (source, checkpoint, slice_name) -> Verdict
 MODEL, PROTOCOL = "model", "protocol"  # Claim.kind: what the claim is about

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from jepa_claims.verdicts.family import DEFAULT_ALPHA, Family
-from jepa_claims.verdicts.stats import compare_paired
+from jepa_claims.stats.family import DEFAULT_ALPHA, Family
+from jepa_claims.stats.paired import compare_paired
 
 ALPHA = DEFAULT_ALPHA
 
