@@ -2,11 +2,54 @@
 trigger a sharp rise in context drift around layers 23-29. At matched area, square masks typically
 trigger earlier propagation than highly elongated masks" (section 3.1).
 """
+from __future__ import annotations
+
+import numpy as np
 import pytest
+from jepa_claims.claim.evidence import (
+    no_test,
+    onset_layers,
+)
+from jepa_claims.claim.source import TableSource
+from jepa_claims.claim.unit import LAYER_READING, Claim, Headline, Untrained
+from jepa_claims.claim.verdict import Verdict
+from jepa_claims.paper import values as pv
 
-from jepa_claims.claim.checks import c1_depth_transition
 
-pytestmark = pytest.mark.claim(check=c1_depth_transition)
+def c1_depth_transition(source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
+    """Small masks never reach onset; large squares reach it in the onset window; squares no later."""
+    onsets = onset_layers(source, checkpoint, slice_name)
+    lo, hi = source.roles(checkpoint).onset_window
+    small = onsets[onsets["area"] == onsets["area"].min()]
+    large = onsets[(onsets["area"] >= 0.3) & (onsets["aspect"] == 1.0)]
+    median = onsets.fillna(np.inf).groupby(["area", "aspect"])["onset"].median().unstack("aspect")
+    square_first = bool((median[1.0] <= median[median.columns.max()]).all())
+    small_never = bool(small["onset"].isna().all())
+    large_in = bool(large["onset"].between(lo, hi).all())
+    return Verdict(small_never and large_in and square_first,
+                   f"smallest masks never reach onset: {small_never}; large squares reach onset within "
+                   f"layers {lo}-{hi}: {large_in} (onsets {sorted(large['onset'].dropna().unique().tolist())}); "
+                   f"square no later than elongated at every area: {square_first}",
+                   measured={"small_reaching_onset": int(small["onset"].notna().sum()),
+                             "large_onset_median": float(large["onset"].median()), "onset_window": [lo, hi]},
+                   paper={"onset_window": list(pv.ONSET_RANGE)},
+                   stats=no_test("onset layers read against a window: no sampling test"))
+
+
+CLAIM = Claim(
+    "C1",
+    quote=__doc__,
+    short='Small masks never reach onset; large squares reach it in layers 23-29, squares no later than elongated masks',
+    sentences=("pending",),
+    checkpoints=("ijepa_1k",), slices=("4x3",),
+    reads=('geometry',),
+    check=c1_depth_transition,
+    headline=Headline("large_onset_median", "onset_window", "large-square onset (median layer)", window="onset_window"),
+    untrained=Untrained(not_run="an onset layer is a depth, not an effect training should enlarge: no trained - untrained difference to test"),
+    planted=('ijepa_1k:early_onset',),
+    rerun_under=(LAYER_READING,),
+)
+pytestmark = pytest.mark.claim(CLAIM)
 
 
 def test_depth_transition_against_paper(verdict):

@@ -1,11 +1,71 @@
 """C2: "Patching the layer-29 MLP intermediate state (context-only) yields strong late context rescue ...,
 while many attention outputs at similar depths are neutral or even harmful" (section 3.1).
 """
+from __future__ import annotations
+
 import pytest
+from jepa_claims.claim.evidence import (
+    NEUTRAL_SHARE,
+    sweep_per_image,
+    table2_rescue,
+)
+from jepa_claims.claim.source import TableSource
+from jepa_claims.claim.unit import LAYER_READING, Claim, Headline, Threshold, Untrained
+from jepa_claims.claim.verdict import Verdict
+from jepa_claims.paper import values as pv
+from jepa_claims.stats.family import DEFAULT_ALPHA, Family
+from jepa_claims.stats.paired import compare_paired
 
-from jepa_claims.claim.checks import c2_bottleneck
+MIN_NEUTRAL_SITES = Threshold(2, '"many attention outputs": at least two')
 
-pytestmark = pytest.mark.claim(check=c2_bottleneck)
+
+def c2_bottleneck(source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
+    """The bottleneck MLP intermediate beats every other single late site (every site type) by a paired test;
+    at least MIN_NEUTRAL_SITES late attention outputs are neutral or harmful: their per-image rescue is below
+    NEUTRAL_SHARE of the bottleneck's by a paired test. One Holm family over all of these tests."""
+    roles = source.roles(checkpoint)
+    per_image = sweep_per_image(source, checkpoint, slice_name)
+    late = [s for s in per_image.columns if int(s.split(".")[0]) in roles.late_sites]
+    bottleneck = f"{roles.bottleneck}.intermediate"
+    attention = [s for s in late if s.endswith("attn.out")]
+    tests = Family(DEFAULT_ALPHA)
+    best, means = per_image[bottleneck].to_numpy(), per_image[late].mean()
+    for site in means.drop(bottleneck).sort_values(ascending=False).index:  # the runner-up's test first: the cell's p
+        tests.add(f"{bottleneck} - {site}", compare_paired(best, per_image[site].to_numpy()), "bottleneck best")
+    for site in attention:
+        tests.add(f"{site} - {NEUTRAL_SHARE.value:.0%} of {bottleneck}", compare_paired(per_image[site].to_numpy(), NEUTRAL_SHARE.value * best),
+                  "attention neutral", sign=-1)
+    beaten = [s for s in late if s != bottleneck and tests.holds(f"{bottleneck} - {s}")]
+    neutral = [s for s in attention if tests.holds(f"{s} - {NEUTRAL_SHARE.value:.0%} of {bottleneck}")]
+    best_beats_all, many_neutral = len(beaten) == len(late) - 1, len(neutral) >= MIN_NEUTRAL_SITES.value
+    return Verdict(best_beats_all and many_neutral,
+                   f"late sites {min(roles.late_sites)}-{max(roles.late_sites)}: {bottleneck} mean rescue {means[bottleneck]:.4f}, "
+                   f"best other {means.drop(bottleneck).idxmax()} {means.drop(bottleneck).max():.4f}; {bottleneck} beats every other "
+                   f"late site by a paired test (Holm, alpha {DEFAULT_ALPHA.value}): {best_beats_all} ({len(beaten)} of {len(late) - 1}); "
+                   f"attention outputs neutral or harmful (below {NEUTRAL_SHARE.value:.0%} of it by a paired test): {neutral} - "
+                   f"at least {MIN_NEUTRAL_SITES.value}: {many_neutral}",
+                   measured={"bottleneck_rescue": float(means[bottleneck]), "sites_beaten": len(beaten), "late_sites_other": len(late) - 1,
+                             "neutral_attention": len(neutral), "best_other_site": means.drop(bottleneck).idxmax()},
+                   paper={"bottleneck": f"{pv.BOTTLENECK_BLOCK}.intermediate"} | table2_rescue(slice_name, pv.SINGLE, "bottleneck_rescue"),
+                   stats=tests.stats())
+
+
+CLAIM = Claim(
+    "C2",
+    quote=__doc__,
+    short='The block-29 MLP intermediate is the best single late site; late attention outputs are neutral or harmful',
+    sentences=("pending",),
+    checkpoints=("ijepa_1k",), slices=("8x3",),
+    reads=('sweep',),
+    check=c2_bottleneck,
+    headline=Headline("bottleneck_rescue", "bottleneck_rescue", "bottleneck MLP rescue"),
+    untrained=Untrained("bottleneck_rescue", expect="a smaller bottleneck rescue: untrained weights route no repair through the bottleneck MLP"),
+    planted=('ijepa_1k:bottleneck_elsewhere', 'ijepa_1k:attention_everywhere'),
+    thresholds={"neutral_share": NEUTRAL_SHARE, "min_neutral_sites": MIN_NEUTRAL_SITES},
+    paper_cells=lambda ck, sl: [f"table2/{sl}/{pv.SINGLE}/rescue"],
+    rerun_under=(LAYER_READING,),
+)
+pytestmark = pytest.mark.claim(CLAIM)
 
 
 def test_bottleneck_is_best_single_late_site_against_paper(verdict):

@@ -2,11 +2,64 @@
 outperforms the MLP-only pair and the single layer-29 bottleneck. However, the effect sizes are smaller
 than in the 1k checkpoint" (section 3.6; Table 3: +0.0938, 24/24).
 """
+from __future__ import annotations
+
 import pytest
+from jepa_claims.claim.evidence import (
+    advantage,
+    comparison_text,
+    ordering_family,
+    per_image_advantage,
+    per_image_rescue,
+)
+from jepa_claims.claim.source import TableSource
+from jepa_claims.claim.unit import Claim, Headline, Untrained
+from jepa_claims.claim.verdict import Verdict
+from jepa_claims.paper import values as pv
+from jepa_claims.stats.family import DEFAULT_ALPHA, Family
+from jepa_claims.stats.paired import compare_paired
 
-from jepa_claims.claim.checks_scope import c10_second_checkpoint
 
-pytestmark = pytest.mark.claim(check=c10_second_checkpoint)
+def c10_second_checkpoint(source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
+    """The 22k checkpoint: object beats background on every image (and by the paired test); triple > pair > single
+    by paired tests; the advantage and the triple rescue smaller than 1k's on the same images (paired tests, 1k - 22k).
+    One Holm family over the five tests."""
+    c = advantage(source, checkpoint, slice_name)
+    tests = Family(DEFAULT_ALPHA)
+    tests.add("object - background", c, "object beats background")
+    ordering_family(source, checkpoint, slice_name, family=tests)
+    adv, adv_1k = (per_image_advantage(source, ck, slice_name, index=True) for ck in (checkpoint, "ijepa_1k"))
+    triple, triple_1k = (per_image_rescue(source, ck, slice_name, "triple") for ck in (checkpoint, "ijepa_1k"))
+    tests.add("advantage 1k - 22k", compare_paired(adv_1k.loc[adv.index].to_numpy(), adv.to_numpy()), "smaller advantage")
+    tests.add("triple rescue 1k - 22k", compare_paired(triple_1k.loc[triple.index].to_numpy(), triple.to_numpy()), "smaller triple")
+    conditions = {"wins all": c.wins == c.n, "object beats background": tests.holds("object - background"),
+                  "ordered": tests.all_hold(["triple - pair", "pair - single"]),
+                  "smaller advantage": tests.holds("advantage 1k - 22k"), "smaller triple": tests.holds("triple rescue 1k - 22k")}
+    return Verdict(all(conditions.values()),
+                   comparison_text(c) + f"; mean advantage 1k {adv_1k.mean():+.4f}, mean triple rescue {triple.mean():.4f} vs 1k "
+                   f"{triple_1k.mean():.4f}; " + "; ".join(tests.text(label) for label in tests.deciding())
+                   + "; conditions: " + ", ".join(f"{k} {v}" for k, v in conditions.items()),
+                   measured={"advantage": c.mean_diff, "wins": c.wins, "n": c.n, "advantage_1k": float(adv_1k.mean()),
+                             "triple_rescue": float(triple.mean()), "triple_rescue_1k": float(triple_1k.mean())},
+                   paper={"advantage": pv.IJEPA_22K_ADVANTAGE.value, "wins": pv.IJEPA_22K_WINS.wins},
+                   stats=tests.stats())
+
+
+CLAIM = Claim(
+    "C10",
+    quote=__doc__,
+    short='The 22k checkpoint: object wins on all 24 images, same ordering, smaller effects than 1k',
+    sentences=("pending",),
+    checkpoints=("ijepa_22k",), slices=("8x3",),
+    reads_checkpoints=("ijepa_1k",),
+    reads=('semantic', 'rescue'),
+    check=c10_second_checkpoint,
+    headline=Headline("advantage", "advantage", "object - background"),
+    untrained=Untrained("advantage", expect="a smaller advantage on the untrained 22k architecture: untrained features know no objects"),
+    planted=('ijepa_22k:stronger',),
+    paper_cells=lambda ck, sl: [f"table3/{ck}/advantage", f"table3/{ck}/wins"],
+)
+pytestmark = pytest.mark.claim(CLAIM)
 
 
 def test_second_checkpoint_against_paper(verdict):

@@ -1,11 +1,61 @@
 """C12: "MAE shows essentially no object-over-background advantage on this benchmark, while BEiT shows a strong
 correlational semantic effect" (section 3.6; Table 3: MAE -0.0059, 10/24; BEiT +0.2601, 23/24).
 """
+from __future__ import annotations
+
 import pytest
+from jepa_claims.claim.evidence import (
+    NEARLY_ALL,
+    advantage,
+    comparison_text,
+    labelled_tests,
+    significant,
+)
+from jepa_claims.claim.source import TableSource
+from jepa_claims.claim.unit import Claim, Headline, Threshold, Untrained
+from jepa_claims.claim.verdict import Verdict
+from jepa_claims.paper import values as pv
 
-from jepa_claims.claim.checks_scope import c12_other_families
+EQUIVALENCE_SHARE = Threshold(0.5, 'MAE\'s "essentially no advantage": its CI within +-half of I-JEPA\'s advantage on the slice')
 
-pytestmark = pytest.mark.claim(check=c12_other_families)
+
+def c12_other_families(source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
+    """MAE: essentially no advantage (an equivalence test: its CI within +-half of I-JEPA's advantage on the slice)
+    and no near-sweep of wins; BEiT: a strong one (CI excludes 0, p < 0.001)."""
+    c = advantage(source, checkpoint, slice_name)
+    family = "mae" if checkpoint == "mae" else "beit"
+    if family == "mae":
+        margin = EQUIVALENCE_SHARE.value * advantage(source, "ijepa_1k", slice_name).mean_diff
+        equivalent, no_sweep = bool(-margin < c.ci_low and c.ci_high < margin), c.wins < NEARLY_ALL.value * c.n
+        passed = equivalent and no_sweep
+        expectation = (f"no advantage: CI within +-{margin:.4f} (half of I-JEPA 1k's advantage) {equivalent}, "
+                       f"wins below {NEARLY_ALL.value:.0%} {no_sweep}")
+    else:
+        passed, expectation = significant(c), "strong advantage"
+    row = pv.TABLE3[family]
+    return Verdict(passed, f"expected {expectation}: " + comparison_text(c),
+                   measured={"advantage": c.mean_diff, "wins": c.wins, "n": c.n},
+                   paper={"advantage": row["advantage"].value, "wins": row["wins"].wins}, stats=labelled_tests(object__background=c))
+
+
+CLAIM = Claim(
+    "C12",
+    quote=__doc__,
+    short='MAE shows no object-over-background advantage; BEiT a strong one',
+    sentences=("pending",),
+    checkpoints=("mae", "beit"), slices=("8x3",),
+    reads_checkpoints=("ijepa_1k",),
+    reads=('semantic',),
+    check=c12_other_families,
+    headline=Headline("advantage", "advantage", "object - background"),
+    untrained=Untrained("advantage", expect="BEiT: a smaller advantage (untrained features know no objects); MAE's "
+                                            "'no advantage' has no effect training enlarges, so its cell is not diagnostic",
+                         by_nature={"mae": "MAE's 'no advantage' names no effect that training enlarges"}),
+    planted=('mae:object_signal', 'beit:no_object_signal'),
+    thresholds={"equivalence_share": EQUIVALENCE_SHARE, "nearly_all": NEARLY_ALL},
+    paper_cells=lambda ck, sl: [f"table3/{ck}/advantage", f"table3/{ck}/wins"],
+)
+pytestmark = pytest.mark.claim(CLAIM)
 
 
 def test_family_semantic_advantage_against_paper(verdict):

@@ -1,11 +1,49 @@
 """C13: "our strict zero-overlap procedure explicitly guarantees that the selected background mask contains
 exactly the same area (number of patches) as the respective object" (appendix B; Table 4).
 """
+from __future__ import annotations
+
 import pytest
+from jepa_claims.claim.evidence import (
+    no_test,
+)
+from jepa_claims.claim.source import TableSource
+from jepa_claims.claim.unit import PROTOCOL, Claim, Headline, Untrained
+from jepa_claims.claim.verdict import Verdict
+from jepa_claims.paper import values as pv
 
-from jepa_claims.claim.checks_scope import c13_token_budgets
 
-pytestmark = pytest.mark.claim(check=c13_token_budgets)
+def c13_token_budgets(source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
+    """Object and zero-overlap background budgets are equal on every image."""
+    masks = source.table("masks", checkpoint, slice_name)
+    budget = masks.pivot(index="image_id", columns="mask", values="tokens")
+    unequal = budget.index[budget["object"] != budget["background"]].tolist()
+    patches = int(masks["patches"].iloc[0])
+    mean_obj = float(budget["object"].mean())
+    return Verdict(not unequal,
+                   f"mean object tokens {mean_obj:.1f}, mean background tokens {budget['background'].mean():.1f}, "
+                   f"visible context {patches - mean_obj:.1f} of {patches}; unequal budgets: {unequal or 'none'}",
+                   measured={"object_tokens": mean_obj, "background_tokens": float(budget["background"].mean()),
+                             "visible_context": patches - mean_obj},
+                   stats=no_test("an exact equality of token counts on every image: no sampling test"),
+                   paper={k: v.value for k, v in pv.TABLE4.get(slice_name, {}).items()})
+
+
+CLAIM = Claim(
+    "C13",
+    quote=__doc__,
+    short='Object and zero-overlap background masks hide equal token budgets on every image',
+    sentences=("pending",),
+    checkpoints=("ijepa_1k",), slices=("4x3", "8x3", "16x3"),
+    reads=('masks',),
+    check=c13_token_budgets,
+    headline=Headline("object_tokens", "object_tokens", "mean object tokens"),
+    untrained=Untrained(not_run="mask budgets, no model"),
+    planted=('planted table: the masks table with one background budget shifted by a token',),
+    paper_cells=lambda ck, sl: [f"table4/{sl}/object_tokens"],
+    kind=PROTOCOL,
+)
+pytestmark = pytest.mark.claim(CLAIM)
 
 
 def test_object_and_background_budgets_equal_against_paper(verdict):

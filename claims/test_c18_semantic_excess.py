@@ -2,11 +2,62 @@
 intermediate states (mlp_intermediate), with attention.output and value streams contributing more narrowly at
 the very end of the stack" (section 3.3).
 """
+from __future__ import annotations
+
+import pandas as pd
 import pytest
+from jepa_claims.claim.source import TableSource
+from jepa_claims.claim.unit import BACKGROUND_REGION, Claim, Headline, Untrained
+from jepa_claims.claim.verdict import Verdict
+from jepa_claims.stats.family import DEFAULT_ALPHA, Family
+from jepa_claims.stats.paired import compare_paired
 
-from jepa_claims.claim.text_claims import c18_semantic_excess
 
-pytestmark = pytest.mark.claim(check=c18_semantic_excess)
+def site_excess(source: TableSource, checkpoint: str, slice_name: str) -> pd.DataFrame:
+    """Object minus background context-only rescue of every late single site, per image (rows) and site (columns)."""
+    table = source.table("excess", checkpoint, slice_name)
+    rescue = table.pivot_table(index="image_id", columns=["mask", "sites"], values="rescue")
+    return rescue["object"] - rescue["background"]
+
+
+def c18_semantic_excess(source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
+    """Largest mean excess at an MLP intermediate site; at the very end (late attention blocks) the best attention-output
+    or value site has a positive excess and a narrower one than the best MLP site, by paired tests (one Holm family)."""
+    excess = site_excess(source, checkpoint, slice_name)
+    means = excess.mean()
+    best = str(means.idxmax())
+    mlp = str(means[[s for s in means.index if s.endswith(".intermediate")]].idxmax())
+    end = [s for s in means.index if int(s.split(".")[0]) in source.roles(checkpoint).late_attention and not s.endswith(".intermediate")]
+    end_best = str(means[end].idxmax())
+    tests = Family(DEFAULT_ALPHA)
+    tests.add(f"{end_best} excess", compare_paired(excess[end_best].to_numpy(), 0 * excess[end_best].to_numpy()), "end contributes")
+    tests.add(f"{mlp} - {end_best} excess", compare_paired(excess[mlp].to_numpy(), excess[end_best].to_numpy()), "narrower")
+    holds = {"largest at an MLP intermediate": best == mlp, "end contributes (by the paired test)": tests.holds(f"{end_best} excess"),
+             "narrower than the MLP (by the paired test)": tests.holds(f"{mlp} - {end_best} excess")}
+    return Verdict(all(holds.values()),
+                   f"largest mean excess {best} ({means[best]:+.4f}); best MLP {mlp} ({means[mlp]:+.4f}); best attention-output "
+                   f"or value site of the last blocks {end_best} ({means[end_best]:+.4f}); "
+                   + "; ".join(tests.text(label, verdict=False) for label in tests.deciding())
+                   + "; " + ", ".join(f"{k}: {v}" for k, v in holds.items()),
+                   measured={"mlp_excess": float(means[mlp]), "end_excess": float(means[end_best]), "best_site": best,
+                             "end_site": end_best, "excess_by_site": {str(k): float(v) for k, v in means.items()}},
+                   stats=tests.stats())
+
+
+CLAIM = Claim(
+    "C18",
+    quote=__doc__,
+    short='The largest semantic excess sits at late MLP intermediates; attention and value streams add narrowly at the end',
+    sentences=("pending",),
+    checkpoints=("ijepa_1k",), slices=("8x3",),
+    reads=('excess',),
+    check=c18_semantic_excess,
+    headline=Headline("mlp_excess", None, "largest MLP semantic excess"),
+    untrained=Untrained("mlp_excess", expect="a smaller semantic excess: untrained features know no objects"),
+    planted=('ijepa_1k:no_late_attention',),
+    rerun_under=(BACKGROUND_REGION,),
+)
+pytestmark = pytest.mark.claim(CLAIM)
 
 
 def test_semantic_excess_largest_at_the_mlp_against_paper(verdict):

@@ -7,7 +7,6 @@ measures what such a pipeline reports, beside the suite's default (mask_ratio 0,
 """
 import pytest
 
-from jepa_claims.claim.catalogue import evaluate
 from jepa_claims.stats.paired import compare_paired
 
 pytestmark = pytest.mark.probe(
@@ -15,12 +14,12 @@ pytestmark = pytest.mark.probe(
     other_claims="P2 bears on C12's MAE half only: no other claim runs Hugging Face's random masking.")
 
 
-def test_default_masking_moves_identical_inputs_against_mask_ratio_zero(store, checkpoint, slice_name, record_probe):
+def test_default_masking_moves_identical_inputs_against_mask_ratio_zero(store, catalogue, checkpoint, slice_name, record_probe):
     """Under HF's default masking two forwards of the same clean image already drift; with mask_ratio 0 they do not."""
     table = store.table("mae_default", checkpoint, slice_name)
     late = table.pivot(index="image_id", columns="mask", values="late_global_drift")
     artifact = compare_paired(late["object"].to_numpy(), late["background"].to_numpy())
-    ours = evaluate("C12", store, checkpoint, slice_name)
+    ours = catalogue.get("C12").evaluate(store, checkpoint, slice_name)
     noise = float(table["clean_vs_clean_drift"].mean())
     record_probe("C12", checkpoint, slice_name, ours.passed,
                  f"On HF defaults two forwards of the same clean image differ by late drift {noise:.4f}, so the "

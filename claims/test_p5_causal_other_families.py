@@ -7,7 +7,6 @@ bottleneck MLP at block 9, late attention at blocks 10 and 11.
 """
 import pytest
 
-from jepa_claims.claim.catalogue import evaluate
 
 pytestmark = pytest.mark.probe(
     "P5", checkpoints=("mae", "beit"), slices=("8x3",),
@@ -15,10 +14,10 @@ pytestmark = pytest.mark.probe(
                  "other claims concern I-JEPA's depth schedule and data, or are C12 itself.")
 
 
-def test_causal_protocol_runs_on_other_families_against_ijepa(store, checkpoint, slice_name, record_probe):
+def test_causal_protocol_runs_on_other_families_against_ijepa(store, catalogue, checkpoint, slice_name, record_probe):
     """The late groups are patched on MAE and BEiT as on I-JEPA; whether C6's ordering appears is reported."""
-    pathway = evaluate("C6", store, checkpoint, slice_name)
-    context = evaluate("C3", store, checkpoint, slice_name)
+    pathway = catalogue.get("C6").evaluate(store, checkpoint, slice_name)
+    context = catalogue.get("C3").evaluate(store, checkpoint, slice_name)
     record_probe("C6", checkpoint, slice_name, pathway.passed,
                  f"on {checkpoint} the late pathway ordering {'also holds' if pathway.passed else 'does not hold'} "
                  f"({pathway.statement}); context-dominant repair (C3) {'holds' if context.passed else 'fails'}.",

@@ -9,7 +9,7 @@ import pytest
 
 from jepa_claims.paper import values as pv
 from jepa_claims.stats.paired import holm
-from jepa_claims.claim.common import advantage
+from jepa_claims.claim.evidence import advantage
 
 OTHER_CHECKPOINTS = {"ijepa_22k": "8x3", "beit": "8x3"}  # Table 3 / section 3.6: one slice each
 

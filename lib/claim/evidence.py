@@ -1,18 +1,67 @@
-"""What the claim checks read from tables: per-image series, onset layers, and the labelled tests a verdict carries.
+"""What the claims' checks share: the readers of measurement tables, the labelled tests a verdict carries, and the
+thresholds more than one claim reads.
 
-Pure functions of a table source (lib/claim/source.py); `checks.py` combines them into each claim's verdict.
+Pure functions of a table source (lib/claim/source.py); each claim module (claims/test_cNN_*.py) combines them
+into its verdict.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
+from jepa_claims.claim.source import TableSource
+from jepa_claims.claim.unit import Threshold
 from jepa_claims.engine.drift import onset
 from jepa_claims.paper import values as pv
-from jepa_claims.claim.common import GROUP_ORDER, late_context, per_image_rescue
 from jepa_claims.stats.family import DEFAULT_ALPHA, Family
-from jepa_claims.claim.source import TableSource
 from jepa_claims.stats.paired import compare_paired
+
+P_MAX = pv.P_THRESHOLD.value  # "p < 0.001 in every slice" (sections 2.4, 3.2)
+GROUP_ORDER = ("single", "pair", "triple")
+NEUTRAL_SHARE = Threshold(0.10, 'an attention or value site is "neutral or harmful" (C2) or contributes only narrowly (C19) '
+                                "below 10% of the bottleneck's rescue")
+NEARLY_ALL = Threshold(0.8, '"win on nearly all images" (4x3, 8x3): at least 80% of the images (VOC\'s 19/24 is 79%)')
+
+
+def late_context(source: TableSource, checkpoint: str, slice_name: str, kind: str = "semantic") -> pd.DataFrame:
+    """Late-window context drift per image (rows) and mask (columns) from a drift table."""
+    table = source.table(kind, checkpoint, slice_name)
+    window = source.conv.late_layers(source.roles(checkpoint).depth)
+    late = table[table["layer"].isin(window)].groupby(["image_id", "mask"])["context_drift"].mean()
+    return late.unstack("mask")
+
+
+def advantage(source: TableSource, checkpoint: str, slice_name: str, other: str = "background"):
+    """Paired object-vs-`other` comparison of late context drift (Table 1 / Table 3)."""
+    late = late_context(source, checkpoint, slice_name)
+    return compare_paired(late["object"].to_numpy(), late[other].to_numpy())
+
+
+def group_means(source: TableSource, checkpoint: str, slice_name: str, mode: str = "context", mask: str = "object") -> pd.DataFrame:
+    """Mean rescue and rescue fraction per group name (single, pair, triple) from the rescue table."""
+    table = source.table("rescue", checkpoint, slice_name)
+    names = {" + ".join(sites): name for name, sites in source.roles(checkpoint).groups().items()}
+    rows = table[(table["mode"] == mode) & (table["mask"] == mask)].assign(group=lambda t: t["sites"].map(names))
+    return rows.groupby("group")[["rescue", "rescue_fraction"]].mean().reindex(list(GROUP_ORDER))
+
+
+def per_image_rescue(source: TableSource, checkpoint: str, slice_name: str, group: str, mode: str = "context", mask: str = "object",
+                     value: str = "rescue") -> pd.Series:
+    """Per-image rescue (or `value`: "rescue_fraction") of one group."""
+    table = source.table("rescue", checkpoint, slice_name)
+    sites = " + ".join(source.roles(checkpoint).groups()[group])
+    rows = table[(table["mode"] == mode) & (table["mask"] == mask) & (table["sites"] == sites)]
+    return rows.set_index("image_id")[value].sort_index()
+
+
+def significant(c) -> bool:
+    """Direction, CI and test as the paper states them: mean > 0, CI excludes 0, p < 0.001."""
+    return c.mean_diff > 0 and c.ci_low > 0 and c.p < P_MAX
+
+
+def comparison_text(c, what: str = "object - background") -> str:
+    """One-line summary of a paired comparison."""
+    return (f"{what} = {c.mean_diff:+.4f} (95% CI {c.ci_low:+.4f} to {c.ci_high:+.4f}), "
+            f"sign-flip p = {c.p:.2g} (smallest attainable {c.min_attainable_p:.2g}), wins {c.wins}/{c.n}")
 
 
 def labelled_tests(**comparisons) -> dict:
@@ -75,3 +124,10 @@ def ordering_family(source: TableSource, checkpoint: str, slice_name: str, value
             tests.add(f"{hi} - {lo}{suffix}", compare_paired(per_image[hi].loc[images].to_numpy(), per_image[lo].loc[images].to_numpy()),
                       f"{lo} < {hi} ({value})")
     return tests
+
+
+def pathway_series(source: TableSource, checkpoint: str, slice_name: str, group: str, mode: str, column: str) -> pd.Series:
+    """One column of the pathway table for one group and token selection, per image."""
+    table = source.table("pathway", checkpoint, slice_name)
+    rows = table[(table["group"] == group) & (table["mode"] == mode)]
+    return rows.set_index("image_id")[column].sort_index()

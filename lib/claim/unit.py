@@ -1,32 +1,34 @@
-"""The claim registry: each claim of the paper defined once, by a decorator on its check.
+"""What a claim is: one unit that holds everything that is the claim's.
 
-A `Claim` holds everything the suite, the report and the probes need to know of one claim: its id,
-the paper's sentence (with section or table), the checkpoints and slices it is tested on, every
-slice and checkpoint its check reads beyond its own cell, the check itself, the headline number the
-report's matrix shows, what P1's untrained control is expected to show, and its kind: a claim about the
-model, or a property of the masking protocol that no model enters (C13's token budgets), which the grades
-(lib/grading/grades.py) can never call "replicated". `Registry.register`
-fills it from the check's definition in `checks.py`; the claim tests name that check in their
-`claim` marker, and nothing else keeps a copy.
+A claim module in the suite's folder (`claims/test_cNN_*.py`) defines one `Claim` as its module-level
+`CLAIM`: the ids of the paper sentences it tests, its cells (checkpoints x slices) and what it reads beyond
+them, the table kinds its check reads, the paper cells it is compared with, its thresholds with the reason
+for each, the check itself, the number the record leads with, what P1's untrained control does with it, the
+conventions P3 reruns it under and the planted falsehoods (toy variants, or a planted table) that must break
+it. The census, numeric agreement, P1, P3, the record and the catalogue in docs read these; none keeps a
+list of its own. `lib/claim/catalogue.py` finds the claims of a folder.
 """
 from __future__ import annotations
 
 import dataclasses
 import itertools
-from dataclasses import dataclass
-from typing import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
-from jepa_claims.claim.common import Verdict
 from jepa_claims.claim.source import TableSource
+from jepa_claims.claim.verdict import Verdict
+from jepa_claims.paper import values as pv
+from jepa_claims.tables.probes import BACKGROUND_REGION, LAYER_READING, MASKING, P3_GROUPS  # noqa: F401  (for the claims)
 
 Check = Callable[[TableSource, str, str], Verdict]  # (source, checkpoint, slice_name) -> Verdict
+PaperCells = Callable[[str, str], list[str]]  # (checkpoint, slice_name) -> numeric cell ids of the paper's values
 MODEL, PROTOCOL = "model", "protocol"  # Claim.kind: what the claim is about
 KINDS = (MODEL, PROTOCOL)
 
 
 @dataclass(frozen=True)
 class Headline:
-    """The number a matrix cell leads with."""
+    """The number a claim's cell leads with."""
 
     measured: str  # key in Verdict.measured (the last element when it is a per-bin list)
     paper: str | None  # key in Verdict.paper: a number, or a [low, high] layer range
@@ -40,7 +42,10 @@ class Untrained:
 
     effect: str | None = None  # key in Verdict.measured that must be larger trained than untrained
     expect: str = ""  # what the untrained architecture should show when the effect is learned
-    not_run: str = ""  # why P1 does not run the claim untrained (the report's words)
+    not_run: str = ""  # why P1 does not run the claim untrained (the record's words)
+    # checkpoint -> why the claim holds on that untrained architecture by its nature (a finding the record
+    # states; on the toy world P1's test of it is a strict expected failure)
+    by_nature: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (self.effect is None) == (not self.not_run) or (self.effect is not None and not self.expect):
@@ -48,23 +53,45 @@ class Untrained:
 
 
 @dataclass(frozen=True)
+class Threshold:
+    """A bound that turns a word of the paper into a number, with the reason for its value."""
+
+    value: float
+    why: str
+
+
+@dataclass(frozen=True)
 class Claim:
-    """One claim of the paper: its sentence, its cells, its check and how the report and P1 read it."""
+    """One claim of the paper: its sentences, cells, tables, check, thresholds and how the record, P1 and P3 read it."""
 
     id: str
-    quote: str
+    quote: str  # the paper's words it tests, with section or table (the claim module's docstring)
+    short: str  # one line for the record's front
+    sentences: tuple[str, ...]  # ids of the paper's sentences it tests (lib/paper/sentences.toml)
     checkpoints: tuple[str, ...]
     slices: tuple[str, ...]
+    reads: tuple[str, ...]  # table kinds its check reads (lib/tables/protocols.py)
     check: Check
     headline: Headline
     untrained: Untrained
+    planted: tuple[str, ...]  # toy variants (lib/toy/variants.py) that must break it, or "planted table: ..."
+    thresholds: Mapping[str, Threshold] = field(default_factory=dict)
+    paper_cells: PaperCells | None = None  # the paper's numbers that state its magnitude (numeric agreement)
+    rerun_under: tuple[str, ...] = ()  # P3_GROUPS P3 reruns it under
+    reads_background: bool = True  # False: no background row enters its check, so P3's background regions leave it exact
     reads_slices: tuple[str, ...] = ()  # slices the check reads beyond its cell's own (C5)
     reads_checkpoints: tuple[str, ...] = ()  # checkpoints the check reads beyond its cell's own (C10)
     kind: str = MODEL  # PROTOCOL: a property of the masks, true or false whatever the weights (C13)
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"claim {self.id}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
+        object.__setattr__(self, "quote", " ".join((self.quote or "").split()))
+        problems = [f"kind {self.kind!r} is not one of {', '.join(KINDS)}"] if self.kind not in KINDS else []
+        problems += [f"P3 group {g!r} is not one of {', '.join(P3_GROUPS)}" for g in self.rerun_under if g not in P3_GROUPS]
+        problems += ["names no checkpoint or no slice"] if not self.cells() else []
+        problems += ["names no planted falsehood that breaks it"] if not self.planted else []
+        problems += ["names no paper sentence"] if not self.sentences else []
+        if problems:
+            raise ValueError(f"claim {self.id}: " + "; ".join(problems))
 
     def cells(self) -> list[tuple[str, str]]:
         """Every (checkpoint, slice) the claim is tested on."""
@@ -86,61 +113,18 @@ class Claim:
         verdict = self.check(source, checkpoint, slice_name)
         return dataclasses.replace(verdict, claim=self.id, checkpoint=checkpoint, slice=slice_name)
 
+    def numeric_cells(self, checkpoint: str, slice_name: str) -> list[str]:
+        """The paper's numeric cells that state this cell's magnitude (empty where the paper prints none)."""
+        known = {cell.id for cell in pv.cells()}
+        return [c for c in self.paper_cells(checkpoint, slice_name) if c in known] if self.paper_cells else []
 
-class Registry:
-    """Claims by id, in registration order; a claim or a check registered twice is an error."""
-
-    def __init__(self) -> None:
-        self._claims: dict[str, Claim] = {}
-
-    def register(self, claim_id: str, *, quote: str, checkpoints: tuple[str, ...], slices: tuple[str, ...],
-                 headline: Headline, untrained: Untrained, reads_slices: tuple[str, ...] = (),
-                 reads_checkpoints: tuple[str, ...] = (), kind: str = MODEL) -> Callable[[Check], Check]:
-        """Decorator: register the decorated check as claim `claim_id`."""
-
-        def decorate(check: Check) -> Check:
-            claim = Claim(claim_id, " ".join(quote.split()), tuple(checkpoints), tuple(slices), check, headline,
-                          untrained, tuple(reads_slices), tuple(reads_checkpoints), kind)
-            self.add(claim)
-            return check
-
-        return decorate
-
-    def add(self, claim: Claim) -> None:
-        """Add one claim, refusing a second claim with its id or its check, or a claim with no cell."""
-        if claim.id in self._claims:
-            raise ValueError(f"claim {claim.id} registered twice: by {_name(self._claims[claim.id].check)} and {_name(claim.check)}")
-        twin = next((c.id for c in self if c.check is claim.check), None)
-        if twin is not None:
-            raise ValueError(f"{_name(claim.check)} is already the check of claim {twin}; it cannot also be {claim.id}'s")
-        if not claim.cells():
-            raise ValueError(f"claim {claim.id} names no checkpoint or no slice")
-        self._claims[claim.id] = claim
-
-    def get(self, claim_id: str) -> Claim:
-        """The claim with this id, or an error naming the known ones."""
-        if claim_id not in self._claims:
-            raise KeyError(f"unknown claim {claim_id}; known: {', '.join(self._claims)}")
-        return self._claims[claim_id]
-
-    def of_check(self, check: Check) -> Claim:
-        """The claim a check was registered for (what a test's `claim` marker names)."""
-        for claim in self:
-            if claim.check is check:
-                return claim
-        raise KeyError(f"{_name(check)} is the check of no registered claim; known: {', '.join(self._claims)}")
-
-    def __iter__(self) -> Iterator[Claim]:
-        return iter(self._claims.values())
-
-    def __contains__(self, claim_id: object) -> bool:
-        return claim_id in self._claims
-
-    def ids(self) -> list[str]:
-        """Registered claim ids, in registration order."""
-        return list(self._claims)
-
-
-def _name(check: Check) -> str:
-    """A check's module-qualified name, for error messages."""
-    return f"{getattr(check, '__module__', '?')}.{getattr(check, '__qualname__', repr(check))}"
+    def describe(self) -> dict:
+        """The claim as plain JSON (what the record and the docs catalogue read)."""
+        return {"id": self.id, "quote": self.quote, "short": self.short, "sentences": list(self.sentences),
+                "checkpoints": list(self.checkpoints), "slices": list(self.slices), "reads": list(self.reads),
+                "reads_slices": list(self.reads_slices), "reads_checkpoints": list(self.reads_checkpoints),
+                "headline": dataclasses.asdict(self.headline),
+                "untrained": {"effect": self.untrained.effect, "expect": self.untrained.expect,
+                              "not_run": self.untrained.not_run, "by_nature": dict(self.untrained.by_nature)},
+                "thresholds": {k: dataclasses.asdict(t) for k, t in self.thresholds.items()},
+                "rerun_under": list(self.rerun_under), "planted": list(self.planted), "kind": self.kind}

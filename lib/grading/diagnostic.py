@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.stats
 
-from jepa_claims.claim.common import Verdict
+from jepa_claims.claim.verdict import Verdict
 from jepa_claims.claim.unit import Claim
 
 CONFIDENCE = 0.95

@@ -28,9 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from jepa_claims.claim.catalogue import CLAIMS
 from jepa_claims.grading.diagnostic import DIAGNOSTIC, NOT_APPLICABLE, NOT_DIAGNOSTIC
-from jepa_claims.grading.numeric import paper_cells
 from jepa_claims.claim.unit import MODEL, PROTOCOL
 
 # direction
@@ -144,22 +142,25 @@ def p1_record(claim: str, checkpoint: str, slice_name: str, diagnostics: Iterabl
     return same[0], f"{checkpoint} / {same[0].get('slice')}"
 
 
-def grade_cell(cell: Mapping, numeric_status: Mapping[str, str], diagnostics: Iterable[dict], world: str) -> Grade:
+def grade_cell(cell: Mapping, numeric_status: Mapping[str, str], diagnostics: Iterable[dict], world: str,
+               claim: Mapping) -> Grade:
     """Grade one matrix cell (claim, checkpoint, slice, status) from the numeric cells' statuses (cell id -> PASS /
-    FAIL / SKIP ...) and P1's diagnostic dicts, in a world ("paper" has paper values; any other does not)."""
-    claim = CLAIMS.get(cell["claim"])
-    wanted = tuple(paper_cells(claim.id, cell["checkpoint"], cell["slice"]))
-    found, elsewhere = p1_record(claim.id, cell["checkpoint"], cell["slice"], diagnostics)
+    FAIL / SKIP ...) and P1's diagnostic dicts, in a world ("paper" has paper values; any other does not); `claim` is
+    the cell's claim as the record holds it (lib/claim/unit.py `Claim.describe`), the cell's `paper_cells` the numeric
+    cells that state its magnitude (`Claim.numeric_cells`)."""
+    wanted = tuple(cell.get("paper_cells", ()))
+    found, elsewhere = p1_record(cell["claim"], cell["checkpoint"], cell["slice"], diagnostics)
     direction = direction_of(cell["status"])
     magnitude = magnitude_of(wanted, numeric_status, world)
-    diagnostic = NOT_APPLICABLE if claim.kind == PROTOCOL else diagnostic_of(found)
-    label, tier = grade(direction, magnitude, diagnostic, claim.kind)
+    kind = claim.get("kind", MODEL)
+    diagnostic = NOT_APPLICABLE if kind == PROTOCOL else diagnostic_of(found)
+    label, tier = grade(direction, magnitude, diagnostic, kind)
     return Grade(direction, magnitude, diagnostic, label, tier, wanted, elsewhere if found else "")
 
 
 def grade_cells(matrix: Mapping[str, Mapping], numeric_status: Mapping[str, str], diagnostics: Iterable[dict],
-                world: str) -> dict[str, Grade]:
+                world: str, claims: Mapping[str, Mapping]) -> dict[str, Grade]:
     """Grade every matrix cell by its key: what the record shows, and what a check on a run's record (e.g. that
     random weights replicate nothing) reads."""
     diagnostics = list(diagnostics)
-    return {key: grade_cell(cell, numeric_status, diagnostics, world) for key, cell in matrix.items()}
+    return {key: grade_cell(cell, numeric_status, diagnostics, world, claims[cell["claim"]]) for key, cell in matrix.items()}

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.stats
 
 from jepa_claims.paper import values as pv
-from jepa_claims.claim.common import late_context
+from jepa_claims.claim.evidence import late_context
 from jepa_claims.claim.source import TableSource
 
 PAPER_GROUP = {pv.SINGLE: "single", pv.PAIR: "pair", pv.TRIPLE: "triple"}
@@ -163,33 +163,3 @@ def agreement(cell: pv.Cell, source: TableSource) -> Agreement:
     floor = pv.FLOORS[cell.floor].relative
     return Agreement(cell.id, m.value, m.se, m.n, m.se_method, cell.paper.value, paper_se, how, cell.floor, floor, Z,
                      derived_tolerance(m.se, paper_se, floor, cell.paper.value))
-
-
-def _c4_cells(checkpoint: str, slice_name: str) -> list[str]:
-    """C4: the advantage, and the win count where the paper prints one for the slice."""
-    wins = {"8x3": f"table3/{checkpoint}/wins", "voc8x3": "wins/voc8x3"}.get(slice_name)
-    return [f"table1/{slice_name}/advantage", *([wins] if wins else [])]
-
-
-# Which paper numbers state each claim's magnitude on a cell: the quantities the claim's sentence is about.
-# Claims absent here print no number beyond what their check already tests (C1 and C7: layer windows; C3, C8,
-# C14-C16, C18, C19: none; C9: Figure 6 prints no values, and the full-budget triple of Table 2 is graded under C6; C17:
-# Table 3's BEiT and I-JEPA advantages, graded under C12 and C4).
-CLAIM_CELLS: dict[str, Callable[[str, str], list[str]]] = {
-    "C2": lambda ck, sl: [f"table2/{sl}/{pv.SINGLE}/rescue"],
-    "C4": _c4_cells,
-    "C5": lambda ck, sl: [f"table1/{s}/advantage" for s in ("4x3", "12x3", "16x3")],
-    "C6": lambda ck, sl: [f"table2/{sl}/{g}/{k}" for g in pv.GROUPS for k in ("rescue", "rescue_fraction")],
-    "C10": lambda ck, sl: [f"table3/{ck}/advantage", f"table3/{ck}/wins"],
-    "C11": lambda ck, sl: [f"proxy/{k}" for k in pv.PROXY],
-    "C12": lambda ck, sl: [f"table3/{ck}/advantage", f"table3/{ck}/wins"],
-    "C13": lambda ck, sl: [f"table4/{sl}/object_tokens"],
-}
-
-
-def paper_cells(claim: str, checkpoint: str, slice_name: str) -> list[str]:
-    """The numeric cells that state a claim cell's magnitude; empty where the paper prints no number for it."""
-    rule = CLAIM_CELLS.get(claim)
-    known = {c.id for c in pv.cells()}
-    return [c for c in rule(checkpoint, slice_name) if c in known] if rule else []
-

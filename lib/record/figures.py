@@ -13,7 +13,7 @@ import io
 import numpy as np
 
 from jepa_claims.paper import values as pv
-from jepa_claims.claim.common import GROUP_ORDER, advantage, group_means, late_context
+from jepa_claims.claim.evidence import GROUP_ORDER, advantage, group_means, late_context
 
 MAIN = "ijepa_1k"  # the paper's figures are all on the I-JEPA 1k checkpoint
 EXAMPLE_QUANTILES = (0.1, 0.5, 0.9)  # Figure 5 examples: weak, typical and strong per-image advantage

@@ -24,7 +24,6 @@ from typing import Callable
 
 import pytest
 
-from jepa_claims.claim.catalogue import CLAIMS
 from jepa_claims.claim.unit import Claim
 
 CATALOGUE_KEY = "jepa_claims_catalogue"
@@ -41,14 +40,14 @@ def _doc(obj) -> str:
 
 
 def marked_claim(node: pytest.Item) -> Claim | None:
-    """The registered claim whose check a test's `claim` marker names (None without the marker)."""
+    """The claim a test's `claim` marker carries (None without the marker)."""
     marker = node.get_closest_marker("claim")
     if marker is None:
         return None
-    if not callable(marker.kwargs.get("check")):
-        raise pytest.UsageError(f"{node.nodeid}: the claim marker names the claim's check, e.g. "
-                                f"pytest.mark.claim(check=c4_semantic_advantage); known claims: {', '.join(CLAIMS.ids())}")
-    return CLAIMS.of_check(marker.kwargs["check"])
+    if not (marker.args and isinstance(marker.args[0], Claim)):
+        raise pytest.UsageError(f"{node.nodeid}: the claim marker carries the module's claim: "
+                                "CLAIM = Claim(...) and pytestmark = pytest.mark.claim(CLAIM) (lib/claim/unit.py)")
+    return marker.args[0]
 
 
 def catalogue_entry(item: pytest.Item) -> dict | None:
@@ -60,7 +59,9 @@ def catalogue_entry(item: pytest.Item) -> dict | None:
     if not (claim or probe or cell is not None):
         return None
     return {"module": item.module.__name__ if getattr(item, "module", None) else "", "doc": _doc(getattr(item, "function", None)),
-            "claim": claim.id if claim else None, "probe": probe.args[0] if probe and probe.args else None,
+            "claim": claim.id if claim else None,
+            "paper_cells": claim.numeric_cells(params["checkpoint"], params["slice_name"]) if claim and params.get("checkpoint") else [],
+            "probe": probe.args[0] if probe and probe.args else None,
             "checkpoint": params.get("checkpoint"), "slice": params.get("slice_name"),
             "param_claim": param_claim.id if isinstance(param_claim, Claim) else param_claim if isinstance(param_claim, str) else None,
             "cell": getattr(cell, "id", None) if cell is not None else None,
@@ -74,14 +75,18 @@ def plain_id(nodeid: str) -> str:
 
 
 def build_catalogue(items) -> dict:
-    """Catalogue of the collected claim, probe and numeric tests, and their modules' docstrings."""
-    out: dict = {"items": {}, "modules": {}}
+    """Catalogue of the collected claim, probe and numeric tests, their modules' docstrings, and each collected
+    claim's definition (lib/claim/unit.py `Claim.describe`)."""
+    out: dict = {"items": {}, "modules": {}, "claims": {}}
     for item in items:
         entry = catalogue_entry(item)
         if entry is None:
             continue
         out["items"][plain_id(item.nodeid)] = entry
         out["modules"].setdefault(entry["module"], {"doc": _doc(getattr(item, "module", None))})
+        for claim in (marked_claim(item), getattr(getattr(item, "callspec", None), "params", {}).get("claim")):
+            if isinstance(claim, Claim):
+                out["claims"].setdefault(claim.id, claim.describe())
     return out
 
 
@@ -104,7 +109,7 @@ class Recorder:
         self.state = state  # () -> (SuiteOptions, World) once the suite resolved them, else None
         self.store = store  # () -> the run's TableStore; the record only reads its cache (never computes)
         self.worker = hasattr(config, "workerinput")
-        self.catalogue: dict = {"items": {}, "modules": {}}
+        self.catalogue: dict = {"items": {}, "modules": {}, "claims": {}}
         self.outcomes: dict[str, dict] = {}
         self.records: list[dict] = []
         self.processes: dict[str, dict] = {}  # where each process ran: device and torch threads
@@ -134,6 +139,7 @@ class Recorder:
     def _merge(self, catalogue: dict) -> None:
         self.catalogue["items"].update(catalogue.get("items", {}))
         self.catalogue["modules"].update(catalogue.get("modules", {}))
+        self.catalogue["claims"].update(catalogue.get("claims", {}))
 
     # ---------------------------------------------------------------- results (controller)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

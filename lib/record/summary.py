@@ -8,11 +8,11 @@ magnitude, diagnostic: lib/grading/grades.py), the numeric agreement cells, the 
 """
 from __future__ import annotations
 
+import copy
 import math
 import re
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.claim.catalogue import CLAIMS
 from jepa_claims.grading.grades import TIERS, grade_cells, p1_record
 from jepa_claims.worlds.world import PAPER_SLICES
 
@@ -116,31 +116,35 @@ def _columns(claims: dict, world: dict) -> list[dict]:
              "selected": ck in labels and sl in world["slices"]} for ck, sl in sorted(wanted, key=rank)]
 
 
-def _claims(items: dict) -> dict:
-    """Per claim collected: the paper's sentence, the test's docstring and the wanted grid (from the registry), its tests."""
+def _claims(items: dict, definitions: dict) -> dict:
+    """Per claim collected: its definition (lib/claim/unit.py `Claim.describe`), the test's docstring and its tests."""
     claims: dict[str, dict] = {}
     for nodeid, item in items.items():
         claim = item.get("claim")
         if not claim:
             continue
-        registered = CLAIMS.get(claim)
-        entry = claims.setdefault(claim, {"id": claim, "module": item["module"], "quote": registered.quote,
-                                          "test_doc": (item.get("doc") or "").strip(),
-                                          "checkpoints": list(registered.checkpoints),
-                                          "slices": list(registered.slices), "tests": []})
+        entry = claims.setdefault(claim, {**copy.deepcopy(definitions[claim]), "module": item["module"],
+                                          "test_doc": (item.get("doc") or "").strip(), "tests": []})
         entry["tests"].append(nodeid)
     return dict(sorted(claims.items(), key=lambda kv: claim_sort_key(kv[0])))
 
 
-def _not_selected(claim: str, checkpoint: str, slice_name: str, world: dict) -> str:
+def missing(claim: dict, checkpoint: str, slice_name: str, checkpoints, slices) -> list[str]:
+    """What a cell of a claim (as the record holds it) needs beyond the selected checkpoints and slices."""
+    needed_ck = {checkpoint, *claim.get("reads_checkpoints", ())}
+    needed_sl = {slice_name, *claim.get("reads_slices", ())}
+    return sorted({ck for ck in needed_ck if ck not in checkpoints} | {sl for sl in needed_sl if sl not in slices})
+
+
+def _not_selected(claim: dict, checkpoint: str, slice_name: str, world: dict) -> str:
     """Why a cell did not run: what it needs that --checkpoints / --slices left out, a discovery slice, or -k."""
     selected = [c["key"] for c in world["checkpoints"]]
-    missing = CLAIMS.get(claim).missing(checkpoint, slice_name, selected, world["slices"])
-    if missing:
-        return f"not selected in this run: needs {', '.join(missing)} (--checkpoints / --slices)"
+    needs = missing(claim, checkpoint, slice_name, selected, world["slices"])
+    if needs:
+        return f"not selected in this run: needs {', '.join(needs)} (--checkpoints / --slices)"
     held_out = _discovery_slices(checkpoint, world)
     confirmation = [s for s in world["slices"] if s not in held_out]
-    needs = CLAIMS.get(claim).missing(checkpoint, slice_name, selected, confirmation) if held_out else []
+    needs = missing(claim, checkpoint, slice_name, selected, confirmation) if held_out else []
     if needs:
         return (f"not run: {checkpoint}'s roles are discovered on {', '.join(held_out)}, so its claims read only the "
                 f"other slices (no double dipping), and this cell needs {', '.join(needs)}")
@@ -153,12 +157,12 @@ def _discovery_slices(checkpoint: str, world: dict) -> list[str]:
     return [s for s in world["slices"] if s not in entry.get("confirmation_slices", world["slices"])]
 
 
-def _headline(claim: str, measured: dict, paper: dict) -> dict:
+def _headline(claim: dict, measured: dict, paper: dict) -> dict:
     """The number the cell leads with, the paper's beside it, and the layer window it is judged in (C1, C7)."""
-    headline = CLAIMS.get(claim).headline
-    return {"label": headline.label, "measured_key": headline.measured, "measured": _scalar(measured.get(headline.measured)),
-            "paper_key": headline.paper, "paper": paper.get(headline.paper) if headline.paper else None,
-            "window": measured.get(headline.window) if headline.window else None}
+    headline = claim["headline"]
+    return {"label": headline["label"], "measured_key": headline["measured"], "measured": _scalar(measured.get(headline["measured"])),
+            "paper_key": headline["paper"], "paper": paper.get(headline["paper"]) if headline["paper"] else None,
+            "window": measured.get(headline["window"]) if headline["window"] else None}
 
 
 def _matrix(claims, columns, items, outcomes, verdicts, probes_by_cell, world) -> dict:
@@ -171,9 +175,10 @@ def _matrix(claims, columns, items, outcomes, verdicts, probes_by_cell, world) -
                 continue
             key = cell_key(claim, ck, sl)
             tests = [n for n in info["tests"] if items[n].get("checkpoint") == ck and items[n].get("slice") == sl]
-            cell = {"claim": claim, "checkpoint": ck, "slice": sl, "tests": tests, "probes": probes_by_cell.get(key, [])}
+            cell = {"claim": claim, "checkpoint": ck, "slice": sl, "tests": tests, "probes": probes_by_cell.get(key, []),
+                    "paper_cells": items[tests[0]].get("paper_cells", []) if tests else []}
             if not tests:
-                matrix[key] = cell | {"status": "NOT SELECTED", "reason": _not_selected(claim, ck, sl, world)}
+                matrix[key] = cell | {"status": "NOT SELECTED", "reason": _not_selected(info, ck, sl, world)}
                 continue
             found = [v for n in tests for v in verdicts.get(n, [])]
             statuses = [_status(outcomes.get(n), verdicts.get(n, [])) for n in tests]
@@ -183,7 +188,7 @@ def _matrix(claims, columns, items, outcomes, verdicts, probes_by_cell, world) -
                 v = found[0]
                 cell |= {"statement": v.get("statement", ""), "measured": clean(v.get("measured", {})),
                          "paper": clean(v.get("paper", {})), "stats": clean(v.get("stats", {}))}
-                cell["headline"] = _headline(claim, cell["measured"], cell["paper"])
+                cell["headline"] = _headline(info, cell["measured"], cell["paper"])
                 tests = _comparisons(cell["stats"])
                 if tests:
                     (p_label, primary), more = tests[0], tests[1:]
@@ -277,10 +282,10 @@ def _magnitude_cells(cells: list[str], numeric_rows: dict) -> list[dict]:
             for c in cells]
 
 
-def grade_matrix(matrix: dict, numeric: dict, diagnostics: list[dict], world: dict) -> dict[str, int]:
+def grade_matrix(matrix: dict, numeric: dict, diagnostics: list[dict], world: dict, claims: dict) -> dict[str, int]:
     """Each cell's grade, with the numbers behind magnitude and P1's sentence; returns how many cells per tier."""
     rows = {row["cell"]: row for row in numeric["cells"]}
-    grades = grade_cells(matrix, {cell: row["status"] for cell, row in rows.items()}, diagnostics, world["name"])
+    grades = grade_cells(matrix, {cell: row["status"] for cell, row in rows.items()}, diagnostics, world["name"], claims)
     for key, grade in grades.items():
         cell = matrix[key]
         found, elsewhere = p1_record(cell["claim"], cell["checkpoint"], cell["slice"], diagnostics)
@@ -300,10 +305,21 @@ def _group(records: list[dict], kind: str) -> dict[str, list[dict]]:
     return out
 
 
+def planted_rows(variants: list[dict], claims: dict) -> list[dict]:
+    """The world's variants, each with the claims that name it as their planted falsehood (`Claim.planted`), and each
+    planted table a claim names; variants no collected claim names are left out."""
+    rows = [row | {"breaks": [c for c, info in claims.items() if row["variant"] in info.get("planted", ())]} for row in variants]
+    tables = [{"variant": "planted table", "breaks": [c], "how": p.split(":", 1)[1].strip()}
+              for c, info in claims.items() for p in info.get("planted", ()) if p.startswith("planted table:")]
+    return [row for row in rows if row["breaks"]] + tables
+
+
 def build_record(catalogue: dict, outcomes: dict, records: list[dict], world: dict) -> dict:
     """The replication record (without provenance and figures, which the plugin adds)."""
     items, modules = catalogue.get("items", {}), catalogue.get("modules", {})
-    claims = _claims(items)
+    if "variants" in world.get("notes", {}):
+        world = world | {"notes": world["notes"] | {"variants": planted_rows(world["notes"]["variants"], catalogue.get("claims", {}))}}
+    claims = _claims(items, catalogue.get("claims", {}))
     for info in claims.values():  # a user's own checkpoint is asked what the paper checkpoint it stands in for is
         info["checkpoints"] += [c["key"] for c in world["checkpoints"] if c.get("stands_for") in info["checkpoints"]]
     columns = _columns(claims, world)
@@ -312,7 +328,7 @@ def build_record(catalogue: dict, outcomes: dict, records: list[dict], world: di
     holm_families = apply_holm(matrix)
     numeric = _numeric(items, outcomes, _group(records, "numeric"))
     diagnostics = sorted((r for r in records if r.get("kind") == "diagnostic"), key=lambda r: r["test"])
-    grades = grade_matrix(matrix, numeric, diagnostics, world)
+    grades = grade_matrix(matrix, numeric, diagnostics, world, claims)
     counts = {s: sum(c["status"] == s for c in matrix.values()) for s in STATUS_ORDER}
     per_claim = {claim: _worst([matrix[k]["status"] for k in matrix if matrix[k]["claim"] == claim
                                 and matrix[k]["status"] not in ("NOT SELECTED",)]) for claim in claims}

@@ -1,9 +1,10 @@
 """What a paper-world run will compute, said before it starts (the run header's census).
 
-The plan is every measurement table the selected claims and probes read: each claim's cells and the
-slices and checkpoints it reads beyond them come from the claim registry; which table kinds a check
-reads (`READS`), and what the probes re-run, are listed here and checked against an actual run by
-tests/test_rehearsal.py (planned block evaluations = logged ones). Numeric agreement reads tables the
+The plan is every measurement table the selected claims and probes read: each claim's cells, the slices
+and checkpoints it reads beyond them, the table kinds its check reads and the conventions P3 reruns it
+under come from the claim itself (lib/claim/unit.py; the suite's claims are found by
+lib/claim/catalogue.py); what the probes add is listed here. tests/test_rehearsal.py checks the plan
+against an actual run (planned block evaluations = logged ones). Numeric agreement reads tables the
 claims already read. Tables already in the cache are counted as cached, not as work.
 
 A checkpoint that stands in for a paper checkpoint (own --checkpoints NAME=PATH, the extended world) is
@@ -16,20 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jepa_claims.claim.catalogue import Catalogue, load, repository_suite
+from jepa_claims.claim.unit import Claim
 from jepa_claims.conventions import Conventions
 from jepa_claims.suite.options import DEFAULT_UNTRAINED_SEEDS
 from jepa_claims.tables.census import Census, census, read_config
 from jepa_claims.tables.discovery import DISCOVERY_KINDS, ROLE_PROBE_CHECKPOINTS, roles_known
 from jepa_claims.worlds.world import DISCOVERY_SLICE, CheckpointSpec
 
-READS = {  # claim -> table kinds its check reads (lib/claim/checks.py)
-    "C1": ("geometry",), "C2": ("sweep",), "C3": ("masks", "rescue"), "C4": ("semantic",), "C5": ("semantic",),
-    "C6": ("rescue",), "C7": ("sweep",), "C8": ("masks", "rescue", "semantic"), "C9": ("panel",),
-    "C10": ("semantic", "rescue"), "C11": ("proxy",), "C12": ("semantic",), "C13": ("masks",),
-    # lib/claim/text_claims.py
-    "C14": ("pathway",), "C15": ("pathway",), "C16": ("pathway",), "C17": ("semantic",),
-    "C18": ("excess",), "C19": ("sweep",),
-}
 PROBE_CELL = ("ijepa_1k", "8x3")  # P3, P7 and P9
 OTHER_FAMILIES = ("mae", "beit")  # P2 (mae) and P5, on 8x3
 
@@ -52,28 +47,30 @@ def untrained_variant(seed: int) -> str:
 
 def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...], run: Conventions = Conventions(),
          untrained_seeds: int = DEFAULT_UNTRAINED_SEEDS, specs: tuple[CheckpointSpec, ...] = (),
-         discovery_slice: str = DISCOVERY_SLICE) -> list[PlannedTable]:
+         discovery_slice: str = DISCOVERY_SLICE, claims: Catalogue | None = None) -> list[PlannedTable]:
     """Every table the selected claims and probes read under the run's conventions (--convention), once each, in a
     stable order; P1's once per untrained seed; P3's under the run's conventions changed by each alternative (none
-    where they are equal). `specs`: the world's checkpoints, for those that stand in for another or discover roles."""
-    from jepa_claims.tables.probes import ALTERNATIVES, p3_claims, p3_conventions
+    where they are equal). `specs`: the world's checkpoints, for those that stand in for another or discover roles;
+    `claims`: the suite's claims (the repository's claims/ by default)."""
+    from jepa_claims.tables.probes import ALTERNATIVES, p3_conventions
 
+    claims = claims if claims is not None else load(repository_suite())
     wanted: dict[PlannedTable, None] = dict.fromkeys(_discovery(checkpoints, specs, discovery_slice, run))
 
-    def add(variant: str, claims, checkpoint: str, slice_name: str, conv: Conventions = run) -> None:
+    def add(variant: str, ids, checkpoint: str, slice_name: str, conv: Conventions = run) -> None:
         if checkpoint in checkpoints and slice_name in slices:
-            kinds = [kind for claim in claims for kind in READS[claim]]
+            kinds = [kind for claim in ids if claim in claims for kind in claims.get(claim).reads]
             wanted.update({PlannedTable(variant, kind, checkpoint, slice_name, conv): None for kind in kinds})
 
-    for variant, claim, checkpoint, slice_name in _claim_cells(checkpoints, slices, untrained_seeds, specs, discovery_slice):
+    for variant, claim, checkpoint, slice_name in _claim_cells(claims, checkpoints, slices, untrained_seeds, specs, discovery_slice):
         for needed_checkpoint, needed_slice in sorted(claim.needs(checkpoint, slice_name)):
             add(variant, [claim.id], needed_checkpoint, needed_slice)
     for name in ALTERNATIVES:  # P3 (it skips an alternative the run's conventions already are)
-        claims, conv = p3_claims(name), p3_conventions(name, run)
+        rerun, conv = [c.id for c in p3_claims(claims, name)], p3_conventions(name, run)
         if conv == run:
             continue
-        add(name, claims, *PROBE_CELL, conv)
-        add("", claims, *PROBE_CELL)
+        add(name, rerun, *PROBE_CELL, conv)
+        add("", rerun, *PROBE_CELL)
     if "mae" in checkpoints and "8x3" in slices:  # P2: the library's masking beside C12's table
         wanted[PlannedTable("", "mae_default", "mae", "8x3")] = None
         add("", ["C12"], "mae", "8x3")
@@ -94,15 +91,22 @@ def _discovery(checkpoints, specs, discovery_slice: str, run: Conventions) -> li
             if spec.discover_roles and spec.key in checkpoints for kind in DISCOVERY_KINDS]
 
 
-def _claim_cells(checkpoints, slices, seeds: int, specs, discovery_slice: str):
+def p3_claims(claims: Catalogue, alternative: str) -> list[Claim]:
+    """The claims P3 reruns under one alternative convention (a key of tables/probes.py ALTERNATIVES): those whose
+    `rerun_under` names the alternative's group."""
+    from jepa_claims.tables.probes import alternative_group
+
+    return [claim for claim in claims if alternative_group(alternative) in claim.rerun_under]
+
+
+def _claim_cells(claims: Catalogue, checkpoints, slices, seeds: int, specs, discovery_slice: str):
     """(variant, claim, checkpoint, slice) of every cell that runs: the claims' own cells and their stand-ins' (as the
     suite parametrizes them, a discovering checkpoint on its confirmation slices), and P1's per seed on the own cells."""
     from jepa_claims.tables.probes import untrained_seeds as seeds_of
-    from jepa_claims.claim.catalogue import CLAIMS
 
     discovering = {spec.key for spec in specs if spec.discover_roles}
     stand_ins = [(spec.key, spec.stands_for) for spec in specs if spec.stands_for]
-    for claim in CLAIMS:
+    for claim in claims:
         variants = [""] + ([untrained_variant(s) for s in seeds_of(seeds)] if claim.untrained.effect else [])
         own = claim.cells()
         cells = [*own, *[(key, sl) for key, paper in stand_ins for ck, sl in own if ck == paper]]
@@ -113,14 +117,15 @@ def _claim_cells(checkpoints, slices, seeds: int, specs, discovery_slice: str):
                     yield variant, claim, checkpoint, slice_name
 
 
-def run_census(store, threads: int, untrained_seeds: int = DEFAULT_UNTRAINED_SEEDS) -> Census:
-    """The census of a store's world: what its selection needs, less what the cache already holds."""
+def run_census(store, threads: int, untrained_seeds: int = DEFAULT_UNTRAINED_SEEDS, claims: Catalogue | None = None) -> Census:
+    """The census of a store's world with these claims (the repository's by default): what its selection needs, less
+    what the cache already holds."""
     from jepa_claims.tables.probes import random_world, untrained_seeds as seeds_of
     from jepa_claims.worlds.checkpoints import checkpoint_folder
 
     world = store.world
     planned = plan(tuple(c.key for c in world.checkpoints), world.slices, store.conv, untrained_seeds, world.checkpoints,
-                   world.discovery_slice)
+                   world.discovery_slice, claims)
     stores = {"": store} | {untrained_variant(s): store.variant(world=random_world(world, s)) for s in seeds_of(untrained_seeds)}
     todo = [t for t in planned if not _cached(stores.get(t.variant) or store.variant(conv=t.conv), t)]
     configs = {spec.key: read_config(checkpoint_folder(spec, store.cache_dir)) for spec in world.checkpoints}

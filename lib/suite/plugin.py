@@ -20,6 +20,7 @@ from typing import get_args, get_type_hints
 
 import pytest
 
+from jepa_claims.claim.catalogue import Catalogue, load
 from jepa_claims.conventions import TRIMAP_OBJECT_RULES, Conventions
 from jepa_claims.engine.hub import HUB_CACHE_HELP
 from jepa_claims.suite.options import DEFAULT_UNTRAINED_SEEDS, MIN_UNTRAINED_SEEDS, SuiteOptions, WorldUnavailable, resolve_world, worker_device
@@ -31,9 +32,9 @@ CONVENTIONS = pytest.StashKey[Conventions]()
 
 DEFAULT_HTML = "reports/replication.html"
 MARKERS = (
-    "claim(check): a claim test of the registered check (lib/claim/checks.py) over its checkpoints x slices",
+    "claim(CLAIM): a test of the module's claim (lib/claim/unit.py Claim) over its checkpoints x slices",
     "probe(id, checkpoints, slices, other_claims, claims): a probe beyond the paper over checkpoints x slices, or with "
-    "claims over each claim's own cells; other_claims says why the claims it skips are skipped",
+    "claims=True over every cell of each claim of the suite; other_claims says why the claims it skips are skipped",
 )
 
 
@@ -87,9 +88,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def runs_claim_suite(config: pytest.Config) -> bool:
     """True when a path of the run is, holds or lies in a folder of the claim suite."""
-    suite = [(config.rootpath / folder).resolve() for folder in config.getini("claim_suite")]
+    suite = suite_folders(config)
     paths = [(config.invocation_params.dir / str(arg).split("::")[0]).resolve() for arg in config.args]
     return any(p == s or s in p.parents or p in s.parents for p in paths for s in suite)
+
+
+def suite_folders(config: pytest.Config) -> tuple[Path, ...]:
+    """The folders of the claim suite (ini `claim_suite`, relative to the rootdir)."""
+    return tuple((config.rootpath / folder).resolve() for folder in config.getini("claim_suite"))
+
+
+def suite_catalogue(config: pytest.Config) -> Catalogue:
+    """The claims and probes of the suite's folders (each claim one module; lib/claim/catalogue.py)."""
+    return load(*suite_folders(config))
 
 
 def suite_options(config: pytest.Config) -> SuiteOptions:
@@ -159,7 +170,7 @@ def suite_store(config: pytest.Config):
     capture = manager.getplugin("capturemanager") if manager else None
     stream = TerminalStream(capture) if capture else None  # a bar per table computed, on the terminal
     world, conv = suite_world(config), suite_conventions(config)
-    wanted = wanted_tables(world, conv, options.untrained_seeds)  # the tables of a slice it reads are computed together
+    wanted = wanted_tables(world, conv, options.untrained_seeds, suite_catalogue(config))  # the tables of a slice it reads are computed together
     return TableStore(world, options.cache_dir, conv, options.device, DTYPES[options.dtype],
                       options.run_id, progress_stream=stream, wanted=wanted)
 
@@ -239,7 +250,7 @@ def _census(config: pytest.Config) -> list[str]:
     workers = getattr(config.option, "numprocesses", None)
     threads = options.threads or share_of_cores(workers if isinstance(workers, int) and workers > 0 else 1)
     store = TableStore(suite_world(config), options.cache_dir, suite_conventions(config), options.device, DTYPES[options.dtype])
-    return run_census(store, threads, options.untrained_seeds).lines()
+    return run_census(store, threads, options.untrained_seeds, suite_catalogue(config)).lines()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -252,8 +263,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     claim = marked_claim(metafunc.definition)
     world = suite_world(metafunc.config)
     checkpoints, slices = [c.key for c in world.checkpoints], world.slices
-    if probe is not None and "claims" in probe.kwargs:  # a probe over its claims' own cells (P1)
-        _parametrize_claim_cells(metafunc, probe.kwargs["claims"], checkpoints, world)
+    if probe is not None and probe.kwargs.get("claims"):  # a probe over every claim's own cells (P1)
+        _parametrize_claim_cells(metafunc, list(suite_catalogue(metafunc.config)), checkpoints, world)
         return
     if claim is not None:  # a cell runs only when every table its check reads is selected (C5, C10)
         cells = [(ck, sl) for ck, sl in world.with_stand_ins(claim.cells())

@@ -74,16 +74,14 @@ def world_heads(world: str) -> dict[str, int]:
     return {spec.key: HEADS for spec in TOY_CHECKPOINTS}
 
 
-def wanted_tables(world, conv: Conventions, untrained_seeds: int) -> frozenset:
-    """(kind, checkpoint source, slice, conventions) of every table a run of `world` reads: what its store computes
-    together (lib/tables/store.py `wanted`); P1's tables under their untrained copies' sources."""
+def wanted_tables(world, conv: Conventions, untrained_seeds: int, claims=None) -> frozenset:
+    """(kind, checkpoint source, slice, conventions) of every table a run of `world` with these claims (the repository's
+    by default) reads: what its store computes together (lib/tables/store.py `wanted`); P1's tables under their
+    untrained copies' sources."""
     from jepa_claims.worlds.checkpoints import untrained_source
 
     sources = {spec.key: spec.source for spec in world.checkpoints}
-    try:
-        tables = plan(tuple(sources), world.slices, conv, untrained_seeds, world.checkpoints, world.discovery_slice)
-    except KeyError:  # a claim the plan does not know (a self-test's planted one): each table computed on its own
-        return frozenset()
+    tables = plan(tuple(sources), world.slices, conv, untrained_seeds, world.checkpoints, world.discovery_slice, claims)
     source = lambda t: (untrained_source(sources[t.checkpoint], int(t.variant.split(":")[1]))
                         if t.variant.startswith("random:") else sources[t.checkpoint])
     return frozenset((t.kind, source(t), t.slice_name, t.conv) for t in tables)

@@ -37,6 +37,9 @@ BACKGROUND_ALTERNATIVES: dict[str, Conventions] = {
     f"random zero-overlap background ({RANDOM_DRAWS} seeded draws per image, averaged)": Conventions(background="random"),
     "distance-matched zero-overlap background": Conventions(background="distance_matched"),
 }
+# The groups of alternatives; a claim names the groups P3 reruns it under (Claim.rerun_under).
+LAYER_READING, BACKGROUND_REGION, MASKING = "layer reading", "background region", "fill, normalisation, patch labels"
+P3_GROUPS = (LAYER_READING, BACKGROUND_REGION, MASKING)
 ALTERNATIVES: dict[str, Conventions] = {
     **READING_ALTERNATIVES,
     "mean-grey fill": Conventions(fill="mean"),
@@ -44,22 +47,16 @@ ALTERNATIVES: dict[str, Conventions] = {
     "pet-only object pixels (trimap 1)": Conventions(trimap_object="pet"),
     **BACKGROUND_ALTERNATIVES,
 }
-# Which claims P3 re-runs under an alternative (read by claims/test_p3_conventions.py and by the run's
-# census in suite/plan.py, so the two cannot drift apart): the layer readings decide the claims that
-# name layers; the background regions the claims that read the background control, and C6, which reads
-# object masks only (from a table that holds both): the region must leave every number of it as it was;
-# every other alternative re-runs the two headline claims.
-P3_LAYER_CLAIMS = ("C1", "C2", "C4", "C6", "C7")
-P3_BACKGROUND_CLAIMS = ("C4", "C6", "C8", "C18")
-P3_BACKGROUND_BLIND = ("C6",)  # of P3_BACKGROUND_CLAIMS, those whose checks read no background row
-P3_HEADLINE_CLAIMS = ("C4", "C6")
 
 
-def p3_claims(alternative: str) -> tuple[str, ...]:
-    """The claims P3 re-runs under one alternative convention (a key of ALTERNATIVES)."""
+def alternative_group(alternative: str) -> str:
+    """The group of conventions an alternative (a key of ALTERNATIVES) belongs to: a claim names the groups P3
+    reruns it under (Claim.rerun_under)."""
+    if alternative not in ALTERNATIVES:
+        raise KeyError(f"unknown P3 alternative {alternative!r}; known: {', '.join(ALTERNATIVES)}")
     if alternative in READING_ALTERNATIVES:
-        return P3_LAYER_CLAIMS
-    return P3_BACKGROUND_CLAIMS if alternative in BACKGROUND_ALTERNATIVES else P3_HEADLINE_CLAIMS
+        return LAYER_READING
+    return BACKGROUND_REGION if alternative in BACKGROUND_ALTERNATIVES else MASKING
 
 
 def p3_conventions(alternative: str, run: Conventions) -> Conventions:

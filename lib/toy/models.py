@@ -32,10 +32,8 @@ whose object-vs-background difference changes sign with the object's hue (no adv
 BEiT-like: semantic gain 16, layer scale 0.1 (writes divided by it). 22k: semantic 7.5, partner 2.7,
 warm bonus 0.5 (smaller advantage and triple rescue than 1k, same ordering, all 24 images won).
 
-Which variant breaks which claim, and how, is one table in lib/toy/variants.py (TOY_VARIANTS,
-TOY_BREAKS): tests/test_toy_world.py checks each "breaks" entry and, for the targeted variants, that
-named other claims still pass; the "(also ...)" notes there were seen when the variants were built and
-are not re-checked.
+How each variant differs is lib/toy/variants.py (TOY_VARIANTS); which claims it must break is each claim's
+own (`Claim.planted`), and tests/test_toy_world.py checks each of them.
 
 C5 ("the advantage strengthens from 4x3 to 12x3 and 16x3") and C13 (equal budgets) are data claims
 rather than mechanism claims. C5 holds in the positive toy only through the warm-colour bonus of the
