@@ -317,8 +317,8 @@ def planted_rows(variants: list[dict], claims: dict) -> list[dict]:
 def build_record(catalogue: dict, outcomes: dict, records: list[dict], world: dict) -> dict:
     """The replication record (without provenance and figures, which the plugin adds)."""
     items, modules = catalogue.get("items", {}), catalogue.get("modules", {})
-    if "variants" in world.get("notes", {}):
-        world = world | {"notes": world["notes"] | {"variants": planted_rows(world["notes"]["variants"], catalogue.get("claims", {}))}}
+    if world.get("variants"):
+        world = world | {"variants": planted_rows(world["variants"], catalogue.get("claims", {}))}
     claims = _claims(items, catalogue.get("claims", {}))
     for info in claims.values():  # a user's own checkpoint is asked what the paper checkpoint it stands in for is
         info["checkpoints"] += [c["key"] for c in world["checkpoints"] if c.get("stands_for") in info["checkpoints"]]
