@@ -1,15 +1,19 @@
-"""Load a test function of `claims/` (not a package) to call it directly on planted tables."""
+"""The repository's claim suite for the self-tests: its catalogue, a claim's verdict by id, a claims/ test function."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from jepa_claims.claim.catalogue import load, repository_suite, suite_module
+from jepa_claims.claim.source import TableSource
+from jepa_claims.claim.verdict import Verdict
 
-CLAIMS = Path(__file__).resolve().parents[1] / "claims"
+SUITE = repository_suite()
+CLAIMS = load(SUITE)
+
+
+def evaluate(claim: str, source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
+    """One claim's verdict on a cell, by id (an unknown id names the known ones)."""
+    return CLAIMS.get(claim).evaluate(source, checkpoint, slice_name)
 
 
 def claim_function(module: str, name: str):
-    """`claims/<module>.py`'s function `name`, from a fresh import of the module."""
-    spec = importlib.util.spec_from_file_location(f"claims_{module}", CLAIMS / f"{module}.py")
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return getattr(loaded, name)
+    """`claims/<module>.py`'s function `name` (the module as the suite imports it)."""
+    return getattr(suite_module(SUITE / f"{module}.py"), name)

@@ -22,7 +22,7 @@ from jepa_claims.tables import census
 def test_reads_covers_every_registered_claim_and_p3_is_planned_from_the_probes_own_lists():
     """The plan's table kinds name every claim of the registry; P3's tables are those of the claims it re-runs."""
     from jepa_claims.tables.probes import ALTERNATIVES, p3_claims
-    from jepa_claims.claim.catalogue import CLAIMS
+    from claim_modules import CLAIMS
 
     assert set(plan.READS) == {claim.id for claim in CLAIMS}
     planned = plan.plan(("ijepa_1k",), ("8x3",))
@@ -46,7 +46,7 @@ def test_plan_follows_the_selection():
 
 def test_p1_plans_every_cell_of_each_claim_it_runs_untrained_once_per_seed():
     """Each seed's untrained world needs what the trained cells of the claims P1 runs need: no more, no less."""
-    from jepa_claims.claim.catalogue import CLAIMS
+    from claim_modules import CLAIMS
 
     everything = (("ijepa_1k", "ijepa_22k", "mae", "beit"), ("4x3", "8x3", "12x3", "16x3", "voc8x3"))
     full, wider = plan.plan(*everything), plan.plan(*everything, untrained_seeds=4)

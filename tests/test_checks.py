@@ -26,7 +26,7 @@ Each condition of C14 onwards fails alone in tests/test_text_claims.py.
 """
 import pytest
 
-from jepa_claims.claim.catalogue import CLAIMS, evaluate
+from claim_modules import CLAIMS, evaluate
 from planted import Planted
 
 CASES = {

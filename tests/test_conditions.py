@@ -6,7 +6,7 @@ must report that condition (and only it) as false.
 """
 import pytest
 
-from jepa_claims.claim.catalogue import evaluate
+from claim_modules import evaluate
 from planted import Planted
 
 WINS_18_OF_24 = [0.1] * 18 + [-0.002] * 6  # clearly positive, but 75% wins: not "nearly all"

@@ -21,7 +21,7 @@ import re
 import numpy as np
 import pytest
 
-from jepa_claims.claim.catalogue import evaluate
+from claim_modules import evaluate
 from jepa_claims.claim.common import GROUP_ORDER, MIN_NEUTRAL_SITES, P_MAX
 from planted import Planted
 

@@ -16,7 +16,7 @@ import pytest
 from jepa_claims.roles import Roles
 from jepa_claims.tables.store import TableStore
 from jepa_claims.toy import models as toy
-from jepa_claims.claim.catalogue import evaluate
+from claim_modules import evaluate
 from jepa_claims.worlds.world import DISCOVERY_SLICE, World, toy_world
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("discovery")]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jepa_claims.claim.catalogue import CLAIMS
+from claim_modules import CLAIMS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -8,7 +8,7 @@ import pytest
 
 from jepa_claims.grading import grades as g
 from jepa_claims.paper import values as pv
-from jepa_claims.claim.catalogue import CLAIMS
+from claim_modules import CLAIMS
 from jepa_claims.grading.diagnostic import not_applicable
 from jepa_claims.claim.unit import MODEL, PROTOCOL, Claim
 

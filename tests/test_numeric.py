@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from jepa_claims.paper import values as pv
-from jepa_claims.claim.catalogue import CLAIMS
+from claim_modules import CLAIMS
 from jepa_claims.claim.common import late_context
 from jepa_claims.grading.numeric import (
     COUNT_SE, MEAN_SE, PAPER_SE_AS_MEASURED, PAPER_SE_OF_COUNT, Z, agreement, cell_location, count_se, derived_tolerance,

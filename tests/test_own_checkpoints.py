@@ -181,7 +181,7 @@ def test_dinov2_sites_capture_the_values_they_name(tmp_path):
 
 
 def test_own_checkpoints_are_not_confirmed_on_their_discovery_slice(tmp_path):
-    from jepa_claims.claim.catalogue import CLAIMS
+    from claim_modules import CLAIMS
     from jepa_claims.worlds.world import DISCOVERY_SLICE
 
     spec = own_checkpoint("mine", str(save_shaped("vit", tmp_path / "v")))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jepa_claims.claim.catalogue import CLAIMS
+from claim_modules import CLAIMS
 from jepa_claims.claim.common import Verdict
 from jepa_claims.claim.unit import Headline, Registry, Untrained
 from planted import Planted

@@ -302,7 +302,7 @@ def _record(workdir: Path) -> tuple[dict, str]:
 def assert_nothing_replicated(summary: dict) -> None:
     """Random weights replicate nothing: no cell is graded "replicated", and P1 diagnosed every cell it runs
     untrained (so the grade's diagnostic part was measured, not missing)."""
-    from jepa_claims.claim.catalogue import CLAIMS
+    from claim_modules import CLAIMS
     from jepa_claims.grading.grades import NOT_MEASURED, REPLICATED
 
     graded = {key: cell for key, cell in summary["matrix"].items() if cell["status"] in ("PASS", "FAIL")}

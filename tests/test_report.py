@@ -151,7 +151,7 @@ def test_claim_texts_are_quoted(planted):
     """Each claim's quoted sentence (from the registry) is in the report."""
     from html import escape
 
-    from jepa_claims.claim.catalogue import CLAIMS
+    from claim_modules import CLAIMS
 
     html = render.render(build_record(*planted, WORLD))
     assert escape(CLAIMS.get("C4").quote) in html and "On both 4x3 and 8x3" in CLAIMS.get("C4").quote
@@ -312,7 +312,7 @@ def test_plain_id_drops_only_the_xdist_group_suffix(nodeid, plain):
 def test_every_check_reaches_the_matrix_with_its_tests_and_numbers():
     """All thirteen checks on planted tables: each cell names its paired test (and P4's second step) or why it has none,
     prints a paper range as numbers, and every printed number equals the JSON."""
-    from jepa_claims.claim.catalogue import evaluate
+    from claim_modules import evaluate
     from planted import Planted
     from test_checks import CASES, NO_TEST
 
@@ -342,7 +342,7 @@ def test_every_check_reaches_the_matrix_with_its_tests_and_numbers():
 
 def test_a_window_scaled_to_the_checkpoint_depth_is_shown_beside_the_paper_window():
     """C1 on a shallower model is judged against its own window; the cell prints both windows as checked numbers."""
-    from jepa_claims.claim.catalogue import evaluate
+    from claim_modules import evaluate
     from planted import Planted
 
     node = "claims/test_c01.py::test_c1[ijepa_1k-4x3]"

@@ -13,7 +13,7 @@ import pytest
 
 from claim_modules import CLAIMS as CLAIM_FOLDER, claim_function
 from jepa_claims.paper import values as pv
-from jepa_claims.claim.catalogue import CLAIMS
+from claim_modules import CLAIMS
 from jepa_claims.paper.text import PASSAGES, Passage
 from jepa_claims.paper.sentences import SENTENCES, Sentence, result, unknown_ids, unlisted
 

@@ -17,7 +17,7 @@ OPTIONS = ("--world", "--checkpoints", "--slices", "--device", "--dtype", "--dat
 PLANTED = '''
 import pytest
 
-from jepa_claims.claim.catalogue import CLAIMS
+from claim_modules import CLAIMS
 from jepa_claims.claim.common import Verdict
 from jepa_claims.claim.unit import Headline, Untrained
 

@@ -16,7 +16,7 @@ from jepa_claims.engine.sites import parse_sites
 from jepa_claims.engine.tabulate import MaskJob, masked_pixels, rescue_table
 from jepa_claims.roles import Roles
 from jepa_claims.tables.pathway import pathway_groups, pathway_table
-from jepa_claims.claim.catalogue import CLAIMS, evaluate
+from claim_modules import CLAIMS, evaluate
 from jepa_claims.claim.common import late_context
 from planted import Planted
 

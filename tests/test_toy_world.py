@@ -40,7 +40,7 @@ import pytest
 import torch
 
 from jepa_claims.toy import models as toy
-from jepa_claims.claim.catalogue import CLAIMS, evaluate
+from claim_modules import CLAIMS, evaluate
 from jepa_claims.tables.store import TableStore
 from jepa_claims.toy.variants import P7_VARIANTS, PLANTED_TABLE_NEGATIVES, TOY_BREAKS, TOY_VARIANTS, variant_rows
 from jepa_claims.claim.heads import head_findings
