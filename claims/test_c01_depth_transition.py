@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from jepa_claims.claim.evidence import (
     no_test,
     onset_layers,

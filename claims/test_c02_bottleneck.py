@@ -4,6 +4,7 @@ while many attention outputs at similar depths are neutral or even harmful" (sec
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     NEUTRAL_SHARE,
     sweep_per_image,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from jepa_claims.claim.evidence import (
     per_image_rescue,
 )

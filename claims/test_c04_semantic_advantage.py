@@ -6,6 +6,7 @@ intervals on the semantic advantage exclude zero, and paired sign-flip tests are
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     NEARLY_ALL,
     advantage,

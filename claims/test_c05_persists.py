@@ -4,6 +4,7 @@ as we scale to 12 classes" (section 3.2; Table 1: 4x3 +0.1179, 12x3 +0.1451, 16x
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     advantage,
     per_image_advantage,

@@ -5,6 +5,7 @@ outperforming the best single site and the best MLP-only pair. The same ordering
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     GROUP_ORDER,
     group_means,

@@ -5,6 +5,7 @@ token-handling phase, a mid-depth rise, and a sharply peaked late repair window 
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     single_site_rescue,
     sweep_per_image,

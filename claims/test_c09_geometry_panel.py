@@ -4,6 +4,7 @@ and full budgets the three-site attention-plus-MLP pathway is best" (section 3.4
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     table2_rescue,
 )

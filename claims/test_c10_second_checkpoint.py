@@ -5,6 +5,7 @@ than in the 1k checkpoint" (section 3.6; Table 3: +0.0938, 24/24).
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     advantage,
     comparison_text,

@@ -6,6 +6,7 @@ drift 0.2998 vs. 0.1184) ... The strongest proxy rescue again comes from the lat
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     GROUP_ORDER,
     comparison_text,

@@ -4,6 +4,7 @@ correlational semantic effect" (section 3.6; Table 3: MAE -0.0059, 10/24; BEiT +
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     NEARLY_ALL,
     advantage,

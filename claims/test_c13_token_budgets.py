@@ -4,6 +4,7 @@ exactly the same area (number of patches) as the respective object" (appendix B;
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     no_test,
 )

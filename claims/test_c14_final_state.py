@@ -4,6 +4,7 @@ substantially reduces drift toward the clean final representation" (section 3.1)
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     pathway_series,
 )

@@ -4,6 +4,7 @@ helps very little").
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     pathway_series,
 )

@@ -5,6 +5,7 @@ rescue on top of the MLP bottleneck" (abstract).
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     pathway_series,
 )

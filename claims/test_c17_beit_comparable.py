@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from jepa_claims.claim.evidence import (
     late_context,
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import BACKGROUND_REGION, Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict

@@ -6,6 +6,7 @@ A.1), "with attention.output and value streams contributing more narrowly at the
 from __future__ import annotations
 
 import pytest
+
 from jepa_claims.claim.evidence import (
     NEUTRAL_SHARE,
     single_site_rescue,

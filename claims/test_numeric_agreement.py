@@ -9,8 +9,8 @@ are skipped.
 """
 import pytest
 
-from jepa_claims.paper import values as pv
 from jepa_claims.grading.numeric import agreement, cell_location
+from jepa_claims.paper import values as pv
 
 CELLS = pv.cells()
 

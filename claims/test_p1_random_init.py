@@ -12,13 +12,18 @@ untrained seed fails, and "also holds untrained" only where both pass. Claims P1
 """
 import pytest
 
+from jepa_claims.claim.unit import Probe
 from jepa_claims.grading.diagnostic import DIAGNOSTIC, diagnose, not_applicable
 from jepa_claims.suite.plugin import suite_options
 from jepa_claims.tables.probes import random_world, untrained_seeds
 
-pytestmark = pytest.mark.probe("P1", claims=True,
-                               other_claims="a claim whose untrained effect P1 cannot run (its Untrained.not_run) is skipped "
-                                            "with the claim's reason")
+PROBE = Probe(
+    "P1", 'random-init control: the same architecture, untrained',
+    quote=__doc__,
+    every_claim=True,
+    other_claims="a claim whose untrained effect P1 cannot run (its Untrained.not_run) is skipped with the claim's reason",
+)
+pytestmark = pytest.mark.probe(PROBE)
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,17 @@ measures what such a pipeline reports, beside the suite's default (mask_ratio 0,
 """
 import pytest
 
+from jepa_claims.claim.unit import Probe
 from jepa_claims.stats.paired import compare_paired
 
-pytestmark = pytest.mark.probe(
-    "P2", checkpoints=("mae",), slices=("8x3",),
-    other_claims="P2 bears on C12's MAE half only: no other claim runs Hugging Face's random masking.")
+PROBE = Probe(
+    "P2", 'MAE masking artifact: the MAE claim with mask_ratio=0 versus the Hugging Face default',
+    quote=__doc__,
+    checkpoints=("mae",), slices=("8x3",),
+    other_claims="P2 bears on C12's MAE half only: no other claim runs Hugging Face's random masking.",
+    badges=('holds at mask_ratio 0', 'fails at mask_ratio 0'),
+)
+pytestmark = pytest.mark.probe(PROBE)
 
 
 def test_default_masking_moves_identical_inputs_against_mask_ratio_zero(store, catalogue, checkpoint, slice_name, record_probe):

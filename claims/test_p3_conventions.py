@@ -14,14 +14,19 @@ normalisation and patch labels for the headline claims.
 """
 import pytest
 
+from jepa_claims.claim.unit import Probe
 from jepa_claims.suite.plan import p3_claims
 from jepa_claims.suite.plugin import suite_catalogue
 from jepa_claims.tables.probes import ALTERNATIVES, BACKGROUND_ALTERNATIVES, p3_conventions
 
-pytestmark = pytest.mark.probe(
-    "P3", checkpoints=("ijepa_1k",), slices=("8x3",),
-    other_claims="P3 reruns each claim under the groups of alternatives its rerun_under names; every alternative "
-                 "recomputes the tables, so the other claims keep the default conventions.")
+PROBE = Probe(
+    "P3", 'convention sensitivity: layer indexing, fill, normalisation, patch-label rule, background region',
+    quote=__doc__,
+    checkpoints=("ijepa_1k",), slices=("8x3",),
+    other_claims='P3 reruns each claim under the groups of alternatives its rerun_under names; every alternative recomputes the tables, so the other claims keep the default conventions.',
+    badges=('holds under an alternative', 'fails under an alternative'),
+)
+pytestmark = pytest.mark.probe(PROBE)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

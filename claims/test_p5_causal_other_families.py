@@ -7,11 +7,16 @@ bottleneck MLP at block 9, late attention at blocks 10 and 11.
 """
 import pytest
 
+from jepa_claims.claim.unit import Probe
 
-pytestmark = pytest.mark.probe(
-    "P5", checkpoints=("mae", "beit"), slices=("8x3",),
-    other_claims="P5 asks whether C6's late pathway (and C3's context-dominant repair) appears on MAE and BEiT; the "
-                 "other claims concern I-JEPA's depth schedule and data, or are C12 itself.")
+PROBE = Probe(
+    "P5", "the causal protocol on MAE and BEiT (the paper's stated future work)",
+    quote=__doc__,
+    checkpoints=("mae", "beit"), slices=("8x3",),
+    other_claims="P5 asks whether the late pathway's ordering (and the context-dominant repair) appears on MAE and BEiT; the other claims concern I-JEPA's depth schedule and data, or are the cross-family claim itself.",
+    badges=('holds on this family', 'absent on this family'),
+)
+pytestmark = pytest.mark.probe(PROBE)
 
 
 def test_causal_protocol_runs_on_other_families_against_ijepa(store, catalogue, checkpoint, slice_name, record_probe):

@@ -7,18 +7,22 @@ slice, and I-JEPA 22k and BEiT on 8x3 (MAE's claim is the absence of one, C12).
 """
 import pytest
 
+from jepa_claims.claim.evidence import advantage
+from jepa_claims.claim.unit import Probe
 from jepa_claims.paper import values as pv
 from jepa_claims.stats.paired import holm
-from jepa_claims.claim.evidence import advantage
 
 OTHER_CHECKPOINTS = {"ijepa_22k": "8x3", "beit": "8x3"}  # Table 3 / section 3.6: one slice each
 
+PROBE = Probe(
+    "P6", 'multiplicity: Holm correction across slices and checkpoints',
+    quote=__doc__,
+    checkpoints=("ijepa_1k", *OTHER_CHECKPOINTS), slices=pv.SLICES,
+    other_claims="P6 bears on the claims of significance: the semantic advantage's 'p < 0.001 in every slice', and the advantages of the second checkpoint and of BEiT in the same family. Separately, every p of the matrix (these included) gets Holm across the cells of its own claim.",
+)
 pytestmark = [
     pytest.mark.xdist_group("ijepa_1k"),
-    pytest.mark.probe("P6", checkpoints=("ijepa_1k", *OTHER_CHECKPOINTS), slices=pv.SLICES,
-                      other_claims="P6 bears on the claims of significance: C4's 'p < 0.001 in every slice', and the "
-                                   "advantages of C10 (22k) and C12 (BEiT) in the same family. Separately, every p of "
-                                   "the matrix (these included) gets Holm across the cells of its own claim."),
+    pytest.mark.probe(PROBE),
 ]
 
 

@@ -11,12 +11,18 @@ exactly what the triple does (the heads partition the attention outputs), else t
 import pytest
 
 from jepa_claims.claim.heads import head_findings
+from jepa_claims.claim.unit import Probe
 
+PROBE = Probe(
+    "P7", "the late pathway down to attention heads (the paper's stated next step)",
+    quote=__doc__,
+    checkpoints=("ijepa_1k",), slices=("8x3",),
+    other_claims='P7 decomposes the late attention of the three-site group into heads on the main cell; the other claims name no attention head.',
+    badges=("a single head carries the triple's gain", "no single head carries the triple's gain"),
+)
 pytestmark = [
     pytest.mark.xdist_group("ijepa_1k"),
-    pytest.mark.probe("P7", checkpoints=("ijepa_1k",), slices=("8x3",),
-                      other_claims="P7 decomposes the late attention of C6's triple (and C16's attention gain) into heads "
-                                   "on the main cell; the other claims name no attention head."),
+    pytest.mark.probe(PROBE),
 ]
 PARTITION_TOLERANCE = 1e-5  # float32 rounding of the same patched run done two ways
 

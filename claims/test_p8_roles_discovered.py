@@ -13,14 +13,18 @@ partner and pair are not the planted ones, the onset windows do not overlap or t
 """
 import pytest
 
+from jepa_claims.claim.unit import Probe
 from jepa_claims.roles import Roles
 from jepa_claims.tables.discovery import ROLE_PROBE_CHECKPOINTS, discover_roles, discovery_store
 from jepa_claims.worlds.world import DISCOVERY_SLICE
 
-pytestmark = pytest.mark.probe(
-    "P8", checkpoints=ROLE_PROBE_CHECKPOINTS, slices=(DISCOVERY_SLICE,),
-    other_claims="P8 moves no claim: every claim keeps the paper's roles; it shows where this checkpoint's own "
-                 "measurements would put them (the roles C1, C2, C6, C7, C9, C11, C14-C16, C18 and C19 read).")
+PROBE = Probe(
+    "P8", "roles discovered on the discovery slice beside the paper's layers",
+    quote=__doc__,
+    checkpoints=ROLE_PROBE_CHECKPOINTS, slices=(DISCOVERY_SLICE,),
+    other_claims="P8 moves no claim: every claim keeps the paper's roles; it shows where this checkpoint's own measurements would put them.",
+)
+pytestmark = pytest.mark.probe(PROBE)
 
 
 def _layers(roles: Roles) -> dict:

@@ -11,12 +11,18 @@ count (fewer only where the object leaves fewer tokens free, which the record co
 import numpy as np
 import pytest
 
+from jepa_claims.claim.unit import Probe
 from jepa_claims.tables.footprints import FOOTPRINTS, footprint_jobs
 
+PROBE = Probe(
+    "P9", "the geometry panel's background arm: square and elongated zero-overlap footprints",
+    quote=__doc__,
+    checkpoints=("ijepa_1k",), slices=("8x3",),
+    other_claims='P9 measures the background arm of the geometry panel; no claim reads it.',
+)
 pytestmark = [
     pytest.mark.xdist_group("ijepa_1k"),
-    pytest.mark.probe("P9", checkpoints=("ijepa_1k",), slices=("8x3",),
-                      other_claims="P9 measures the background arm of C9's geometry panel; no claim reads it."),
+    pytest.mark.probe(PROBE),
 ]
 GROUPS = ("single", "pair", "triple")
 

@@ -11,26 +11,15 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Iterator
 
-from jepa_claims.claim.unit import Claim
+from jepa_claims.claim.unit import Claim, Probe
 
 CLAIM_ID = re.compile(r"C(\d+)")
 PROBE_ID = re.compile(r"P(\d+)")
-
-
-@dataclass(frozen=True)
-class Probe:
-    """A probe beyond the paper: its id, what it changes (the record's words) and the paper sentences it speaks to."""
-
-    id: str
-    about: str
-    sentences: tuple[str, ...] = ()
-    quote: str = ""  # the probe module's docstring
 
 
 def sort_key(unit_id: str) -> tuple:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Threshold
 from jepa_claims.engine.drift import onset

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+
 from jepa_claims.stats.family import DEFAULT_ALPHA, Family
 from jepa_claims.stats.paired import compare_paired
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 import pandas as pd
+
 from jepa_claims.conventions import Conventions
 from jepa_claims.roles import Roles
 

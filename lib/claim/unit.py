@@ -128,3 +128,27 @@ class Claim:
                               "not_run": self.untrained.not_run, "by_nature": dict(self.untrained.by_nature)},
                 "thresholds": {k: dataclasses.asdict(t) for k, t in self.thresholds.items()},
                 "rerun_under": list(self.rerun_under), "planted": list(self.planted), "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A probe beyond the paper: what it changes, where it runs, and how the record words what it found."""
+
+    id: str
+    about: str  # one line: what the probe changes (the record's heading)
+    quote: str = ""  # the probe module's docstring
+    checkpoints: tuple[str, ...] = ()
+    slices: tuple[str, ...] = ()
+    every_claim: bool = False  # True: over every cell of each claim of the suite (P1), not checkpoints x slices
+    other_claims: str = ""  # why the claims it does not run are not run (the record's words)
+    badges: tuple[str, str] = ("claim holds", "claim fails")  # a cell's badge when the claim holds / fails under it
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "quote", (self.quote or "").strip())
+        if not self.every_claim and not (self.checkpoints and self.slices):
+            raise ValueError(f"probe {self.id}: names no checkpoint or no slice (or every_claim=True)")
+
+    def describe(self) -> dict:
+        """The probe as plain JSON (what the record and the docs catalogue read)."""
+        return {"id": self.id, "about": self.about, "checkpoints": list(self.checkpoints), "slices": list(self.slices),
+                "every_claim": self.every_claim, "other_claims": self.other_claims, "badges": list(self.badges)}

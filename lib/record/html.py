@@ -21,25 +21,6 @@ TIER_CLASS = {t: "tier-" + t.replace(" ", "-") for t in TIERS}
 NUMERIC_LEGEND = ("Tolerance = 1.96 x the standard error of the difference of two independent draws of images (the measured "
                   "s.e. from the per-image values; the paper prints no error, so its s.e. is taken equal to the measured one, "
                   "except a win count's, which is the binomial error of its printed count) + the named floor's share of |paper|.")
-PROBES_ABOUT = {
-    "P1": "random-init control: the same architecture, untrained",
-    "P2": "MAE masking artifact: C12 with mask_ratio=0 versus the Hugging Face default",
-    "P3": "convention sensitivity: layer indexing, fill, normalisation, patch-label rule",
-    "P5": "the causal protocol on MAE and BEiT (the paper's stated future work)",
-    "P6": "multiplicity: Holm correction across slices and checkpoints",
-    "P7": "the late pathway down to attention heads (the paper's stated next step)",
-    "P8": "roles discovered on the discovery slice beside the paper's layers",
-}
-# What a probe's finding means on the claim's cell: (when the claim holds under the probe, when it fails).
-# P3's "holds" counts for the claim.
-PROBE_BADGES = {  # P1's words depend on the trained verdict too: grades.p1_wording
-    "P2": ("holds at mask_ratio 0", "fails at mask_ratio 0"),
-    "P3": ("holds under an alternative", "fails under an alternative"),
-    "P5": ("holds on this family", "absent on this family"),
-    "P7": ("a single head carries the triple's gain", "no single head carries the triple's gain"),
-}
-
-
 def _number_or_range(paper, path: tuple, fmt: str) -> str:
     """A headline value: a number, a [low, high] range (checked numbers both), text, or nothing."""
     if isinstance(paper, list) and len(paper) == 2:
@@ -106,7 +87,7 @@ def matrix_cell(key: str, cell: dict) -> str:
     for probe in cell.get("probes", []):  # what the probe found for this claim; hover for what that means
         seeds = (cell.get("grade") or {}).get("untrained_passed")  # P1's verdict per untrained seed, when recorded
         found = (p1_wording(status == "PASS", seeds or probe["holds"]) if probe["probe"] == "P1"
-                 else PROBE_BADGES.get(probe["probe"], ("claim holds", "claim fails"))[0 if probe["holds"] else 1])
+                 else probe["badges"][0 if probe["holds"] else 1])
         broken = "" if probe["status"] in ("PASS", "FAIL") else f' (probe {escape(probe["status"])})'
         parts.append(f'<span class="badge" title="{escape(probe["sentence"])}">{escape(probe["probe"])}: {found}{broken}</span>')
     return (f'<td class="cell {STATUS_CLASS[status]}" data-key="{escape(key)}" data-status="{escape(status)}" '
@@ -203,8 +184,8 @@ def probes_section(record: dict) -> str:
                         f'<td class="small">{value_html(_shown(row.get("measured") or {}), ("probes", pid, "rows", i, "measured"))}</td></tr>')
         if probe.get("other_claims"):
             rows.append(f'<tr class="other-claims"><td>other claims</td><td colspan="5">{escape(probe["other_claims"])}</td></tr>')
-        about = probe["about"].split("\n\n")[0] if probe["about"] else PROBES_ABOUT.get(pid, "")
-        out.append(f'<div class="probe" id="probe-{escape(pid)}"><h3>{escape(pid)} &mdash; {escape(PROBES_ABOUT.get(pid, probe["module"]))}</h3>'
+        about = probe["about"].split("\n\n")[0]
+        out.append(f'<div class="probe" id="probe-{escape(pid)}"><h3>{escape(pid)} &mdash; {escape(probe["title"] or probe["module"])}</h3>'
                    f'<blockquote>{paragraphs(about)}</blockquote><table><thead><tr><th>claim</th><th>checkpoint / slice</th><th>probe test</th>'
                    f'<th>holds</th><th>what it means for the claim</th><th>measured</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
                    f'{heads_table(probe) if pid == "P7" else ""}</div>')

@@ -24,7 +24,7 @@ from typing import Callable
 
 import pytest
 
-from jepa_claims.claim.unit import Claim
+from jepa_claims.claim.unit import Claim, Probe
 
 CATALOGUE_KEY = "jepa_claims_catalogue"
 PROCESS_KEY = "jepa_claims_process"
@@ -50,10 +50,21 @@ def marked_claim(node: pytest.Item) -> Claim | None:
     return marker.args[0]
 
 
+def marked_probe(node: pytest.Item) -> Probe | None:
+    """The probe a test's `probe` marker carries (None without the marker)."""
+    marker = node.get_closest_marker("probe")
+    if marker is None:
+        return None
+    if not (marker.args and isinstance(marker.args[0], Probe)):
+        raise pytest.UsageError(f"{node.nodeid}: the probe marker carries the module's probe: "
+                                "PROBE = Probe(...) and pytestmark = pytest.mark.probe(PROBE) (lib/claim/unit.py)")
+    return marker.args[0]
+
+
 def catalogue_entry(item: pytest.Item) -> dict | None:
     """What the record needs to know about one collected test (JSON-ready, picklable by execnet)."""
     claim = marked_claim(item)
-    probe = item.get_closest_marker("probe")
+    probe = marked_probe(item)
     params = getattr(getattr(item, "callspec", None), "params", {})
     cell, param_claim = params.get("cell"), params.get("claim")
     if not (claim or probe or cell is not None):
@@ -61,11 +72,11 @@ def catalogue_entry(item: pytest.Item) -> dict | None:
     return {"module": item.module.__name__ if getattr(item, "module", None) else "", "doc": _doc(getattr(item, "function", None)),
             "claim": claim.id if claim else None,
             "paper_cells": claim.numeric_cells(params["checkpoint"], params["slice_name"]) if claim and params.get("checkpoint") else [],
-            "probe": probe.args[0] if probe and probe.args else None,
+            "probe": probe.id if probe else None, "probe_unit": probe.describe() if probe else None,
             "checkpoint": params.get("checkpoint"), "slice": params.get("slice_name"),
             "param_claim": param_claim.id if isinstance(param_claim, Claim) else param_claim if isinstance(param_claim, str) else None,
             "cell": getattr(cell, "id", None) if cell is not None else None,
-            "other_claims": probe.kwargs.get("other_claims") if probe else None}
+            "other_claims": probe.other_claims if probe else None}
 
 
 def plain_id(nodeid: str) -> str:

@@ -250,7 +250,9 @@ def _probes(items, modules, outcomes, probe_records) -> dict:
             continue
         entry = probes.setdefault(probe, {"id": probe, "module": item["module"], "rows": [],
                                           "about": (modules.get(item["module"], {}).get("doc") or "").strip(),
-                                          "other_claims": item.get("other_claims")})
+                                          "other_claims": item.get("other_claims"),
+                                          "title": (item.get("probe_unit") or {}).get("about", ""),
+                                          "badges": (item.get("probe_unit") or {}).get("badges", ["claim holds", "claim fails"])})
         outcome = outcomes.get(nodeid)
         status = _status(outcome, [])
         found = probe_records.get(nodeid, [])
@@ -271,7 +273,8 @@ def _probes_by_cell(probes: dict) -> dict:
         for row in probe["rows"]:
             if row.get("claim") and row.get("holds") is not None:
                 out.setdefault(cell_key(row["claim"], row["checkpoint"], row["slice"]), []).append(
-                    {"probe": probe["id"], "holds": row["holds"], "status": row["status"], "sentence": row["sentence"]})
+                    {"probe": probe["id"], "holds": row["holds"], "status": row["status"], "sentence": row["sentence"],
+                     "badges": probe["badges"]})
     return out
 
 

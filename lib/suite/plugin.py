@@ -255,23 +255,21 @@ def _census(config: pytest.Config) -> list[str]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize claim and probe tests over the selected cells, grouped per checkpoint for xdist."""
-    probe = metafunc.definition.get_closest_marker("probe")
-    if "checkpoint" not in metafunc.fixturenames or not (probe or metafunc.definition.get_closest_marker("claim")):
-        return
-    from jepa_claims.record.plugin import marked_claim
+    from jepa_claims.record.plugin import marked_claim, marked_probe
 
-    claim = marked_claim(metafunc.definition)
+    claim, probe = marked_claim(metafunc.definition), marked_probe(metafunc.definition)
+    if "checkpoint" not in metafunc.fixturenames or not (probe or claim):
+        return
     world = suite_world(metafunc.config)
     checkpoints, slices = [c.key for c in world.checkpoints], world.slices
-    if probe is not None and probe.kwargs.get("claims"):  # a probe over every claim's own cells (P1)
+    if probe is not None and probe.every_claim:  # a probe over every claim's own cells (P1)
         _parametrize_claim_cells(metafunc, list(suite_catalogue(metafunc.config)), checkpoints, world)
         return
     if claim is not None:  # a cell runs only when every table its check reads is selected (C5, C10)
         cells = [(ck, sl) for ck, sl in world.with_stand_ins(claim.cells())
                  if not claim.missing(ck, sl, checkpoints, world.confirmation_slices(ck) if ck in checkpoints else slices)]
     else:
-        cells = [(ck, sl) for ck in probe.kwargs.get("checkpoints", ()) if ck in checkpoints
-                 for sl in probe.kwargs.get("slices", ()) if sl in slices]
+        cells = [(ck, sl) for ck in probe.checkpoints if ck in checkpoints for sl in probe.slices if sl in slices]
     params = [pytest.param(ck, sl, id=f"{ck}-{sl}", marks=pytest.mark.xdist_group(ck)) for ck, sl in cells]
     if not params:
         params = [pytest.param(None, None, id="not-selected",
