@@ -1,6 +1,15 @@
 """C1: "Small masks leave the onset layer undefined at our propagation threshold, while larger square masks
 trigger a sharp rise in context drift around layers 23-29. At matched area, square masks typically
 trigger earlier propagation than highly elongated masks" (section 3.1).
+
+Onset per image and rectangle, in the reading's layer numbers (none if context drift never exceeds tau).
+Passes when all hold: (1) no image reaches onset under the smallest area (0.02), at either aspect; (2) every
+image reaches onset within the onset window, layers 23-29 inclusive, under every square (aspect 1) of area >=
+0.3; (3) at every area the median onset of squares is no later than the median onset of the elongated blocks,
+counting "never" as later than any layer. The elongated block hides exactly the square's token count at every
+area (`geometry_masks`: as close to 4:1 as the 16-token grid allows; a 4:1 rectangle clipped at the grid would
+hide 64/80/96 tokens against the squares' 81/100/132). No sampling test: onset layers are read against a
+window.
 """
 from __future__ import annotations
 
@@ -39,7 +48,7 @@ def c1_depth_transition(source: TableSource, checkpoint: str, slice_name: str) -
 
 CLAIM = Claim(
     "C1",
-    quote=__doc__,
+    doc=__doc__,
     short='Small masks never reach onset; large squares reach it in layers 23-29, squares no later than elongated masks',
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("4x3",),

@@ -1,5 +1,16 @@
 """C2: "Patching the layer-29 MLP intermediate state (context-only) yields strong late context rescue ...,
 while many attention outputs at similar depths are neutral or even harmful" (section 3.1).
+
+The late sites are the paper's late layers 28-32 read as blocks 28-31 (`Roles.late_sites`), every site type
+(MLP intermediate, attention output, value stream): 11 sites besides `29.intermediate`. Per image,
+context-only rescue of each. Passes when (1) `29.intermediate` beats every other late site by the paired test
+(bottleneck minus site, by a test), and (2) at least 2 late attention outputs (`N.attn.out`;
+`MIN_NEUTRAL_SITES`) are neutral or harmful: the site's rescue minus 10% of the bottleneck's
+(`NEUTRAL_SHARE`), per image, is below 0 by the paired test. The rule asks for evidence of neutrality (a
+rescue shown below 10% of the bottleneck's), not for the absence of evidence of a rescue: a noisy site is not
+counted neutral. One Holm family of 15 tests (11 + 4), alpha 0.05; the first recorded test is the bottleneck
+against the site with the next largest mean. Each condition fails alone on a planted table, one of them with
+the bottleneck's mean still the largest (`tests/test_conditions_each.py`).
 """
 from __future__ import annotations
 
@@ -53,7 +64,7 @@ def c2_bottleneck(source: TableSource, checkpoint: str, slice_name: str) -> Verd
 
 CLAIM = Claim(
     "C2",
-    quote=__doc__,
+    doc=__doc__,
     short='The block-29 MLP intermediate is the best single late site; late attention outputs are neutral or harmful',
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),

@@ -1,6 +1,10 @@
 """C6: "On the 8x3 slice, the best three-site group ... delivers the strongest absolute late context rescue,
 outperforming the best single site and the best MLP-only pair. The same ordering holds on the 12x3 and
 16x3 Oxford slices and also on the Pascal VOC 8x3 benchmark" (section 3.3; Table 2).
+
+Passes when triple > pair and pair > single by paired per-image tests (probe P4's ordering tests), both in
+absolute rescue and in rescue fraction: four tests, one Holm family, alpha 0.05. The group means are reported,
+not compared. Each step fails alone on a planted table.
 """
 from __future__ import annotations
 
@@ -39,7 +43,7 @@ def c6_late_pathway(source: TableSource, checkpoint: str, slice_name: str) -> Ve
 
 CLAIM = Claim(
     "C6",
-    quote=__doc__,
+    doc=__doc__,
     short='Triple (29 MLP + 30, 31 attention) > MLP pair > single in late context rescue',
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3", "12x3", "16x3", "voc8x3"),

@@ -1,6 +1,14 @@
 """C7: "A full-depth causal sweep with zero-overlap controls reveals three regimes: an early local
 token-handling phase, a mid-depth rise, and a sharply peaked late repair window centered on layers
 28-30" (section 3.3).
+
+Each site number's rescue is the largest of its three sites' mean rescues (MLP intermediate, attention output,
+value stream; under the default reading a site number is its block); that site stands for the site number per
+image too. With depth d, the early third is sites 0..d//3 - 1 and the middle third d//3..2d//3 - 1. Passes
+when, by paired per-image tests (one Holm family of three, alpha 0.05), (1) the peak window's best site (28-30
+inclusive) beats the best site outside the window, so the peak lies in the window; (2) the peak site's rescue
+exceeds twice the early third's mean (the early third stays below half the peak); (3) the middle third's mean
+exceeds the early third's. Shown: the peak site minus the early third's mean.
 """
 from __future__ import annotations
 
@@ -53,7 +61,7 @@ def c7_depth_sweep(source: TableSource, checkpoint: str, slice_name: str) -> Ver
 
 CLAIM = Claim(
     "C7",
-    quote=__doc__,
+    doc=__doc__,
     short='Full-depth sweep: early local phase, mid-depth rise, rescue peak in layers 28-30',
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),

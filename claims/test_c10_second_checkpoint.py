@@ -1,6 +1,11 @@
 """C10: "object masks still beat zero-overlap background masks on all 24 images, and the same late triple still
 outperforms the MLP-only pair and the single layer-29 bottleneck. However, the effect sizes are smaller
 than in the 1k checkpoint" (section 3.6; Table 3: +0.0938, 24/24).
+
+Passes when (1) object beats background on every image (wins = n) and by its paired test; (2) triple > pair >
+single by P4's paired tests; (3) the advantage and the triple's rescue are each smaller than ijepa_1k's on the
+same images, by paired tests of 1k minus 22k per image. One Holm family of five tests, alpha 0.05. The paired
+object-background test cannot fail while every image wins, so no planted table fails it alone.
 """
 from __future__ import annotations
 
@@ -48,7 +53,7 @@ def c10_second_checkpoint(source: TableSource, checkpoint: str, slice_name: str)
 
 CLAIM = Claim(
     "C10",
-    quote=__doc__,
+    doc=__doc__,
     short='The 22k checkpoint: object wins on all 24 images, same ordering, smaller effects than 1k',
     sentences=("pending",),
     checkpoints=("ijepa_22k",), slices=("8x3",),

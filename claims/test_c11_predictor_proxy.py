@@ -2,6 +2,17 @@
 proxy-predictive information far more than strict zero-overlap background masks (masked proxy context
 drift 0.2998 vs. 0.1184) ... The strongest proxy rescue again comes from the late pair/triple groups
 (0.1512 and 0.1505 ...), rather than from the single layer-29 bottleneck alone (0.1100)" (section 3.6).
+
+A ridge map "layer 31 -> layer 32" in the layer reading (default: the last block's output -> the final
+normalised output; an unpenalised bias and a penalty of 0.1 x the mean variance per direction), fitted out of
+sample: each class's images are predicted by the map fitted on the other classes' clean patch tokens
+(`lib/tables/ridge.py`). Drifts compare its prediction with the clean target. Passes when (1) the mean
+held-out clean proxy global drift is at most 0.05 (`CLEAN_PROXY_MAX`); (2) object masks degrade the proxy more
+than background masks by a test on masked proxy context drift; (3) late patching restores: the per-image proxy
+rescue (masked minus patched proxy context drift, object masks) of the pair and of the triple each is above 0
+by a test; (4) the pair's and the triple's rescue each exceed the single's by a test. Conditions (2)-(4) are
+one Holm family of five paired tests, alpha 0.05. Pair versus triple is not ordered: the paper's own numbers
+put the pair ahead. Each condition fails alone on a planted table (`tests/test_conditions.py`).
 """
 from __future__ import annotations
 
@@ -51,7 +62,7 @@ def c11_predictor_proxy(source: TableSource, checkpoint: str, slice_name: str) -
 
 CLAIM = Claim(
     "C11",
-    quote=__doc__,
+    doc=__doc__,
     short='Predictor proxy: strong clean fit, object masks degrade it more, pair/triple rescue it more than single',
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("16x3",),

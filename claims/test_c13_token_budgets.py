@@ -1,5 +1,9 @@
 """C13: "our strict zero-overlap procedure explicitly guarantees that the selected background mask contains
 exactly the same area (number of patches) as the respective object" (appendix B; Table 4).
+
+Passes when the object and the zero-overlap background masks hide the same number of tokens on every image.
+The cell reports the mean object tokens and the visible context (patches minus object tokens) beside Table 4.
+No sampling test: an exact equality.
 """
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ def c13_token_budgets(source: TableSource, checkpoint: str, slice_name: str) -> 
 
 CLAIM = Claim(
     "C13",
-    quote=__doc__,
+    doc=__doc__,
     short='Object and zero-overlap background masks hide equal token budgets on every image',
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("4x3", "8x3", "16x3"),

@@ -1,6 +1,13 @@
 """C16: "Mixed-site causal patching over this window shows that late attention and late MLP sites are not
 redundant" (section 3.3); "Late attention outputs at layers 30-31 add a narrower but nonredundant final-stage
 rescue on top of the MLP bottleneck" (abstract).
+
+Non-redundant means each part of the triple adds rescue the other does not give. Passes when, by paired tests
+(one Holm family of two): (1) triple > single (the attention outputs add rescue on top of the bottleneck), and
+(2) single > attention-only ("narrower"). Together they put the triple above the attention-only group: its
+gain over the pair is not the attention outputs' own rescue, since the bottleneck still adds with attention
+present. Shown: triple minus attention-only (implied by (1) and (2), so not a condition of its own). C6's
+triple > pair compares attention with the layer-30 MLP, not with nothing, so it cannot say this.
 """
 from __future__ import annotations
 
@@ -36,7 +43,7 @@ def c16_attention_nonredundant(source: TableSource, checkpoint: str, slice_name:
 
 CLAIM = Claim(
     "C16",
-    quote=__doc__,
+    doc=__doc__,
     short='Late attention adds a narrower but nonredundant rescue on top of the bottleneck',
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),

@@ -1,5 +1,11 @@
 """C17: "BEiT shows a strong correlational semantic effect (+0.2601, 23/24 wins), comparable to or larger than
 JEPA's drift-level advantage" (section 4; Table 3).
+
+Per image of the slice, BEiT's object-minus-background late context drift minus I-JEPA 1k's, on the same
+images. Passes when I-JEPA's mean advantage is positive and that difference plus 25% of it is above 0 by the
+paired test (`COMPARABLE_SHARE`: a non-inferiority test; "comparable" allows BEiT to be a little smaller, "or
+larger" anything above). BEiT's own strong advantage is C12's. P1 runs it untrained (both families untrained;
+effect: the difference plus the margin).
 """
 from __future__ import annotations
 
@@ -45,7 +51,7 @@ def c17_beit_comparable(source: TableSource, checkpoint: str, slice_name: str) -
 
 CLAIM = Claim(
     "C17",
-    quote=__doc__,
+    doc=__doc__,
     short="BEiT's semantic advantage is comparable to or larger than I-JEPA's",
     sentences=("pending",),
     checkpoints=("beit",), slices=("8x3",),

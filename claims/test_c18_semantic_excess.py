@@ -1,6 +1,15 @@
 """C18: "Using submodule-specific activation capture, we localize the largest semantic excess to late MLP
 intermediate states (mlp_intermediate), with attention.output and value streams contributing more narrowly at
 the very end of the stack" (section 3.3).
+
+Table `excess`: context-only rescue of every single site of the late sites 28-31 (MLP intermediate, attention
+output, value stream) on the object and the zero-overlap background masks; a site's semantic excess per image
+is object minus background rescue. Passes when (1) the site with the largest mean excess is an MLP
+intermediate; at the very end of the stack (the late attention blocks 30 and 31), the attention-output or
+value site with the largest mean excess (2) has an excess above 0 (by the paired test: "contributing") and (3)
+a smaller one than the best MLP intermediate site (by the paired test: "more narrowly"); (2) and (3) are one
+Holm family. Which site is largest (1) is read from the means: a location, not a direction. The value stream
+need not contribute on its own: the sentence names the two attention submodules together.
 """
 from __future__ import annotations
 
@@ -47,7 +56,7 @@ def c18_semantic_excess(source: TableSource, checkpoint: str, slice_name: str) -
 
 CLAIM = Claim(
     "C18",
-    quote=__doc__,
+    doc=__doc__,
     short='The largest semantic excess sits at late MLP intermediates; attention and value streams add narrowly at the end',
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),

@@ -2,6 +2,15 @@
 ('attn.proj'), and value streams to construct causal impact maps across depths and layer types" (appendix
 A.1), "with attention.output and value streams contributing more narrowly at the very end of the stack"
 (section 3.3).
+
+The paper states no result for value streams beyond these words, so this tests the stated profile of their
+context-only rescue (object masks) in the full-depth sweep. Passes when (1) the best value site rescues less
+than the best MLP intermediate site (by the paired test: "more narrowly"), and (2) no value site before the
+late attention blocks (30, 31) rescues more than 10% of the bottleneck's mean rescue (`NEUTRAL_SHARE`, as C2:
+whatever value streams do sits "at the very end"). P1 runs it untrained (effect: the best MLP site's rescue
+minus the best value site's). Whether they contribute there at all is tested jointly with the attention
+outputs in C18, as the sentence groups them. Toy negative `ijepa_1k:value_relay`: an attention block just
+before the bottleneck re-reads the accumulated global means through its value stream.
 """
 from __future__ import annotations
 
@@ -45,7 +54,7 @@ def c19_value_streams(source: TableSource, checkpoint: str, slice_name: str) -> 
 
 CLAIM = Claim(
     "C19",
-    quote=__doc__,
+    doc=__doc__,
     short='Value streams contribute only narrowly, at the very end of the stack',
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),

@@ -19,7 +19,7 @@ from jepa_claims.tables.probes import random_world, untrained_seeds
 
 PROBE = Probe(
     "P1", 'random-init control: the same architecture, untrained',
-    quote=__doc__,
+    doc=__doc__,
     every_claim=True,
     other_claims="a claim whose untrained effect P1 cannot run (its Untrained.not_run) is skipped with the claim's reason",
 )

@@ -12,7 +12,7 @@ from jepa_claims.stats.paired import compare_paired
 
 PROBE = Probe(
     "P2", 'MAE masking artifact: the MAE claim with mask_ratio=0 versus the Hugging Face default',
-    quote=__doc__,
+    doc=__doc__,
     checkpoints=("mae",), slices=("8x3",),
     other_claims="P2 bears on C12's MAE half only: no other claim runs Hugging Face's random masking.",
     badges=('holds at mask_ratio 0', 'fails at mask_ratio 0'),

@@ -16,7 +16,7 @@ OTHER_CHECKPOINTS = {"ijepa_22k": "8x3", "beit": "8x3"}  # Table 3 / section 3.6
 
 PROBE = Probe(
     "P6", 'multiplicity: Holm correction across slices and checkpoints',
-    quote=__doc__,
+    doc=__doc__,
     checkpoints=("ijepa_1k", *OTHER_CHECKPOINTS), slices=pv.SLICES,
     other_claims="P6 bears on the claims of significance: the semantic advantage's 'p < 0.001 in every slice', and the advantages of the second checkpoint and of BEiT in the same family. Separately, every p of the matrix (these included) gets Holm across the cells of its own claim.",
 )

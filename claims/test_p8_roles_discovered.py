@@ -20,7 +20,7 @@ from jepa_claims.worlds.world import DISCOVERY_SLICE
 
 PROBE = Probe(
     "P8", "roles discovered on the discovery slice beside the paper's layers",
-    quote=__doc__,
+    doc=__doc__,
     checkpoints=ROLE_PROBE_CHECKPOINTS, slices=(DISCOVERY_SLICE,),
     other_claims="P8 moves no claim: every claim keeps the paper's roles; it shows where this checkpoint's own measurements would put them.",
 )

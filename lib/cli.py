@@ -77,11 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     measure.add_argument("--batch-size", type=_batch_size, default="auto", help="mask jobs per chunk, or 'auto' (chosen from free memory)")
     measure.add_argument("--out", required=True, type=Path)
     add_convention_arguments(measure)
+    from jepa_claims.claim.docs import add_catalogue_arguments
     from jepa_claims.data.fetch import add_fetch_arguments
 
     add_fetch_arguments(commands.add_parser("fetch", help="download checkpoints and data sets"))
     add_train_arguments(commands.add_parser("train", help="train the trained world's encoders into the cache (once)"))
     add_census_arguments(commands.add_parser("census", help="block evaluations each planned table computes, and the minimum"))
+    add_catalogue_arguments(commands.add_parser("catalogue", help="write docs/claims.md from the claims (--check compares)"))
     shot = commands.add_parser("screenshot", help="a PNG of the top of a report (headless Chromium)")
     shot.add_argument("--html", type=Path, default=Path("reports/replication.html"))
     shot.add_argument("--out", type=Path, default=Path("reports/replication.png"))
@@ -177,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_train(args)
         if args.command == "census":
             return run_census_command(args)
+        if args.command == "catalogue":
+            from jepa_claims.claim.docs import run_catalogue
+
+            return run_catalogue(args)
         if args.command == "screenshot":
             from jepa_claims.record.screenshot import screenshot
 

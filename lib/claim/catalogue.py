@@ -31,9 +31,14 @@ def sort_key(unit_id: str) -> tuple:
 class Catalogue:
     """The claims and probes of a suite, by id, in id order; an id defined twice is an error."""
 
-    def __init__(self, claims: tuple[Claim, ...] = (), probes: tuple[Probe, ...] = ()) -> None:
+    def __init__(self, claims: tuple[Claim, ...] = (), probes: tuple[Probe, ...] = (), modules: dict[str, str] | None = None) -> None:
         self._claims = _by_id(claims, "claim")
         self._probes = _by_id(probes, "probe")
+        self._modules = dict(modules or {})  # unit id -> the stem of the module that defines it
+
+    def module_of(self, unit_id: str) -> str:
+        """The stem of the module that defines a claim or probe ("" when it was not loaded from a folder)."""
+        return self._modules.get(unit_id, "")
 
     def get(self, claim_id: str) -> Claim:
         """The claim with this id, or an error naming the known ones."""
@@ -97,15 +102,18 @@ def suite_module(path: Path) -> ModuleType:
 @cache
 def load(*folders: Path) -> Catalogue:
     """The claims and probes defined by the `test_*.py` modules of these folders."""
-    claims, probes = [], []
+    claims, probes, modules = [], [], {}
     for folder in folders:
         if not Path(folder).is_dir():
             raise FileNotFoundError(f"claim suite folder {folder} does not exist")
         for path in sorted(Path(folder).glob("test_*.py")):
             module = suite_module(path)
-            claims += [module.CLAIM] if isinstance(getattr(module, "CLAIM", None), Claim) else []
-            probes += [module.PROBE] if isinstance(getattr(module, "PROBE", None), Probe) else []
-    return Catalogue(tuple(claims), tuple(probes))
+            for name, kind, found in (("CLAIM", Claim, claims), ("PROBE", Probe, probes)):
+                unit = getattr(module, name, None)
+                if isinstance(unit, kind):
+                    found.append(unit)
+                    modules[unit.id] = path.stem
+    return Catalogue(tuple(claims), tuple(probes), modules)
 
 
 def repository_suite() -> Path:

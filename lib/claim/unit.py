@@ -65,7 +65,7 @@ class Claim:
     """One claim of the paper: its sentences, cells, tables, check, thresholds and how the record, P1 and P3 read it."""
 
     id: str
-    quote: str  # the paper's words it tests, with section or table (the claim module's docstring)
+    doc: str  # the claim module's docstring: the paper's words it tests (first paragraph), then how it is checked
     short: str  # one line for the record's front
     sentences: tuple[str, ...]  # ids of the paper's sentences it tests (lib/paper/sentences.toml)
     checkpoints: tuple[str, ...]
@@ -84,7 +84,6 @@ class Claim:
     kind: str = MODEL  # PROTOCOL: a property of the masks, true or false whatever the weights (C13)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "quote", " ".join((self.quote or "").split()))
         problems = [f"kind {self.kind!r} is not one of {', '.join(KINDS)}"] if self.kind not in KINDS else []
         problems += [f"P3 group {g!r} is not one of {', '.join(P3_GROUPS)}" for g in self.rerun_under if g not in P3_GROUPS]
         problems += ["names no checkpoint or no slice"] if not self.cells() else []
@@ -92,6 +91,17 @@ class Claim:
         problems += ["names no paper sentence"] if not self.sentences else []
         if problems:
             raise ValueError(f"claim {self.id}: " + "; ".join(problems))
+
+    @property
+    def quote(self) -> str:
+        """The paper's words the claim tests, with section or table (the docstring's first paragraph, on one line)."""
+        first = (self.doc or "").strip().partition("\n\n")[0]
+        return " ".join(first.removeprefix(f"{self.id}:").split())
+
+    @property
+    def about(self) -> str:
+        """How the check reads those words (the docstring after its first paragraph)."""
+        return (self.doc or "").strip().partition("\n\n")[2].strip()
 
     def cells(self) -> list[tuple[str, str]]:
         """Every (checkpoint, slice) the claim is tested on."""
@@ -120,14 +130,15 @@ class Claim:
 
     def describe(self) -> dict:
         """The claim as plain JSON (what the record and the docs catalogue read)."""
-        return {"id": self.id, "quote": self.quote, "short": self.short, "sentences": list(self.sentences),
+        return {"id": self.id, "quote": self.quote, "about": self.about, "short": self.short, "sentences": list(self.sentences),
                 "checkpoints": list(self.checkpoints), "slices": list(self.slices), "reads": list(self.reads),
                 "reads_slices": list(self.reads_slices), "reads_checkpoints": list(self.reads_checkpoints),
                 "headline": dataclasses.asdict(self.headline),
                 "untrained": {"effect": self.untrained.effect, "expect": self.untrained.expect,
                               "not_run": self.untrained.not_run, "by_nature": dict(self.untrained.by_nature)},
                 "thresholds": {k: dataclasses.asdict(t) for k, t in self.thresholds.items()},
-                "rerun_under": list(self.rerun_under), "planted": list(self.planted), "kind": self.kind}
+                "rerun_under": list(self.rerun_under), "reads_background": self.reads_background,
+                "planted": list(self.planted), "kind": self.kind}
 
 
 @dataclass(frozen=True)
@@ -136,7 +147,7 @@ class Probe:
 
     id: str
     about: str  # one line: what the probe changes (the record's heading)
-    quote: str = ""  # the probe module's docstring
+    doc: str = ""  # the probe module's docstring
     checkpoints: tuple[str, ...] = ()
     slices: tuple[str, ...] = ()
     every_claim: bool = False  # True: over every cell of each claim of the suite (P1), not checkpoints x slices
@@ -144,7 +155,7 @@ class Probe:
     badges: tuple[str, str] = ("claim holds", "claim fails")  # a cell's badge when the claim holds / fails under it
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "quote", (self.quote or "").strip())
+        object.__setattr__(self, "doc", (self.doc or "").strip())
         if not self.every_claim and not (self.checkpoints and self.slices):
             raise ValueError(f"probe {self.id}: names no checkpoint or no slice (or every_claim=True)")
 
