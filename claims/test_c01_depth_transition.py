@@ -16,10 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jepa_claims.claim.evidence import (
-    no_test,
-    onset_layers,
-)
+from jepa_claims.claim.evidence import no_test, onset_layers
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import LAYER_READING, Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -49,14 +46,14 @@ def c1_depth_transition(source: TableSource, checkpoint: str, slice_name: str) -
 CLAIM = Claim(
     "C1",
     doc=__doc__,
-    short='Small masks never reach onset; large squares reach it in layers 23-29, squares no later than elongated masks',
+    short="Small masks never reach onset; large squares reach it in layers 23-29, squares no later than elongated masks",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("4x3",),
-    reads=('geometry',),
+    reads=("geometry",),
     check=c1_depth_transition,
     headline=Headline("large_onset_median", "onset_window", "large-square onset (median layer)", window="onset_window"),
     untrained=Untrained(not_run="an onset layer is a depth, not an effect training should enlarge: no trained - untrained difference to test"),
-    planted=('ijepa_1k:early_onset',),
+    planted=("ijepa_1k:early_onset",),
     rerun_under=(LAYER_READING,),
 )
 pytestmark = pytest.mark.claim(CLAIM)

@@ -16,11 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    NEUTRAL_SHARE,
-    sweep_per_image,
-    table2_rescue,
-)
+from jepa_claims.claim.evidence import NEUTRAL_SHARE, sweep_per_image, table2_rescue
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import LAYER_READING, Claim, Headline, Threshold, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -65,14 +61,14 @@ def c2_bottleneck(source: TableSource, checkpoint: str, slice_name: str) -> Verd
 CLAIM = Claim(
     "C2",
     doc=__doc__,
-    short='The block-29 MLP intermediate is the best single late site; late attention outputs are neutral or harmful',
+    short="The block-29 MLP intermediate is the best single late site; late attention outputs are neutral or harmful",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),
-    reads=('sweep',),
+    reads=("sweep",),
     check=c2_bottleneck,
     headline=Headline("bottleneck_rescue", "bottleneck_rescue", "bottleneck MLP rescue"),
     untrained=Untrained("bottleneck_rescue", expect="a smaller bottleneck rescue: untrained weights route no repair through the bottleneck MLP"),
-    planted=('ijepa_1k:bottleneck_elsewhere', 'ijepa_1k:attention_everywhere'),
+    planted=("ijepa_1k:bottleneck_elsewhere", "ijepa_1k:attention_everywhere"),
     thresholds={"neutral_share": NEUTRAL_SHARE, "min_neutral_sites": MIN_NEUTRAL_SITES},
     paper_cells=lambda ck, sl: [f"table2/{sl}/{pv.SINGLE}/rescue"],
     rerun_under=(LAYER_READING,),

@@ -26,9 +26,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from jepa_claims.claim.evidence import (
-    per_image_rescue,
-)
+from jepa_claims.claim.evidence import per_image_rescue
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -68,14 +66,14 @@ def c3_context_dominant(source: TableSource, checkpoint: str, slice_name: str) -
 CLAIM = Claim(
     "C3",
     doc=__doc__,
-    short='At the bottleneck, context-only patching rescues far more than masked-only, in every breed',
+    short="At the bottleneck, context-only patching rescues far more than masked-only, in every breed",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("4x3",),
-    reads=('masks', 'rescue'),
+    reads=("masks", "rescue"),
     check=c3_context_dominant,
     headline=Headline("context_rescue", None, "context-only rescue"),
     untrained=Untrained("context_rescue", expect="a smaller context-only rescue: untrained blocks carry no learned context repair"),
-    planted=('ijepa_1k:bottleneck_elsewhere', 'ijepa_1k:masked_repair'),
+    planted=("ijepa_1k:bottleneck_elsewhere", "ijepa_1k:masked_repair"),
 )
 pytestmark = pytest.mark.claim(CLAIM)
 

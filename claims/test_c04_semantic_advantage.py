@@ -15,13 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    NEARLY_ALL,
-    advantage,
-    comparison_text,
-    labelled_tests,
-    significant,
-)
+from jepa_claims.claim.evidence import NEARLY_ALL, advantage, comparison_text, labelled_tests, significant
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import BACKGROUND_REGION, LAYER_READING, MASKING, Claim, Headline, Threshold, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -66,17 +60,17 @@ def c4_semantic_advantage(source: TableSource, checkpoint: str, slice_name: str)
 CLAIM = Claim(
     "C4",
     doc=__doc__,
-    short='Object masks drive more late context drift than matched zero-overlap background, on every slice',
+    short="Object masks drive more late context drift than matched zero-overlap background, on every slice",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("4x3", "8x3", "12x3", "16x3", "voc8x3"),
-    reads=('semantic',),
+    reads=("semantic",),
     check=c4_semantic_advantage,
     headline=Headline("advantage", "advantage", "object - background"),
     untrained=Untrained("advantage", expect="a smaller object - background advantage: untrained features know no objects"),
-    planted=('ijepa_1k:no_object_signal',),
+    planted=("ijepa_1k:no_object_signal",),
     thresholds={"nearly_all": NEARLY_ALL, "most": MOST},
     paper_cells=_paper_cells,
-    rerun_under=(LAYER_READING, BACKGROUND_REGION, MASKING,),
+    rerun_under=(LAYER_READING, BACKGROUND_REGION, MASKING),
 )
 pytestmark = pytest.mark.claim(CLAIM)
 

@@ -16,11 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    advantage,
-    per_image_advantage,
-    significant,
-)
+from jepa_claims.claim.evidence import advantage, per_image_advantage, significant
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -62,15 +58,15 @@ def c5_persists(source: TableSource, checkpoint: str, slice_name: str) -> Verdic
 CLAIM = Claim(
     "C5",
     doc=__doc__,
-    short='The semantic advantage persists and slightly strengthens from 4x3 to 12x3 and 16x3',
+    short="The semantic advantage persists and slightly strengthens from 4x3 to 12x3 and 16x3",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("4x3",),
     reads_slices=PERSIST_SLICES,
-    reads=('semantic',),
+    reads=("semantic",),
     check=c5_persists,
     headline=Headline("16x3", "16x3", "advantage on 16x3"),
     untrained=Untrained("16x3", expect="a smaller advantage on the largest slice: untrained features know no objects, so none persists"),
-    planted=('ijepa_1k:hue_neutral',),
+    planted=("ijepa_1k:hue_neutral",),
     paper_cells=lambda ck, sl: [f"table1/{s}/advantage" for s in PERSIST_SLICES],
 )
 pytestmark = pytest.mark.claim(CLAIM)

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    GROUP_ORDER,
-    group_means,
-    ordering_family,
-)
+from jepa_claims.claim.evidence import GROUP_ORDER, group_means, ordering_family
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import BACKGROUND_REGION, LAYER_READING, MASKING, Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -44,17 +40,17 @@ def c6_late_pathway(source: TableSource, checkpoint: str, slice_name: str) -> Ve
 CLAIM = Claim(
     "C6",
     doc=__doc__,
-    short='Triple (29 MLP + 30, 31 attention) > MLP pair > single in late context rescue',
+    short="Triple (29 MLP + 30, 31 attention) > MLP pair > single in late context rescue",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3", "12x3", "16x3", "voc8x3"),
-    reads=('rescue',),
+    reads=("rescue",),
     check=c6_late_pathway,
     headline=Headline("triple_rescue", "triple_rescue", "triple rescue"),
     untrained=Untrained("triple_rescue", expect="a smaller triple rescue: no learned late pathway",
                          by_nature={"ijepa_1k": LARGER_PATCH}),
-    planted=('ijepa_1k:no_mlp_partner', 'ijepa_1k:no_late_attention'),
+    planted=("ijepa_1k:no_mlp_partner", "ijepa_1k:no_late_attention"),
     paper_cells=lambda ck, sl: [f"table2/{sl}/{g}/{k}" for g in pv.GROUPS for k in ("rescue", "rescue_fraction")],
-    rerun_under=(LAYER_READING, BACKGROUND_REGION, MASKING,),
+    rerun_under=(LAYER_READING, BACKGROUND_REGION, MASKING),
     reads_background=False,
 )
 pytestmark = pytest.mark.claim(CLAIM)

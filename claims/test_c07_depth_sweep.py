@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    single_site_rescue,
-    sweep_per_image,
-)
+from jepa_claims.claim.evidence import single_site_rescue, sweep_per_image
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import LAYER_READING, Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -62,14 +59,14 @@ def c7_depth_sweep(source: TableSource, checkpoint: str, slice_name: str) -> Ver
 CLAIM = Claim(
     "C7",
     doc=__doc__,
-    short='Full-depth sweep: early local phase, mid-depth rise, rescue peak in layers 28-30',
+    short="Full-depth sweep: early local phase, mid-depth rise, rescue peak in layers 28-30",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),
-    reads=('sweep',),
+    reads=("sweep",),
     check=c7_depth_sweep,
     headline=Headline("peak_block", "peak_window", "rescue peak block", window="peak_window"),
     untrained=Untrained("peak", expect="a lower rescue peak: no learned late repair window"),
-    planted=('ijepa_1k:bottleneck_elsewhere', 'ijepa_1k:early_gathers'),
+    planted=("ijepa_1k:bottleneck_elsewhere", "ijepa_1k:early_gathers"),
     rerun_under=(LAYER_READING,),
 )
 pytestmark = pytest.mark.claim(CLAIM)

@@ -24,10 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jepa_claims.claim.evidence import (
-    late_context,
-    per_image_rescue,
-)
+from jepa_claims.claim.evidence import late_context, per_image_rescue
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import BACKGROUND_REGION, Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -71,14 +68,14 @@ def c8_size_strata(source: TableSource, checkpoint: str, slice_name: str) -> Ver
 CLAIM = Claim(
     "C8",
     doc=__doc__,
-    short='The advantage, its win rate and triple - pair rise with object size',
+    short="The advantage, its win rate and triple - pair rise with object size",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),
-    reads=('masks', 'rescue', 'semantic'),
+    reads=("masks", "rescue", "semantic"),
     check=c8_size_strata,
     headline=Headline("advantage_by_bin", None, "advantage, largest size bin"),
     untrained=Untrained("advantage_by_bin", expect="a smaller advantage in the largest size bin: untrained features know no objects"),
-    planted=('ijepa_1k:size_flat',),
+    planted=("ijepa_1k:size_flat",),
     rerun_under=(BACKGROUND_REGION,),
 )
 pytestmark = pytest.mark.claim(CLAIM)

@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    table2_rescue,
-)
+from jepa_claims.claim.evidence import table2_rescue
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -70,15 +68,15 @@ def c9_geometry_panel(source: TableSource, checkpoint: str, slice_name: str) -> 
 CLAIM = Claim(
     "C9",
     doc=__doc__,
-    short='The triple is the best group at medium and full token budgets',
+    short="The triple is the best group at medium and full token budgets",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),
-    reads=('panel',),
+    reads=("panel",),
     check=c9_geometry_panel,
     headline=Headline("full_triple", "full_triple", "triple rescue, full budget"),
     untrained=Untrained("full_triple", expect="a smaller triple rescue at the full budget: no learned late pathway",
                          by_nature={"ijepa_1k": LARGER_PATCH}),
-    planted=('ijepa_1k:no_late_attention',),
+    planted=("ijepa_1k:no_late_attention",),
 )
 pytestmark = pytest.mark.claim(CLAIM)
 

@@ -11,13 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    advantage,
-    comparison_text,
-    ordering_family,
-    per_image_advantage,
-    per_image_rescue,
-)
+from jepa_claims.claim.evidence import advantage, comparison_text, ordering_family, per_image_advantage, per_image_rescue
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -54,15 +48,15 @@ def c10_second_checkpoint(source: TableSource, checkpoint: str, slice_name: str)
 CLAIM = Claim(
     "C10",
     doc=__doc__,
-    short='The 22k checkpoint: object wins on all 24 images, same ordering, smaller effects than 1k',
+    short="The 22k checkpoint: object wins on all 24 images, same ordering, smaller effects than 1k",
     sentences=("pending",),
     checkpoints=("ijepa_22k",), slices=("8x3",),
     reads_checkpoints=("ijepa_1k",),
-    reads=('semantic', 'rescue'),
+    reads=("semantic", "rescue"),
     check=c10_second_checkpoint,
     headline=Headline("advantage", "advantage", "object - background"),
     untrained=Untrained("advantage", expect="a smaller advantage on the untrained 22k architecture: untrained features know no objects"),
-    planted=('ijepa_22k:stronger',),
+    planted=("ijepa_22k:stronger",),
     paper_cells=lambda ck, sl: [f"table3/{ck}/advantage", f"table3/{ck}/wins"],
 )
 pytestmark = pytest.mark.claim(CLAIM)

@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    GROUP_ORDER,
-    comparison_text,
-)
+from jepa_claims.claim.evidence import GROUP_ORDER, comparison_text
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Threshold, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -63,14 +60,14 @@ def c11_predictor_proxy(source: TableSource, checkpoint: str, slice_name: str) -
 CLAIM = Claim(
     "C11",
     doc=__doc__,
-    short='Predictor proxy: strong clean fit, object masks degrade it more, pair/triple rescue it more than single',
+    short="Predictor proxy: strong clean fit, object masks degrade it more, pair/triple rescue it more than single",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("16x3",),
-    reads=('proxy',),
+    reads=("proxy",),
     check=c11_predictor_proxy,
     headline=Headline("clean_global_drift", "clean_global_drift", "clean proxy drift"),
     untrained=Untrained("rescue_triple", expect="a smaller proxy rescue by the late triple: a proxy refit on untrained blocks finds no learned pathway"),
-    planted=('ijepa_1k:silent_on_clean',),
+    planted=("ijepa_1k:silent_on_clean",),
     thresholds={"clean_proxy_max": CLEAN_PROXY_MAX},
     paper_cells=lambda ck, sl: [f"proxy/{k}" for k in pv.PROXY],
 )

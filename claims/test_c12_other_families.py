@@ -10,13 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    NEARLY_ALL,
-    advantage,
-    comparison_text,
-    labelled_tests,
-    significant,
-)
+from jepa_claims.claim.evidence import NEARLY_ALL, advantage, comparison_text, labelled_tests, significant
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Threshold, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -47,17 +41,17 @@ def c12_other_families(source: TableSource, checkpoint: str, slice_name: str) ->
 CLAIM = Claim(
     "C12",
     doc=__doc__,
-    short='MAE shows no object-over-background advantage; BEiT a strong one',
+    short="MAE shows no object-over-background advantage; BEiT a strong one",
     sentences=("pending",),
     checkpoints=("mae", "beit"), slices=("8x3",),
     reads_checkpoints=("ijepa_1k",),
-    reads=('semantic',),
+    reads=("semantic",),
     check=c12_other_families,
     headline=Headline("advantage", "advantage", "object - background"),
     untrained=Untrained("advantage", expect="BEiT: a smaller advantage (untrained features know no objects); MAE's "
                                             "'no advantage' has no effect training enlarges, so its cell is not diagnostic",
                          by_nature={"mae": "MAE's 'no advantage' names no effect that training enlarges"}),
-    planted=('mae:object_signal', 'beit:no_object_signal'),
+    planted=("mae:object_signal", "beit:no_object_signal"),
     thresholds={"equivalence_share": EQUIVALENCE_SHARE, "nearly_all": NEARLY_ALL},
     paper_cells=lambda ck, sl: [f"table3/{ck}/advantage", f"table3/{ck}/wins"],
 )

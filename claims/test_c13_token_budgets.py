@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    no_test,
-)
+from jepa_claims.claim.evidence import no_test
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import PROTOCOL, Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -37,14 +35,14 @@ def c13_token_budgets(source: TableSource, checkpoint: str, slice_name: str) -> 
 CLAIM = Claim(
     "C13",
     doc=__doc__,
-    short='Object and zero-overlap background masks hide equal token budgets on every image',
+    short="Object and zero-overlap background masks hide equal token budgets on every image",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("4x3", "8x3", "16x3"),
-    reads=('masks',),
+    reads=("masks",),
     check=c13_token_budgets,
     headline=Headline("object_tokens", "object_tokens", "mean object tokens"),
     untrained=Untrained(not_run="mask budgets, no model"),
-    planted=('planted table: the masks table with one background budget shifted by a token',),
+    planted=("planted table: the masks table with one background budget shifted by a token",),
     paper_cells=lambda ck, sl: [f"table4/{sl}/object_tokens"],
     kind=PROTOCOL,
 )

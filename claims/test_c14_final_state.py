@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    pathway_series,
-)
+from jepa_claims.claim.evidence import pathway_series
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Threshold, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -47,11 +45,11 @@ CLAIM = Claim(
     short="Context-only bottleneck patching substantially reduces the final output's drift",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),
-    reads=('pathway',),
+    reads=("pathway",),
     check=c14_final_state,
     headline=Headline("final_rescue_fraction", None, "final-output drift removed (fraction)"),
     untrained=Untrained("final_rescue", expect="a smaller final-output rescue: untrained blocks carry no learned repair"),
-    planted=('ijepa_1k:bottleneck_elsewhere',),
+    planted=("ijepa_1k:bottleneck_elsewhere",),
     thresholds={"substantial_final": SUBSTANTIAL_FINAL},
 )
 pytestmark = pytest.mark.claim(CLAIM)

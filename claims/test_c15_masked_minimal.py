@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    pathway_series,
-)
+from jepa_claims.claim.evidence import pathway_series
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Threshold, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -50,17 +48,17 @@ def c15_masked_minimal(source: TableSource, checkpoint: str, slice_name: str) ->
 CLAIM = Claim(
     "C15",
     doc=__doc__,
-    short='Masked-only bottleneck patching has a minimal effect',
+    short="Masked-only bottleneck patching has a minimal effect",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),
-    reads=('pathway',),
+    reads=("pathway",),
     check=c15_masked_minimal,
     headline=Headline("masked_fraction", None, "masked-only rescue fraction"),
     untrained=Untrained("below_bound", expect="a masked-only rescue above the bound untrained: only then is its being "
                                               "minimal a learned property",
                          by_nature={"ijepa_1k": ("a masked-only patch restores next to nothing in the untrained architecture too (as does every "
                                       "patch there): 'minimal' holds without training")}),
-    planted=('ijepa_1k:masked_repair',),
+    planted=("ijepa_1k:masked_repair",),
     thresholds={"minimal_fraction": MINIMAL_FRACTION},
 )
 pytestmark = pytest.mark.claim(CLAIM)

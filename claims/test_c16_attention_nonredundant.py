@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    pathway_series,
-)
+from jepa_claims.claim.evidence import pathway_series
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -44,14 +42,14 @@ def c16_attention_nonredundant(source: TableSource, checkpoint: str, slice_name:
 CLAIM = Claim(
     "C16",
     doc=__doc__,
-    short='Late attention adds a narrower but nonredundant rescue on top of the bottleneck',
+    short="Late attention adds a narrower but nonredundant rescue on top of the bottleneck",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),
-    reads=('pathway',),
+    reads=("pathway",),
     check=c16_attention_nonredundant,
     headline=Headline("attention_gain", None, "triple - single rescue"),
     untrained=Untrained("attention_gain", expect="a smaller gain from late attention: no learned late pathway"),
-    planted=('ijepa_1k:no_late_attention',),
+    planted=("ijepa_1k:no_late_attention",),
 )
 pytestmark = pytest.mark.claim(CLAIM)
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from jepa_claims.claim.evidence import (
-    late_context,
-)
+from jepa_claims.claim.evidence import late_context
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Threshold, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -56,12 +54,12 @@ CLAIM = Claim(
     sentences=("pending",),
     checkpoints=("beit",), slices=("8x3",),
     reads_checkpoints=("ijepa_1k",),
-    reads=('semantic',),
+    reads=("semantic",),
     check=c17_beit_comparable,
     headline=Headline("beit_minus_ijepa", None, "BEiT - I-JEPA advantage"),
     untrained=Untrained("above_margin", expect="BEiT's advantage no longer above the line at -25% of I-JEPA's: untrained "
                                                "features of either family know no objects"),
-    planted=('beit:no_object_signal',),
+    planted=("beit:no_object_signal",),
     thresholds={"comparable_share": COMPARABLE_SHARE},
 )
 pytestmark = pytest.mark.claim(CLAIM)

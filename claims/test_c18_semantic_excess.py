@@ -57,14 +57,14 @@ def c18_semantic_excess(source: TableSource, checkpoint: str, slice_name: str) -
 CLAIM = Claim(
     "C18",
     doc=__doc__,
-    short='The largest semantic excess sits at late MLP intermediates; attention and value streams add narrowly at the end',
+    short="The largest semantic excess sits at late MLP intermediates; attention and value streams add narrowly at the end",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),
-    reads=('excess',),
+    reads=("excess",),
     check=c18_semantic_excess,
     headline=Headline("mlp_excess", None, "largest MLP semantic excess"),
     untrained=Untrained("mlp_excess", expect="a smaller semantic excess: untrained features know no objects"),
-    planted=('ijepa_1k:no_late_attention',),
+    planted=("ijepa_1k:no_late_attention",),
     rerun_under=(BACKGROUND_REGION,),
 )
 pytestmark = pytest.mark.claim(CLAIM)

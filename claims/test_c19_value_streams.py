@@ -16,11 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import (
-    NEUTRAL_SHARE,
-    single_site_rescue,
-    sweep_per_image,
-)
+from jepa_claims.claim.evidence import NEUTRAL_SHARE, single_site_rescue, sweep_per_image
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -55,15 +51,15 @@ def c19_value_streams(source: TableSource, checkpoint: str, slice_name: str) -> 
 CLAIM = Claim(
     "C19",
     doc=__doc__,
-    short='Value streams contribute only narrowly, at the very end of the stack',
+    short="Value streams contribute only narrowly, at the very end of the stack",
     sentences=("pending",),
     checkpoints=("ijepa_1k",), slices=("8x3",),
-    reads=('sweep',),
+    reads=("sweep",),
     check=c19_value_streams,
     headline=Headline("value_best", None, "best value-stream rescue"),
     untrained=Untrained("mlp_over_value", expect="no gap between the best MLP and the best value-stream rescue: "
                                                  "untrained blocks route no repair through the MLP"),
-    planted=('ijepa_1k:value_relay',),
+    planted=("ijepa_1k:value_relay",),
     thresholds={"neutral_share": NEUTRAL_SHARE},
 )
 pytestmark = pytest.mark.claim(CLAIM)

@@ -18,7 +18,7 @@ from jepa_claims.suite.plugin import suite_options
 from jepa_claims.tables.probes import random_world, untrained_seeds
 
 PROBE = Probe(
-    "P1", 'random-init control: the same architecture, untrained',
+    "P1", "random-init control: the same architecture, untrained",
     doc=__doc__,
     every_claim=True,
     other_claims="a claim whose untrained effect P1 cannot run (its Untrained.not_run) is skipped with the claim's reason",

@@ -14,8 +14,8 @@ PROBE = Probe(
     "P2", 'MAE masking artifact: the MAE claim with mask_ratio=0 versus the Hugging Face default',
     doc=__doc__,
     checkpoints=("mae",), slices=("8x3",),
-    other_claims="P2 bears on C12's MAE half only: no other claim runs Hugging Face's random masking.",
-    badges=('holds at mask_ratio 0', 'fails at mask_ratio 0'),
+    other_claims="P2 bears on the MAE half of the cross-family claim only: no other claim runs Hugging Face's random masking.",
+    badges=("holds at mask_ratio 0", "fails at mask_ratio 0"),
 )
 pytestmark = pytest.mark.probe(PROBE)
 

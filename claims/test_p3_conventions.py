@@ -20,11 +20,11 @@ from jepa_claims.suite.plugin import suite_catalogue
 from jepa_claims.tables.probes import ALTERNATIVES, BACKGROUND_ALTERNATIVES, p3_conventions
 
 PROBE = Probe(
-    "P3", 'convention sensitivity: layer indexing, fill, normalisation, patch-label rule, background region',
+    "P3", "convention sensitivity: layer indexing, fill, normalisation, patch-label rule, background region",
     doc=__doc__,
     checkpoints=("ijepa_1k",), slices=("8x3",),
     other_claims='P3 reruns each claim under the groups of alternatives its rerun_under names; every alternative recomputes the tables, so the other claims keep the default conventions.',
-    badges=('holds under an alternative', 'fails under an alternative'),
+    badges=("holds under an alternative", "fails under an alternative"),
 )
 pytestmark = pytest.mark.probe(PROBE)
 

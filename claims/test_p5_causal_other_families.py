@@ -14,7 +14,7 @@ PROBE = Probe(
     doc=__doc__,
     checkpoints=("mae", "beit"), slices=("8x3",),
     other_claims="P5 asks whether the late pathway's ordering (and the context-dominant repair) appears on MAE and BEiT; the other claims concern I-JEPA's depth schedule and data, or are the cross-family claim itself.",
-    badges=('holds on this family', 'absent on this family'),
+    badges=("holds on this family", "absent on this family"),
 )
 pytestmark = pytest.mark.probe(PROBE)
 

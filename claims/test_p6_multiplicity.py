@@ -15,7 +15,7 @@ from jepa_claims.stats.paired import holm
 OTHER_CHECKPOINTS = {"ijepa_22k": "8x3", "beit": "8x3"}  # Table 3 / section 3.6: one slice each
 
 PROBE = Probe(
-    "P6", 'multiplicity: Holm correction across slices and checkpoints',
+    "P6", "multiplicity: Holm correction across slices and checkpoints",
     doc=__doc__,
     checkpoints=("ijepa_1k", *OTHER_CHECKPOINTS), slices=pv.SLICES,
     other_claims="P6 bears on the claims of significance: the semantic advantage's 'p < 0.001 in every slice', and the advantages of the second checkpoint and of BEiT in the same family. Separately, every p of the matrix (these included) gets Holm across the cells of its own claim.",
