@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from claim_modules import CLAIMS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -42,16 +41,6 @@ def broken_links(page: Path, text: str) -> list[str]:
         elif anchor and path.suffix == ".md" and anchor not in anchors(path.read_text(encoding="utf-8")):
             broken.append(f"{target} (no heading #{anchor})")
     return broken
-
-
-def catalogue_cells(text: str) -> dict[str, str]:
-    """Claim id -> 'checkpoints x slices' as the catalogue's headings state them ('### C4 name (ijepa_1k x 4x3, 8x3; ...)')."""
-    return {m[1]: m[2].strip() for m in re.finditer(r"^### (C\d+) [^(\n]*\(([^;)\n]*)", text, re.MULTILINE)}
-
-
-def registered_cells() -> dict[str, str]:
-    """Claim id -> 'checkpoints x slices' as the registry defines them."""
-    return {c.id: f"{', '.join(c.checkpoints)} x {', '.join(c.slices)}" for c in CLAIMS}
 
 
 def outside_mentions(data: bytes) -> list[str]:
@@ -105,11 +94,6 @@ def test_docs_exist_and_readme_links_each_page():
     assert pages <= linked, f"README does not link {sorted(pages - linked)}"
 
 
-def test_the_catalogue_has_every_registered_claim_with_its_cells():
-    """docs/claims.md has one heading per registered claim, naming exactly its checkpoints x slices."""
-    assert catalogue_cells((ROOT / "docs" / "claims.md").read_text(encoding="utf-8")) == registered_cells()
-
-
 def test_no_repository_file_points_outside_the_repository():
     """No file of the checkout mentions a place beside the repository that a clone does not have."""
     found = {str(p.relative_to(ROOT)): hits for p in repository_files() if (hits := outside_mentions(p.read_bytes()))}
@@ -125,7 +109,7 @@ def test_readme_commands_are_the_ones_ci_runs(label, ci_call):
 
 
 def test_checks_catch_planted_faults():
-    """A missing file, a link out of the repository, a missing heading, an outside path and a stale catalogue are caught."""
+    """A missing file, a link out of the repository, a missing heading and an outside path are caught."""
     page = ROOT / "docs" / "planted.md"
     text = ("[ok](design.md#roles) [gone](nowhere.md) [out](../../etc/hosts) [bad](conventions.md#no-such-heading) "
             "`[in code](nowhere.md)` [web](https://example.org)")
@@ -133,6 +117,4 @@ def test_checks_catch_planted_faults():
                                         "../../etc/hosts (no such file in the repository)",
                                         "conventions.md#no-such-heading (no heading #no-such-heading)"]
     assert outside_mentions(("see " + OUTSIDE[0] + "/DESIGN.md").encode()) == [OUTSIDE[0]]
-    stale = (ROOT / "docs" / "claims.md").read_text(encoding="utf-8").replace("(mae, beit x 8x3;", "(mae x 8x3;")
-    assert catalogue_cells(stale) != registered_cells()
     assert outside_mentions(b"see docs/design.md") == []
