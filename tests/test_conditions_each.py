@@ -1,6 +1,6 @@
 """Each condition of the C1-C3, C5-C10 and C13 checks fails alone on a planted table (C4, C11, C12: test_conditions.py).
 
-A claim's conditions are the `and`-ed booleans that decide its verdict in lib/claim/checks.py; READ
+A claim's conditions are the `and`-ed booleans that decide its verdict in its module's check (claims/test_cNN_*.py); READ
 recomputes them from the numbers the verdict reports (its measured values, or its statement where the
 measured values leave one out). A case plants knobs of tests/planted.py that make exactly one condition
 false: the verdict must fail, and every other condition must still hold on that same table.
@@ -21,10 +21,11 @@ import re
 import numpy as np
 import pytest
 
-from claim_modules import evaluate
-from jepa_claims.claim.common import GROUP_ORDER, MIN_NEUTRAL_SITES, P_MAX
+from claim_modules import CLAIMS, evaluate
+from jepa_claims.claim.evidence import GROUP_ORDER, P_MAX
 from planted import Planted
 
+MIN_NEUTRAL_SITES = CLAIMS.get("C2").thresholds["min_neutral_sites"].value
 BOTTLENECK = f"{Planted().roles('ijepa_1k').bottleneck}.intermediate"  # 29 at the planted depth 32
 
 CELLS = {"C1": ("ijepa_1k", "4x3"), "C5": ("ijepa_1k", "4x3"), "C2": ("ijepa_1k", "8x3"), "C3": ("ijepa_1k", "4x3"), "C6": ("ijepa_1k", "8x3"),
