@@ -8,7 +8,7 @@ import json
 import pytest
 
 from claim_modules import CLAIMS
-from jepa_claims.claim.common import Verdict
+from jepa_claims.claim.verdict import Verdict
 from jepa_claims.grading.diagnostic import (
     DIAGNOSTIC, EQUAL_SEEDS, NOT_APPLICABLE, NOT_DIAGNOSTIC, SEED_CI, Diagnostic, diagnose, seed_difference,
 )

@@ -14,10 +14,10 @@ import pytest
 
 from jepa_claims.paper import values as pv
 from claim_modules import CLAIMS
-from jepa_claims.claim.common import late_context
+from jepa_claims.claim.evidence import late_context
 from jepa_claims.grading.numeric import (
     COUNT_SE, MEAN_SE, PAPER_SE_AS_MEASURED, PAPER_SE_OF_COUNT, Z, agreement, cell_location, count_se, derived_tolerance,
-    measure_cell, paper_cells,
+    measure_cell,
 )
 from claim_modules import claim_function
 from planted import Planted
@@ -126,11 +126,19 @@ def test_each_claim_cell_names_its_paper_numbers():
     """Magnitude's cells exist and sit on the claim's own checkpoint (C5: its slices); claims without one get none."""
     for claim in CLAIMS:
         for checkpoint, slice_name in claim.cells():
-            for cell in paper_cells(claim.id, checkpoint, slice_name):
+            for cell in claim.numeric_cells(checkpoint, slice_name):
                 assert cell in CELLS and cell_location(cell)[0] == checkpoint, (claim.id, cell)
                 assert cell_location(cell)[1] in (slice_name, *claim.reads_slices), (claim.id, cell)
-    assert paper_cells("C4", "ijepa_1k", "8x3") == ["table1/8x3/advantage", "table3/ijepa_1k/wins"]
-    assert paper_cells("C4", "ijepa_1k", "voc8x3") == ["table1/voc8x3/advantage", "wins/voc8x3"]
-    assert paper_cells("C6", "ijepa_1k", "12x3")[:2] == ["table2/12x3/29.intermediate/rescue", "table2/12x3/29.intermediate/rescue_fraction"]
-    assert paper_cells("C13", "ijepa_1k", "8x3") == ["table4/8x3/object_tokens"]
-    assert [c.id for c in CLAIMS if not any(paper_cells(c.id, *cell) for cell in c.cells())] == ["C1", "C3", "C7", "C8", "C9", "C14", "C15", "C16", "C17", "C18", "C19"]
+    assert CLAIMS.get("C4").numeric_cells("ijepa_1k", "8x3") == ["table1/8x3/advantage", "table3/ijepa_1k/wins"]
+    assert CLAIMS.get("C4").numeric_cells("ijepa_1k", "voc8x3") == ["table1/voc8x3/advantage", "wins/voc8x3"]
+    assert CLAIMS.get("C6").numeric_cells("ijepa_1k", "12x3")[:2] == ["table2/12x3/29.intermediate/rescue", "table2/12x3/29.intermediate/rescue_fraction"]
+    assert CLAIMS.get("C13").numeric_cells("ijepa_1k", "8x3") == ["table4/8x3/object_tokens"]
+    assert [c.id for c in CLAIMS if not any(c.numeric_cells(*cell) for cell in c.cells())] == ["C1", "C3", "C7", "C8", "C9", "C14", "C15", "C16", "C17", "C18", "C19"]
+
+
+def test_every_paper_cell_a_claim_names_is_a_cell_of_the_paper():
+    """numeric_cells drops unknown ids, so a misspelt paper cell would vanish silently: none is misspelt."""
+    for claim in CLAIMS:
+        for cell in claim.cells() if claim.paper_cells else ():
+            unknown = [c for c in claim.paper_cells(*cell) if c not in CELLS]
+            assert not unknown, (claim.id, cell, unknown)
