@@ -1,4 +1,4 @@
-"""The census (lib/tables/census.py, lib/suite/plan.py): the plan reads the registry, a table's bar follows the engine.
+"""The census (lib/tables/census.py, lib/suite/plan.py): the plan reads the claims' catalogue, a table's bar follows the engine.
 
 That the plan's block count equals what a paper-world run computes is asserted end to end in
 tests/test_rehearsal.py (every planned block evaluation is logged by the run). The work census (lib/suite/work.py)
@@ -11,7 +11,6 @@ import io
 
 import pytest
 import torch
-from claim_modules import claim_function
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.runs import COUNTER
@@ -19,18 +18,49 @@ from jepa_claims.suite import plan
 from jepa_claims.tables import census
 
 
-def test_reads_covers_every_registered_claim_and_p3_is_planned_from_the_probes_own_lists():
-    """The plan's table kinds name every claim of the registry; P3's tables are those of the claims it re-runs."""
-    from jepa_claims.tables.probes import ALTERNATIVES, p3_claims
+def test_p3_is_planned_from_the_claims_rerun_under():
+    """Under each P3 alternative the plan holds the tables the claims that name its group read, and no others."""
+    from jepa_claims.tables.probes import ALTERNATIVES, alternative_group
     from claim_modules import CLAIMS
 
-    assert set(plan.READS) == {claim.id for claim in CLAIMS}
     planned = plan.plan(("ijepa_1k",), ("8x3",))
     for name in ALTERNATIVES:
-        assert {t.kind for t in planned if t.variant == name} == {k for c in p3_claims(name) for k in plan.READS[c]}
+        rerun = plan.p3_claims(CLAIMS, name)
+        assert rerun == [c for c in CLAIMS if alternative_group(name) in c.rerun_under]
+        assert {t.kind for t in planned if t.variant == name} == {k for c in rerun for k in c.reads}, name
     assert {"masks", "rescue", "semantic"} <= {t.kind for t in planned if "background" in t.variant}  # C8 read there
-    p3_cases = claim_function("test_p3_conventions", "CASES")
-    assert sorted(p3_cases) == sorted((c, name) for name in ALTERNATIVES for c in p3_claims(name))
+    with pytest.raises(KeyError, match="unknown P3 alternative"):
+        alternative_group("sunlight")
+
+
+def _catalogue_of(**fields):
+    """A catalogue of one planted claim C98 on ijepa_1k 4x3 with these fields changed."""
+    from jepa_claims.claim.catalogue import Catalogue
+    from jepa_claims.claim.unit import Claim, Headline, Untrained
+    from jepa_claims.claim.verdict import Verdict
+
+    fields = {"doc": "C98: planted.", "short": "s", "sentences": ("s1",), "checkpoints": ("ijepa_1k",), "slices": ("4x3",),
+              "reads": ("masks",), "check": lambda *a: Verdict(True, "x"), "headline": Headline("a", None, "a"),
+              "untrained": Untrained(not_run="planted"), "planted": ("planted table: x",)} | fields
+    return Catalogue((Claim("C98", **fields),))
+
+
+def test_the_plan_reads_the_catalogue_it_is_given():
+    """A catalogue of one claim plans that claim's tables only; what it reads, reruns under or runs untrained is its own."""
+    from jepa_claims.claim.unit import Untrained
+    from jepa_claims.tables.probes import ALTERNATIVES, MASKING, alternative_group
+
+    def planned(**fields):  # less P7's and P9's own tables on ijepa_1k 8x3, which no claim reads
+        tables = plan.plan(("ijepa_1k",), ("4x3", "8x3"), claims=_catalogue_of(**fields))
+        return {(t.variant, t.kind, t.slice_name) for t in tables if t.kind not in ("heads", "footprints")}
+
+    assert planned() == {("", "masks", "4x3")}
+    assert planned(reads=("masks", "sweep"), reads_slices=("8x3",)) == {("", k, s) for k in ("masks", "sweep") for s in ("4x3", "8x3")}
+    masking = {a for a in ALTERNATIVES if alternative_group(a) == MASKING}
+    assert planned(slices=("8x3",), rerun_under=(MASKING,)) == {(v, "masks", "8x3") for v in {""} | masking}
+    untrained = planned(untrained=Untrained("a", expect="less"))
+    assert {v for v, _, _ in untrained} == {"", "random:1234", "random:1235", "random:1236"}
+    assert plan.plan(("ijepa_22k",), ("4x3",), claims=_catalogue_of()) == []  # not its checkpoint
 
 
 def test_plan_follows_the_selection():
@@ -51,7 +81,7 @@ def test_p1_plans_every_cell_of_each_claim_it_runs_untrained_once_per_seed():
     everything = (("ijepa_1k", "ijepa_22k", "mae", "beit"), ("4x3", "8x3", "12x3", "16x3", "voc8x3"))
     full, wider = plan.plan(*everything), plan.plan(*everything, untrained_seeds=4)
     expected = {(kind, ck, sl) for claim in CLAIMS if claim.untrained.effect for cell in claim.cells()
-                for ck, sl in claim.needs(*cell) for kind in plan.READS[claim.id]}
+                for ck, sl in claim.needs(*cell) for kind in claim.reads}
     for seed in (1234, 1235, 1236):
         assert {(t.kind, t.checkpoint, t.slice_name) for t in full if t.variant == f"random:{seed}"} == expected
     assert {t for t in wider if t not in full} == {dataclasses.replace(t, variant="random:1237") for t in full
