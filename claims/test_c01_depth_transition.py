@@ -33,14 +33,14 @@ def c1_depth_transition(source: TableSource, checkpoint: str, slice_name: str) -
     square_first = bool((median[1.0] <= median[median.columns.max()]).all())
     small_never = bool(small["onset"].isna().all())
     large_in = bool(large["onset"].between(lo, hi).all())
-    return Verdict(small_never and large_in and square_first,
-                   f"smallest masks never reach onset: {small_never}; large squares reach onset within "
-                   f"layers {lo}-{hi}: {large_in} (onsets {sorted(large['onset'].dropna().unique().tolist())}); "
-                   f"square no later than elongated at every area: {square_first}",
-                   measured={"small_reaching_onset": int(small["onset"].notna().sum()),
-                             "large_onset_median": float(large["onset"].median()), "onset_window": [lo, hi]},
-                   paper={"onset_window": list(pv.ONSET_RANGE)},
-                   stats=no_test("onset layers read against a window: no sampling test"))
+    return Verdict.of({"smallest masks never reach onset": small_never,
+                       f"large squares reach onset within layers {lo}-{hi}": large_in,
+                       "square no later than elongated at every area": square_first},
+                      measured={"small_reaching_onset": int(small["onset"].notna().sum()),
+                                "large_onset_median": float(large["onset"].median()), "onset_window": [lo, hi]},
+                      paper={"onset_window": list(pv.ONSET_RANGE)},
+                      stats=no_test("onset layers read against a window: no sampling test"),
+                      details={"large-square onsets": sorted(large["onset"].dropna().unique().tolist())})
 
 
 CLAIM = Claim(

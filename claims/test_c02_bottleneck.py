@@ -46,16 +46,13 @@ def c2_bottleneck(source: TableSource, checkpoint: str, slice_name: str) -> Verd
     beaten = [s for s in late if s != bottleneck and tests.holds(f"{bottleneck} - {s}")]
     neutral = [s for s in attention if tests.holds(f"{s} - {NEUTRAL_SHARE.value:.0%} of {bottleneck}")]
     best_beats_all, many_neutral = len(beaten) == len(late) - 1, len(neutral) >= MIN_NEUTRAL_SITES.value
-    return Verdict(best_beats_all and many_neutral,
-                   f"late sites {min(roles.late_sites)}-{max(roles.late_sites)}: {bottleneck} mean rescue {means[bottleneck]:.4f}, "
-                   f"best other {means.drop(bottleneck).idxmax()} {means.drop(bottleneck).max():.4f}; {bottleneck} beats every other "
-                   f"late site by a paired test (Holm, alpha {DEFAULT_ALPHA.value}): {best_beats_all} ({len(beaten)} of {len(late) - 1}); "
-                   f"attention outputs neutral or harmful (below {NEUTRAL_SHARE.value:.0%} of it by a paired test): {neutral} - "
-                   f"at least {MIN_NEUTRAL_SITES.value}: {many_neutral}",
-                   measured={"bottleneck_rescue": float(means[bottleneck]), "sites_beaten": len(beaten), "late_sites_other": len(late) - 1,
-                             "neutral_attention": len(neutral), "best_other_site": means.drop(bottleneck).idxmax()},
-                   paper={"bottleneck": f"{pv.BOTTLENECK_BLOCK}.intermediate"} | table2_rescue(slice_name, pv.SINGLE, "bottleneck_rescue"),
-                   stats=tests.stats())
+    return Verdict.of({f"{bottleneck} beats every other late site by a paired test": best_beats_all,
+                       f"at least {MIN_NEUTRAL_SITES.value} attention outputs neutral or harmful": many_neutral},
+                      measured={"bottleneck_rescue": float(means[bottleneck]), "sites_beaten": len(beaten),
+                                "late_sites_other": len(late) - 1, "neutral_attention": len(neutral),
+                                "best_other_site": means.drop(bottleneck).idxmax()},
+                      paper={"bottleneck": f"{pv.BOTTLENECK_BLOCK}.intermediate"} | table2_rescue(slice_name, pv.SINGLE, "bottleneck_rescue"),
+                      stats=tests.stats(), details={"neutral or harmful attention outputs": neutral})
 
 
 CLAIM = Claim(

@@ -52,15 +52,11 @@ def c3_context_dominant(source: TableSource, checkpoint: str, slice_name: str) -
     tests.add(label, compare_paired(gap, 0 * gap + floor), "strong over minimal")
     tests.show("context - masked", compare_paired(context.to_numpy(), masked.loc[context.index].to_numpy()), "shown: the absolute rescues")
     dominant = tests.holds(label)
-    return Verdict(dominant and not losing,
-                   f"context-only {context.mean():.4f} vs masked-only {masked.mean():.4f} mean rescue (fraction {share['context'].mean():.3f} "
-                   f"vs {share['masked'].mean():.3f}); {tests.text(label, verdict=False)}; strong over minimal (the fraction gap above "
-                   f"the paper's {floor} by the paired test): {dominant}; {tests.text('context - masked')}; "
-                   f"classes where context does not win (class means): {losing or 'none'} of {len(by_class)}",
-                   measured={"context_rescue": float(context.mean()), "masked_rescue": float(masked.mean()),
-                             "fraction_gap": float(gap.mean()), "classes": len(by_class), "classes_losing": len(losing),
-                             "strong_over_minimal": dominant},
-                   paper={"fraction_gap_min": floor}, stats=tests.stats())
+    return Verdict.of({"strong over minimal": dominant, "context wins in every class": not losing},
+                      measured={"context_rescue": float(context.mean()), "masked_rescue": float(masked.mean()),
+                                "fraction_gap": float(gap.mean()), "classes": len(by_class), "classes_losing": len(losing),
+                                "strong_over_minimal": dominant},
+                      paper={"fraction_gap_min": floor}, stats=tests.stats(), details={"classes where context does not win": losing})
 
 
 CLAIM = Claim(

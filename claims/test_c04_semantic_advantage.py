@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import NEARLY_ALL, advantage, comparison_text, labelled_tests, significant
+from jepa_claims.claim.evidence import NEARLY_ALL, advantage, labelled_tests, significant
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import BACKGROUND_REGION, LAYER_READING, MASKING, Claim, Headline, Threshold, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -37,24 +37,20 @@ def c4_semantic_advantage(source: TableSource, checkpoint: str, slice_name: str)
     on 4x3 and 8x3 wins on nearly all images; on 4x3 also larger than each rectangle control by the paired test (one
     Holm family of the two, alpha 0.05) and winning on most images."""
     c = advantage(source, checkpoint, slice_name)
-    passed, extra = significant(c), ""
+    conditions = {"significant (CI above 0, p < 0.001)": significant(c)}
     measured = {"advantage": c.mean_diff, "object": c.mean_a, "background": c.mean_b, "wins": c.wins, "n": c.n}
     if slice_name in NEARLY_ALL_SLICES:
-        nearly_all = c.wins >= NEARLY_ALL.value * c.n
-        passed &= nearly_all
-        extra += f"; wins on nearly all images (>= {NEARLY_ALL.value:.0%}): {nearly_all}"
+        conditions[f"wins on nearly all images (>= {NEARLY_ALL.value:.0%})"] = c.wins >= NEARLY_ALL.value * c.n
     controls = Family(DEFAULT_ALPHA)
     if slice_name == "4x3":
         rects = {control: controls.add(f"object - {control}", advantage(source, checkpoint, slice_name, control), "larger than the rectangles")
                  for control in ("bg_rect", "rect")}
         for (control, versus), label in zip(rects.items(), ("matched-area rectangle", "generic rectangle")):
-            larger, most = controls.holds(f"object - {control}"), versus.wins > MOST.value * versus.n
-            passed &= larger and most
-            extra += (f"; object - {label}: larger by the paired test (Holm p = {controls.adjusted()[f'object - {control}']:.2g}) "
-                      f"{larger}, wins on most images {most} ({versus.wins}/{versus.n})")
+            conditions[f"larger than the {label} by the paired test"] = controls.holds(f"object - {control}")
+            conditions[f"wins on most images against the {label}"] = versus.wins > MOST.value * versus.n
             measured[control] = versus.mean_b
     paper = {k: v.value for k, v in pv.TABLE1.get(slice_name, {}).items()}
-    return Verdict(passed, comparison_text(c) + extra, measured, paper, labelled_tests(object__background=c) | controls.stats())
+    return Verdict.of(conditions, measured, paper, labelled_tests(object__background=c) | controls.stats())
 
 
 CLAIM = Claim(

@@ -21,7 +21,7 @@ from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
 from jepa_claims.paper import values as pv
-from jepa_claims.stats.family import DEFAULT_ALPHA, PAPER_ALPHA, Family
+from jepa_claims.stats.family import DEFAULT_ALPHA, Family
 from jepa_claims.stats.groups import compare_independent, trend_test
 
 PERSIST_SLICES = ("4x3", "12x3", "16x3")  # the slices whose advantages it compares, smallest first
@@ -46,13 +46,9 @@ def c5_persists(source: TableSource, checkpoint: str, slice_name: str) -> Verdic
     steps = {s: rise.show(f"advantage {s} - {PERSIST_SLICES[0]}", compare_independent(per_image_advantage(source, checkpoint, s),
                           per_image_advantage(source, checkpoint, PERSIST_SLICES[0])), SLIGHT_RISE) for s in PERSIST_SLICES[1:]}
     strengthens = trend.statistic > 0 and all(t.mean_diff > 0 for t in steps.values())
-    return Verdict(persists and strengthens,
-                   "advantage " + ", ".join(f"{s} {a:+.4f}" for s, a in adv.items())
-                   + f"; significant on every slice (CI above 0, p < {PAPER_ALPHA.value}): {persists}; "
-                   + "; ".join(rise.text(label) for label in rise.stats())
-                   + f"; strengthens (estimates rising, significance not required: 'slightly'): {strengthens}",
-                   measured=adv | {"trend_tau": trend.statistic}, paper={s: pv.TABLE1[s]["advantage"].value for s in adv},
-                   stats={f"object - background ({s})": c.to_dict() for s, c in tests.items()} | rise.stats())
+    return Verdict.of({"significant on every slice": persists, "strengthens": strengthens},
+                      measured=adv | {"trend_tau": trend.statistic}, paper={s: pv.TABLE1[s]["advantage"].value for s in adv},
+                      stats={f"object - background ({s})": c.to_dict() for s, c in tests.items()} | rise.stats())
 
 
 CLAIM = Claim(

@@ -47,13 +47,10 @@ def c7_depth_sweep(source: TableSource, checkpoint: str, slice_name: str) -> Ver
     tests.add("middle third - early third", compare_paired(thirds["mid"], thirds["early"]), "mid rises")
     conditions = {c: tests.holds(label) for label, c in (("window's best - best outside", "peak in window"),
                                                           ("peak block - 2 x early third", "early low"), ("middle third - early third", "mid rises"))}
-    return Verdict(all(conditions.values()),
-                   f"peak rescue {peak:.4f} at block {peak_block} (window {lo}-{hi}); early third {early:.4f}, middle third {mid:.4f}; "
-                   + "; ".join(tests.text(label) for label in tests.stats())
-                   + "; conditions: " + ", ".join(f"{k} {v}" for k, v in conditions.items()),
-                   measured={"peak_block": peak_block, "peak": peak, "early": float(early), "mid": float(mid), "peak_window": [lo, hi],
-                             "by_block": {int(k): float(v) for k, v in by_block.items()}},
-                   paper={"peak_window": list(pv.RESCUE_PEAK)}, stats=tests.stats())
+    return Verdict.of(conditions,
+                      measured={"peak_block": peak_block, "peak": peak, "early": float(early), "mid": float(mid),
+                                "peak_window": [lo, hi], "by_block": {int(k): float(v) for k, v in by_block.items()}},
+                      paper={"peak_window": list(pv.RESCUE_PEAK)}, stats=tests.stats())
 
 
 CLAIM = Claim(

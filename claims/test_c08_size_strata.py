@@ -56,13 +56,9 @@ def c8_size_strata(source: TableSource, checkpoint: str, slice_name: str) -> Ver
     top = int(np.argmax(means["triple_minus_pair_by_bin"])) == len(bins) - 1
     conditions = {"advantage rises": tests.holds("advantage trend over size tertiles"), "win rate holds": win_trend.statistic >= 0,
                   "triple - pair largest in the largest": tests.holds("triple - pair trend over size tertiles") and top}
-    return Verdict(all(conditions.values()),
-                   f"by object-size tertile (small to large): advantage {np.round(means['advantage_by_bin'], 4).tolist()}, "
-                   f"win rate {np.round(means['win_rate_by_bin'], 3).tolist()}, triple - pair {np.round(means['triple_minus_pair_by_bin'], 4).tolist()}; "
-                   + "; ".join(tests.text(label) for label in tests.stats())
-                   + "; conditions: " + ", ".join(f"{k} {v}" for k, v in conditions.items()),
-                   measured=means | {"bin_edges_tokens": [int(size.iloc[b].min()) for b in bins], "win_rate_tau": win_trend.statistic},
-                   stats=tests.stats())
+    return Verdict.of(conditions,
+                      measured=means | {"bin_edges_tokens": [int(size.iloc[b].min()) for b in bins], "win_rate_tau": win_trend.statistic},
+                      stats=tests.stats())
 
 
 CLAIM = Claim(

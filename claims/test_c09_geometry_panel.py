@@ -57,12 +57,11 @@ def c9_geometry_panel(source: TableSource, checkpoint: str, slice_name: str) -> 
             tests.add(f"triple - {other} ({budget} budget)", compare_paired(per_image["triple"].to_numpy(), per_image[other].to_numpy()),
                       f"{budget} triple best")
     best = {b: tests.all_hold([label for label in tests.deciding() if tests.decides(label) == f"{b} triple best"]) for b in ("medium", "full")}
-    return Verdict(all(best.values()),
-                   "best group by mean rescue: " + ", ".join(f"{b} {means.loc[b].idxmax()}" for b in ("small", "medium", "full") if b in means.index)
-                   + "; " + "; ".join(tests.text(label) for label in tests.deciding())
-                   + "; " + ", ".join(f"triple best at the {b} budget: {held}" for b, held in best.items()),
-                   measured={f"{b}_{g}": float(means.loc[b, g]) for b in means.index for g in means.columns},
-                   paper=table2_rescue(slice_name, pv.TRIPLE, "full_triple"), stats=tests.stats())
+    return Verdict.of({f"triple best at the {b} budget": held for b, held in best.items()},
+                      measured={f"{b}_{g}": float(means.loc[b, g]) for b in means.index for g in means.columns},
+                      paper=table2_rescue(slice_name, pv.TRIPLE, "full_triple"), stats=tests.stats(),
+                      details={f"best group by mean rescue, {b} budget": means.loc[b].idxmax()
+                               for b in ("small", "medium", "full") if b in means.index})
 
 
 CLAIM = Claim(

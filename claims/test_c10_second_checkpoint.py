@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import advantage, comparison_text, ordering_family, per_image_advantage, per_image_rescue
+from jepa_claims.claim.evidence import advantage, ordering_family, per_image_advantage, per_image_rescue
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -35,14 +35,11 @@ def c10_second_checkpoint(source: TableSource, checkpoint: str, slice_name: str)
     conditions = {"wins all": c.wins == c.n, "object beats background": tests.holds("object - background"),
                   "ordered": tests.all_hold(["triple - pair", "pair - single"]),
                   "smaller advantage": tests.holds("advantage 1k - 22k"), "smaller triple": tests.holds("triple rescue 1k - 22k")}
-    return Verdict(all(conditions.values()),
-                   comparison_text(c) + f"; mean advantage 1k {adv_1k.mean():+.4f}, mean triple rescue {triple.mean():.4f} vs 1k "
-                   f"{triple_1k.mean():.4f}; " + "; ".join(tests.text(label) for label in tests.deciding())
-                   + "; conditions: " + ", ".join(f"{k} {v}" for k, v in conditions.items()),
-                   measured={"advantage": c.mean_diff, "wins": c.wins, "n": c.n, "advantage_1k": float(adv_1k.mean()),
-                             "triple_rescue": float(triple.mean()), "triple_rescue_1k": float(triple_1k.mean())},
-                   paper={"advantage": pv.IJEPA_22K_ADVANTAGE.value, "wins": pv.IJEPA_22K_WINS.wins},
-                   stats=tests.stats())
+    return Verdict.of(conditions,
+                      measured={"advantage": c.mean_diff, "wins": c.wins, "n": c.n, "advantage_1k": float(adv_1k.mean()),
+                                "triple_rescue": float(triple.mean()), "triple_rescue_1k": float(triple_1k.mean())},
+                      paper={"advantage": pv.IJEPA_22K_ADVANTAGE.value, "wins": pv.IJEPA_22K_WINS.wins},
+                      stats=tests.stats())
 
 
 CLAIM = Claim(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pytest
 
-from jepa_claims.claim.evidence import GROUP_ORDER, comparison_text
+from jepa_claims.claim.evidence import GROUP_ORDER
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.unit import Claim, Headline, Threshold, Untrained
 from jepa_claims.claim.verdict import Verdict
@@ -47,14 +47,10 @@ def c11_predictor_proxy(source: TableSource, checkpoint: str, slice_name: str) -
     decided = {name: tests.all_hold([label for label in tests.deciding() if tests.decides(label) == name])
                for name in ("object > background", "pair and triple restore", "pair and triple > single")}
     conditions = {"clean fit": clean <= CLEAN_PROXY_MAX.value, **decided}
-    return Verdict(all(conditions.values()),
-                   f"held-out clean proxy drift {clean:.4f} (<= {CLEAN_PROXY_MAX.value}); masked proxy context drift "
-                   f"{comparison_text(versus)}; proxy rescue " + ", ".join(f"{g} {r.mean():.4f}" for g, r in rescue.items())
-                   + "; " + "; ".join(tests.text(label, verdict=False) for label in tests.deciding()[3:])
-                   + "; conditions: " + ", ".join(f"{k} {v}" for k, v in conditions.items()),
-                   measured={"clean_global_drift": clean, "object_context_drift": versus.mean_a, "background_context_drift": versus.mean_b,
-                             **{f"rescue_{g}": float(r.mean()) for g, r in rescue.items()}},
-                   paper={k: v.value for k, v in pv.PROXY.items()}, stats=tests.stats())
+    return Verdict.of(conditions,
+                      measured={"clean_global_drift": clean, "object_context_drift": versus.mean_a,
+                                "background_context_drift": versus.mean_b, **{f"rescue_{g}": float(r.mean()) for g, r in rescue.items()}},
+                      paper={k: v.value for k, v in pv.PROXY.items()}, stats=tests.stats())
 
 
 CLAIM = Claim(

@@ -23,13 +23,11 @@ def c13_token_budgets(source: TableSource, checkpoint: str, slice_name: str) -> 
     unequal = budget.index[budget["object"] != budget["background"]].tolist()
     patches = int(masks["patches"].iloc[0])
     mean_obj = float(budget["object"].mean())
-    return Verdict(not unequal,
-                   f"mean object tokens {mean_obj:.1f}, mean background tokens {budget['background'].mean():.1f}, "
-                   f"visible context {patches - mean_obj:.1f} of {patches}; unequal budgets: {unequal or 'none'}",
-                   measured={"object_tokens": mean_obj, "background_tokens": float(budget["background"].mean()),
-                             "visible_context": patches - mean_obj},
-                   stats=no_test("an exact equality of token counts on every image: no sampling test"),
-                   paper={k: v.value for k, v in pv.TABLE4.get(slice_name, {}).items()})
+    return Verdict.of({"budgets equal on every image": not unequal},
+                      measured={"object_tokens": mean_obj, "background_tokens": float(budget["background"].mean()),
+                                "visible_context": patches - mean_obj},
+                      stats=no_test("an exact equality of token counts on every image: no sampling test"),
+                      paper={k: v.value for k, v in pv.TABLE4.get(slice_name, {}).items()}, details={"unequal budgets": unequal})
 
 
 CLAIM = Claim(

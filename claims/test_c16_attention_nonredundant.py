@@ -31,12 +31,9 @@ def c16_attention_nonredundant(source: TableSource, checkpoint: str, slice_name:
     tests.add("single - attention", compare_paired(rescue["single"], rescue["attention"]), "narrower")
     tests.show("triple - attention", compare_paired(rescue["triple"], rescue["attention"]), "shown: implied by the two deciding tests")
     holds = {label: tests.holds(label) for label in tests.deciding()}
-    return Verdict(all(holds.values()),
-                   "rescue " + ", ".join(f"{g} {r.mean():.4f}" for g, r in rescue.items()) + "; "
-                   + "; ".join(tests.text(label, verdict=False) for label in tests.stats())
-                   + "; by the paired test: " + ", ".join(f"{label} {h}" for label, h in holds.items()),
-                   measured={"attention_gain": gain.mean_diff, **{f"{g}_rescue": float(r.mean()) for g, r in rescue.items()}},
-                   stats=tests.stats())
+    return Verdict.of({f"{label} (by the paired test)": held for label, held in holds.items()},
+                      measured={"attention_gain": gain.mean_diff, **{f"{g}_rescue": float(r.mean()) for g, r in rescue.items()}},
+                      stats=tests.stats())
 
 
 CLAIM = Claim(

@@ -36,15 +36,13 @@ def c17_beit_comparable(source: TableSource, checkpoint: str, slice_name: str) -
     tests = Family(DEFAULT_ALPHA)
     versus = tests.add(label, compare_paired(both[checkpoint].to_numpy() + margin, both["ijepa_1k"].to_numpy()), "comparable or larger")
     passed = margin > 0 and tests.holds(label)
-    return Verdict(passed,
-                   f"BEiT advantage {both[checkpoint].mean():+.4f}, I-JEPA 1k {both['ijepa_1k'].mean():+.4f} on {len(both)} shared images; "
-                   + tests.text(label, verdict=False)
-                   + f"; not smaller beyond {COMPARABLE_SHARE.value:.0%} of I-JEPA's advantage (margin {margin:+.4f} > 0 and above 0 by the paired test): {passed}",
-                   measured={"beit_minus_ijepa": versus.mean_diff - margin, "above_margin": versus.mean_diff,
-                             "beit_advantage": float(both[checkpoint].mean()), "ijepa_advantage": float(both["ijepa_1k"].mean()), "margin": margin},
-                   paper={"beit_advantage": pv.TABLE3["beit"]["advantage"].value,
-                          "ijepa_advantage": pv.TABLE3["ijepa_1k"]["advantage"].value},
-                   stats=tests.stats())
+    return Verdict.of({f"not smaller beyond {COMPARABLE_SHARE.value:.0%} of I-JEPA's advantage": passed},
+                      measured={"beit_minus_ijepa": versus.mean_diff - margin, "above_margin": versus.mean_diff,
+                                "beit_advantage": float(both[checkpoint].mean()), "ijepa_advantage": float(both["ijepa_1k"].mean()),
+                                "margin": margin},
+                      paper={"beit_advantage": pv.TABLE3["beit"]["advantage"].value,
+                             "ijepa_advantage": pv.TABLE3["ijepa_1k"]["advantage"].value},
+                      stats=tests.stats(), details={"shared images": len(both)})
 
 
 CLAIM = Claim(

@@ -44,14 +44,10 @@ def c18_semantic_excess(source: TableSource, checkpoint: str, slice_name: str) -
     tests.add(f"{mlp} - {end_best} excess", compare_paired(excess[mlp].to_numpy(), excess[end_best].to_numpy()), "narrower")
     holds = {"largest at an MLP intermediate": best == mlp, "end contributes (by the paired test)": tests.holds(f"{end_best} excess"),
              "narrower than the MLP (by the paired test)": tests.holds(f"{mlp} - {end_best} excess")}
-    return Verdict(all(holds.values()),
-                   f"largest mean excess {best} ({means[best]:+.4f}); best MLP {mlp} ({means[mlp]:+.4f}); best attention-output "
-                   f"or value site of the last blocks {end_best} ({means[end_best]:+.4f}); "
-                   + "; ".join(tests.text(label, verdict=False) for label in tests.deciding())
-                   + "; " + ", ".join(f"{k}: {v}" for k, v in holds.items()),
-                   measured={"mlp_excess": float(means[mlp]), "end_excess": float(means[end_best]), "best_site": best,
-                             "end_site": end_best, "excess_by_site": {str(k): float(v) for k, v in means.items()}},
-                   stats=tests.stats())
+    return Verdict.of(holds,
+                      measured={"mlp_excess": float(means[mlp]), "end_excess": float(means[end_best]), "best_site": best,
+                                "end_site": end_best, "excess_by_site": {str(k): float(v) for k, v in means.items()}},
+                      stats=tests.stats())
 
 
 CLAIM = Claim(

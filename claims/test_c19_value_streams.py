@@ -36,16 +36,12 @@ def c19_value_streams(source: TableSource, checkpoint: str, slice_name: str) -> 
     tests = Family(DEFAULT_ALPHA)
     label = f"{best_mlp} - {best_value}"
     narrower = tests.add(label, compare_paired(per_image[best_mlp].to_numpy(), per_image[best_value].to_numpy()), "narrower")
-    holds = {"narrower than the MLP (by the paired test)": tests.holds(label), f"none before the very end above {limit:.4f}": bool(before.max() <= limit)}
-    return Verdict(all(holds.values()),
-                   f"value streams: best {best_value} {values[best_value]:.4f}, largest before block {min(roles.late_attention)} "
-                   f"{before.idxmax()} {before.max():.4f} (limit {NEUTRAL_SHARE.value:.0%} of the bottleneck's); best MLP {best_mlp} "
-                   f"{rescue[best_mlp]:.4f}; " + tests.text(label, verdict=False) + "; "
-                   + ", ".join(f"{k}: {v}" for k, v in holds.items()),
-                   measured={"value_best": float(values[best_value]), "value_before_end": float(before.max()),
-                             "mlp_best": float(rescue[best_mlp]), "limit": limit, "mlp_over_value": narrower.mean_diff,
-                             "value_by_block": {int(s.split(".")[0]): float(v) for s, v in values.items()}},
-                   stats=tests.stats())
+    holds = {"narrower than the MLP (by the paired test)": tests.holds(label), "no value site above the limit before the very end": bool(before.max() <= limit)}
+    return Verdict.of(holds,
+                      measured={"value_best": float(values[best_value]), "value_before_end": float(before.max()),
+                                "mlp_best": float(rescue[best_mlp]), "limit": limit, "mlp_over_value": narrower.mean_diff,
+                                "value_by_block": {int(s.split(".")[0]): float(v) for s, v in values.items()}},
+                      stats=tests.stats(), details={"best value site": best_value, "best MLP site": best_mlp})
 
 
 CLAIM = Claim(

@@ -59,12 +59,6 @@ def significant(c) -> bool:
     return c.mean_diff > 0 and c.ci_low > 0 and c.p < P_MAX
 
 
-def comparison_text(c, what: str = "object - background") -> str:
-    """One-line summary of a paired comparison."""
-    return (f"{what} = {c.mean_diff:+.4f} (95% CI {c.ci_low:+.4f} to {c.ci_high:+.4f}), "
-            f"sign-flip p = {c.p:.2g} (smallest attainable {c.min_attainable_p:.2g}), wins {c.wins}/{c.n}")
-
-
 def labelled_tests(**comparisons) -> dict:
     """A verdict's paired tests by label ("triple - pair"), the claim's primary test first (JSON-ready)."""
     return {label.replace("__", " - ").replace("_", " "): c.to_dict() for label, c in comparisons.items()}

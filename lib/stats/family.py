@@ -92,19 +92,6 @@ class Family:
         """Every one of these tests holds."""
         return all(self.holds(label) for label in labels)
 
-    def text(self, label: str, verdict: bool = True) -> str:
-        """One clause: the test's estimate, CI, raw and Holm-adjusted p, and (unless `verdict` is False) whether it holds."""
-        e = self._entries[label]
-        t = e.test
-        if isinstance(t, Trend):
-            body = f"tau {t.statistic:+.3f} over means {[round(m, 4) for m in t.group_means]}"
-        else:
-            body = f"{t.mean_diff:+.4f} (95% CI {t.ci_low:+.4f} to {t.ci_high:+.4f})"
-        if not e.deciding:
-            return f"{label} = {body}, p = {t.p:.2g} ({e.decides})"
-        clause = f"{label} = {body}, p = {t.p:.2g}, Holm p = {self.adjusted()[label]:.2g}"
-        return f"{clause}: {self.holds(label)}" if verdict else clause
-
     def stats(self) -> dict:
         """Every test JSON-ready, with what it decides, its Holm-adjusted p and the alpha (for Verdict.stats)."""
         adjusted = self.adjusted()
