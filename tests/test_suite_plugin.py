@@ -1,4 +1,4 @@
-"""The suite as a pytest plugin: loaded for every run, costly only for the claim suite, parametrized from the registry."""
+"""The suite as a pytest plugin: loaded for every run, costly only for the claim suite, parametrized from each module's claim."""
 from __future__ import annotations
 
 import json
@@ -14,36 +14,46 @@ ROOT = Path(__file__).resolve().parents[1]
 OPTIONS = ("--world", "--checkpoints", "--slices", "--device", "--dtype", "--data-root", "--skip-unreadable", "--threads",
            "--cache-dir")
 
-PLANTED = '''
+PLANTED_HEAD = '''
 import pytest
 
-from claim_modules import CLAIMS
-from jepa_claims.claim.common import Verdict
-from jepa_claims.claim.unit import Headline, Untrained
+from jepa_claims.claim.unit import Claim, Headline, Untrained
+from jepa_claims.claim.verdict import Verdict
 
+FIELDS = {"doc": \'X: "planted" (nowhere).\', "short": "planted", "sentences": ("planted",), "checkpoints": ("ijepa_1k",),
+          "reads": ("masks",), "headline": Headline("x", None, "planted x"), "untrained": Untrained(not_run="planted"),
+          "planted": ("planted table: none",)}
+'''
+# One claim per module (lib/claim/catalogue.py): X1 on 4x3 and 8x3, X2 reading 16x3 beyond its 4x3 cell.
+PLANTED = {
+    "test_x1_planted.py": PLANTED_HEAD + '''
 
 def planted(source, checkpoint, slice_name):
     return Verdict(True, f"planted on {checkpoint} {slice_name}", measured={"x": 1.5})
 
 
+CLAIM = Claim("X1", slices=("4x3", "8x3"), check=planted, **FIELDS)
+pytestmark = pytest.mark.claim(CLAIM)
+
+
+def test_planted(verdict):
+    assert verdict.passed and verdict.claim == "X1"
+''',
+    "test_x2_reads_16x3.py": PLANTED_HEAD + '''
+
 def reads_16x3(source, checkpoint, slice_name):
     return Verdict(True, "never evaluated: its cell needs 16x3")
 
 
-FIELDS = {"quote": '"planted" (nowhere)', "checkpoints": ("ijepa_1k",), "headline": Headline("x", None, "planted x"),
-          "untrained": Untrained(not_run="planted")}
-CLAIMS.register("X1", slices=("4x3", "8x3"), **FIELDS)(planted)
-CLAIMS.register("X2", slices=("4x3",), reads_slices=("16x3",), **FIELDS)(reads_16x3)
+CLAIM = Claim("X2", slices=("4x3",), reads_slices=("16x3",), check=reads_16x3, **FIELDS)
+pytestmark = pytest.mark.claim(CLAIM)
 
 
-@pytest.mark.claim(check=planted)
-def test_planted(verdict):
-    assert verdict.passed and verdict.claim == "X1"
-
-
-@pytest.mark.claim(check=reads_16x3)
 def test_reads_16x3(verdict):
     assert verdict.passed
+''',
+    "test_fixtures.py": '''
+import pytest
 
 
 def test_fixtures(world, slices, encoder_ijepa_1k):
@@ -52,7 +62,8 @@ def test_fixtures(world, slices, encoder_ijepa_1k):
         slices["16x3"]
     model = encoder_ijepa_1k.model
     assert not model.training and not any(p.requires_grad for p in model.parameters())
-'''
+''',
+}
 
 
 def _pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -112,13 +123,15 @@ def test_a_run_outside_the_claim_suite_resolves_no_world_and_writes_no_report(tm
 
 
 def test_a_planted_claim_is_parametrized_over_its_selected_cells(tmp_path):
-    """A claim registered in a test module gets one test per selected cell; one that reads an unselected slice none,
-    and the record names what it needs. The fixtures serve the selected slices and an encoder in eval mode, grads off."""
+    """A claim module of a suite folder gets one test per selected cell; one that reads an unselected slice none, and the
+    record names what it needs. The fixtures serve the selected slices and an encoder in eval mode, grads off."""
     suite = tmp_path / "suite"
     suite.mkdir()
     (suite / "conftest.py").write_text('pytest_plugins = ["fixtures.world", "fixtures.claims"]\n')
-    (suite / "test_planted.py").write_text(textwrap.dedent(PLANTED))
-    done = _pytest(tmp_path, "suite", "-v", "--world", "toy", "--slices", "4x3,8x3", "--cache-dir", str(tmp_path / "cache"))
+    for name, text in PLANTED.items():
+        (suite / name).write_text(textwrap.dedent(text))
+    done = _pytest(tmp_path, "suite", "-v", "--world", "toy", "--slices", "4x3,8x3", "--cache-dir", str(tmp_path / "cache"),
+                   "-o", "claim_suite=suite")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for test in ("test_planted[ijepa_1k-4x3] PASSED", "test_planted[ijepa_1k-8x3] PASSED", "test_reads_16x3[not-selected] SKIPPED",
                  "test_fixtures PASSED"):
@@ -128,6 +141,26 @@ def test_a_planted_claim_is_parametrized_over_its_selected_cells(tmp_path):
         "X1|ijepa_1k|4x3": "PASS", "X1|ijepa_1k|8x3": "PASS", "X2|ijepa_1k|4x3": "NOT SELECTED"}
     assert matrix["X1|ijepa_1k|8x3"]["headline"]["measured"] == 1.5
     assert matrix["X2|ijepa_1k|4x3"]["reason"] == "not selected in this run: needs 16x3 (--checkpoints / --slices)"
+
+
+def test_a_claim_marker_without_its_claim_is_a_usage_error():
+    """The marker carries the module's Claim; the old `claim(check=...)` form stops the run naming the fix."""
+    from claim_modules import CLAIMS
+    from jepa_claims.record.plugin import marked_claim
+
+    class Node:
+        nodeid = "claims/test_old.py::test_old"
+
+        def __init__(self, marker):
+            self.marker = marker
+
+        def get_closest_marker(self, name):
+            return self.marker if name == "claim" else None
+
+    c6 = CLAIMS.get("C6")
+    assert marked_claim(Node(pytest.mark.claim(c6).mark)) is c6 and marked_claim(Node(None)) is None
+    with pytest.raises(pytest.UsageError, match=r"test_old: the claim marker carries the module's claim: CLAIM = Claim"):
+        marked_claim(Node(pytest.mark.claim(check=c6.check).mark))
 
 
 @pytest.mark.slow
