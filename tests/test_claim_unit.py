@@ -215,3 +215,25 @@ def test_an_undeclared_read_is_caught():
     c5, c8 = CLAIMS.get("C5"), CLAIMS.get("C8")
     assert _undeclared(dataclasses.replace(c5, reads_slices=()), "ijepa_1k", "4x3")[0] == {("ijepa_1k", "12x3"), ("ijepa_1k", "16x3")}
     assert _undeclared(dataclasses.replace(c8, reads=("masks", "rescue")), "ijepa_1k", "8x3")[1] == {"semantic"}
+
+
+def test_every_planted_falsehood_is_a_toy_variant_or_a_planted_table():
+    """A claim's planted names a toy variant that exists (lib/toy/variants.py) or says which table is planted."""
+    from jepa_claims.toy.variants import TOY_VARIANTS
+
+    for claim in CLAIMS:
+        for planted in claim.planted:
+            table = planted.startswith("planted table:") and planted.split(":", 1)[1].strip()
+            assert table or (planted in TOY_VARIANTS and ":" in planted), f"{claim.id}: {planted!r} is no toy variant"
+
+
+def test_the_record_joins_variants_with_the_claims_that_name_them():
+    """planted_rows gives each variant the claims naming it, drops variants no claim names, adds planted tables."""
+    from jepa_claims.record.summary import planted_rows
+
+    variants = [{"variant": "ijepa_1k:a", "how": "a"}, {"variant": "ijepa_1k:b", "how": "b"}, {"variant": "ijepa_1k:c", "how": "c"}]
+    claims = {"X1": {"planted": ["ijepa_1k:a"]}, "X2": {"planted": ["ijepa_1k:a", "ijepa_1k:b"]},
+              "X3": {"planted": ["planted table: one budget shifted"]}}
+    assert planted_rows(variants, claims) == [
+        {"variant": "ijepa_1k:a", "how": "a", "breaks": ["X1", "X2"]}, {"variant": "ijepa_1k:b", "how": "b", "breaks": ["X2"]},
+        {"variant": "planted table", "breaks": ["X3"], "how": "one budget shifted"}]
