@@ -1,6 +1,6 @@
 """Planted measurement tables: a world whose truth is set by hand, to show each verdict can fail.
 
-`Planted(**knobs)` is a table source for lib/claim/checks.py (table(kind, checkpoint, slice), roles, conv).
+`Planted(**knobs)` is a table source for the claims' checks (claims/test_cNN_*.py: table(kind, checkpoint, slice), roles, conv).
 With default knobs every claim holds; each knob breaks one claim (see tests/test_checks.py) or one
 condition of a claim's check (tests/test_conditions.py, tests/test_conditions_each.py).
 """

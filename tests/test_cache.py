@@ -21,9 +21,10 @@ def lib_copy(tmp_path, monkeypatch) -> Path:
     return copy
 
 
-@pytest.mark.parametrize("edited", ["claim/checks.py", "paper/values.py", "grading/grades.py", "record/html.py", "cli.py"])
+@pytest.mark.parametrize("edited", ["claim/evidence.py", "claim/unit.py", "paper/values.py", "grading/grades.py", "record/html.py", "cli.py"])
 def test_code_that_only_reads_tables_keeps_the_version(lib_copy, edited):
     """Editing the claims' checks, the paper's values, the grades, the record or the CLI keeps every cached measurement."""
+    assert (lib_copy / edited).is_file(), edited
     before = code_version()
     with (lib_copy / edited).open("a") as handle:
         handle.write("\n# edited\n")
