@@ -16,7 +16,7 @@ from jepa_claims.claim.unit import Probe
 PROBE = Probe(
     "P7", "the late pathway down to attention heads (the paper's stated next step)",
     doc=__doc__,
-    checkpoints=("ijepa_1k",), slices=("8x3",),
+    checkpoints=("ijepa_1k",), slices=("8x3",), reads=("heads",),
     other_claims='P7 decomposes the late attention of the three-site group into heads on the main cell; the other claims name no attention head.',
     badges=("a single head carries the triple's gain", "no single head carries the triple's gain"),
 )

@@ -15,13 +15,13 @@ import pytest
 
 from jepa_claims.claim.unit import Probe
 from jepa_claims.roles import Roles
-from jepa_claims.tables.discovery import ROLE_PROBE_CHECKPOINTS, discover_roles, discovery_store
+from jepa_claims.tables.discovery import DISCOVERY_KINDS, ROLE_PROBE_CHECKPOINTS, discover_roles, discovery_store
 from jepa_claims.worlds.world import DISCOVERY_SLICE
 
 PROBE = Probe(
     "P8", "roles discovered on the discovery slice beside the paper's layers",
     doc=__doc__,
-    checkpoints=ROLE_PROBE_CHECKPOINTS, slices=(DISCOVERY_SLICE,),
+    checkpoints=ROLE_PROBE_CHECKPOINTS, slices=(DISCOVERY_SLICE,), reads=DISCOVERY_KINDS,
     other_claims="P8 moves no claim: every claim keeps the paper's roles; it shows where this checkpoint's own measurements would put them.",
 )
 pytestmark = pytest.mark.probe(PROBE)

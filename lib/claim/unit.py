@@ -151,6 +151,9 @@ class Probe:
     checkpoints: tuple[str, ...] = ()
     slices: tuple[str, ...] = ()
     every_claim: bool = False  # True: over every cell of each claim of the suite (P1), not checkpoints x slices
+    reads: tuple[str, ...] = ()  # table kinds it reads on its own cells (the census plans them)
+    reads_claims: tuple[str, ...] = ()  # claims whose tables it reads on its own cells (it runs their checks there)
+    reruns_conventions: bool = False  # True: it reruns claims under P3's alternative conventions on its cells
     other_claims: str = ""  # why the claims it does not run are not run (the record's words)
     badges: tuple[str, str] = ("claim holds", "claim fails")  # a cell's badge when the claim holds / fails under it
 
@@ -162,4 +165,4 @@ class Probe:
     def describe(self) -> dict:
         """The probe as plain JSON (what the record and the docs catalogue read)."""
         return {"id": self.id, "about": self.about, "checkpoints": list(self.checkpoints), "slices": list(self.slices),
-                "every_claim": self.every_claim, "other_claims": self.other_claims, "badges": list(self.badges)}
+                "every_claim": self.every_claim, "reads": list(self.reads), "reads_claims": list(self.reads_claims), "other_claims": self.other_claims, "badges": list(self.badges)}

@@ -2,8 +2,8 @@
 
 The plan is every measurement table the selected claims and probes read: each claim's cells, the slices
 and checkpoints it reads beyond them, the table kinds its check reads and the conventions P3 reruns it
-under come from the claim itself (lib/claim/unit.py; the suite's claims are found by
-lib/claim/catalogue.py); what the probes add is listed here. tests/test_rehearsal.py checks the plan
+under come from the claim itself, and what a probe reads from the probe (lib/claim/unit.py; the suite's
+claims and probes are found by lib/claim/catalogue.py). tests/test_rehearsal.py checks the plan
 against an actual run (planned block evaluations = logged ones). Numeric agreement reads tables the
 claims already read. Tables already in the cache are counted as cached, not as work.
 
@@ -15,6 +15,7 @@ before the discovery tables exist (the site groups' first blocks, hence the cost
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from jepa_claims.claim.catalogue import Catalogue, load, repository_suite
@@ -22,11 +23,9 @@ from jepa_claims.claim.unit import Claim
 from jepa_claims.conventions import Conventions
 from jepa_claims.suite.options import DEFAULT_UNTRAINED_SEEDS
 from jepa_claims.tables.census import Census, census, read_config
-from jepa_claims.tables.discovery import DISCOVERY_KINDS, ROLE_PROBE_CHECKPOINTS, roles_known
+from jepa_claims.tables.discovery import DISCOVERY_KINDS, roles_known
 from jepa_claims.worlds.world import DISCOVERY_SLICE, CheckpointSpec
 
-PROBE_CELL = ("ijepa_1k", "8x3")  # P3, P7 and P9
-OTHER_FAMILIES = ("mae", "beit")  # P2 (mae) and P5, on 8x3
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,6 @@ def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...], run: Conventions
     stable order; P1's once per untrained seed; P3's under the run's conventions changed by each alternative (none
     where they are equal). `specs`: the world's checkpoints, for those that stand in for another or discover roles;
     `claims`: the suite's claims (the repository's claims/ by default)."""
-    from jepa_claims.tables.probes import ALTERNATIVES, p3_conventions
-
     claims = claims if claims is not None else load(repository_suite())
     wanted: dict[PlannedTable, None] = dict.fromkeys(_discovery(checkpoints, specs, discovery_slice, run))
 
@@ -65,24 +62,26 @@ def plan(checkpoints: tuple[str, ...], slices: tuple[str, ...], run: Conventions
     for variant, claim, checkpoint, slice_name in _claim_cells(claims, checkpoints, slices, untrained_seeds, specs, discovery_slice):
         for needed_checkpoint, needed_slice in sorted(claim.needs(checkpoint, slice_name)):
             add(variant, [claim.id], needed_checkpoint, needed_slice)
-    for name in ALTERNATIVES:  # P3 (it skips an alternative the run's conventions already are)
-        rerun, conv = [c.id for c in p3_claims(claims, name)], p3_conventions(name, run)
-        if conv == run:
-            continue
-        add(name, rerun, *PROBE_CELL, conv)
-        add("", rerun, *PROBE_CELL)
-    if "mae" in checkpoints and "8x3" in slices:  # P2: the library's masking beside C12's table
-        wanted[PlannedTable("", "mae_default", "mae", "8x3")] = None
-        add("", ["C12"], "mae", "8x3")
-    if PROBE_CELL[0] in checkpoints and PROBE_CELL[1] in slices:  # P7: the heads table (claims/test_p7_heads.py)
-        wanted[PlannedTable("", "heads", *PROBE_CELL, run)] = None
-        wanted[PlannedTable("", "footprints", *PROBE_CELL, run)] = None  # P9: the panel's background arm
-    for checkpoint in OTHER_FAMILIES:  # P5: C6 and C3 on the other families
-        add("", ["C6", "C3"], checkpoint, "8x3")
-    for checkpoint in ROLE_PROBE_CHECKPOINTS:  # P8: roles discovered beside the paper's, on the discovery slice
-        if checkpoint in checkpoints and discovery_slice in slices:
-            wanted.update(dict.fromkeys(PlannedTable("", kind, checkpoint, discovery_slice, run) for kind in DISCOVERY_KINDS))
+    for probe in claims.probes():
+        for checkpoint, slice_name in itertools.product(probe.checkpoints, probe.slices):
+            if probe.reruns_conventions:
+                _alternatives(claims, add, run, checkpoint, slice_name)
+            if checkpoint in checkpoints and slice_name in slices:
+                wanted.update(dict.fromkeys(PlannedTable("", kind, checkpoint, slice_name, run) for kind in probe.reads))
+            add("", probe.reads_claims, checkpoint, slice_name)
     return list(wanted)
+
+
+def _alternatives(claims: Catalogue, add, run: Conventions, checkpoint: str, slice_name: str) -> None:
+    """P3's tables on one cell: each alternative's claims under it and under the run's own conventions (an alternative
+    the run's conventions already are is skipped)."""
+    from jepa_claims.tables.probes import ALTERNATIVES, p3_conventions
+
+    for name in ALTERNATIVES:
+        rerun, conv = [c.id for c in p3_claims(claims, name)], p3_conventions(name, run)
+        if conv != run:
+            add(name, rerun, checkpoint, slice_name, conv)
+            add("", rerun, checkpoint, slice_name)
 
 
 def _discovery(checkpoints, specs, discovery_slice: str, run: Conventions) -> list[PlannedTable]:
