@@ -1,6 +1,7 @@
 """Graded verdicts (lib/grading/grades.py) on planted parts: every grade reachable, each part failing alone."""
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 
@@ -10,9 +11,10 @@ from jepa_claims.grading import grades as g
 from jepa_claims.paper import values as pv
 from claim_modules import CLAIMS
 from jepa_claims.grading.diagnostic import not_applicable
-from jepa_claims.claim.unit import MODEL, PROTOCOL, Claim
+from jepa_claims.claim.unit import MODEL, PROTOCOL
 
 MAGNITUDES = (g.WITHIN, g.OFF, g.NO_PAPER_NUMBER, g.NOT_APPLICABLE_TOY, g.NOT_MEASURED)
+DEFINITIONS = {c.id: c.describe() for c in CLAIMS}  # the claims as the record holds them
 C4_8X3_CELLS = {"table1/8x3/advantage": "PASS", "table3/ijepa_1k/wins": "PASS"}
 
 
@@ -25,7 +27,9 @@ def _diagnostic(claim: str, slice_name: str, status: str = g.DIAGNOSTIC, checkpo
 
 
 def _cell(claim: str, slice_name: str, status: str = "PASS", checkpoint: str = "ijepa_1k") -> dict:
-    return {"claim": claim, "checkpoint": checkpoint, "slice": slice_name, "status": status}
+    """A matrix cell as the record holds it, with the paper cells of its magnitude (`Claim.numeric_cells`)."""
+    return {"claim": claim, "checkpoint": checkpoint, "slice": slice_name, "status": status,
+            "paper_cells": CLAIMS.get(claim).numeric_cells(checkpoint, slice_name)}
 
 
 def test_all_three_parts_holding_is_replicated():
@@ -127,7 +131,7 @@ def test_grade_cells_on_the_paper_world():
               "C4|16x3": _cell("C4", "16x3", "FAIL"), "C4|voc": _cell("C4", "voc8x3", "SKIP"),
               "C3|4x3": _cell("C3", "4x3"), "C13|8x3": _cell("C13", "8x3")}
     numeric = C4_8X3_CELLS | {"table1/4x3/advantage": "PASS", "table1/12x3/advantage": "FAIL", "table4/8x3/object_tokens": "PASS"}
-    grades = g.grade_cells(matrix, numeric, [_diagnostic("C4", "8x3"), _diagnostic("C3", "4x3")], "paper")
+    grades = g.grade_cells(matrix, numeric, [_diagnostic("C4", "8x3"), _diagnostic("C3", "4x3")], "paper", DEFINITIONS)
     assert grades["C4|8x3"].label == g.REPLICATED and grades["C4|8x3"].diagnostic_from == ""
     assert grades["C4|8x3"].paper_cells == ("table1/8x3/advantage", "table3/ijepa_1k/wins")
     assert grades["C4|4x3"].label == g.REPLICATED and grades["C4|4x3"].diagnostic_from == "ijepa_1k / 8x3"
@@ -146,16 +150,27 @@ def test_random_weights_shaped_record_replicates_nothing():
                ("29.intermediate", "29.intermediate + 30.intermediate", "29.intermediate + 30.attn.out + 31.attn.out")
                for k in ("rescue", "rescue_fraction")))}
     untrained_too = [_diagnostic(c, s, g.NOT_DIAGNOSTIC) for c, s in (("C3", "4x3"), ("C6", "8x3"), ("C9", "8x3"))]
-    assert not [k for k, v in g.grade_cells(matrix, numeric, untrained_too, "paper").items() if v.tier == g.REPLICATED]
+    assert not [k for k, v in g.grade_cells(matrix, numeric, untrained_too, "paper", DEFINITIONS).items() if v.tier == g.REPLICATED]
     learned = [d | {"status": g.DIAGNOSTIC} for d in untrained_too]
-    assert {k for k, v in g.grade_cells(matrix, numeric, learned, "paper").items() if v.tier == g.REPLICATED} == {"C3|4x3", "C9|8x3"}
+    assert {k for k, v in g.grade_cells(matrix, numeric, learned, "paper", DEFINITIONS).items() if v.tier == g.REPLICATED} == {"C3|4x3", "C9|8x3"}
 
 
-def test_c13_is_the_protocol_claim_in_the_registry():
-    """The registry marks C13 (token budgets) as a protocol property and every other claim as about the model."""
-    assert {c.id for c in CLAIMS if c.kind == PROTOCOL} == {"C13"}
+def test_c13_is_the_protocol_claim_of_the_catalogue():
+    """C13 (token budgets) is the one protocol property; every other claim is about the model; no third kind."""
+    assert {c.id for c in CLAIMS if c.kind == PROTOCOL} == {"C13"} and {c.kind for c in CLAIMS} == {MODEL, PROTOCOL}
     with pytest.raises(ValueError, match="kind 'mask'"):
-        Claim("X1", "q", ("a",), ("b",), lambda *a: None, CLAIMS.get("C4").headline, CLAIMS.get("C4").untrained, kind="mask")
+        dataclasses.replace(CLAIMS.get("C4"), kind="mask")
+
+
+def test_the_grade_reads_the_kind_and_paper_cells_the_record_holds():
+    """The cell is graded from its claim's definition and its own paper_cells: a protocol claim without P1, a model claim with."""
+    cell, numeric = _cell("C13", "8x3"), {"table4/8x3/object_tokens": "PASS"}
+    assert cell["paper_cells"] == ["table4/8x3/object_tokens"]
+    protocol = g.grade_cell(cell, numeric, [], "paper", DEFINITIONS["C13"])
+    model = g.grade_cell(cell, numeric, [], "paper", DEFINITIONS["C13"] | {"kind": MODEL})
+    assert (protocol.diagnostic, protocol.label, protocol.magnitude) == (g.NOT_APPLICABLE, "protocol property holds", g.WITHIN)
+    assert model.diagnostic == g.NOT_MEASURED and model.tier != protocol.tier
+    assert g.grade_cell(cell | {"paper_cells": []}, numeric, [], "paper", DEFINITIONS["C13"]).magnitude == g.NO_PAPER_NUMBER
 
 
 def test_the_grading_page_states_every_floor():
@@ -169,5 +184,5 @@ def test_p1s_own_records_are_read():
     """lib/grading/diagnostic.py's records grade as they say: a claim P1 does not run untrained is not tested."""
     record = not_applicable(CLAIMS.get("C1"), "ijepa_1k", "4x3").to_dict()
     assert g.diagnostic_of(record) == g.NOT_APPLICABLE
-    grade = g.grade_cells({"C1": _cell("C1", "4x3")}, {}, [record], "paper")["C1"]
+    grade = g.grade_cells({"C1": _cell("C1", "4x3")}, {}, [record], "paper", DEFINITIONS)["C1"]
     assert (grade.magnitude, grade.label) == (g.NO_PAPER_NUMBER, "direction only, diagnostic not tested")
