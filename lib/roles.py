@@ -21,7 +21,7 @@ class Roles:
     late_attention: tuple[int, int]  # attention outputs of the triple (paper: 30, 31)
     onset_window: tuple[int, int]  # drift layers where large masks reach onset (paper: 23-29)
     peak_window: tuple[int, int]  # site layers where the depth sweep's rescue peaks (paper: 28-30)
-    late_sites: tuple[int, ...]  # site layers whose single sites compete in C2: the paper's late layers 28-32 as blocks 28-31
+    late_sites: tuple[int, ...]  # site layers whose single sites compete for the bottleneck: the paper's late layers 28-32 as blocks 28-31
     found_on: str | None = None  # the discovery slice the roles were read from (None: placed by relative depth)
     confirmed_on: tuple[str, ...] = ()  # the slices the claims are tested on at discovered roles
 

@@ -23,7 +23,7 @@ PROBE_ID = re.compile(r"P(\d+)")
 
 
 def sort_key(unit_id: str) -> tuple:
-    """C2 before C10, claims before probes; anything else after, by name."""
+    """Numbered ids in number order (2 before 10), claims before probes; anything else after, by name."""
     match = re.fullmatch(r"([A-Z]+)(\d+)", unit_id or "")
     return (match.group(1), int(match.group(2))) if match else ("~", 0, unit_id)
 

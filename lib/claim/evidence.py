@@ -18,7 +18,7 @@ from jepa_claims.stats.paired import compare_paired
 
 P_MAX = pv.P_THRESHOLD.value  # "p < 0.001 in every slice" (sections 2.4, 3.2)
 GROUP_ORDER = ("single", "pair", "triple")
-NEUTRAL_SHARE = Threshold(0.10, 'an attention or value site is "neutral or harmful" (C2) or contributes only narrowly (C19) '
+NEUTRAL_SHARE = Threshold(0.10, 'an attention or value site is "neutral or harmful" or contributes only "narrowly" '
                                 "below 10% of the bottleneck's rescue")
 NEARLY_ALL = Threshold(0.8, '"win on nearly all images" (4x3, 8x3): at least 80% of the images (VOC\'s 19/24 is 79%)')
 

@@ -2,7 +2,7 @@
 over the pair.
 
 The triple (bottleneck + both late attention outputs) beats the MLP-only pair (bottleneck + the next MLP) in the
-paper (C6). A head carries that gain when the bottleneck with this one head patched already beats the pair:
+paper. A head carries that gain when the bottleneck with this one head patched already beats the pair:
 per image, rescue(bottleneck + head) - rescue(pair), a paired test (bootstrap CI, sign-flip p) per head,
 Holm-adjusted over every head of the late blocks at the conventional alpha (the paper states none here).
 Beside it, shown and not deciding: the head's gain over the bottleneck alone (its share of the triple's

@@ -79,9 +79,9 @@ class Claim:
     paper_cells: PaperCells | None = None  # the paper's numbers that state its magnitude (numeric agreement)
     rerun_under: tuple[str, ...] = ()  # P3_GROUPS P3 reruns it under
     reads_background: bool = True  # False: no background row enters its check, so P3's background regions leave it exact
-    reads_slices: tuple[str, ...] = ()  # slices the check reads beyond its cell's own (C5)
-    reads_checkpoints: tuple[str, ...] = ()  # checkpoints the check reads beyond its cell's own (C10)
-    kind: str = MODEL  # PROTOCOL: a property of the masks, true or false whatever the weights (C13)
+    reads_slices: tuple[str, ...] = ()  # slices the check reads beyond its cell's own
+    reads_checkpoints: tuple[str, ...] = ()  # checkpoints the check reads beyond its cell's own
+    kind: str = MODEL  # PROTOCOL: a property of the masks, true or false whatever the weights
 
     def __post_init__(self) -> None:
         problems = [f"kind {self.kind!r} is not one of {', '.join(KINDS)}"] if self.kind not in KINDS else []

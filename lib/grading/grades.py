@@ -20,7 +20,7 @@ The grade they make (`grade`):
 - "not replicated": the direction fails, whatever else held (a number near the paper's without the
   claimed ordering or significance replicates nothing).
 - "not graded": the check did not run (skipped, errored or not selected).
-- a protocol claim (`Claim.kind == PROTOCOL`, C13: the masks' token budgets) holds for any weights, so it
+- a protocol claim (`Claim.kind == PROTOCOL`, such as the masks' token budgets) holds for any weights, so it
   is graded "protocol property holds" or "protocol property fails", never "replicated".
 """
 from __future__ import annotations
@@ -49,7 +49,7 @@ LEGEND = {
                 "P1's untrained control fails where the trained checkpoint passes (diagnostic)",
     PARTLY: "the direction holds but magnitude or diagnostic did not hold or was not tested: the grade names what held",
     NOT_REPLICATED: "the direction fails, whatever else held",
-    PROTOCOL_TIER: "a property of the masks, not of the model (C13): it holds or fails whatever the weights, so it is "
+    PROTOCOL_TIER: "a property of the masks, not of the model: it holds or fails whatever the weights, so it is "
                    "never graded replicated",
     NOT_GRADED: "the check did not run (skipped, errored or not selected)",
 }

@@ -4,7 +4,7 @@ tolerance derived from them.
 Cell ids follow `paper_values.cells()`: table1/<slice>/<object|background|advantage>,
 table2/<slice>/<group>/<rescue|rescue_fraction>, table3/<family>/<advantage|wins>, wins/voc8x3 (section 3.2),
 table4/<slice>/object_tokens, proxy/<name>. Table 4's background and visible-context rows are not cells: the
-background budget equals the object budget on every image by construction (C13 checks that), and the visible
+background budget equals the object budget on every image by construction (a claim checks that), and the visible
 context is the grid's 256 tokens minus it, so both are the object-token measurement again.
 
 A cell agrees when |measured - paper| <= z * sqrt(se_measured^2 + se_paper^2) + floor * |paper|: the two
@@ -128,7 +128,7 @@ def _tokens(source: TableSource, checkpoint: str, slice_name: str) -> Measuremen
 
 
 def _proxy(source: TableSource, checkpoint: str, slice_name: str, key: str) -> Measurement:
-    """Per-image proxy numbers of section 3.6, read as C11 reads them."""
+    """Per-image proxy numbers of section 3.6, read as the proxy claim reads them."""
     table = source.table("proxy", checkpoint, slice_name)
     if key == "clean_global_drift":
         return _mean(table[(table["mask"] == "object") & (table["condition"] == "clean")]["proxy_global_drift"])

@@ -3,10 +3,10 @@
 The budgets, seed and input checks are those of lib/stats/paired.py, so every CI and p of the record
 is made the same way; only the resampling differs, images being relabelled among groups, not paired:
 
-- Two independent groups (C8: the largest vs the smallest object-size tertile): the bootstrap resamples
+- Two independent groups (the largest vs the smallest object-size tertile): the bootstrap resamples
   each group, and `permutation_test(permutation_type='independent')` relabels images, exactly while
   the relabellings fit the same budget.
-- Ordered trend over independent groups (C8: advantage over size bins, C5: over slices): the
+- Ordered trend over independent groups (the advantage over size bins, or over slices): the
   Jonckheere-Terpstra statistic, written as a Kendall-type tau (concordant minus discordant pairs
   across groups, over all such pairs; -1..1), with `permutation_test(permutation_type='independent')`
   relabelling images among the groups, exactly while the relabellings fit the budget. scipy has no

@@ -21,7 +21,7 @@ the result objects so the report can state them:
   2 / 2^n (n = 12 gives 0.00049), so that floor is returned beside p, and `exact` says
   which p were enumerated.
 - Wins count strict a > b; ties are not wins (they are counted separately).
-- Independent groups (C8's size tertiles, C5's slices): lib/stats/groups.py, which draws
+- Independent groups (size tertiles, slices): lib/stats/groups.py, which draws
   on the budgets, seed and helpers below.
 - Holm: scipy has no family-wise correction (`false_discovery_control` offers only BH/BY FDR),
   so the step-down adjustment is written out below in three vectorised lines.
@@ -268,9 +268,9 @@ def settings() -> dict:
         "ci": f"scipy.stats.bootstrap of the mean, BCa (percentile where BCa is undefined), {BOOTSTRAP_RESAMPLES} resamples, 95%",
         "p": f"two-sided paired sign-flip: exact enumeration of all 2^n sign vectors up to n = {EXACT_MAX_N} (meet in the "
              f"middle), else {MC_RESAMPLES} random sign vectors (floor {1 / (MC_RESAMPLES + 1):.1e}); "
-             f"two independent groups (C8): scipy.stats.permutation_test over relabellings, "
+             f"two independent groups (object-size tertiles): scipy.stats.permutation_test over relabellings, "
              f"exact while they number <= {EXACT_LIMIT}, else {PERMUTATIONS} random ones; ordered trends over "
-             f"independent groups (C5, C8): Jonckheere-Terpstra by the same relabellings",
+             f"independent groups (slices, size tertiles): Jonckheere-Terpstra by the same relabellings",
         "seed": SEED,
         "wins": "strict a > b per image; ties counted apart",
         "multiplicity": "Holm step-down over the tests that decide one verdict's directions (lib/stats/family.py); "

@@ -265,7 +265,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if probe is not None and probe.every_claim:  # a probe over every claim's own cells (P1)
         _parametrize_claim_cells(metafunc, list(suite_catalogue(metafunc.config)), checkpoints, world)
         return
-    if claim is not None:  # a cell runs only when every table its check reads is selected (C5, C10)
+    if claim is not None:  # a cell runs only when every table its check reads is selected
         cells = [(ck, sl) for ck, sl in world.with_stand_ins(claim.cells())
                  if not claim.missing(ck, sl, checkpoints, world.confirmation_slices(ck) if ck in checkpoints else slices)]
     else:

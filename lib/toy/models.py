@@ -35,11 +35,11 @@ warm bonus 0.5 (smaller advantage and triple rescue than 1k, same ordering, all 
 How each variant differs is lib/toy/variants.py (TOY_VARIANTS); which claims it must break is each claim's
 own (`Claim.planted`), and tests/test_toy_world.py checks each of them.
 
-C5 ("the advantage strengthens from 4x3 to 12x3 and 16x3") and C13 (equal budgets) are data claims
-rather than mechanism claims. C5 holds in the positive toy only through the warm-colour bonus of the
-objness detector (classes 5-16 are warmer on average than classes 1-4; `hue_neutral` shows 12x3 and
-16x3 slightly below 4x3 without it). C13 is true by construction of the masks; no model can break
-it, so its negative is a planted table (tests/test_toy_world.py, tests/test_checks.py).
+Two claims are about the data rather than a mechanism. That the advantage strengthens from 4x3 to 12x3 and
+16x3 holds in the positive toy only through the warm-colour bonus of the objness detector (classes 5-16 are
+warmer on average than classes 1-4; `hue_neutral` shows 12x3 and 16x3 slightly below 4x3 without it). Equal
+token budgets hold by construction of the masks; no model can break them, so their negative is a planted
+table (tests/test_checks.py).
 """
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def base_plan(depth: int, roles: Roles | None = None) -> Plan:
         2 <= mid[0] and mid[-1] <= onset < roles.bottleneck < roles.late_attention[0] < depth - 1
         and roles.mlp_partner == roles.late_attention[0]
         and roles.onset_window[0] <= onset + 1 <= roles.onset_window[1]  # onset MLP output inside the window
-        and roles.peak_window[0] <= roles.bottleneck <= roles.peak_window[1]  # C7's peak = C2's bottleneck
+        and roles.peak_window[0] <= roles.bottleneck <= roles.peak_window[1]  # the sweep's peak is the bottleneck
     )
     if not fits:
         raise ValueError(f"roles {roles} leave no room for the planted circuit at depth {depth}")
@@ -95,8 +95,8 @@ def smallest_depth(lo: int = 12, hi: int = 32) -> int:
     """The smallest depth whose roles (Roles.for_depth) leave room for the circuit.
 
     With the current roles that is 21: the bottleneck is anchored at depth - 3 while the peak window
-    is scaled from 28-30 of 32, and C2 (best late site = bottleneck) and C7 (best block inside the
-    peak window) can only both hold when depth - 3 >= round(28 * depth / 32). Roles anchored to the
+    is scaled from 28-30 of 32, and "the best late site is the bottleneck" and "the best block lies inside
+    the peak window" can only both hold when depth - 3 >= round(28 * depth / 32). Roles anchored to the
     end (onset depth-9..depth-3, peak depth-4..depth-2, equal to the paper's at 32) give 12.
     """
     for depth in range(lo, hi + 1):

@@ -19,7 +19,7 @@ TRAINED_KEYS = {"ijepa": "ijepa_1k", "vit_mae": "mae", "beit": "beit"}  # the cl
 
 
 def trained_checkpoints(cfg: TrainConfig) -> tuple[CheckpointSpec, ...]:
-    """One checkpoint per objective, under the keys the claims name (no second I-JEPA: C10 does not run). Nothing
+    """One checkpoint per objective, under the keys the claims name (no second I-JEPA: the second checkpoint's claim does not run). Nothing
     planted them, so their roles are discovered on the discovery slice and their claims read the other slices."""
     return tuple(CheckpointSpec(key, family, f"trained:{cfg.name}:{family}", f"{OBJECTIVES[family]} trained here ({cfg.name})",
                                 discover_roles=True)
@@ -70,9 +70,9 @@ def trained_banner(cfg: TrainConfig) -> str:
             f"blocks, width {cfg.hidden}, {cfg.image_size} px, patch {cfg.patch_size}) trained on this machine with the "
             f"I-JEPA, MAE and BEiT-style objectives, the same synthetic scenes and the same budget ({cfg.steps} steps of "
             f"{cfg.batch} images, seed {cfg.seed}). Their verdicts are findings about these encoders, not about the paper's "
-            "checkpoints; there is no second I-JEPA checkpoint, so C10 does not run. Their layers' roles are discovered "
+            "checkpoints; there is no second I-JEPA checkpoint, so the second checkpoint's claim does not run. Their layers' roles are discovered "
             f"on the {DISCOVERY_SLICE} slice and their claims read the other slices only (cells on {DISCOVERY_SLICE}, and "
-            f"C5, which compares {DISCOVERY_SLICE} with 4x3, do not run).")
+            f"the claim that compares {DISCOVERY_SLICE} with 4x3, do not run).")
 
 
 def trained_world(cache_dir: Path, cfg: TrainConfig = CONFIGS["full"]) -> World:
