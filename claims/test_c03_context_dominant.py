@@ -13,11 +13,11 @@ test can decide it.
 Why a minimum, and why 0.2153 (`paper_values.MINIMUM_EFFECTS["context_over_masked"]`): the sentence states
 sizes, "strong" against "minimal". Strong is the paper's own context-only rescue fraction at the bottleneck
 (Table 2's single-site row; its smallest Oxford value is 0.4306, and 4x3 has no row); a minimal masked-only
-rescue is under half of that (C15's bound, 0.2, is below it), so the gap is at least the other half, 0.4306 /
+rescue is under half of that (the masked-only bound, 0.2, is below it), so the gap is at least the other half, 0.4306 /
 2. Nothing here is fitted to a measured world. Without the minimum, context-only (most of the tokens) beats
 masked-only in any network: on the toy world the untrained seeds pass the plain paired test on 2 of 3 seeds
 with gaps near 0.0002 in absolute rescue. With it, the trained toy's gap is 0.450 (95% CI 0.424 to 0.484) and
-the untrained seeds' are -0.008, 0.021 and 0.019 (CI upper bounds at most 0.036), so P1 finds C3 diagnostic.
+the untrained seeds' are -0.008, 0.021 and 0.019 (CI upper bounds at most 0.036), so P1 finds this claim diagnostic.
 Each condition fails alone on a planted table: the minimum once by the test with every class's means still
 winning, once with context-only beating masked-only on every image by less than the minimum.
 """

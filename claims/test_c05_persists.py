@@ -2,7 +2,7 @@
 as we scale to 12 classes" (section 3.2; Table 1: 4x3 +0.1179, 12x3 +0.1451, 16x3 +0.1501).
 
 One cell that reads three slices (disjoint images). Passes when (1) the advantage persists: it is significant
-on 4x3, 12x3 and 16x3 (as C4: mean > 0, CI lower bound > 0, p < 0.001, the paper's per-slice statement,
+on 4x3, 12x3 and 16x3 (as the semantic advantage: mean > 0, CI lower bound > 0, p < 0.001, the paper's per-slice statement,
 unadjusted); (2) it "slightly strengthens", tested as the direction of the point estimates with
 non-significance allowed: the 12x3 and the 16x3 advantages each exceed 4x3's (the estimate of the
 independent-groups difference) and the trend test's tau over the three slices (4x3, 12x3, 16x3 in that order)
@@ -30,7 +30,7 @@ SLIGHT_RISE = "shown: 'slightly strengthens' is decided by the sign of the estim
 
 def c5_persists(source: TableSource, checkpoint: str, slice_name: str) -> Verdict:
     """The advantage persists: significant on 4x3, 12x3 and 16x3 as the paper states it (CI above 0, p < 0.001 per
-    slice, as C4). It "slightly strengthens": tested as the direction of the point estimates, non-significance
+    slice, as the semantic advantage). It "slightly strengthens": tested as the direction of the point estimates, non-significance
     allowed. The 12x3 and 16x3 advantages each exceed 4x3's in the estimate of the independent-groups difference,
     and the trend over the three slices has a positive tau; their CIs and the trend test's p are recorded, not
     required. Why not a significant trend: the paper claims a slight rise (+0.027 and +0.032 on 12 against 36 and

@@ -8,7 +8,7 @@ small, medium, large. Passes when (1) the advantage rises in order over the tert
 same trend test and its mean is largest in the large tertile (one Holm family of these two tests, alpha 0.05);
 (3) the win rate does not fall: the tau of the trend test on the per-image win indicators (advantage > 0: 1,
 else 0) is >= 0. The paper says the win rate increases; that is not required, because at the win counts the
-paper reports no test can show a rise: a slice where every image wins, which C4's "nearly all" allows, sits at
+paper reports no test can show a rise: a slice where every image wins, which the semantic advantage's "nearly all" allows, sits at
 the ceiling (the toy's 8x3 wins 24 of 24), and at the paper's 23 of 24 the most extreme arrangement, the one
 loss in the small tertile, gives the trend test p = 0.66 (two-sided; three losses placed 2, 1, 0 still give
 0.27). So the win rate's trend is shown with its p, and only a fall fails. What is tested as a trend over
@@ -37,7 +37,7 @@ def c8_size_strata(source: TableSource, checkpoint: str, slice_name: str) -> Ver
     test); triple - pair rises over the tertiles by the same test and its mean is largest in the large tertile (the
     pairwise large - small and large - medium tests are shown: 8 against 8 images). One Holm family of two. The win
     rate must not fall (its trend's tau >= 0, the test shown): the paper's "increase" is not required, because a
-    slice where every image wins (as C4's "nearly all" allows) sits at the ceiling, where no rise can be shown."""
+    slice where every image wins (as the semantic advantage's "nearly all" allows) sits at the ceiling, where no rise can be shown."""
     masks = source.table("masks", checkpoint, slice_name)
     size = masks[masks["mask"] == "object"].set_index("image_id")["tokens"].sort_values(kind="stable")
     late = late_context(source, checkpoint, slice_name)

@@ -6,13 +6,13 @@ when the triple beats the pair and the single by paired per-image tests at the m
 (four tests, one Holm family, alpha 0.05); the small budget is not constrained ("can"). The best group by mean
 at each budget is reported, not compared.
 
-Why C6 and C9 have no minimum effect.
+Why this claim and the late pathway's ordering have no minimum effect.
 
 Their untrained toy seeds pass (P1, 2 of 3 seeds) because a group that holds the single's site and more
-restores more in any network, by tiny amounts. C3 escapes this by the size its sentence states; C6's and C9's
-sentences state none. C6: the triple "delivers the strongest absolute late context rescue, outperforming the
+restores more in any network, by tiny amounts. The context-dominant repair escapes this by the size its sentence states; these two
+sentences state none. The late pathway: the triple "delivers the strongest absolute late context rescue, outperforming the
 best single site and the best MLP-only pair"; Figure 3: it "consistently outperforms"; Table 2: it "delivers
-the strongest absolute and fractional rescue". C9: "for medium and full budgets the three-site
+the strongest absolute and fractional rescue". This claim: "for medium and full budgets the three-site
 attention-plus-MLP pathway is best"; Figure 6: it "dominates". These are orderings: "strongest",
 "outperforming", "best" and "dominates" name no margin, and the abstract calls the late attention's addition
 "narrower". The paper's own gain is small: Table 2's triple minus pair is 0.0084 on 8x3 and 0.0058 on VOC 8x3,
@@ -21,8 +21,8 @@ untrained seeds either: their pair rescues are near 0, so their relative gains a
 pair 0.00003, triple 0.00098; seed 1235 pair 0.00031, triple 0.00129: 30x and 3x, against the trained toy's
 0.24). Only a floor in absolute drift units would (untrained triple - pair at most +0.0010, CI upper bound
 0.0018; trained +0.0369, CI lower bound 0.0250), and nothing in the wording states one: it would be a number
-chosen to make the toy diagnostic. So C6 and C9 stay not diagnostic, and the grade says so; what shows a
-learned late pathway on the toy is the size of the rescue (C2, C14, C16: the trained rescues are 100x the
+chosen to make the toy diagnostic. So both stay not diagnostic, and the grade says so; what shows a
+learned late pathway on the toy is the size of the rescue (the bottleneck's, its final-output rescue, the late attention's gain: the trained rescues are 100x the
 untrained ones), not the ordering.
 """
 from __future__ import annotations

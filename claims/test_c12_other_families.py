@@ -3,7 +3,7 @@ correlational semantic effect" (section 3.6; Table 3: MAE -0.0059, 10/24; BEiT +
 
 MAE's "essentially no advantage" is an equivalence test: its advantage's 95% CI lies within +-half of I-JEPA
 1k's advantage on the same slice (`EQUIVALENCE_SHARE`), and its objects win on fewer than 80% of the images
-(no near-sweep; the paper's MAE wins 10/24). BEiT passes when the advantage is significant (as C4). Each MAE
+(no near-sweep; the paper's MAE wins 10/24). BEiT passes when the advantage is significant (as the semantic advantage). Each MAE
 condition fails alone on a planted table (`tests/test_conditions.py`).
 """
 from __future__ import annotations

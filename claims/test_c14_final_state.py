@@ -6,7 +6,7 @@ The final output's global drift per image, masked and with the bottleneck patche
 above 0, Holm within the verdict, alpha 0.05, since the paper states no threshold for these comparisons), and
 (2) the mean fraction of the final drift removed is at least 0.2 (`SUBSTANTIAL_FINAL`: the final output counts
 the masked tokens, which a context-only patch leaves corrupted, so the bound sits well below Table 2's
-late-window fraction 0.44). The late window's strong rescue is C2's and C6's.
+late-window fraction 0.44). The late window's strong rescue is the bottleneck's and the late pathway's claims'.
 """
 from __future__ import annotations
 

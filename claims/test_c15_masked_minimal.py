@@ -1,13 +1,13 @@
 """C15: "restoring only masked tokens has minimal effect" (section 3.2; abstract: "patching only masked tokens
 helps very little").
 
-C3 shows masked-only below context-only; this bounds masked-only in absolute terms. Passes when the per-image
+The context-dominant repair shows masked-only below context-only; this bounds masked-only in absolute terms. Passes when the per-image
 masked-only rescue fraction of the single group (object masks) minus 0.2 is below 0 by the paired test
 (`MINIMAL_FRACTION`: "minimal" allows a small effect, under half of the 0.44 context-only removes in Table 2).
 P1 runs it untrained (effect: 0.2 minus the masked-only fraction, the room below the bound): on the toy every
 untrained seed passes too (masked-only fractions 0.000: a patch restores next to nothing in an untrained
-network), so C15 is not diagnostic, and the toy run marks it as an expected failure; what training adds beside
-a minimal masked-only rescue is C3's strong context-only one. Shown: the fractions under context-only and full
+network), so this claim is not diagnostic, and the toy run marks it as an expected failure; what training adds beside
+a minimal masked-only rescue is the strong context-only one. Shown: the fractions under context-only and full
 (every token) patching beside it. The paper's "context-only patching, which produced the strongest and most
 interpretable effects" (section 2.5) is not a claim of this suite: see "Result sentences not made claims here"
 below.

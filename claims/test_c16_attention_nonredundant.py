@@ -6,7 +6,7 @@ Non-redundant means each part of the triple adds rescue the other does not give.
 (one Holm family of two): (1) triple > single (the attention outputs add rescue on top of the bottleneck), and
 (2) single > attention-only ("narrower"). Together they put the triple above the attention-only group: its
 gain over the pair is not the attention outputs' own rescue, since the bottleneck still adds with attention
-present. Shown: triple minus attention-only (implied by (1) and (2), so not a condition of its own). C6's
+present. Shown: triple minus attention-only (implied by (1) and (2), so not a condition of its own). The late pathway's
 triple > pair compares attention with the layer-30 MLP, not with nothing, so it cannot say this.
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@ JEPA's drift-level advantage" (section 4; Table 3).
 Per image of the slice, BEiT's object-minus-background late context drift minus I-JEPA 1k's, on the same
 images. Passes when I-JEPA's mean advantage is positive and that difference plus 25% of it is above 0 by the
 paired test (`COMPARABLE_SHARE`: a non-inferiority test; "comparable" allows BEiT to be a little smaller, "or
-larger" anything above). BEiT's own strong advantage is C12's. P1 runs it untrained (both families untrained;
+larger" anything above). BEiT's own strong advantage is the cross-family claim's. P1 runs it untrained (both families untrained;
 effect: the difference plus the margin).
 """
 from __future__ import annotations

@@ -6,10 +6,10 @@ A.1), "with attention.output and value streams contributing more narrowly at the
 The paper states no result for value streams beyond these words, so this tests the stated profile of their
 context-only rescue (object masks) in the full-depth sweep. Passes when (1) the best value site rescues less
 than the best MLP intermediate site (by the paired test: "more narrowly"), and (2) no value site before the
-late attention blocks (30, 31) rescues more than 10% of the bottleneck's mean rescue (`NEUTRAL_SHARE`, as C2:
+late attention blocks (30, 31) rescues more than 10% of the bottleneck's mean rescue (`NEUTRAL_SHARE`, as for the bottleneck:
 whatever value streams do sits "at the very end"). P1 runs it untrained (effect: the best MLP site's rescue
 minus the best value site's). Whether they contribute there at all is tested jointly with the attention
-outputs in C18, as the sentence groups them. Toy negative `ijepa_1k:value_relay`: an attention block just
+outputs in the semantic-excess claim, as the sentence groups them. Toy negative `ijepa_1k:value_relay`: an attention block just
 before the bottleneck re-reads the accumulated global means through its value stream.
 """
 from __future__ import annotations

@@ -31,6 +31,6 @@ def test_default_masking_moves_identical_inputs_against_mask_ratio_zero(store, c
                  f"On HF defaults two forwards of the same clean image differ by late drift {noise:.4f}, so the "
                  f"object-background comparison measures shuffling noise (advantage {artifact.mean_diff:+.4f}, "
                  f"wins {artifact.wins}/{artifact.n}); with mask_ratio 0 the advantage is "
-                 f"{ours.measured['advantage']:+.4f} and C12's MAE verdict {'holds' if ours.passed else 'fails'}.",
+                 f"{ours.measured['advantage']:+.4f} and the cross-family claim's MAE verdict {'holds' if ours.passed else 'fails'}.",
                  clean_vs_clean_drift=noise, artifact_advantage=artifact.mean_diff, advantage=ours.measured["advantage"])
     assert noise > 1e-3, f"HF default masking no longer perturbs identical inputs (late drift {noise:.2e})"

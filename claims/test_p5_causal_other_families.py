@@ -20,12 +20,12 @@ pytestmark = pytest.mark.probe(PROBE)
 
 
 def test_causal_protocol_runs_on_other_families_against_ijepa(store, catalogue, checkpoint, slice_name, record_probe):
-    """The late groups are patched on MAE and BEiT as on I-JEPA; whether C6's ordering appears is reported."""
+    """The late groups are patched on MAE and BEiT as on I-JEPA; whether the late pathway's ordering appears is reported."""
     pathway = catalogue.get("C6").evaluate(store, checkpoint, slice_name)
     context = catalogue.get("C3").evaluate(store, checkpoint, slice_name)
     record_probe("C6", checkpoint, slice_name, pathway.passed,
                  f"on {checkpoint} the late pathway ordering {'also holds' if pathway.passed else 'does not hold'} "
-                 f"({pathway.statement}); context-dominant repair (C3) {'holds' if context.passed else 'fails'}.",
+                 f"({pathway.statement}); context-dominant repair {'holds' if context.passed else 'fails'}.",
                  context_dominant=context.passed)
     table = store.table("rescue", checkpoint, slice_name)
     assert set(table["mode"]) == {"context", "masked"} and table["sites"].nunique() == 3

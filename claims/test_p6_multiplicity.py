@@ -3,7 +3,7 @@
 "paired sign-flip tests are significant (p < 0.001) in every slice we tested" (section 3.2). The paper
 tests five slices and two more checkpoints without correction; this probe applies Holm's step-down
 correction across every semantic-advantage test of the run that claims an advantage: I-JEPA 1k on every
-slice, and I-JEPA 22k and BEiT on 8x3 (MAE's claim is the absence of one, C12).
+slice, and I-JEPA 22k and BEiT on 8x3 (MAE's claim is the absence of one).
 """
 import pytest
 

@@ -2,7 +2,7 @@
 
 "Using a geometry panel that sweeps token budgets (small, medium, large) and background footprints (square vs.
 elongated) under strict zero-overlap controls, we find that: ..." - the finding, and Figure 6, are about object
-masks (claim C9). Here each budget's token count is hidden again outside the object, as a square and as a 4:1 wide
+masks (the geometry panel's claim). Here each budget's token count is hidden again outside the object, as a square and as a 4:1 wide
 block (lib/tables/footprints.py), and the three groups patched context-only, as for the objects. The record shows
 the late context rescue of each group per budget and footprint beside the object arm. The test holds the protocol
 to the paper's controls: every footprint has zero overlap with its object and hides exactly the budget's token
@@ -46,7 +46,7 @@ def test_background_footprints_beside_the_object_arm_against_paper_controls(stor
     triple_best = {f: all(means[f"{f}:{b}:triple"] >= max(means[f"{f}:{b}:{g}"] for g in GROUPS) for b in ("medium", "full"))
                    for f in FOOTPRINTS}
     pattern = ", ".join(f"{f} {'yes' if held else 'no'}" for f, held in triple_best.items())
-    sentence = f"C9's pattern (the triple best at medium and full budgets) under background footprints: {pattern}. " + "; ".join(
+    sentence = f"The geometry panel's pattern (the triple best at medium and full budgets) under background footprints: {pattern}. " + "; ".join(
         f"{f}: " + ", ".join(f"{b} " + "/".join(f"{means[f'{f}:{b}:{g}']:.4f}" for g in GROUPS) for b in ("small", "medium", "full"))
         for f in FOOTPRINTS) + " (single/pair/triple late context rescue per budget)"
     record_probe("C9", checkpoint, slice_name, all(triple_best.values()), sentence, rescue=means,
