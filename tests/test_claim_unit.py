@@ -237,3 +237,12 @@ def test_the_record_joins_variants_with_the_claims_that_name_them():
     assert planted_rows(variants, claims) == [
         {"variant": "ijepa_1k:a", "how": "a", "breaks": ["X1", "X2"]}, {"variant": "ijepa_1k:b", "how": "b", "breaks": ["X2"]},
         {"variant": "planted table", "breaks": ["X3"], "how": "one budget shifted"}]
+
+
+def test_by_nature_speaks_of_a_checkpoint_the_claim_runs_untrained():
+    """A claim that holds untrained by its nature names one of its own checkpoints, and is one P1 runs (has an effect)."""
+    for claim in CLAIMS:
+        assert set(claim.untrained.by_nature) <= set(claim.checkpoints), claim.id
+        assert not claim.untrained.by_nature or claim.untrained.effect, claim.id
+        assert all(why.strip() for why in claim.untrained.by_nature.values()), claim.id
+    assert {c.id for c in CLAIMS if c.untrained.by_nature} >= {"C6"}  # the nested patch groups of the toy architecture
