@@ -20,6 +20,11 @@ TRIMAP_BACKGROUND = (2,)
 # VOC SegmentationClass: 0 = background, 1..20 classes, 255 = void (object boundaries).
 VOC_BACKGROUND = (0,)
 
+# The groups of alternative conventions the sensitivity probe reruns claims under; a claim names its groups
+# (Claim.rerun_under) and lib/tables/probes.py ALTERNATIVES puts each alternative in one.
+LAYER_READING, BACKGROUND_REGION, MASKING = "layer reading", "background region", "fill, normalisation, patch labels"
+P3_GROUPS = (LAYER_READING, BACKGROUND_REGION, MASKING)
+
 
 @dataclass(frozen=True)
 class Reading:

@@ -5,12 +5,13 @@ the cache (`record.figures.CachedSource`), and the planted tables of the self-te
 """
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.roles import Roles
+
+if TYPE_CHECKING:  # a table is a pandas frame; importing pandas here would load it for every pytest run
+    import pandas as pd
 
 
 @runtime_checkable

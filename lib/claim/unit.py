@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from jepa_claims.claim.source import TableSource
+from jepa_claims.conventions import BACKGROUND_REGION, LAYER_READING, MASKING, P3_GROUPS  # noqa: F401  (for the claims)
 from jepa_claims.claim.verdict import Verdict
 from jepa_claims.paper import values as pv
-from jepa_claims.tables.probes import BACKGROUND_REGION, LAYER_READING, MASKING, P3_GROUPS  # noqa: F401  (for the claims)
 
 Check = Callable[[TableSource, str, str], Verdict]  # (source, checkpoint, slice_name) -> Verdict
 PaperCells = Callable[[str, str], list[str]]  # (checkpoint, slice_name) -> numeric cell ids of the paper's values

@@ -16,15 +16,17 @@ import os
 import uuid
 from dataclasses import fields
 from pathlib import Path
-from typing import get_args, get_type_hints
+from typing import TYPE_CHECKING, get_args, get_type_hints
 
 import pytest
 
-from jepa_claims.claim.catalogue import Catalogue, load
 from jepa_claims.conventions import TRIMAP_OBJECT_RULES, Conventions
 from jepa_claims.engine.hub import HUB_CACHE_HELP
 from jepa_claims.suite.options import DEFAULT_UNTRAINED_SEEDS, MIN_UNTRAINED_SEEDS, SuiteOptions, WorldUnavailable, resolve_world, worker_device
 from jepa_claims.worlds.world import World
+
+if TYPE_CHECKING:
+    from jepa_claims.claim.catalogue import Catalogue
 
 OPTIONS = pytest.StashKey[SuiteOptions]()
 WORLD = pytest.StashKey[World]()
@@ -100,6 +102,8 @@ def suite_folders(config: pytest.Config) -> tuple[Path, ...]:
 
 def suite_catalogue(config: pytest.Config) -> Catalogue:
     """The claims and probes of the suite's folders (each claim one module; lib/claim/catalogue.py)."""
+    from jepa_claims.claim.catalogue import load  # the claims import the table readers: only when the suite runs
+
     return load(*suite_folders(config))
 
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import pandas as pd
 import torch
 
-from jepa_claims.conventions import Conventions
+from jepa_claims.conventions import BACKGROUND_REGION, LAYER_READING, MASKING, Conventions
 from jepa_claims.engine.drift import token_drift
 from jepa_claims.engine.masks import RANDOM_DRAWS, mask_family
 from jepa_claims.engine.tabulate import masked_pixels
@@ -37,9 +37,6 @@ BACKGROUND_ALTERNATIVES: dict[str, Conventions] = {
     f"random zero-overlap background ({RANDOM_DRAWS} seeded draws per image, averaged)": Conventions(background="random"),
     "distance-matched zero-overlap background": Conventions(background="distance_matched"),
 }
-# The groups of alternatives; a claim names the groups P3 reruns it under (Claim.rerun_under).
-LAYER_READING, BACKGROUND_REGION, MASKING = "layer reading", "background region", "fill, normalisation, patch labels"
-P3_GROUPS = (LAYER_READING, BACKGROUND_REGION, MASKING)
 ALTERNATIVES: dict[str, Conventions] = {
     **READING_ALTERNATIVES,
     "mean-grey fill": Conventions(fill="mean"),
