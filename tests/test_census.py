@@ -33,8 +33,10 @@ def test_p3_is_planned_from_the_claims_rerun_under():
         alternative_group("sunlight")
 
 
-def _catalogue_of(**fields):
-    """A catalogue of one planted claim C98 on ijepa_1k 4x3 with these fields changed."""
+def _catalogue_of(probes=None, **fields):
+    """A catalogue of one planted claim C98 on ijepa_1k 4x3 with these fields changed, beside the repository's probes."""
+    from claim_modules import CLAIMS
+
     from jepa_claims.claim.catalogue import Catalogue
     from jepa_claims.claim.unit import Claim, Headline, Untrained
     from jepa_claims.claim.verdict import Verdict
@@ -42,22 +44,24 @@ def _catalogue_of(**fields):
     fields = {"doc": "C98: planted.", "short": "s", "sentences": ("s1",), "checkpoints": ("ijepa_1k",), "slices": ("4x3",),
               "reads": ("masks",), "check": lambda *a: Verdict(True, "x"), "headline": Headline("a", None, "a"),
               "untrained": Untrained(not_run="planted"), "planted": ("planted table: x",)} | fields
-    return Catalogue((Claim("C98", **fields),))
+    return Catalogue((Claim("C98", **fields),), tuple(CLAIMS.probes() if probes is None else probes))
 
 
 def test_the_plan_reads_the_catalogue_it_is_given():
-    """A catalogue of one claim plans that claim's tables only; what it reads, reruns under or runs untrained is its own."""
+    """A catalogue of one claim plans that claim's tables only; what it reads, reruns under or runs untrained is its own;
+    P3's reruns come from the catalogue's probes."""
     from jepa_claims.claim.unit import Untrained
     from jepa_claims.tables.probes import ALTERNATIVES, MASKING, alternative_group
 
-    def planned(**fields):  # less P7's and P9's own tables on ijepa_1k 8x3, which no claim reads
-        tables = plan.plan(("ijepa_1k",), ("4x3", "8x3"), claims=_catalogue_of(**fields))
+    def planned(probes=None, **fields):  # less P7's and P9's own tables on ijepa_1k 8x3, which no claim reads
+        tables = plan.plan(("ijepa_1k",), ("4x3", "8x3"), claims=_catalogue_of(probes, **fields))
         return {(t.variant, t.kind, t.slice_name) for t in tables if t.kind not in ("heads", "footprints")}
 
     assert planned() == {("", "masks", "4x3")}
     assert planned(reads=("masks", "sweep"), reads_slices=("8x3",)) == {("", k, s) for k in ("masks", "sweep") for s in ("4x3", "8x3")}
     masking = {a for a in ALTERNATIVES if alternative_group(a) == MASKING}
     assert planned(slices=("8x3",), rerun_under=(MASKING,)) == {(v, "masks", "8x3") for v in {""} | masking}
+    assert planned(probes=(), slices=("8x3",), rerun_under=(MASKING,)) == {("", "masks", "8x3")}  # no P3 in the catalogue
     untrained = planned(untrained=Untrained("a", expect="less"))
     assert {v for v, _, _ in untrained} == {"", "random:1234", "random:1235", "random:1236"}
     assert plan.plan(("ijepa_22k",), ("4x3",), claims=_catalogue_of()) == []  # not its checkpoint
