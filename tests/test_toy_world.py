@@ -1,4 +1,4 @@
-"""The toy world's planted truth, checked with the claim verdicts themselves (lib/claim/checks.py).
+"""The toy world's planted truth, checked with the claim verdicts themselves (each claim's check, claims/).
 
 Every claim must PASS on the positive toy checkpoints (ijepa_1k, ijepa_22k, mae, beit) on the slices
 the claim suite uses, and must FAIL on the toy variant built to break it (lib/toy/models.py builds it, lib/toy/variants.py names it).
@@ -9,27 +9,8 @@ masks table with one background budget shifted.
 Tables are computed through the real TableStore (save, load, run, cache), in a session cache
 (JEPA_CLAIMS_TOY_TEST_CACHE to reuse one between runs; tables are keyed by the code version).
 
-Which variant breaks which claim (lib/toy/variants.py TOY_BREAKS, also shown under the report's
-toy-world banner; test_docstring_table_is_the_code_table keeps this copy honest):
-
-| variant                        | breaks           |
-|--------------------------------|------------------|
-| ijepa_1k:early_onset           | C1               |
-| ijepa_1k:bottleneck_elsewhere  | C2, C3, C7, C14  |
-| ijepa_1k:attention_everywhere  | C2               |
-| ijepa_1k:masked_repair         | C3, C15          |
-| ijepa_1k:no_object_signal      | C4               |
-| ijepa_1k:hue_neutral           | C5               |
-| ijepa_1k:no_mlp_partner        | C6               |
-| ijepa_1k:no_late_attention     | C6, C9, C16, C18 |
-| ijepa_1k:early_gathers         | C7               |
-| ijepa_1k:size_flat             | C8               |
-| ijepa_22k:stronger             | C10              |
-| ijepa_1k:silent_on_clean       | C11              |
-| mae:object_signal              | C12              |
-| ijepa_1k:value_relay           | C19              |
-| beit:no_object_signal          | C12, C17         |
-| planted table                  | C13              |
+Which variant breaks which claim is each claim's own (`Claim.planted` in claims/test_cNN_*.py); the record
+joins them with the variants (lib/record/summary.py planted_rows).
 """
 from __future__ import annotations
 
@@ -42,7 +23,7 @@ import torch
 from jepa_claims.toy import models as toy
 from claim_modules import CLAIMS, evaluate
 from jepa_claims.tables.store import TableStore
-from jepa_claims.toy.variants import P7_VARIANTS, PLANTED_TABLE_NEGATIVES, TOY_BREAKS, TOY_VARIANTS, variant_rows
+from jepa_claims.toy.variants import P7_VARIANTS, TOY_VARIANTS
 from jepa_claims.claim.heads import head_findings
 from jepa_claims.roles import Roles
 from jepa_claims.worlds.world import CheckpointSpec, World, toy_world
@@ -50,8 +31,9 @@ from jepa_claims.worlds.world import CheckpointSpec, World, toy_world
 # One worker computes every toy table (the session cache is per worker under xdist).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("toy_world")]
 
-# Negative variant -> the claims it must break, on (checkpoint, slice) pairs: at least one must fail.
-NEGATIVES = TOY_BREAKS
+# Negative variant -> the claims that name it as their planted falsehood: on its cells at least one must fail.
+NEGATIVES = {v: tuple(c.id for c in CLAIMS if v in c.planted) for v in dict.fromkeys(p for c in CLAIMS for p in c.planted)
+             if not v.startswith("planted table:")}
 # Claims a variant must leave intact (the variant breaks what it names, not everything).
 KEEPS = {
     "ijepa_1k:early_onset": ("C2", "C7"),
@@ -104,9 +86,9 @@ def stores(base_world, toy_cache):
 
 
 def _verdicts(store: TableStore, claim: str, checkpoints: tuple[str, ...] | None = None):
-    """(checkpoint, slice, verdict) for every place the suite judges `claim` (its registered cells)."""
-    registered = CLAIMS.get(claim)
-    return [(ck, sl, registered.evaluate(store, ck, sl)) for ck in checkpoints or registered.checkpoints for sl in registered.slices]
+    """(checkpoint, slice, verdict) for every place the suite judges `claim` (its cells)."""
+    defined = CLAIMS.get(claim)
+    return [(ck, sl, defined.evaluate(store, ck, sl)) for ck in checkpoints or defined.checkpoints for sl in defined.slices]
 
 
 @pytest.mark.parametrize("claim", CLAIMS.ids())
@@ -158,7 +140,8 @@ class _ShiftedBudgets:
 
 
 def test_planted_unequal_budget_breaks_c13(stores):
-    """C13 holds by construction of the masks; a shifted budget in the toy's own table makes it fail."""
+    """C13 holds by construction of the masks; a shifted budget in the toy's own table (its planted table) makes it fail."""
+    assert any(p.startswith("planted table: ") and "budget" in p for p in CLAIMS.get("C13").planted)
     assert not evaluate("C13", _ShiftedBudgets(stores()), "ijepa_1k", "4x3").passed
 
 
@@ -177,14 +160,3 @@ def test_build_is_deterministic():
     a, _ = toy.build_toy("ijepa_1k")
     b, _ = toy.build_toy("ijepa_1k")
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
-
-
-def test_docstring_table_is_the_code_table():
-    """The table in this module's docstring lists exactly the variants and claims of TOY_BREAKS."""
-    rows = [line.strip("| ").split("|") for line in __doc__.splitlines() if line.startswith("| ") and "variant" not in line]
-    documented = {name.strip(): tuple(c.strip() for c in claims.split(",")) for name, claims in rows}
-    expected = {r["variant"]: tuple(r["breaks"]) for r in variant_rows()}
-    assert documented == expected
-    assert set(PLANTED_TABLE_NEGATIVES) == {"C13"}
-    every_claim = set(CLAIMS.ids())
-    assert {c for claims in expected.values() for c in claims} == every_claim  # every claim has a named negative
