@@ -123,3 +123,18 @@ def test_workers_on_one_gpu_split_it_and_the_cap_comes_first():
         worker_budget(GB, 0)
     with pytest.raises(ValueError):
         workers_on_device(4, 1, 1)
+
+
+def test_tf32_on_a_cpu_computes_float32_under_its_own_key_and_the_log_says_who_and_when(world, tmp_path):
+    """On a CPU tf32 computes IEEE float32's numbers (no TF32 kernels there) but is cached apart from float32; the
+    model-work log names the worker and the span of each computation."""
+    import json
+
+    plain = TableStore(world, tmp_path, CONV, worker="gw3")
+    tf32 = TableStore(world, tmp_path, CONV, tf32=True, worker="gw1")
+    assert plain.path("semantic", "ijepa_1k", "4x3") != tf32.path("semantic", "ijepa_1k", "4x3")
+    pd.testing.assert_frame_equal(tf32.table("semantic", "ijepa_1k", "4x3"), plain.table("semantic", "ijepa_1k", "4x3"),
+                                  check_exact=True)
+    entries = [json.loads(line) for line in (tmp_path / "forwards.jsonl").read_text().splitlines()]
+    assert [e["worker"] for e in entries] == ["gw1", "gw3"]
+    assert all(0 < e["start"] <= e["end"] and e["end"] - e["start"] >= e["seconds"] - 0.01 for e in entries)

@@ -219,3 +219,25 @@ def memory_seen(device: str | torch.device) -> str:
         held = torch.cuda.memory_allocated(device)
         return f"{free / 2**30:.2f} GiB free of {total / 2**30:.2f} GiB on {device}, {held / 2**30:.2f} GiB held by this process"
     return f"{available_bytes(device) / 2**30:.2f} GiB available on {device}"
+
+
+def process_budget(device: str, cap: int | None, workers: int) -> int | None:
+    """Bytes this process may use on `device`: a GPU split evenly among the workers that share it (under the run's
+    cap, if any); a CPU's free memory is shared as it goes, so there only a cap is split (None: no budget)."""
+    target = torch.device(device)
+    if target.type != "cuda":
+        return None if cap is None else worker_budget(cap, max(1, workers))
+    index = target.index if target.index is not None else torch.cuda.current_device()
+    sharing = workers_on_device(max(1, workers), torch.cuda.device_count(), index)
+    return worker_budget(torch.cuda.get_device_properties(index).total_memory, sharing, cap)
+
+
+def enforce_budget(device: str, budget: int | None) -> None:
+    """Hold this process to its budget on a GPU (the caching allocator raises out-of-memory beyond it, which
+    halves a forward batch): what makes a 16 GB cap on a larger card behave as a 16 GB card would."""
+    target = torch.device(device)
+    if budget is None or target.type != "cuda":
+        return
+    index = target.index if target.index is not None else torch.cuda.current_device()
+    total = torch.cuda.get_device_properties(index).total_memory
+    torch.cuda.set_per_process_memory_fraction(min(1.0, budget / total), index)

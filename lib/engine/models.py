@@ -55,9 +55,8 @@ PICKLE_FILES = ("pytorch_model.bin", "pytorch_model.bin.index.json")
 COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
 
 
-# The one table of precisions the suite, the CLI and the benchmarks accept, by the name users type, with the dtype
-# weights and activations are held in: tf32 is float32 whose CUDA maths may round to TensorFloat-32 (precision.py).
-DTYPES = {"float32": torch.float32, "tf32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+# The one table of precisions the suite, the CLI and the benchmarks accept, by the name users type.
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 @dataclass

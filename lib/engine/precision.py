@@ -14,7 +14,12 @@ from contextlib import contextmanager
 
 import torch
 
+from jepa_claims.engine.models import DTYPES
+
 TF32 = "tf32"  # the one precision name that is not a torch dtype's
+# What the suite's --dtype accepts: the engine's dtypes and tf32, held in float32. (`jepa-claims measure` takes
+# DTYPES only: it has no cache key to keep a TF32 table apart by.)
+PRECISIONS = {**DTYPES, TF32: torch.float32}
 
 
 def uses_tf32(name: str) -> bool:

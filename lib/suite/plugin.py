@@ -49,7 +49,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "or NAME=FOLDER (tested on the claims of ijepa_1k)")
     group.addoption("--slices", default=None, help="comma-separated slices (4x3,8x3,12x3,16x3,voc8x3)")
     group.addoption("--device", default="cpu", help="cpu, cuda, cuda:N (with -n and several GPUs each worker takes its own)")
-    group.addoption("--dtype", default="float32", help="float32, bfloat16 or float16 (checked when the world resolves)")
+    group.addoption("--dtype", default="float32",
+                    help="float32 (strict IEEE), tf32 (float32 whose CUDA matmuls round to TensorFloat-32; IEEE float32 "
+                         "on a CPU, under its own cache key), bfloat16 or float16 (checked when the world resolves)")
+    group.addoption("--gpu-memory", type=float, default=None, metavar="GB",
+                    help="GB the run may use of each GPU, split among the workers on it (default: the whole card); "
+                         "a batch that does not fit is halved")
     group.addoption("--data-root", default=None, help="folder holding oxford-iiit-pet/ and VOCdevkit/ (paper world)")
     group.addoption("--skip-unreadable", action="store_true",
                     help="paper world: list unreadable images in the slice manifests (next eligible ones taken) instead of stopping")
@@ -102,7 +107,7 @@ def suite_options(config: pytest.Config) -> SuiteOptions:
             cache_dir=Path(config.getoption("--cache-dir")), run_id=_run_id(config),
             skip_unreadable=config.getoption("--skip-unreadable"), threads=config.getoption("--threads"),
             hf_cache=Path(config.getoption("--hf-cache")) if config.getoption("--hf-cache") else None,
-            untrained_seeds=config.getoption("--untrained-seeds"))
+            untrained_seeds=config.getoption("--untrained-seeds"), gpu_memory=config.getoption("--gpu-memory"))
     return config.stash[OPTIONS]
 
 
@@ -149,7 +154,8 @@ def use_world(config: pytest.Config, options: SuiteOptions, world: World) -> Non
 
 def suite_store(config: pytest.Config):
     """A TableStore over the run's world with its options (tables computed once across workers, cached on disk)."""
-    from jepa_claims.engine.models import DTYPES
+    from jepa_claims.engine.batching import GB, Batch, enforce_budget, process_budget
+    from jepa_claims.engine.precision import PRECISIONS, uses_tf32
     from jepa_claims.tables.census import TerminalStream
     from jepa_claims.suite.work import wanted_tables
     from jepa_claims.tables.store import TableStore
@@ -160,8 +166,13 @@ def suite_store(config: pytest.Config):
     stream = TerminalStream(capture) if capture else None  # a bar per table computed, on the terminal
     world, conv = suite_world(config), suite_conventions(config)
     wanted = wanted_tables(world, conv, options.untrained_seeds)  # the tables of a slice it reads are computed together
-    return TableStore(world, options.cache_dir, conv, options.device, DTYPES[options.dtype],
-                      options.run_id, progress_stream=stream, wanted=wanted)
+    worker = getattr(config, "workerinput", None)
+    cap = None if options.gpu_memory is None else int(options.gpu_memory * GB)
+    budget = process_budget(options.device, cap, int(worker["workercount"]) if worker else 1)
+    enforce_budget(options.device, budget)
+    return TableStore(world, options.cache_dir, conv, options.device, PRECISIONS[options.dtype],
+                      options.run_id, Batch(memory=budget), progress_stream=stream, wanted=wanted,
+                      tf32=uses_tf32(options.dtype), worker=worker["workerid"] if worker else "main")
 
 
 def _resolved(config: pytest.Config) -> tuple[SuiteOptions, World] | None:
@@ -231,14 +242,15 @@ def _conventions_line(config: pytest.Config) -> list[str]:
 def _census(config: pytest.Config) -> list[str]:
     """What this paper-world run will compute, and about how long it takes here (lib/suite/plan.py)."""
     from jepa_claims.engine.cpu import share_of_cores
-    from jepa_claims.engine.models import DTYPES
+    from jepa_claims.engine.precision import PRECISIONS, uses_tf32
     from jepa_claims.suite.plan import run_census
     from jepa_claims.tables.store import TableStore
 
     options = suite_options(config)
     workers = getattr(config.option, "numprocesses", None)
     threads = options.threads or share_of_cores(workers if isinstance(workers, int) and workers > 0 else 1)
-    store = TableStore(suite_world(config), options.cache_dir, suite_conventions(config), options.device, DTYPES[options.dtype])
+    store = TableStore(suite_world(config), options.cache_dir, suite_conventions(config), options.device, PRECISIONS[options.dtype],
+                       tf32=uses_tf32(options.dtype))
     return run_census(store, threads, options.untrained_seeds).lines()
 
 
