@@ -280,6 +280,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(("checkpoint", "slice_name"), params)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker under --dist loadgroup: each claim or probe test of a cell in the group of its unit of work,
+    units spread over the workers longest first from the plan (lib/suite/assign.py), not one group per checkpoint."""
+    worker = getattr(config, "workerinput", None)
+    if worker is None or not config.getvalue("loadgroup") or WORLD not in config.stash:
+        return
+    from jepa_claims.suite.assign import plan_groups, unit_of_test
+
+    groups = plan_groups(config.stash[WORLD], suite_conventions(config), suite_options(config).untrained_seeds,
+                         int(worker["workercount"]))
+    for item in items if groups else ():
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        probe = item.get_closest_marker("probe")
+        unit = unit_of_test(probe.args[0] if probe else None, params.get("checkpoint"), params.get("slice_name"))
+        if unit in groups:
+            for node in item.listchain():  # the group marks per checkpoint (the parameter's and a module's) give way
+                node.own_markers[:] = [mark for mark in node.own_markers if mark.name != "xdist_group"]
+            item.add_marker(pytest.mark.xdist_group(groups[unit]))
+
+
 def _parametrize_claim_cells(metafunc: pytest.Metafunc, claims, checkpoints, world: World) -> None:
     """(claim, checkpoint, slice_name) over every selected cell of each claim (a discovering checkpoint's on its
     confirmation slices, as the claims'), grouped per checkpoint for xdist."""
