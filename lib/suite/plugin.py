@@ -28,6 +28,7 @@ from jepa_claims.worlds.world import World
 OPTIONS = pytest.StashKey[SuiteOptions]()
 WORLD = pytest.StashKey[World]()
 CONVENTIONS = pytest.StashKey[Conventions]()
+BUILDER = pytest.StashKey[object]()  # the process building P1's untrained checkpoints ahead of need
 
 DEFAULT_HTML = "reports/replication.html"
 MARKERS = (
@@ -81,6 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
     suite_conventions(config)
     suite_world(config)
     _share_cores(config)
+    _build_ahead(config)
     if config.option.tbstyle == "auto":
         # The long style prints each test's arguments (fixtures holding functions and streams) with their
         # memory addresses, so two runs with equal numbers would write different HTML records.
@@ -192,6 +194,27 @@ def _device(requested: str, config: pytest.Config) -> str:
     worker = config.workerinput["workerid"] if hasattr(config, "workerinput") else None
     count = torch.cuda.device_count() if requested.startswith("cuda") else 0
     return worker_device(requested, worker, count)
+
+
+def _build_ahead(config: pytest.Config) -> None:
+    """On a CUDA run, one process (the controller's, under xdist) starts building P1's untrained checkpoints while the
+    workers compute (lib/worlds/ahead.py); stopped when the run ends."""
+    options = suite_options(config)
+    if hasattr(config, "workerinput") or not options.device.startswith("cuda") or config.option.collectonly:
+        return
+    from jepa_claims.tables.probes import untrained_seeds
+    from jepa_claims.worlds.ahead import build_ahead, untrained_specs
+
+    builder = build_ahead(untrained_specs(suite_world(config), untrained_seeds(options.untrained_seeds)), options.cache_dir)
+    config.stash[BUILDER] = builder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the builder of untrained checkpoints, if this process started one."""
+    if BUILDER in config.stash:
+        from jepa_claims.worlds.ahead import stop
+
+        stop(config.stash[BUILDER])
 
 
 def _share_cores(config: pytest.Config) -> None:
