@@ -50,3 +50,12 @@ def test_plan_groups_name_a_group_per_worker_for_a_world_the_census_knows(tmp_pa
     groups = plan_groups(world, Conventions(), 3, 4)
     assert set(groups.values()) == {f"worker{i}" for i in range(4)}
     assert plan_groups(type("W", (), {"name": "trained"})(), Conventions(), 3, 4) is None
+
+
+def test_the_census_reports_the_planned_critical_path():
+    """`jepa-claims census` ends with the critical path at -n 4, per checkpoint and as assigned."""
+    from jepa_claims.suite.work import census_markdown
+
+    lines = census_markdown(census_rows("paper"))
+    assert lines[-2].startswith("| **critical path, -n 4** | per checkpoint |") and lines[-2].endswith("| 3.22x |")
+    assert lines[-1].startswith("| **critical path, -n 4** | as assigned |") and lines[-1].endswith("| 1.01x |")

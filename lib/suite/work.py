@@ -124,4 +124,18 @@ def census_markdown(rows: list[dict]) -> list[str]:
     total = census_totals(rows)
     lines.append(f"| **all** | {total['tables']} tables | | | **{total['computed']:,}** | **{total['minimum']:,}** | "
                  f"**{total['ratio']:.2f}x** |")
+    return lines + critical_path_lines(rows)
+
+
+def critical_path_lines(rows: list[dict], workers: int = 4) -> list[str]:
+    """The planned critical path under `-n workers`: the busiest worker's block evaluations against total / workers,
+    with tests grouped per checkpoint and as the suite assigns them (lib/suite/assign.py, longest first)."""
+    from jepa_claims.suite.assign import critical_path, longest_first, per_checkpoint, unit_blocks
+
+    costs = unit_blocks(rows)
+    lines = []
+    for name, placed in (("per checkpoint", per_checkpoint(costs, workers)), ("as assigned", longest_first(costs, workers))):
+        path = critical_path(costs, placed, workers)
+        lines.append(f"| **critical path, -n {workers}** | {name} | busiest worker | | {path['busiest']:,} | "
+                     f"{path['even']:,.0f} (total / {workers}) | {path['ratio']:.2f}x |")
     return lines
