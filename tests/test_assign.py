@@ -59,3 +59,18 @@ def test_the_census_reports_the_planned_critical_path():
     lines = census_markdown(census_rows("paper"))
     assert lines[-2].startswith("| **critical path, -n 4** | per checkpoint |") and lines[-2].endswith("| 3.22x |")
     assert lines[-1].startswith("| **critical path, -n 4** | as assigned |") and lines[-1].endswith("| 1.01x |")
+
+
+@pytest.mark.slow
+def test_claim_tests_run_in_the_groups_of_their_units(tmp_path):
+    """Under -n 2 --dist loadgroup the claim tests carry worker groups (the plan's), not their checkpoint's."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "pytest", "claims/test_c13_token_budgets.py", "--world", "toy", "-n", "2",
+                           "-v", "-p", "no:cacheprovider", "--cache-dir", str(tmp_path), "--html", str(tmp_path / "r.html")],
+                          cwd=root, capture_output=True, text=True, timeout=600)
+    ran = [line for line in done.stdout.splitlines() if line.startswith("[gw") and "::" in line]
+    assert ran and all("@worker" in line for line in ran), done.stdout[-2000:]

@@ -318,7 +318,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         params = getattr(getattr(item, "callspec", None), "params", {})
         probe = item.get_closest_marker("probe")
         unit = unit_of_test(probe.args[0] if probe else None, params.get("checkpoint"), params.get("slice_name"))
-        if unit in groups:
+        if unit in groups and (probe or item.get_closest_marker("claim")):  # the suite's own tests only
             for node in item.listchain():  # the group marks per checkpoint (the parameter's and a module's) give way
                 node.own_markers[:] = [mark for mark in node.own_markers if mark.name != "xdist_group"]
             item.add_marker(pytest.mark.xdist_group(groups[unit]))
