@@ -6,7 +6,7 @@ import pytest
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.suite.assign import critical_path, longest_first, per_checkpoint, plan_groups, unit_blocks, unit_of_test
-from jepa_claims.suite.work import census_rows
+from jepa_claims.suite.work import census_rows, world_rows
 from jepa_claims.worlds.world import toy_world
 
 
@@ -46,10 +46,9 @@ def test_longest_first_places_every_unit_alike_in_every_process():
 
 def test_plan_groups_name_a_group_per_worker_for_a_world_the_census_knows(tmp_path):
     """The toy world's units go to groups worker0..worker3; a world the census cannot cost keeps per checkpoint."""
-    world = toy_world(tmp_path)
-    groups = plan_groups(world, Conventions(), 3, 4)
-    assert set(groups.values()) == {f"worker{i}" for i in range(4)}
-    assert plan_groups(type("W", (), {"name": "trained"})(), Conventions(), 3, 4) is None
+    rows = world_rows(toy_world(tmp_path), Conventions(), 3)
+    assert set(plan_groups(rows, 4).values()) == {f"worker{i}" for i in range(4)}
+    assert world_rows(type("W", (), {"name": "trained"})(), Conventions(), 3) is None
 
 
 def test_the_census_reports_the_planned_critical_path():

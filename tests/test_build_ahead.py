@@ -2,11 +2,17 @@
 built on demand: the same weights hash, whether the builder finished first or a test asked while it was building."""
 from __future__ import annotations
 
-from jepa_claims.worlds.ahead import build_ahead, stop, untrained_specs
+from jepa_claims.tables.probes import random_world
+from jepa_claims.worlds.ahead import build_ahead, stop
 from jepa_claims.worlds.checkpoints import checkpoint_folder, folder_digest
 from jepa_claims.worlds.world import toy_world
 
 SEEDS = (1234, 1235)
+
+
+def untrained_specs(world, seeds) -> list:
+    """P1's untrained copies of every checkpoint of the world under each seed (what the suite builds ahead)."""
+    return [spec for seed in seeds for spec in random_world(world, seed).checkpoints]
 
 
 def test_built_ahead_is_built_on_demand(tmp_path):

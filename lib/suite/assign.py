@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from jepa_claims.conventions import Conventions
-
 Unit = tuple[str, str, str]  # (the probe whose tables these are: "P1", "P3", or "" for the cell's own; checkpoint; slice)
 SPLIT_PROBES = ("P1", "P3")  # the probes that read tables of their own (other weights, other conventions)
 
@@ -74,16 +72,6 @@ def critical_path(costs: Mapping[Unit, int], placed: Mapping[Unit, int], workers
             "ratio": max(loads) / even if even else 1.0}
 
 
-def plan_groups(world, conv: Conventions, untrained_seeds: int, workers: int) -> dict[Unit, str] | None:
-    """xdist group name of every unit of a world's plan under `workers` workers; None for a world the census cannot
-    cost without loading weights (its tests stay grouped per checkpoint)."""
-    from jepa_claims.suite.work import WORLDS, CensusOptions, census_rows
-
-    if world.name not in WORLDS:
-        return None
-    keys = tuple(spec.key for spec in world.checkpoints)
-    try:
-        rows = census_rows(world.name, CensusOptions(keys, tuple(world.slices), conv, untrained_seeds))
-    except (KeyError, ValueError):  # a selection the census does not know (own checkpoints): per checkpoint
-        return None
+def plan_groups(rows: Iterable[Mapping], workers: int) -> dict[Unit, str]:
+    """xdist group name of every unit of a plan's census rows (lib/suite/work.py census_rows) under `workers`."""
     return {unit: f"worker{index}" for unit, index in longest_first(unit_blocks(rows), workers).items()}

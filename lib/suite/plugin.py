@@ -202,11 +202,13 @@ def _build_ahead(config: pytest.Config) -> None:
     options = suite_options(config)
     if hasattr(config, "workerinput") or not options.device.startswith("cuda") or config.option.collectonly:
         return
-    from jepa_claims.tables.probes import untrained_seeds
-    from jepa_claims.worlds.ahead import build_ahead, untrained_specs
+    from jepa_claims.tables.probes import random_world, untrained_seeds
+    from jepa_claims.worlds.ahead import build_ahead
 
-    builder = build_ahead(untrained_specs(suite_world(config), untrained_seeds(options.untrained_seeds)), options.cache_dir)
-    config.stash[BUILDER] = builder
+    world, seeds = suite_world(config), untrained_seeds(options.untrained_seeds)
+    copies = [random_world(world, seed).checkpoints for seed in seeds]  # checkpoint by checkpoint, each seed's copy
+    config.stash[BUILDER] = build_ahead([specs[i] for i in range(len(world.checkpoints)) for specs in copies],
+                                        options.cache_dir)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -311,10 +313,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if worker is None or not config.getvalue("loadgroup") or WORLD not in config.stash:
         return
     from jepa_claims.suite.assign import plan_groups, unit_of_test
+    from jepa_claims.suite.work import world_rows
 
-    groups = plan_groups(config.stash[WORLD], suite_conventions(config), suite_options(config).untrained_seeds,
-                         int(worker["workercount"]))
-    for item in items if groups else ():
+    rows = world_rows(config.stash[WORLD], suite_conventions(config), suite_options(config).untrained_seeds)
+    groups = plan_groups(rows, int(worker["workercount"])) if rows is not None else {}  # None: grouped per checkpoint
+    for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         probe = item.get_closest_marker("probe")
         unit = unit_of_test(probe.args[0] if probe else None, params.get("checkpoint"), params.get("slice_name"))

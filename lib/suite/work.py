@@ -65,6 +65,17 @@ def census_rows(world: str = "paper", options: CensusOptions = CensusOptions()) 
              "computed": c, "minimum": m} for t, c, m in zip(planned, computed, minimum)]
 
 
+def world_rows(world, conv: Conventions, untrained_seeds: int) -> list[dict] | None:
+    """The census rows of a world's selection; None for a world the census cannot cost without loading weights."""
+    if world.name not in WORLDS:
+        return None
+    try:
+        return census_rows(world.name, CensusOptions(tuple(spec.key for spec in world.checkpoints), tuple(world.slices),
+                                                     conv, untrained_seeds))
+    except (KeyError, ValueError):  # a selection the census does not know (own checkpoints)
+        return None
+
+
 def world_heads(world: str) -> dict[str, int]:
     """Attention heads per block of each checkpoint of a world (the heads table patches each one)."""
     if world == "paper":

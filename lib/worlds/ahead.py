@@ -19,14 +19,6 @@ from pathlib import Path
 from jepa_claims.worlds.world import CheckpointSpec
 
 
-def untrained_specs(world, seeds: Sequence[int]) -> list[CheckpointSpec]:
-    """The untrained copies (P1) of a world's checkpoints under each seed, checkpoint by checkpoint in world order."""
-    from jepa_claims.tables.probes import random_world
-
-    copies = [random_world(world, seed).checkpoints for seed in seeds]
-    return [specs[i] for i in range(len(world.checkpoints)) for specs in copies]
-
-
 def build_ahead(specs: Sequence[CheckpointSpec], cache_dir: Path) -> multiprocessing.process.BaseProcess:
     """Start a process that builds these checkpoints' folders in order (each under its build lock); returns it."""
     process = multiprocessing.get_context("spawn").Process(target=_build_all, args=(list(specs), str(cache_dir)),
