@@ -291,7 +291,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 code = "timed out"
             if not (args.out / f"{stage}.json").exists():  # the child died or was stopped before writing its result
-                (args.out / f"{stage}.json").write_text(json.dumps({"stage": stage, "limit_s": limit, "exit": code}) + "\n")
+                (args.out / f"{stage}.json").write_text(json.dumps({"stage": stage, "limit_s": limit, "child_exit": code}) + "\n")
         print(stage, json.loads((args.out / f"{stage}.json").read_text()).get("seconds", "-"), flush=True)
 
 
