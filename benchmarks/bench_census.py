@@ -38,8 +38,22 @@ def main(argv=None) -> int:
         "",
         f"- Paper world's total work within {TARGET_RATIO}x of its census minimum: {total['computed']:,} against "
         f"{total['minimum']:,} block evaluations, {total['ratio']:.2f}x: {verdict}.",
+        _critical_path(rows),
     ])
     return common.publish("bench_census", body, write=not args.no_write)
+
+
+def _critical_path(rows: list[dict], workers: int = 4) -> str:
+    """The bullet of issue 25's planned critical path: the busiest worker against total / workers, as assigned."""
+    from jepa_claims.suite.assign import critical_path, longest_first, per_checkpoint, unit_blocks
+
+    costs = unit_blocks(rows)
+    planned = critical_path(costs, longest_first(costs, workers), workers)
+    grouped = critical_path(costs, per_checkpoint(costs, workers), workers)
+    verdict = "**met**" if planned["ratio"] <= TARGET_RATIO else "**not met**"
+    return (f"- Planned critical path under `-n {workers}` within {TARGET_RATIO}x of total / {workers} (issue 25): "
+            f"{planned['busiest']:,} block evaluations on the busiest worker against {planned['even']:,.0f}, "
+            f"{planned['ratio']:.2f}x as the suite assigns tests (grouped per checkpoint: {grouped['ratio']:.2f}x): {verdict}.")
 
 
 if __name__ == "__main__":

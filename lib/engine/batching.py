@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -21,6 +22,44 @@ DEFAULT_FRACTION = 0.5
 # Beyond a few dozen images a batch is no faster (CPU or GPU) and only delays the first result.
 DEFAULT_CAP = 32
 FLOAT64 = 8
+# A table's rows are laid out chunk by chunk (rescue rows: group x mode x job within a chunk), so the row chunk
+# stays at the 8 jobs every table has been computed at: computing more jobs at once leaves its rows as they were.
+ROW_CHUNK = 8
+GB = 10**9  # --gpu-memory is in decimal gigabytes, as cards are sold
+
+
+@dataclass(frozen=True)
+class Batch:
+    """How a table batches its mask jobs: `rows` per chunk lay out its rows, `jobs` are run at once.
+
+    jobs: a number, or "auto" (from `memory`, the bytes this process may use on its device; None: what the
+    device reports free). A forward batch is a whole number of row chunks, so the rows never depend on it.
+    """
+
+    rows: int = ROW_CHUNK
+    jobs: int | str = "auto"
+    memory: int | None = None
+
+
+def as_batch(batch_size) -> Batch:
+    """A Batch from what a table was given: a Batch as it is; a number or "auto"/None runs and lays out rows alike."""
+    if isinstance(batch_size, Batch):
+        return batch_size
+    if batch_size is None or batch_size == "auto":
+        return Batch(rows=ROW_CHUNK, jobs="auto")
+    size = _positive(batch_size)
+    return Batch(rows=size, jobs=size)
+
+
+def _positive(value) -> int:
+    """A batch size as a positive int (a numeric string accepted)."""
+    try:
+        size = int(value)
+    except ValueError as error:
+        raise ValueError(f"batch size must be a positive integer or 'auto', got {value!r}") from error
+    if size < 1:
+        raise ValueError(f"batch size must be at least 1, got {size}")
+    return size
 
 
 def dtype_bytes(dtype: torch.dtype) -> int:
@@ -131,12 +170,74 @@ def auto_batch_size(encoder, sites: Sequence = (), *, patched: bool = True, frac
 
 
 def resolve_batch_size(batch_size, encoder, sites: Sequence = (), *, patched: bool = True) -> int:
-    """An explicit batch size as given; None or "auto": chosen from memory."""
+    """An explicit batch size as given; None or "auto": chosen from memory; a Batch: its row chunk (the loops
+    that do not separate running from laying out rows run at it)."""
+    if isinstance(batch_size, Batch):
+        return batch_size.rows
     if batch_size is None or batch_size == "auto":
         return auto_batch_size(encoder, sites, patched=patched)
-    if isinstance(batch_size, str):
-        try:
-            batch_size = int(batch_size)
-        except ValueError as error:
-            raise ValueError(f"batch size must be a positive integer or 'auto', got {batch_size!r}") from error
-    return int(batch_size)
+    return _positive(batch_size)
+
+
+def forward_jobs(batch: Batch, encoder, sites: Sequence = (), *, patched: bool = True) -> int:
+    """Mask jobs one forward batch may hold: the Batch's number, or sized from its memory (or the device's)."""
+    if batch.jobs != "auto":
+        return _positive(batch.jobs)
+    available = None if batch.memory is None else usable_bytes(batch.memory, next(encoder.model.parameters()).device)
+    return auto_batch_size(encoder, sites, patched=patched, available=available)
+
+
+def usable_bytes(budget: int, device: str | torch.device) -> int:
+    """What is left of a process's memory budget on `device`: the budget less what torch holds there (CUDA),
+    never more than the device reports free."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return min(budget, available_bytes(device))
+    return max(0, min(budget - torch.cuda.memory_allocated(device), available_bytes(device)))
+
+
+def workers_on_device(workers: int, devices: int, index: int) -> int:
+    """How many of `workers` xdist workers share device `index` (worker gwN takes device N mod `devices`)."""
+    if workers < 1 or devices < 1 or not 0 <= index < devices:
+        raise ValueError(f"{workers} workers on {devices} devices: no device {index}")
+    return len(range(index, workers, devices)) or 1
+
+
+def worker_budget(device_total: int, sharing: int, cap: int | None = None) -> int:
+    """Bytes one worker may use of a device `sharing` workers use: the device (or the run's cap) split evenly."""
+    if sharing < 1:
+        raise ValueError(f"a device is shared by at least one worker, got {sharing}")
+    whole = device_total if cap is None else min(device_total, cap)
+    return whole // sharing
+
+
+def memory_seen(device: str | torch.device) -> str:
+    """What memory the device showed, for an error that says a single image does not fit."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        free, total = torch.cuda.mem_get_info(device)
+        held = torch.cuda.memory_allocated(device)
+        return f"{free / 2**30:.2f} GiB free of {total / 2**30:.2f} GiB on {device}, {held / 2**30:.2f} GiB held by this process"
+    return f"{available_bytes(device) / 2**30:.2f} GiB available on {device}"
+
+
+def process_budget(device: str, cap: int | None, workers: int) -> int | None:
+    """Bytes this process may use on `device`: a GPU split evenly among the workers that share it (under the run's
+    cap, if any); a CPU's free memory is shared as it goes, so there only a cap is split (None: no budget)."""
+    target = torch.device(device)
+    if target.type != "cuda":
+        return None if cap is None else worker_budget(cap, max(1, workers))
+    index = target.index if target.index is not None else torch.cuda.current_device()
+    sharing = workers_on_device(max(1, workers), torch.cuda.device_count(), index)
+    return worker_budget(torch.cuda.get_device_properties(index).total_memory, sharing, cap)
+
+
+def enforce_budget(device: str, budget: int | None) -> None:
+    """Hold this process to its budget on a GPU (the caching allocator raises out-of-memory beyond it, which
+    halves a forward batch): what makes a 16 GB cap on a larger card behave as a 16 GB card would."""
+    target = torch.device(device)
+    if budget is None or target.type != "cuda":
+        return
+    index = target.index if target.index is not None else torch.cuda.current_device()
+    total = torch.cuda.get_device_properties(index).total_memory
+    torch.cuda.set_per_process_memory_fraction(min(1.0, budget / total), index)

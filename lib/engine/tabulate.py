@@ -6,14 +6,14 @@ patched run per group and mode, starting at the group's earliest block.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import torch
 
-from jepa_claims.engine.batching import resolve_batch_size
+from jepa_claims.engine.batching import as_batch, forward_jobs, memory_seen
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.drift import drift_profiles, in_convention, rescue
 from jepa_claims.engine.images import apply_pixel_mask, fill_value
@@ -130,21 +130,75 @@ def run_chunk(encoder, images: dict[str, torch.Tensor], jobs: list[MaskJob], sit
     return ChunkRuns(jobs, pixels, tokens, clean, index, masked)
 
 
+Values = dict[Hashable, np.ndarray]  # what a forward batch measured, one entry per job along axis 0
+
+
+class ImageTooLarge(RuntimeError):
+    """The runs of one image do not fit in the memory there is, even alone."""
+
+
+def forward_groups(jobs: Sequence[MaskJob], rows: int, per_forward: int) -> Iterator[list[list[MaskJob]]]:
+    """Consecutive row chunks of `rows` jobs, as many to a forward batch as hold about `per_forward` jobs (one at least):
+    a batch is always whole row chunks, so a table's rows do not depend on how many jobs run at once."""
+    group: list[list[MaskJob]] = []
+    size = 0
+    for chunk in chunks(jobs, rows):
+        if group and size + len(chunk) > per_forward:
+            yield group
+            group, size = [], 0
+        group.append(chunk)
+        size += len(chunk)
+    if group:
+        yield group
+
+
+def fit_memory(jobs: list[MaskJob], compute: Callable[[list[MaskJob]], Values], device) -> Values:
+    """compute(jobs); on a CUDA out-of-memory error the jobs halved (whole images), each half computed (halved again
+    if need be) and their values joined: a forward gives each image the same numbers in any batch. One image that
+    cannot fit is an error (ImageTooLarge) saying what memory the device showed."""
+    try:
+        return compute(jobs)
+    except torch.cuda.OutOfMemoryError as error:
+        ids = list(dict.fromkeys(job.image_id for job in jobs))
+        if len(ids) == 1:
+            raise ImageTooLarge(f"the runs of image {ids[0]} ({len(jobs)} mask jobs) do not fit even alone: "
+                                f"{memory_seen(device)}") from error
+    # Retried outside the handler, so the failed attempt's tensors (held by its traceback) are freed first.
+    if torch.device(device).type == "cuda":
+        torch.cuda.empty_cache()
+    first = set(ids[: len(ids) // 2])
+    halves = [fit_memory([job for job in jobs if (job.image_id in first) == inside], compute, device)
+              for inside in (True, False)]
+    return {key: np.concatenate([half[key] for half in halves]) for key in halves[0]}
+
+
+def _device(encoder) -> torch.device:
+    """Where the encoder's weights are."""
+    return next(encoder.model.parameters()).device
+
+
 def drift_table(encoder, images: dict[str, torch.Tensor], jobs: Sequence[MaskJob], conv: Conventions,
-                batch_size: int | str | None = 8) -> pd.DataFrame:
+                batch_size=8) -> pd.DataFrame:
     """Per-layer global, masked and context drift of every mask job.
 
-    batch_size: mask jobs per chunk; None or "auto" chooses it from the memory available (batching.py).
+    batch_size: mask jobs per chunk, "auto" or None (chosen from the memory available, batching.py), or a Batch
+    (rows per chunk, jobs per forward batch).
     """
-    rows = []
-    for chunk in chunks(jobs, resolve_batch_size(batch_size, encoder, patched=False)):
-        runs = run_chunk(encoder, images, chunk, (), conv)
+    batch = as_batch(batch_size)
+    layers = list(conv.layers(encoder.depth))
+
+    def compute(part: list[MaskJob]) -> Values:
+        runs = run_chunk(encoder, images, part, (), conv)
         profiles = drift_profiles(runs.clean.hidden[:, runs.index], runs.masked.hidden, runs.tokens, encoder.prefix_tokens)
-        columns = {k: in_convention(v, conv, encoder.depth) for k, v in profiles.items()}
-        layers = columns["global"][0]
-        for j, job in enumerate(chunk):
+        return {k: in_convention(v, conv, encoder.depth)[1] for k, v in profiles.items()}
+
+    rows = []
+    for group in forward_groups(jobs, batch.rows, forward_jobs(batch, encoder, patched=False)):
+        part = [job for chunk in group for job in chunk]
+        columns = fit_memory(part, compute, _device(encoder))
+        for j, job in enumerate(part):
             for c, layer in enumerate(layers):
-                rows.append((job.image_id, job.mask, layer, *(float(columns[k][1][j, c]) for k in ("global", "masked", "context"))))
+                rows.append((job.image_id, job.mask, layer, *(float(columns[k][j, c]) for k in ("global", "masked", "context"))))
     return pd.DataFrame(rows, columns=DRIFT_COLUMNS)
 
 
@@ -155,32 +209,48 @@ def rescue_table(
     groups: Sequence[Sequence[Site]],
     modes: Sequence[Mode],
     conv: Conventions,
-    batch_size: int | str | None = 8,
+    batch_size=8,
 ) -> pd.DataFrame:
     """Late context rescue of every patch group and mode, for every mask job (section 2.5).
 
     groups: sites in the paper's numbers, placed by the layer reading (`place_group`, which refuses a
-    site that cannot reach the late window). batch_size: mask jobs per chunk; None or "auto" chooses
-    it from the memory available (batching.py).
+    site that cannot reach the late window). batch_size: as `drift_table`'s; rows come chunk by chunk (group x
+    mode x job within a chunk of `rows` jobs), however many jobs run at once.
     """
+    batch = as_batch(batch_size)
     groups = [place_group(group, conv, encoder.depth) for group in groups]
     sites = list(dict.fromkeys(site for group in groups for site in group))
     rows = []
-    for chunk in chunks(jobs, resolve_batch_size(batch_size, encoder, sites)):
-        runs = run_chunk(encoder, images, chunk, sites, conv)
-        # Only the late window enters the rescue: drift is computed on those layers alone (same values
-        # as late_mean of the full profile, at a fraction of the float64 work and memory).
-        late = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]
-        clean_late = runs.clean.hidden[late][:, runs.index]
-        late_masked = _late_context(clean_late, runs.masked, late, runs.tokens, encoder)
-        for group in groups:
-            for mode in modes:
-                late_patched = _late_patched(encoder, runs, group, mode, clean_late, late, conv)
-                absolute, fraction = rescue(late_masked, late_patched)
-                for j, job in enumerate(chunk):
-                    rows.append((job.image_id, job.mask, group_name(group), mode, float(late_masked[j]),
-                                 float(late_patched[j]), float(absolute[j]), float(fraction[j])))
+    for group_of_chunks in forward_groups(jobs, batch.rows, forward_jobs(batch, encoder, sites)):
+        part = [job for chunk in group_of_chunks for job in chunk]
+        values = fit_memory(part, lambda some: _rescue_values(encoder, images, some, groups, modes, conv), _device(encoder))
+        offset = 0
+        for chunk in group_of_chunks:
+            here = slice(offset, offset + len(chunk))
+            for g, group in enumerate(groups):
+                for mode in modes:
+                    masked, patched = values["masked"][here], values[(g, mode)][here]
+                    absolute, fraction = rescue(masked, patched)
+                    rows += [(job.image_id, job.mask, group_name(group), mode, float(masked[j]), float(patched[j]),
+                              float(absolute[j]), float(fraction[j])) for j, job in enumerate(chunk)]
+            offset += len(chunk)
     return pd.DataFrame(rows, columns=RESCUE_COLUMNS)
+
+
+def _rescue_values(encoder, images: dict[str, torch.Tensor], jobs: list[MaskJob], groups: Sequence[tuple[Site, ...]],
+                   modes: Sequence[Mode], conv: Conventions) -> Values:
+    """Late context drift [jobs] of the masked runs ("masked") and of each group's patched runs ((group index, mode))."""
+    sites = list(dict.fromkeys(site for group in groups for site in group))
+    runs = run_chunk(encoder, images, jobs, sites, conv)
+    # Only the late window enters the rescue: drift is computed on those layers alone (same values
+    # as late_mean of the full profile, at a fraction of the float64 work and memory).
+    late = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]
+    clean_late = runs.clean.hidden[late][:, runs.index]
+    values: Values = {"masked": _late_context(clean_late, runs.masked, late, runs.tokens, encoder)}
+    for g, group in enumerate(groups):
+        for mode in modes:
+            values[(g, mode)] = _late_patched(encoder, runs, group, mode, clean_late, late, conv)
+    return values
 
 
 def patched_run(encoder, runs: ChunkRuns, group: Sequence[Site], mode: Mode) -> Trace:

@@ -41,6 +41,7 @@ class SuiteOptions:
     threads: int | None = None  # torch CPU threads per process; None: the cores shared among the workers
     hf_cache: Path | None = None  # the Hugging Face hub cache (None: huggingface_hub's own)
     untrained_seeds: int = DEFAULT_UNTRAINED_SEEDS  # P1: untrained architectures (init seeds) per checkpoint
+    gpu_memory: float | None = None  # GB the whole run may use of each GPU (split among its workers); None: all of it
 
 
 def worker_device(requested: str, worker: str | None, cuda_devices: int) -> str:
@@ -109,10 +110,16 @@ def check_device(device: str, cuda_devices: int | None = None) -> None:
 def check_dtype(dtype: str) -> None:
     """--dtype names one of the engine's dtypes (checked here, not as the option's choices: those would import
     torch into every pytest run of the environment)."""
-    from jepa_claims.engine.models import DTYPES
+    from jepa_claims.engine.precision import PRECISIONS
 
-    if dtype not in DTYPES:
-        raise ValueError(f"--dtype {dtype}: choose one of {', '.join(DTYPES)}")
+    if dtype not in PRECISIONS:
+        raise ValueError(f"--dtype {dtype}: choose one of {', '.join(PRECISIONS)}")
+
+
+def check_gpu_memory(gigabytes: float | None) -> None:
+    """--gpu-memory, when given, is a finite number of GB above 0."""
+    if gigabytes is not None and not (math.isfinite(gigabytes) and gigabytes > 0):
+        raise ValueError(f"--gpu-memory {gigabytes}: must be a number of GB above 0")
 
 
 def check_threads(threads: int | None) -> None:
@@ -176,10 +183,12 @@ def check_output_file(path: Path, option: str = "--out") -> None:
 
 
 def check_options(options: SuiteOptions) -> None:
-    """Every suite option that can be checked before any work: device, dtype, threads, untrained seeds, the cache folder."""
+    """Every suite option that can be checked before any work: device, dtype, threads, GPU memory, untrained seeds, the
+    cache folder."""
     check_device(options.device)
     check_dtype(options.dtype)
     check_threads(options.threads)
+    check_gpu_memory(options.gpu_memory)
     check_untrained_seeds(options.untrained_seeds)
     check_cache_dir(options.cache_dir)
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 OPTIONS = pytest.StashKey[SuiteOptions]()
 WORLD = pytest.StashKey[World]()
 CONVENTIONS = pytest.StashKey[Conventions]()
+BUILDER = pytest.StashKey[object]()  # the process building P1's untrained checkpoints ahead of need
 
 DEFAULT_HTML = "reports/replication.html"
 MARKERS = (
@@ -52,7 +53,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "or NAME=FOLDER (tested on the claims of ijepa_1k)")
     group.addoption("--slices", default=None, help="comma-separated slices (4x3,8x3,12x3,16x3,voc8x3)")
     group.addoption("--device", default="cpu", help="cpu, cuda, cuda:N (with -n and several GPUs each worker takes its own)")
-    group.addoption("--dtype", default="float32", help="float32, bfloat16 or float16 (checked when the world resolves)")
+    group.addoption("--dtype", default="float32",
+                    help="float32 (strict IEEE), tf32 (float32 whose CUDA matmuls round to TensorFloat-32; IEEE float32 "
+                         "on a CPU, under its own cache key), bfloat16 or float16 (checked when the world resolves)")
+    group.addoption("--gpu-memory", type=float, default=None, metavar="GB",
+                    help="GB the run may use of each GPU, split among the workers on it (default: the whole card); "
+                         "a batch that does not fit is halved")
     group.addoption("--data-root", default=None, help="folder holding oxford-iiit-pet/ and VOCdevkit/ (paper world)")
     group.addoption("--skip-unreadable", action="store_true",
                     help="paper world: list unreadable images in the slice manifests (next eligible ones taken) instead of stopping")
@@ -79,6 +85,7 @@ def pytest_configure(config: pytest.Config) -> None:
     suite_conventions(config)
     suite_world(config)
     _share_cores(config)
+    _build_ahead(config)
     if config.option.tbstyle == "auto":
         # The long style prints each test's arguments (fixtures holding functions and streams) with their
         # memory addresses, so two runs with equal numbers would write different HTML records.
@@ -117,7 +124,7 @@ def suite_options(config: pytest.Config) -> SuiteOptions:
             cache_dir=Path(config.getoption("--cache-dir")), run_id=_run_id(config),
             skip_unreadable=config.getoption("--skip-unreadable"), threads=config.getoption("--threads"),
             hf_cache=Path(config.getoption("--hf-cache")) if config.getoption("--hf-cache") else None,
-            untrained_seeds=config.getoption("--untrained-seeds"))
+            untrained_seeds=config.getoption("--untrained-seeds"), gpu_memory=config.getoption("--gpu-memory"))
     return config.stash[OPTIONS]
 
 
@@ -164,7 +171,8 @@ def use_world(config: pytest.Config, options: SuiteOptions, world: World) -> Non
 
 def suite_store(config: pytest.Config):
     """A TableStore over the run's world with its options (tables computed once across workers, cached on disk)."""
-    from jepa_claims.engine.models import DTYPES
+    from jepa_claims.engine.batching import GB, Batch, enforce_budget, process_budget
+    from jepa_claims.engine.precision import PRECISIONS, uses_tf32
     from jepa_claims.tables.census import TerminalStream
     from jepa_claims.suite.work import wanted_tables
     from jepa_claims.tables.store import TableStore
@@ -175,8 +183,13 @@ def suite_store(config: pytest.Config):
     stream = TerminalStream(capture) if capture else None  # a bar per table computed, on the terminal
     world, conv = suite_world(config), suite_conventions(config)
     wanted = wanted_tables(world, conv, options.untrained_seeds, suite_catalogue(config))  # the tables of a slice it reads are computed together
-    return TableStore(world, options.cache_dir, conv, options.device, DTYPES[options.dtype],
-                      options.run_id, progress_stream=stream, wanted=wanted)
+    worker = getattr(config, "workerinput", None)
+    cap = None if options.gpu_memory is None else int(options.gpu_memory * GB)
+    budget = process_budget(options.device, cap, int(worker["workercount"]) if worker else 1)
+    enforce_budget(options.device, budget)
+    return TableStore(world, options.cache_dir, conv, options.device, PRECISIONS[options.dtype],
+                      options.run_id, Batch(memory=budget), progress_stream=stream, wanted=wanted,
+                      tf32=uses_tf32(options.dtype), worker=worker["workerid"] if worker else "main")
 
 
 def _resolved(config: pytest.Config) -> tuple[SuiteOptions, World] | None:
@@ -196,6 +209,29 @@ def _device(requested: str, config: pytest.Config) -> str:
     worker = config.workerinput["workerid"] if hasattr(config, "workerinput") else None
     count = torch.cuda.device_count() if requested.startswith("cuda") else 0
     return worker_device(requested, worker, count)
+
+
+def _build_ahead(config: pytest.Config) -> None:
+    """On a CUDA run, one process (the controller's, under xdist) starts building P1's untrained checkpoints while the
+    workers compute (lib/worlds/ahead.py); stopped when the run ends."""
+    options = suite_options(config)
+    if hasattr(config, "workerinput") or not options.device.startswith("cuda") or config.option.collectonly:
+        return
+    from jepa_claims.tables.probes import random_world, untrained_seeds
+    from jepa_claims.worlds.ahead import build_ahead
+
+    world, seeds = suite_world(config), untrained_seeds(options.untrained_seeds)
+    copies = [random_world(world, seed).checkpoints for seed in seeds]  # checkpoint by checkpoint, each seed's copy
+    config.stash[BUILDER] = build_ahead([specs[i] for i in range(len(world.checkpoints)) for specs in copies],
+                                        options.cache_dir)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the builder of untrained checkpoints, if this process started one."""
+    if BUILDER in config.stash:
+        from jepa_claims.worlds.ahead import stop
+
+        stop(config.stash[BUILDER])
 
 
 def _share_cores(config: pytest.Config) -> None:
@@ -246,14 +282,15 @@ def _conventions_line(config: pytest.Config) -> list[str]:
 def _census(config: pytest.Config) -> list[str]:
     """What this paper-world run will compute, and about how long it takes here (lib/suite/plan.py)."""
     from jepa_claims.engine.cpu import share_of_cores
-    from jepa_claims.engine.models import DTYPES
+    from jepa_claims.engine.precision import PRECISIONS, uses_tf32
     from jepa_claims.suite.plan import run_census
     from jepa_claims.tables.store import TableStore
 
     options = suite_options(config)
     workers = getattr(config.option, "numprocesses", None)
     threads = options.threads or share_of_cores(workers if isinstance(workers, int) and workers > 0 else 1)
-    store = TableStore(suite_world(config), options.cache_dir, suite_conventions(config), options.device, DTYPES[options.dtype])
+    store = TableStore(suite_world(config), options.cache_dir, suite_conventions(config), options.device, PRECISIONS[options.dtype],
+                       tf32=uses_tf32(options.dtype))
     return run_census(store, threads, options.untrained_seeds, suite_catalogue(config)).lines()
 
 
@@ -279,6 +316,28 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         params = [pytest.param(None, None, id="not-selected",
                                marks=pytest.mark.skip(reason="no selected checkpoint/slice for this claim"))]
     metafunc.parametrize(("checkpoint", "slice_name"), params)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker under --dist loadgroup: each claim or probe test of a cell in the group of its unit of work,
+    units spread over the workers longest first from the plan (lib/suite/assign.py), not one group per checkpoint."""
+    worker = getattr(config, "workerinput", None)
+    if worker is None or not config.getvalue("loadgroup") or WORLD not in config.stash:
+        return
+    from jepa_claims.suite.assign import plan_groups, unit_of_test
+    from jepa_claims.suite.work import world_rows
+
+    rows = world_rows(config.stash[WORLD], suite_conventions(config), suite_options(config).untrained_seeds)
+    groups = plan_groups(rows, int(worker["workercount"])) if rows is not None else {}  # None: grouped per checkpoint
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        probe = item.get_closest_marker("probe")
+        unit = unit_of_test(probe.args[0].id if probe else None, params.get("checkpoint"), params.get("slice_name"))
+        if unit in groups and (probe or item.get_closest_marker("claim")):  # the suite's own tests only
+            for node in item.listchain():  # the group marks per checkpoint (the parameter's and a module's) give way
+                node.own_markers[:] = [mark for mark in node.own_markers if mark.name != "xdist_group"]
+            item.add_marker(pytest.mark.xdist_group(groups[unit]))
 
 
 def _parametrize_claim_cells(metafunc: pytest.Metafunc, claims, checkpoints, world: World) -> None:

@@ -65,6 +65,17 @@ def census_rows(world: str = "paper", options: CensusOptions = CensusOptions()) 
              "computed": c, "minimum": m} for t, c, m in zip(planned, computed, minimum)]
 
 
+def world_rows(world, conv: Conventions, untrained_seeds: int) -> list[dict] | None:
+    """The census rows of a world's selection; None for a world the census cannot cost without loading weights."""
+    if world.name not in WORLDS:
+        return None
+    try:
+        return census_rows(world.name, CensusOptions(tuple(spec.key for spec in world.checkpoints), tuple(world.slices),
+                                                     conv, untrained_seeds))
+    except (KeyError, ValueError):  # a selection the census does not know (own checkpoints)
+        return None
+
+
 def world_heads(world: str) -> dict[str, int]:
     """Attention heads per block of each checkpoint of a world (the heads table patches each one)."""
     if world == "paper":
@@ -122,4 +133,18 @@ def census_markdown(rows: list[dict]) -> list[str]:
     total = census_totals(rows)
     lines.append(f"| **all** | {total['tables']} tables | | | **{total['computed']:,}** | **{total['minimum']:,}** | "
                  f"**{total['ratio']:.2f}x** |")
+    return lines + critical_path_lines(rows)
+
+
+def critical_path_lines(rows: list[dict], workers: int = 4) -> list[str]:
+    """The planned critical path under `-n workers`: the busiest worker's block evaluations against total / workers,
+    with tests grouped per checkpoint and as the suite assigns them (lib/suite/assign.py, longest first)."""
+    from jepa_claims.suite.assign import critical_path, longest_first, per_checkpoint, unit_blocks
+
+    costs = unit_blocks(rows)
+    lines = []
+    for name, placed in (("per checkpoint", per_checkpoint(costs, workers)), ("as assigned", longest_first(costs, workers))):
+        path = critical_path(costs, placed, workers)
+        lines.append(f"| **critical path, -n {workers}** | {name} | busiest worker | | {path['busiest']:,} | "
+                     f"{path['even']:,.0f} (total / {workers}) | {path['ratio']:.2f}x |")
     return lines

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from filelock import FileLock
 
 from jepa_claims.cache import code_version
 from jepa_claims.conventions import Conventions
+from jepa_claims.engine.batching import Batch
+from jepa_claims.engine.precision import float32_maths
+from jepa_claims.engine.tabulate import ImageTooLarge
 from jepa_claims.tables.draws import average_draws
 from jepa_claims.tables.files import SUFFIX, DamagedTable, move_aside, read_table, write_table
 from jepa_claims.tables.protocols import PROTOCOLS, Inputs
@@ -47,11 +51,14 @@ class TableStore:
     device: str = "cpu"
     dtype: torch.dtype = torch.float32
     run_id: str = "local"
-    batch_size: int = 8
+    # Rows laid out 8 jobs a chunk (every table's row order), forward batches sized from the memory there is.
+    batch_size: int | Batch = Batch()
     progress_stream: object | None = None  # where a bar per computed table goes (None: no bar)
     # (kind, checkpoint source, slice, conventions) of every table the run will read (the suite's plan): what the
     # store computes together with a table asked for; empty: each table on its own
     wanted: frozenset = frozenset()
+    tf32: bool = False  # float32 maths may round to TF32 on CUDA (engine/precision.py): its own cache key
+    worker: str = "main"  # the xdist worker computing here ("main" without xdist), for the model-work log
     _encoders: dict = field(default_factory=dict)
     _manifests: dict = field(default_factory=dict)
     _inputs: dict = field(default_factory=dict)
@@ -62,7 +69,7 @@ class TableStore:
         """A store over another world or conventions, sharing this one's cache and device; under other
         conventions only, also its loaded encoders (conventions never change weights: one load per checkpoint)."""
         return TableStore(world or self.world, self.cache_dir, conv or self.conv, self.device, self.dtype,
-                          self.run_id, self.batch_size, self.progress_stream, self.wanted,
+                          self.run_id, self.batch_size, self.progress_stream, self.wanted, self.tf32, self.worker,
                           _encoders=self._encoders if world is None else {})
 
     def encoder(self, key: str):
@@ -114,7 +121,7 @@ class TableStore:
         parts = {
             "kind": kind, "checkpoint": checkpoint_identity(spec, self.cache_dir), "slice": slice_name,
             "manifest": self.manifest(slice_name).sha256, "conventions": self.conv.as_dict(),
-            "dtype": str(self.dtype), "code": code_version(),
+            "dtype": str(self.dtype) + ("+tf32" if self.tf32 else ""), "code": code_version(),
         }
         if spec.discover_roles and kind not in DEPTH_ONLY:  # measured at discovered roles, not the depth's
             parts["roles"] = asdict(self.roles(checkpoint))
@@ -160,18 +167,22 @@ class TableStore:
         """Run the protocol, store the table, log the model work it took (and the repair it made, if any)."""
         encoder = self.encoder(checkpoint)
         inputs = self.inputs(checkpoint, slice_name)
-        before, started = COUNTER.blocks, time.perf_counter()
-        with self._progress([(kind, self.conv)], checkpoint, slice_name, len(inputs.images), encoder):
+        before, started, start = COUNTER.blocks, time.perf_counter(), time.time()
+        with self._progress([(kind, self.conv)], checkpoint, slice_name, len(inputs.images), encoder), \
+                float32_maths(self.tf32), _naming(kind, checkpoint, slice_name, path):
             frame = average_draws(PROTOCOLS[kind](encoder, self.roles(checkpoint), inputs, self.conv, self.batch_size))
-        self._store(kind, checkpoint, slice_name, path, frame, COUNTER.blocks - before, time.perf_counter() - started, repair)
+        self._store(kind, checkpoint, slice_name, path, frame, COUNTER.blocks - before, time.perf_counter() - started,
+                    repair, start)
         return read_table(path)
 
     def _store(self, kind: str, checkpoint: str, slice_name: str, path: Path, frame: pd.DataFrame, blocks: int,
-               seconds: float, repair: dict | None) -> None:
-        """Write a computed table and log the model work it took (and the repair it made, if any)."""
+               seconds: float, repair: dict | None, start: float) -> None:
+        """Write a computed table and log the model work it took, which worker did it from when to when (wall clock,
+        seconds since the epoch), and the repair it made, if any."""
         write_table(path, frame)
         entry = {"run": self.run_id, "table": path.name, "kind": kind, "checkpoint": checkpoint, "slice": slice_name,
-                 "blocks": blocks, "forwards": blocks / self.encoder(checkpoint).depth, "seconds": round(seconds, 3)}
+                 "blocks": blocks, "forwards": blocks / self.encoder(checkpoint).depth, "seconds": round(seconds, 3),
+                 "worker": self.worker, "start": round(start, 3), "end": round(time.time(), 3)}
         append_entry(self.cache_dir, entry | (repair or {}))
 
     def _together(self, kind: str, checkpoint: str, slice_name: str) -> list[Table]:
@@ -206,12 +217,13 @@ class TableStore:
             if not todo:
                 return
             encoder, inputs = self.encoder(checkpoint), self.inputs(checkpoint, slice_name)
-            with self._progress(todo, checkpoint, slice_name, len(inputs.images), encoder):
+            start = time.time()  # the tables computed together are computed over one span, group by group
+            with self._progress(todo, checkpoint, slice_name, len(inputs.images), encoder), float32_maths(self.tf32):
                 results = measure_together([(kind, conv, roles[conv]) for kind, conv in todo], encoder, inputs,
                                            self.batch_size)
             for (kind, conv), (frame, blocks, seconds) in results.items():
                 stores[conv]._store(kind, checkpoint, slice_name, paths[(kind, conv)], average_draws(frame), blocks,
-                                    seconds, repairs[(kind, conv)])
+                                    seconds, repairs[(kind, conv)], start)
 
     def _progress(self, tables: list[Table], checkpoint: str, slice_name: str, images: int, encoder):
         """One bar for these tables (computed together), naming them, their checkpoint and slice (nothing when there
@@ -241,6 +253,15 @@ class TableStore:
             classes = {r.image_id: r.class_name for r in manifest.records}
             self._inputs[(checkpoint, slice_name)] = Inputs(images, tuple(jobs), classes)
         return self._inputs[(checkpoint, slice_name)]
+
+
+@contextmanager
+def _naming(kind: str, checkpoint: str, slice_name: str, path: Path) -> Iterator[None]:
+    """An image too large for memory named with the table it was computed for."""
+    try:
+        yield
+    except ImageTooLarge as error:
+        raise ImageTooLarge(f"{kind} table of {checkpoint} on {slice_name} ({path.name}): {error}") from error
 
 
 def _differences(conv: Conventions, base: Conventions) -> str:

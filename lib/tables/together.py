@@ -17,8 +17,10 @@ from collections.abc import Iterable, Iterator, Sequence
 import pandas as pd
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.engine.batching import resolve_batch_size
-from jepa_claims.engine.runs import COUNTER
+import torch
+
+from jepa_claims.engine.batching import Batch, forward_jobs, resolve_batch_size
+from jepa_claims.engine.runs import COUNTER, run
 from jepa_claims.engine.shared import every_site, shared_runs
 from jepa_claims.roles import Roles
 from jepa_claims.tables.protocols import PROTOCOLS, Inputs
@@ -69,14 +71,44 @@ def measure_together(tables: Sequence[tuple[str, Conventions, Roles]], encoder, 
     late = late_union([conv for _, conv, _ in tables], encoder.depth)
     parts: dict[Table, list[pd.DataFrame]] = {(kind, conv): [] for kind, conv, _ in tables}
     blocks, seconds = dict.fromkeys(parts, 0), dict.fromkeys(parts, 0.0)
-    for group in image_groups(inputs, size):
-        with shared_runs(encoder, tables[0][1], late):
-            for kind, conv, roles in [t for t in tables if t[:2] in parts]:
-                before, started = COUNTER.blocks, time.perf_counter()
-                try:
-                    parts[(kind, conv)].append(PROTOCOLS[kind](encoder, roles, group, conv, batch_size))
-                except Exception:  # left out here: computed on its own, it raises in the test that asks for it
-                    del parts[(kind, conv)]
-                blocks[(kind, conv)] += COUNTER.blocks - before
-                seconds[(kind, conv)] += time.perf_counter() - started
+    for block in image_groups(inputs, memo_images(batch_size, encoder, size)):
+        with shared_runs(encoder, tables[0][1], late) as memo:
+            before, started = COUNTER.blocks, time.perf_counter()
+            _clean_runs(memo, encoder, block)
+            first = next((t[:2] for t in tables if t[:2] in parts), None)  # the table that would have run them first
+            if first is not None:
+                blocks[first] += COUNTER.blocks - before
+                seconds[first] += time.perf_counter() - started
+            for group in image_groups(block, size):  # the rows of a table come group by group, as at `size` alone
+                for kind, conv, roles in [t for t in tables if t[:2] in parts]:
+                    before, started = COUNTER.blocks, time.perf_counter()
+                    try:
+                        parts[(kind, conv)].append(PROTOCOLS[kind](encoder, roles, group, conv, batch_size))
+                    except Exception:  # left out here: computed on its own, it raises in the test that asks for it
+                        del parts[(kind, conv)]
+                    blocks[(kind, conv)] += COUNTER.blocks - before
+                    seconds[(kind, conv)] += time.perf_counter() - started
     return {table: (pd.concat(frames, ignore_index=True), blocks[table], seconds[table]) for table, frames in parts.items()}
+
+
+def memo_images(batch_size, encoder, size: int) -> int:
+    """Images whose runs one memo holds: for a Batch, as many whole groups of `size` as its memory allows with every
+    site captured (one group at the least); otherwise one group."""
+    if not isinstance(batch_size, Batch):
+        return size
+    return size * max(1, forward_jobs(batch_size, encoder, every_site(encoder.depth)) // size)
+
+
+def _clean_runs(memo, encoder, block: Inputs) -> None:
+    """The clean runs of every image of the block in one forward batch, into the memo (they are what every table
+    reads first). Where they do not fit at once, the tables' own chunks compute them (and halve on their own)."""
+    weight = next(encoder.model.parameters())
+    ids = list(block.images)
+    pixels = lambda names: torch.stack([block.images[i] for i in names]).to(weight.device, weight.dtype)
+    try:
+        memo.clean_trace(ids, (), lambda missing, every: run(encoder, pixels(missing), sites=every))
+        return
+    except torch.cuda.OutOfMemoryError:
+        pass  # freed below, outside the handler: its traceback holds the failed attempt's tensors
+    if weight.device.type == "cuda":
+        torch.cuda.empty_cache()

@@ -1,0 +1,299 @@
+"""Issue 25's GPU targets in one call: each stage under its own time limit, most valuable first, one JSON each.
+
+Stages (in this order unless --stages says otherwise; each writes OUT/<stage>.json with the card, date and commit):
+  micro            one ViT-H block, and the run resumed at block 29, at batch 2..64 in float32, tf32 and bfloat16
+  together         ijepa_1k 8x3's tables computed together at forward batches of 8 and 32 jobs in each precision:
+                   seconds, whether batch 32 equals batch 8 exactly, and the largest difference from float32
+  world-bfloat16   the whole paper world, cold, `-n 4` (the stand-in at real width, random weights)
+  capped-16        the same under --gpu-memory 16: completes, record identical to world-bfloat16's
+  world-tf32       the whole world in tf32
+  world-float32    the whole world in strict IEEE float32
+  capped-24        as capped-16 at 24 GB
+
+    python benchmarks/gpu_targets.py --out "$OUT" --budget 540                 # on a GPU, one call
+    python benchmarks/gpu_targets.py --out /tmp/dry --dry-run                  # on a CPU: tiny sizes, every stage runs
+
+A stage starts only when the budget left covers its limit (else its JSON says "skipped"), so one call never runs
+past the device's limit; rerun with --stages for the ones left. The stand-in (tests/rehearsal.py) is built once per
+call in --work. Nothing else is written to OUT (the HTML records stay in --work).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+# Seconds each stage may take: the first four fit one 540 s call, world-tf32 and world-float32 a second.
+LIMITS = {"micro": 60, "together": 150, "world-bfloat16": 150, "capped-16": 180, "world-tf32": 200,
+          "world-float32": 300, "capped-24": 180}
+PRECISIONS = ("float32", "tf32", "bfloat16")
+CAPS = {"capped-16": 16, "capped-24": 24}
+DRY_SLOWER = 4
+
+
+def card() -> dict:
+    """What ran it: the GPU (or CPU), torch, the commit and the date."""
+    import torch
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    name = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+    return {"card": name, "torch": torch.__version__, "commit": commit, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def _sync(device: str) -> None:
+    """Wait for the device's queued work (timings on a GPU need it)."""
+    import torch
+
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def _fastest(call, device: str, repeats: int = 3) -> float:
+    """The fastest of a few timed calls (after one warm-up): other load only ever slows a call down."""
+    call()
+    _sync(device)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        _sync(device)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def _micro_encoder(dry: bool, device: str, dtype):
+    """A random I-JEPA encoder of ViT-H's shape (tiny on a dry run), built in memory."""
+    from transformers import IJepaConfig
+
+    from jepa_claims.engine.builders import build_model
+    from jepa_claims.engine.models import _describe
+    from jepa_claims.engine.processor import ProcessorGeometry
+
+    size = dict(hidden_size=32, intermediate_size=128, num_attention_heads=2, num_hidden_layers=32) if dry else \
+        dict(hidden_size=1280, intermediate_size=5120, num_attention_heads=16, num_hidden_layers=32)
+    config = IJepaConfig(image_size=224, patch_size=14, **size)
+    model = build_model("ijepa", config, seed=0).to(device, dtype)
+    geometry = ProcessorGeometry(size=224, resample=2, mean=(0.5,) * 3, std=(0.5,) * 3)
+    return _describe(model, "ijepa", "micro", None, geometry, config, None)
+
+
+def micro(args) -> dict:
+    """Seconds per image of one block and of the run resumed at block 29, per precision and batch."""
+    import torch
+
+    from jepa_claims.engine.precision import PRECISIONS as DTYPES, float32_maths, uses_tf32
+    from jepa_claims.engine.runs import run
+    from jepa_claims.tables.census import Shape
+
+    rows = []
+    encoder = _micro_encoder(args.dry_run, args.device, torch.float32)  # built once (CPU init), cast per precision
+    for precision in PRECISIONS:  # float32 and tf32 before bfloat16: a cast down is never undone
+        encoder.model.to(DTYPES[precision])
+        config = encoder.model.config
+        shape = Shape(32, 256, config.hidden_size, config.intermediate_size, config.num_attention_heads)
+        with float32_maths(uses_tf32(precision)):
+            for batch in args.batches:
+                pixels = torch.randn(batch, 3, 224, 224, device=args.device)
+                hidden = torch.randn(batch, 256, config.hidden_size, device=args.device, dtype=DTYPES[precision])
+                with torch.inference_mode():
+                    block = _fastest(lambda: encoder.run_block(0, hidden, tuple(pixels.shape)), args.device) / batch
+                trace = run(encoder, pixels)
+                resumed = _fastest(lambda: run(encoder, pixels, resume=trace, start=29), args.device) / batch
+                rows.append({"precision": precision, "batch": batch, "block_s": block, "block_tflops": shape.flops / block / 1e12,
+                             "resumed_s": resumed})
+    return {"rows": rows}
+
+
+def stand_in(args) -> Path:
+    """The stand-in hub cache and data sets in --work (built once per call)."""
+    import rehearsal
+
+    work = args.work / "stand-in"
+    if not (work / "done").exists():
+        if not args.dry_run:  # the published widths: rehearsal_config overlays nothing
+            rehearsal.WIDTHS.clear()
+            rehearsal.MAE_DECODER_WIDTHS.clear()
+        shutil.rmtree(work, ignore_errors=True)
+        rehearsal.write_hub_cache(work / "hub")
+        rehearsal.write_data(work / "data")
+        (work / "done").write_text("ok\n")
+    return work
+
+
+def together(args) -> dict:
+    """A cell's SHARED tables computed together at forward batches of 8 and 32 jobs in each precision."""
+    from jepa_claims.conventions import Conventions
+    from jepa_claims.engine.batching import Batch
+    from jepa_claims.engine.precision import PRECISIONS as DTYPES, uses_tf32
+    from jepa_claims.tables.store import TableStore
+    from jepa_claims.tables.together import SHARED
+    from jepa_claims.worlds.world import paper_world
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    work, (checkpoint, slice_name) = stand_in(args), args.cell
+    world = dataclasses.replace(paper_world(work / "data", work / "hub").select((checkpoint,), (slice_name,)),
+                                skip_unreadable=True)
+    source, conv = world.checkpoints[0].source, Conventions()
+    wanted = frozenset((kind, source, slice_name, conv) for kind in SHARED)
+    runs, reference, at_8 = [], None, None
+    for precision in PRECISIONS:
+        for jobs in (8, 32):
+            store = TableStore(world, args.work / f"together-{precision}-{jobs}", conv, args.device, DTYPES[precision],
+                               batch_size=Batch(rows=8, jobs=jobs), wanted=wanted, tf32=uses_tf32(precision))
+            started = time.perf_counter()
+            store.encoder(checkpoint)
+            loaded = time.perf_counter()
+            tables = {kind: store.table(kind, checkpoint, slice_name) for kind in SHARED}
+            _sync(args.device)
+            reference = reference or tables  # float32 at 8 jobs, the first computed
+            run = {"precision": precision, "jobs": jobs, "load_s": loaded - started, "tables_s": time.perf_counter() - loaded,
+                   "max_difference_from_float32": {kind: _max_difference(tables[kind], reference[kind]) for kind in SHARED}}
+            if jobs == 8:
+                at_8 = tables
+            else:  # batch invariance on this device: the same rows, bit for bit
+                run["equal_to_8_jobs"] = all(table.equals(at_8[kind]) for kind, table in tables.items())
+            runs.append(run)
+    return {"cell": f"{checkpoint} {slice_name}", "runs": runs}
+
+
+def _max_difference(table, reference) -> float:
+    """The largest absolute difference between two tables' float columns (rows in the same order)."""
+    floats = [c for c in reference.columns if reference[c].dtype.kind == "f"]
+    return float((table[floats] - reference[floats]).abs().max().max()) if floats else 0.0
+
+
+def world_run(args, precision: str, cap: int | None, limit: float) -> dict:
+    """`pytest claims/ --world paper` on the stand-in, cold, under `limit`: wall time, memory, workers, record hash."""
+    from test_worker_identity import comparable
+
+    from bench_paper_world_gpu import _memory_peak, _sampler
+
+    work = stand_in(args)
+    name = f"{precision}-{cap or 'all'}"
+    cache, folder = args.work / f"cache-{name}", args.work / f"run-{name}"
+    shutil.rmtree(cache, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pytest", str(REPO / "claims"), "--world", "paper", "--device", args.device,
+               "-n", args.workers, "--dtype", precision, "--skip-unreadable", "--hf-cache", str(work / "hub"),
+               "--data-root", str(work / "data"), "--cache-dir", str(cache), "-p", "no:cacheprovider", "-q",
+               "--html", str(folder / "replication.html"), *(["--gpu-memory", str(cap)] if cap else []), *args.select]
+    sampler = _sampler(folder)
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, cwd=folder, timeout=limit,
+                              env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        exit_code, tail = done.returncode, (done.stdout.strip().splitlines() or [""])[-1]
+    except subprocess.TimeoutExpired:
+        exit_code, tail = None, f"stopped at the stage's limit of {limit:.0f} s"
+    finally:
+        if sampler is not None:
+            sampler.terminate()
+    result = {"precision": precision, "gpu_memory_cap_gb": cap, "wall_s": time.perf_counter() - started,
+              "exit": exit_code, "summary_line": tail, "gpu_memory_peak_mib": _memory_peak(folder),
+              "workers": _worker_spans(cache)}
+    summary = folder / "stats_summary.json"
+    if summary.exists():
+        record = json.dumps(comparable(json.loads(summary.read_text())), sort_keys=True)
+        result["record_sha256"] = hashlib.sha256(record.encode()).hexdigest()
+    return result
+
+
+def _worker_spans(cache: Path) -> dict:
+    """Per worker from the forward log: tables, block evaluations, busy seconds, first start and last end."""
+    spans: dict[str, dict] = {}
+    log = cache / "forwards.jsonl"
+    for entry in map(json.loads, log.read_text().splitlines() if log.exists() else []):
+        mine = spans.setdefault(entry.get("worker", "?"), {"tables": 0, "blocks": 0, "busy_s": 0.0, "first": entry["start"], "last": 0})
+        mine["tables"] += 1
+        mine["blocks"] += entry["blocks"]
+        mine["busy_s"] += entry["seconds"]
+        mine["first"], mine["last"] = min(mine["first"], entry["start"]), max(mine["last"], entry["end"])
+    return spans
+
+
+def run_stage(args, stage: str, limit: float) -> dict:
+    """One stage's result."""
+    if stage == "micro":
+        return micro(args)
+    if stage == "together":
+        return together(args)
+    if stage.startswith("world-"):
+        return world_run(args, stage.removeprefix("world-"), None, limit)
+    result = world_run(args, "bfloat16", CAPS[stage], limit)
+    uncapped = args.out / "world-bfloat16.json"
+    if uncapped.exists():
+        reference = json.loads(uncapped.read_text()).get("record_sha256")
+        result["record_identical_to_uncapped"] = reference is not None and reference == result.get("record_sha256")
+    return result
+
+
+def _arguments() -> argparse.Namespace:
+    """The command line, with what --dry-run changes."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/gpu-targets"))
+    parser.add_argument("--stages", default=",".join(LIMITS), help=f"comma-separated, of {', '.join(LIMITS)}")
+    parser.add_argument("--budget", type=float, default=540.0, help="seconds this call may take in all (a dry run: none)")
+    parser.add_argument("--dry-run", action="store_true", help="CPU, tiny sizes, a one-cell world: that every stage runs")
+    parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a child process running one stage
+    args = parser.parse_args()
+    args.device = "cpu" if args.dry_run else "cuda"
+    args.workers = "2" if args.dry_run else "4"
+    args.batches = (2, 4) if args.dry_run else (2, 4, 8, 16, 32, 64)
+    args.cell = ("beit", "4x3") if args.dry_run else ("ijepa_1k", "8x3")
+    args.scale = DRY_SLOWER if args.dry_run else 1  # a CPU at tiny sizes is slower than the GPU at real width
+    args.budget = math.inf if args.dry_run else args.budget
+    args.select = ["--checkpoints", "beit", "--slices", "8x3", "--untrained-seeds", "2"] if args.dry_run else []
+    return args
+
+
+def _child(args, stage: str, limit: float) -> None:
+    """Run one stage in this (child) process and write its JSON (a failure is its result)."""
+    result = {"stage": stage, **card(), "limit_s": limit}
+    started = time.perf_counter()
+    try:
+        result |= run_stage(args, stage, limit)
+    except Exception as error:  # noqa: BLE001  (one stage's failure is its result; the next still runs)
+        result["error"] = f"{type(error).__name__}: {error}"[:2000]
+    result["seconds"] = time.perf_counter() - started
+    (args.out / f"{stage}.json").write_text(json.dumps(result, indent=1) + "\n")
+
+
+def main() -> None:
+    """Run the stages in order, each in a process of its own under its limit, while the budget lasts."""
+    args = _arguments()
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.one:
+        _child(args, args.one, LIMITS[args.one] * args.scale)
+        return
+    deadline = time.perf_counter() + args.budget
+    for stage in [s for s in args.stages.split(",") if s]:
+        limit, left = LIMITS[stage] * args.scale, deadline - time.perf_counter()
+        if left < limit:
+            result = {"stage": stage, "limit_s": limit, "skipped": f"{left:.0f} s of the budget left, the stage may take {limit} s"}
+            (args.out / f"{stage}.json").write_text(json.dumps(result, indent=1) + "\n")
+        else:
+            try:
+                code = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--one", stage], timeout=limit + 30).returncode
+            except subprocess.TimeoutExpired:
+                code = "timed out"
+            if not (args.out / f"{stage}.json").exists():  # the child died or was stopped before writing its result
+                (args.out / f"{stage}.json").write_text(json.dumps({"stage": stage, "limit_s": limit, "child_exit": code}) + "\n")
+        print(stage, json.loads((args.out / f"{stage}.json").read_text()).get("seconds", "-"), flush=True)
+
+
+if __name__ == "__main__":
+    main()

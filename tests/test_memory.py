@@ -1,0 +1,140 @@
+"""Memory: forward batches sized from memory leave every table as it is at batch 8 (rows in the same order, bit for
+bit), an out-of-memory error halves a batch and changes nothing, one image that cannot fit is an error naming its
+table, and workers on one GPU split it (the run's --gpu-memory cap first)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+
+from jepa_claims.conventions import Conventions
+from jepa_claims.data.synthetic import write_pets
+from jepa_claims.engine import tabulate
+from jepa_claims.engine.batching import GB, Batch, as_batch, worker_budget, workers_on_device
+from jepa_claims.engine.builders import build_model, save_pretrained_layout, tiny_config
+from jepa_claims.engine.models import ProcessorGeometry
+from jepa_claims.engine.tabulate import ImageTooLarge, MaskJob, chunks, forward_groups
+from jepa_claims.tables.store import TableStore
+from jepa_claims.worlds.world import CheckpointSpec, World
+
+GEOMETRY = ProcessorGeometry(size=112, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
+CONV = Conventions()
+# Drift (semantic), rescue with its groups and modes, a panel of three budgets (3 jobs an image: chunks straddle
+# the image groups of 8 unless rows are laid out as at batch 8) and the pathway table (its own loop).
+KINDS = ("semantic", "rescue", "panel", "pathway")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> World:
+    """One tiny checkpoint (depth 4) and four synthetic pet breeds (12 images on 4x3)."""
+    root = tmp_path_factory.mktemp("world")
+    model = build_model("ijepa", tiny_config("ijepa", image_size=112, num_hidden_layers=4), seed=0, jitter=0.02)
+    folder = save_pretrained_layout(model, root / "ckpt", GEOMETRY)
+    write_pets(root / "data", breeds=4, per_breed=3, seed=0)
+    return World("test", (CheckpointSpec("ijepa_1k", "ijepa", str(folder), "tiny"),), ("4x3",), root / "data")
+
+
+def _tables(world: World, cache, batch, together: bool) -> dict[str, pd.DataFrame]:
+    """Every table of KINDS at this batching, computed together (the suite's way) or each on its own."""
+    source = world.checkpoints[0].source
+    wanted = frozenset((kind, source, "4x3", CONV) for kind in KINDS) if together else frozenset()
+    store = TableStore(world, cache, CONV, batch_size=batch, wanted=wanted)
+    return {kind: store.table(kind, "ijepa_1k", "4x3") for kind in KINDS}
+
+
+def _same(tables: dict[str, pd.DataFrame], reference: dict[str, pd.DataFrame]) -> None:
+    """Equal exactly, rows in the same order."""
+    for kind in KINDS:
+        pd.testing.assert_frame_equal(tables[kind], reference[kind], check_exact=True, obj=kind)
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["together", "alone"])
+def test_forward_batches_of_any_size_give_the_tables_of_batch_8(world, tmp_path, together):
+    """1, 5 and 64 jobs a forward batch, and the memory-sized default, give the tables of batch 8 bit for bit, in the
+    same row order (not only sorted: the record's statistics read rows in order)."""
+    reference = _tables(world, tmp_path / "eight", 8, together)
+    for jobs in (1, 5, 64, "auto"):
+        _same(_tables(world, tmp_path / f"jobs{jobs}", Batch(rows=8, jobs=jobs), together), reference)
+
+
+def test_an_out_of_memory_error_at_a_chosen_chunk_halves_it_and_changes_nothing(world, tmp_path, monkeypatch):
+    """CUDA out-of-memory errors raised (on the CPU) at the 2nd and 3rd forward batches of more than one image: the
+    batch is halved and retried, and every table equals an undisturbed run's exactly."""
+    reference = _tables(world, tmp_path / "undisturbed", Batch(rows=8, jobs=64), True)
+    real, calls = tabulate.run_chunk, {"batches": 0, "raised": 0}
+
+    def run_chunk(encoder, images, jobs, sites, conv):
+        if len({job.image_id for job in jobs}) > 1:
+            calls["batches"] += 1
+            if calls["batches"] in (2, 3):
+                calls["raised"] += 1
+                raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
+        return real(encoder, images, jobs, sites, conv)
+
+    monkeypatch.setattr(tabulate, "run_chunk", run_chunk)
+    _same(_tables(world, tmp_path / "disturbed", Batch(rows=8, jobs=64), True), reference)
+    assert calls["raised"] == 2
+
+
+def test_one_image_that_cannot_fit_is_an_error_naming_its_table_and_the_memory(world, tmp_path, monkeypatch):
+    """Out of memory on every batch, down to one image: the error names the table, the image and the memory seen."""
+    def run_chunk(*args, **kwargs):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
+
+    monkeypatch.setattr(tabulate, "run_chunk", run_chunk)
+    store = TableStore(world, tmp_path, CONV, batch_size=Batch(rows=8, jobs=64))
+    with pytest.raises(ImageTooLarge, match=r"semantic table of ijepa_1k on 4x3 \(semantic-ijepa_1k-4x3-.*do not fit even "
+                                            r"alone: .* GiB available on cpu"):
+        store.table("semantic", "ijepa_1k", "4x3")
+
+
+def _jobs(per_image: list[int]) -> list[MaskJob]:
+    import numpy as np
+
+    return [MaskJob(f"img{i}", f"m{k}", np.ones(4, dtype=bool)) for i, n in enumerate(per_image) for k in range(n)]
+
+
+def test_forward_groups_are_whole_row_chunks():
+    """A forward batch is consecutive row chunks (those of `chunks` at the row size), about per_forward jobs."""
+    jobs = _jobs([3, 3, 3, 2, 5, 1, 3])
+    rows = list(chunks(jobs, 8))
+    for per_forward in (1, 8, 12, 100):
+        groups = list(forward_groups(jobs, 8, per_forward))
+        assert [chunk for group in groups for chunk in group] == rows
+        assert all(len(group) == 1 or sum(map(len, group)) <= per_forward for group in groups)
+    assert len(list(forward_groups(jobs, 8, 100))) == 1
+
+
+def test_a_batch_size_runs_and_lays_out_rows_alike():
+    """A number is both sizes (as before Batch); auto lays rows out at 8 and sizes forwards from memory."""
+    assert as_batch(5) == Batch(rows=5, jobs=5)
+    assert as_batch("auto") == as_batch(None) == Batch(rows=8, jobs="auto")
+    with pytest.raises(ValueError, match="at least 1"):
+        as_batch(0)
+
+
+def test_workers_on_one_gpu_split_it_and_the_cap_comes_first():
+    """Four workers on one 80 GB card: 20 GB each; capped at 16 GB: 4 GB each; on two cards two workers each."""
+    assert [workers_on_device(4, 1, 0), workers_on_device(4, 2, 0), workers_on_device(3, 2, 1)] == [4, 2, 1]
+    assert worker_budget(80 * GB, 4) == 20 * GB
+    assert worker_budget(80 * GB, 4, cap=16 * GB) == 4 * GB
+    assert worker_budget(12 * GB, 1, cap=16 * GB) == 12 * GB  # a cap above the card is the card
+    with pytest.raises(ValueError):
+        worker_budget(GB, 0)
+    with pytest.raises(ValueError):
+        workers_on_device(4, 1, 1)
+
+
+def test_tf32_on_a_cpu_computes_float32_under_its_own_key_and_the_log_says_who_and_when(world, tmp_path):
+    """On a CPU tf32 computes IEEE float32's numbers (no TF32 kernels there) but is cached apart from float32; the
+    model-work log names the worker and the span of each computation."""
+    import json
+
+    plain = TableStore(world, tmp_path, CONV, worker="gw3")
+    tf32 = TableStore(world, tmp_path, CONV, tf32=True, worker="gw1")
+    assert plain.path("semantic", "ijepa_1k", "4x3") != tf32.path("semantic", "ijepa_1k", "4x3")
+    pd.testing.assert_frame_equal(tf32.table("semantic", "ijepa_1k", "4x3"), plain.table("semantic", "ijepa_1k", "4x3"),
+                                  check_exact=True)
+    entries = [json.loads(line) for line in (tmp_path / "forwards.jsonl").read_text().splitlines()]
+    assert [e["worker"] for e in entries] == ["gw1", "gw3"]
+    assert all(0 < e["start"] <= e["end"] and e["end"] - e["start"] >= e["seconds"] - 0.01 for e in entries)
