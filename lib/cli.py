@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--out", type=Path, default=Path("reports/replication.png"))
     shot.add_argument("--width", type=int, default=1400)
     shot.add_argument("--height", type=int, default=1700)
+    diff = commands.add_parser("diff", help="what changed between two records (stats_summary.json)")
+    diff.add_argument("a", type=Path)
+    diff.add_argument("b", type=Path)
     return parser
 
 
@@ -187,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
             from jepa_claims.record.screenshot import screenshot
 
             print(f"wrote {screenshot(args.html, args.out, args.width, args.height)}", file=sys.stderr)
+            return 0
+        if args.command == "diff":
+            from jepa_claims.record.diff import diff_text
+
+            print(diff_text(args.a, args.b))
             return 0
         from jepa_claims.data.fetch import run_fetch
 

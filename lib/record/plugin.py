@@ -185,6 +185,16 @@ class Recorder:
 
         write_atomic(summary_path(self.config), (json.dumps(self.record, indent=1, default=str, allow_nan=False) + "\n").encode())
 
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        """The claims x grades table closes the run (and goes to summary.md beside the record)."""
+        if self.worker or self.record is None:
+            return
+        from jepa_claims.record.terminal import write_summary
+
+        text = write_summary(self.record, summary_path(self.config).parent)
+        terminalreporter.write_sep("=", "replication record")
+        terminalreporter.write_line(text.rstrip("\n"))
+
     # ---------------------------------------------------------------- pytest-html
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report) -> None:
