@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from jepa_claims.verdicts.grades import TIERS
+from jepa_claims.grading.grades import TIERS
 
 
 def summary_lines(record: dict) -> list[str]:
