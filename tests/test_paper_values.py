@@ -1,90 +1,167 @@
-"""The paper's numbers (lib/paper/values.py): copied exactly, internally consistent, tolerances sane."""
+"""The paper's numbers (lib/paper/values.py): each one as printed where its `source` says (a cell of Tables 1-4 or
+the words of a stored sentence), internally consistent, with sane tolerances."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
-from pathlib import Path
 
 import pytest
 
 from jepa_claims.paper import values as pv
+from jepa_claims.paper.sentences import PROTOCOL, Quote, sentence
+from jepa_claims.paper.tables import TABLES, TableCell, printed
+
+NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?%?")  # "10,000", "95%", "+0.2601", "23" of "layers 23–29"
 
 
-@pytest.fixture(scope="module")
-def paper_text(request) -> str:
-    """The paper's text (`--paper-text FILE`: the paper is not part of the repository), or a skip."""
-    path = request.config.getoption("paper_text")
-    if path is None:
-        pytest.skip("the paper's own text is not given (pass --paper-text FILE to check these values against it)")
-    if not Path(path).is_file():
-        raise pytest.UsageError(f"--paper-text {path}: no such file")
-    return Path(path).read_text(encoding="utf-8")
+def numbers(words: str) -> list[float]:
+    """The numbers in printed words, in order ("95%" is 0.95; commas group thousands)."""
+    return [float(n.rstrip("%").replace(",", "")) / (100 if n.endswith("%") else 1) for n in NUMBER.findall(words)]
 
 
-def _row(*cells: str) -> str:
-    """Regex for table cells separated by whitespace, as the paper's text lays them out."""
-    return r"\s+".join(re.escape(c) for c in cells)
+def as_printed(value: float, like: str) -> str:
+    """`value` written the way the printed cell `like` is: its decimals, and a sign where it shows one."""
+    decimals = len(like.split(".")[1]) if "." in like else 0
+    return f"{value:{'+' if like[0] in '+-' else ''}.{decimals}f}"
 
 
-@pytest.mark.parametrize("slice_,label", [("4x3", "4x3"), ("8x3", "8x3"), ("12x3", "12x3"),
-                                          ("16x3", "16x3"), ("voc8x3", "VOC 8x3")])
-def test_table1_rows_match_paper(paper_text, slice_, label):
-    """Each Table 1 row, as printed: slice, object drift, background drift, +advantage."""
-    row = pv.TABLE1[slice_]
-    cells = [f"{row[k].value:.4f}" for k in ("object", "background")]
-    assert re.search(_row(label, *cells, f"+{row['advantage'].value:.4f}"), paper_text)
+def _in_table(number: pv.PaperValue | pv.PaperCount) -> list[str]:
+    """What keeps a number from being the table cell its source names."""
+    try:
+        cell = printed(number.source)
+    except KeyError as error:
+        return [str(error)]
+    wanted = f"{number.wins} / {number.n}" if isinstance(number, pv.PaperCount) else as_printed(number.value, cell)
+    return [] if cell == wanted else [f"{number.source} prints {cell!r}, not {wanted!r}"]
 
 
-@pytest.mark.parametrize("family", pv.FAMILIES)
-def test_table3_rows_match_paper(paper_text, family):
-    """Each Table 3 row: signed advantage followed by 'k / 24'."""
-    adv, w = pv.TABLE3[family]["advantage"].value, pv.TABLE3[family]["wins"]
-    assert re.search(_row(f"{adv:+.4f}", f"{w.wins}", "/", f"{w.n}"), paper_text)
+def _in_sentence(number: pv.PaperValue | pv.PaperCount) -> list[str]:
+    """What keeps a number from being printed in the words its source quotes from a sentence."""
+    try:
+        text = sentence(number.source.sentence).text
+    except KeyError as error:
+        return [str(error)]
+    if number.source.printed not in text:
+        return [f"{number.source}: not in the sentence's text"]
+    found, words = numbers(number.source.printed), number.source.printed
+    if isinstance(number, pv.PaperCount):  # "19 of 24", or "all 24 images" (wins = n)
+        ok = found == [number.wins, number.n] or (words.startswith("all ") and found == [number.n] == [number.wins])
+    else:
+        ok = found == [number.value]
+    return [] if ok else [f"{number.source} reads {found}, not {number}"]
 
 
-def test_table2_rows_match_paper(paper_text):
-    """Every Table 2 line 'group rescue fraction' appears, slice by slice in order."""
-    pattern = []
-    for slice_, label in (("8x3", "8x3"), ("12x3", "12x3"), ("16x3", "16x3"), ("voc8x3", "VOC 8x3")):
-        rows = [_row(g, f"{r['rescue'].value:.4f}", f"{r['rescue_fraction'].value:.4f}")
-                for g, r in pv.TABLE2[slice_].items()]
-        pattern.append(_row(label) + r"\s+" + r"\s+".join(rows))
-    assert re.search(r"\s+".join(pattern), paper_text)
+def problems(number: pv.PaperValue | pv.PaperCount) -> list[str]:
+    """What keeps a number of values.py from being printed where its source says (empty: it is)."""
+    if isinstance(number.source, TableCell):
+        return _in_table(number)
+    if isinstance(number.source, Quote):
+        return _in_sentence(number)
+    return [f"source {number.source!r} is neither a TableCell nor a Quote"]
 
 
-def test_table4_rows_match_paper(paper_text):
-    """Table 4's three rows with the 4x3, 8x3, 16x3 columns."""
-    cols = ("4x3", "8x3", "16x3")
-    for label, key in (("Object Token Mask", "object_tokens"),
-                       ("Zero-Overlap Background", "background_tokens"),
-                       ("Total Visible Context", "visible_context")):
-        assert re.search(_row(label, *(f"{pv.TABLE4[c][key].value:.1f}" for c in cols)), paper_text)
+def paper_numbers(obj: object, path: str) -> dict[str, pv.PaperValue | pv.PaperCount]:
+    """Every PaperValue and PaperCount values.py holds, by where it is held ("pv.TABLE1/4x3/object")."""
+    if isinstance(obj, (pv.PaperValue, pv.PaperCount)):
+        return {path: obj}
+    if isinstance(obj, dict):
+        found = {}
+        for key, value in obj.items():
+            if not str(key).startswith("_"):  # the module's own __builtins__ and the like
+                found |= paper_numbers(value, f"{path}{'.' if path == 'pv' else '/'}{key}")
+        return found
+    return {}
 
 
-def test_every_cell_and_text_number_is_printed(paper_text):
-    """Every numeric cell, the proxy numbers, VOC 19 of 24 and the thresholds occur in the text."""
-    counts = [pv.VOC_WINS, *(row["wins"] for row in pv.TABLE3.values())]
+NUMBERS = paper_numbers(vars(pv), "pv")
+
+
+@pytest.mark.parametrize("where", list(NUMBERS))
+def test_each_number_is_printed_where_its_source_says(where):
+    """A table's number is its cell formatted as printed; a sentence's number is in the words quoted from it."""
+    assert problems(NUMBERS[where]) == []
+
+
+def test_every_numeric_cell_is_a_number_of_values():
+    """cells() holds the numbers above (a win share: the share of one of their counts), so each is checked too."""
+    held = list(NUMBERS.values())
     for cell in pv.cells():
-        if cell.count is not None:  # printed as "k / n" (Table 3) or "k of n images" (section 3.2)
-            count = cell.count
-            assert count in counts and count.fraction == cell.paper.value, cell.id
-            assert f"{count.wins} / {count.n}" in paper_text or f"{count.wins} of {count.n} images" in paper_text, cell.id
-            continue
-        fmt = ".1f" if cell.floor == "tokens" else ".4f"
-        assert format(abs(cell.paper.value), fmt) in paper_text, cell.id
-    assert "19 of 24 images" in paper_text and "+0.0518" in paper_text
-    assert "all 24 images" in paper_text
-    assert r"\tau = 0.05" in paper_text
-    assert "layers 23–29" in paper_text and "layers 28–30" in paper_text
-    assert "10,000 bootstrap samples; 20,000 permutations" in paper_text
-    assert "$p < 0.001$" in paper_text
+        assert (cell.count in held and cell.paper.value == cell.count.fraction) if cell.count else cell.paper in held, cell.id
 
 
-def test_noted_inconsistencies_are_in_the_paper(paper_text):
-    """The grid and layer-index notes quote what the paper actually says."""
-    assert "14×14 ViT-H patch grid" in paper_text and "256 internal patches" in paper_text
-    assert "layers 28–32" in paper_text and "`layer_32`" in paper_text
-    assert "'mlp.fc1'" in paper_text and "'attn.proj'" in paper_text
+def test_every_number_cell_of_tables_1_to_4_is_a_value():
+    """No printed number of the tables is left out of values.py (its key cells name rows, not numbers)."""
+    named = {(n.source.table, n.source.row, n.source.column) for n in NUMBERS.values() if isinstance(n.source, TableCell)}
+    for table in TABLES.values():
+        for row in table.row_names():
+            for column in table.columns[table.keys:]:
+                assert (table.id, row, column) in named, (table.id, row, column)
+
+
+def _constant(name: str):
+    """A plain constant of values.py by its SOURCES key ("ONSET_RANGE", "SLICE_N/8x3")."""
+    attribute, _, key = name.partition("/")
+    value = getattr(pv, attribute)
+    return value[key] if key else value
+
+
+@pytest.mark.parametrize("name", list(pv.SOURCES))
+def test_each_plain_constant_is_printed_where_its_source_says(name):
+    """Layer numbers are the quoted numbers in order; a slice's images are the product of its "a x b"."""
+    quote, value = pv.SOURCES[name], _constant(name)
+    assert quote.printed in sentence(quote.sentence).text, quote
+    found = numbers(quote.printed)
+    if name.startswith("SLICE_N/"):
+        assert math.prod(found) == value
+    else:
+        assert found == list(value if isinstance(value, tuple) else (value,))
+
+
+def test_every_slice_size_has_a_source():
+    """Each slice of SLICE_N is quoted from section 2.1."""
+    assert {k.partition("/")[2] for k in pv.SOURCES if k.startswith("SLICE_N/")} == set(pv.SLICE_N)
+
+
+def test_each_protocol_sentence_is_quoted_by_a_value():
+    """A method sentence is stored only because a number of values.py is quoted from it."""
+    quoted = {n.source.sentence for n in NUMBERS.values() if isinstance(n.source, Quote)}
+    assert {s.id for s in PROTOCOL} <= quoted | {q.sentence for q in pv.SOURCES.values()}
+
+
+@pytest.mark.parametrize(("where", "planted", "problem"), [
+    ("pv.TABLE1/4x3/advantage", {"value": 0.1178}, "prints '+0.1179', not '+0.1178'"),
+    ("pv.TABLE1/4x3/advantage", {"source": TableCell("table1", ("8x3",), "Semantic advantage")}, "not '+0.1179'"),
+    ("pv.TABLE1/4x3/advantage", {"source": TableCell("table1", ("4x3",), "Advantage")}, "no column 'Advantage'"),
+    ("pv.TABLE2/8x3/29.intermediate/rescue", {"source": TableCell("table2", ("9x3", pv.SINGLE), "Absolute context rescue")},
+     "no row ('9x3', '29.intermediate')"),
+    ("pv.TABLE3/mae/wins", {"wins": 11}, "prints '10 / 24', not '11 / 24'"),
+    ("pv.TABLE4/8x3/visible_context", {"value": 201.8}, "not '201.8'"),
+    ("pv.VOC_WINS", {"wins": 18}, "reads [19.0, 24.0]"),
+    ("pv.VOC_WINS", {"source": Quote("3.2.6", "19 of 24")}, "not in the sentence's text"),
+    ("pv.IJEPA_22K_WINS", {"wins": 23}, "reads [24.0]"),
+    ("pv.PROXY/rescue_single", {"value": 0.1101}, "reads [0.11]"),
+    ("pv.PERMUTATIONS", {"source": Quote("9.9.9", "20,000 permutations")}, "no sentence '9.9.9'"),
+    ("pv.TAU", {"source": "section 2.2"}, "neither a TableCell nor a Quote"),
+])
+def test_a_number_or_source_planted_wrong_fails(where, planted, problem):
+    """Planted: a wrong digit, a wrong row, column or sentence, a count off by one, a source that is only words."""
+    found = problems(dataclasses.replace(NUMBERS[where], **planted))
+    assert len(found) == 1 and problem in found[0], found
+
+
+def test_as_printed_keeps_the_cells_sign_and_decimals():
+    """-0.0059 as '-0.0059', 0.2410 as '0.2410' (the trailing zero printed), 52.4 as '52.4'."""
+    assert [as_printed(v, like) for v, like in ((-0.0059, "+0.1420"), (0.241, "0.2214"), (52.4, "55.8"))] == \
+        ["-0.0059", "0.2410", "52.4"]
+    assert numbers(r"10,000 bootstrap samples; 95%; layers 23–29; 4 classes \times 3") == [10000, 0.95, 23, 29, 4, 3]
+
+
+def test_noted_inconsistencies_are_in_the_stored_text():
+    """The grid and layer-index notes quote what the stored sentences say."""
+    assert "14×14 ViT-H patch grid" in sentence("A.2.1").text and "256 internal patches" in sentence("A.2.1").text
+    assert "layers 28–32" in sentence("2.2.7").text and "`layer_32`" in sentence("3.6.12").text
+    assert "'mlp.fc1'" in sentence("A.1.3").text and "'attn.proj'" in sentence("A.1.3").text
 
 
 @pytest.mark.parametrize("slice_", pv.SLICES)
@@ -142,14 +219,14 @@ def test_thresholds():
     assert pv.PROXY["rescue_pair"].value > pv.PROXY["rescue_triple"].value > pv.PROXY["rescue_single"].value
 
 
-def test_every_value_has_provenance():
-    """Each cell names a table or section; ids are unique and floors exist."""
+def test_every_cell_has_provenance():
+    """Each cell names a table cell or a quoted sentence; ids are unique and floors exist."""
     cells = pv.cells()
     # Table 1 15, Table 2 24, Table 3 advantage 3 (1k's is Table 1's 8x3 row) and wins 4, VOC wins 1, Table 4 3
     # (object rows only), proxy 6
     assert len({c.id for c in cells}) == len(cells) == 15 + 24 + 3 + 4 + 1 + 3 + 6
     for c in cells:
-        assert re.match(r"(Table [1-4]|section \d)", c.paper.source), c
+        assert isinstance(c.paper.source, (TableCell, Quote)), c
         assert c.floor in pv.FLOORS
 
 

@@ -8,7 +8,7 @@ from test_report import WORLD, check_numbers_match, planted  # noqa: F401 - plan
 from jepa_claims.record import html as render
 from jepa_claims.record.sentences import outcome_of, sentence_rows
 from jepa_claims.record.summary import build_record
-from jepa_claims.paper.sentences import SENTENCES, result
+from jepa_claims.paper.sentences import SENTENCES, Sentence
 
 RECORD = {
     "claim_status": {"C4": "FAIL", "C1": "PASS"},
@@ -24,24 +24,23 @@ def test_each_named_test_shows_its_outcome_in_the_run():
     assert outcome_of(RECORD, "table2/") == "NOT RUN"
 
 
-def test_rows_list_results_only_and_count_them():
-    """Method and framing sentences are counted, not listed; a sentence waiting for a claim is counted as waiting."""
-    planted_rows = (result("3.1", ("C4", "P3"), "Tested."), result("3.2", (), "Not testable.", reason="why"),
-                    result("3.3", (), "Waits.", waits=("a claim to come",)), *[s for s in SENTENCES if s.kind != "result"][:2])
-    listed = sentence_rows(RECORD, planted_rows)
-    assert listed["counts"] == {"results": 3, "tested": 1, "reason_only": 1, "waiting": 1, "not_results": 2}
+def test_rows_list_every_result_and_count_them():
+    """Each result sentence is a row with the tests that name it; one with a reason and no test counts as reason only."""
+    planted_rows = (Sentence("3.1.1", "3.1", "Tested."), Sentence("3.2.1", "3.2", "Not testable.", "why"),
+                    Sentence("3.3.1", "3.3", "Not yet named by a test."))
+    listed = sentence_rows(RECORD, planted_rows, {"3.1.1": ("C4", "P3")})
+    assert listed["counts"] == {"results": 3, "tested": 1, "reason_only": 1, "waiting": 0, "not_results": 0}
     assert listed["rows"][0]["tests"] == [{"id": "C4", "status": "FAIL"}, {"id": "P3", "status": "FAIL"}]
-    full = sentence_rows(RECORD)["counts"]
-    assert full["results"] + full["not_results"] == len(SENTENCES)
+    assert sentence_rows(RECORD)["counts"]["results"] == len(SENTENCES)
 
 
 def test_the_html_quotes_every_result_sentence_and_its_numbers_are_the_json(planted):  # noqa: F811
     """Each result sentence is quoted with its tests; the counts printed are the JSON's."""
     record = build_record(*planted, WORLD)
-    record["sentences"] = sentence_rows(record)
+    record["sentences"] = sentence_rows(record, tests={"abstract.4": ("C4",)})  # as a claim would name it
     html = render.render(record)
     for sentence in SENTENCES:
-        assert (escape(sentence.text) in html) == (sentence.kind == "result"), sentence.text
+        assert escape(sentence.text) in html, sentence.text
     assert "C4 <span class=\"status fail\">FAIL</span>" in html
     spans = check_numbers_match(html, json.loads(json.dumps(record)))
     assert {"/sentences/counts/results", "/sentences/counts/waiting"} <= {s["data-path"] for s in spans}

@@ -1,8 +1,8 @@
 """Every number the paper reports, with where it is printed, and the relative floors used to compare.
 
-Paper: "A Late Semantic Repair Pathway in I-JEPA's Visual World Model" (its text is not part of this
-repository; `pytest tests/test_paper_values.py --paper-text FILE` checks these values against it). Values are copied digit for digit; `source` names the table or
-section. Layer numbers are the paper's own words ("layers 28-32", "30-31", "29.intermediate"); the
+Paper: "A Late Semantic Repair Pathway in I-JEPA's Visual World Model". Values are copied digit for digit;
+`source` says where each is printed: a cell of tables.toml (TableCell) or the words of a sentence of
+sentences.toml (Quote), and tests/test_paper_values.py checks every number against it. Layer numbers are the paper's own words ("layers 28-32", "30-31", "29.intermediate"); the
 layer reading (conventions.READINGS, NOTES["layer_index"]) says which blocks and states they are.
 
 The balanced slices' image ids are not published, so measured numbers differ from these by
@@ -13,13 +13,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jepa_claims.paper.sentences import Quote
+from jepa_claims.paper.tables import TableCell
+
+Source = TableCell | Quote
+
 
 @dataclass(frozen=True)
 class PaperValue:
     """One number as printed in the paper, with its provenance."""
 
     value: float
-    source: str
+    source: Source
     note: str = ""
 
 
@@ -29,7 +34,7 @@ class PaperCount:
 
     wins: int
     n: int
-    source: str
+    source: Source
     note: str = ""
 
     @property
@@ -66,7 +71,7 @@ class Note:
     resolution: str
 
 
-def _pv(value: float, source: str, note: str = "") -> PaperValue:
+def _pv(value: float, source: Source, note: str = "") -> PaperValue:
     return PaperValue(value, source, note)
 
 
@@ -83,12 +88,19 @@ GROUPS = (SINGLE, PAIR, TRIPLE)
 FAMILIES = ("ijepa_1k", "ijepa_22k", "beit", "mae")
 
 
+def _label(slice_: str) -> str:
+    """A slice key as the tables print it ("voc8x3" -> "VOC 8x3")."""
+    return "VOC 8x3" if slice_ == "voc8x3" else slice_
+
+
 def _t1(slice_: str, obj: float, bg: float, adv: float) -> dict[str, PaperValue]:
-    row = f"Table 1, row {'VOC 8x3' if slice_ == 'voc8x3' else slice_}"
+    row = (_label(slice_),)
     return {
-        "object": _pv(obj, row, "mean late context drift, object-token masks"),
-        "background": _pv(bg, row, "mean late context drift, zero-overlap background tokens"),
-        "advantage": _pv(adv, row, "semantic advantage = object - background"),
+        "object": _pv(obj, TableCell("table1", row, "Object late context drift"),
+                      "mean late context drift, object-token masks"),
+        "background": _pv(bg, TableCell("table1", row, "Background late context drift"),
+                          "mean late context drift, zero-overlap background tokens"),
+        "advantage": _pv(adv, TableCell("table1", row, "Semantic advantage"), "semantic advantage = object - background"),
     }
 
 
@@ -101,15 +113,16 @@ TABLE1: dict[str, dict[str, PaperValue]] = {
     "voc8x3": _t1("voc8x3", 0.1505, 0.0988, 0.0518),
 }
 
-VOC_WINS = PaperCount(19, 24, "section 3.2", "object beats zero-overlap background on VOC 8x3")
+VOC_WINS = PaperCount(19, 24, Quote("3.2.7", "19 of 24"), "object beats zero-overlap background on VOC 8x3")
 
 
 def _t2(slice_: str, rows: tuple[tuple[float, float], ...]) -> dict[str, dict[str, PaperValue]]:
-    label = "VOC 8x3" if slice_ == "voc8x3" else slice_
     return {
         group: {
-            "rescue": _pv(r, f"Table 2, {label}, {group}", "absolute late context rescue"),
-            "rescue_fraction": _pv(f, f"Table 2, {label}, {group}", "context rescue fraction"),
+            "rescue": _pv(r, TableCell("table2", (_label(slice_), group), "Absolute context rescue"),
+                          "absolute late context rescue"),
+            "rescue_fraction": _pv(f, TableCell("table2", (_label(slice_), group), "Context rescue fraction"),
+                                   "context rescue fraction"),
         }
         for group, (r, f) in zip(GROUPS, rows)
     }
@@ -126,8 +139,9 @@ TABLE2: dict[str, dict[str, dict[str, PaperValue]]] = {
 # Table 3: strict semantic advantage across model families, Oxford-IIIT Pet 8x3.
 TABLE3: dict[str, dict[str, PaperValue | PaperCount]] = {
     fam: {
-        "advantage": _pv(adv, f"Table 3, {label}", "semantic advantage, 8x3"),
-        "wins": PaperCount(k, 24, f"Table 3, {label}", "object > background wins, 8x3"),
+        "advantage": _pv(adv, TableCell("table3", (label,), "Semantic advantage"), "semantic advantage, 8x3"),
+        "wins": PaperCount(k, 24, TableCell("table3", (label,), "Object > background wins"),
+                           "object > background wins, 8x3"),
     }
     for fam, label, adv, k in (
         ("ijepa_1k", "I-JEPA (vith14_1k)", 0.1420, 23),
@@ -138,51 +152,62 @@ TABLE3: dict[str, dict[str, PaperValue | PaperCount]] = {
 }
 
 # Section 3.6 restates the 22k result: all 24 images, smaller effects than 1k.
-IJEPA_22K_WINS = PaperCount(24, 24, "section 3.6", "object beats background on all 24 images (8x3)")
+IJEPA_22K_WINS = PaperCount(24, 24, Quote("3.6.3", "all 24 images"), "object beats background on all 24 images (8x3)")
 IJEPA_22K_ADVANTAGE = TABLE3["ijepa_22k"]["advantage"]
 
 # Table 4 (appendix A.2): mean token budgets per image; no 12x3 or VOC column in the paper.
+def _t4(slice_: str, row: str, value: float, note: str) -> PaperValue:
+    return _pv(value, TableCell("table4", (row,), f"Mean Tokens ({slice_})"), note)
+
+
 TABLE4: dict[str, dict[str, PaperValue]] = {
     s: {
-        "object_tokens": _pv(o, f"Table 4, {s}", "mean object-token mask size"),
-        "background_tokens": _pv(o, f"Table 4, {s}", "mean zero-overlap background size"),
-        "visible_context": _pv(c, f"Table 4, {s}", "mean visible context tokens"),
+        "object_tokens": _t4(s, "Object Token Mask", o, "mean object-token mask size"),
+        "background_tokens": _t4(s, "Zero-Overlap Background", o, "mean zero-overlap background size"),
+        "visible_context": _t4(s, "Total Visible Context", c, "mean visible context tokens"),
     }
     for s, o, c in (("4x3", 52.4, 203.6), ("8x3", 54.1, 201.9), ("16x3", 55.8, 200.2))
 }
-TOTAL_TOKENS = _pv(256, "Table 4 caption / section 2.4", "224 px / patch 14 = 16 x 16 tokens")
+TOTAL_TOKENS = _pv(256, Quote("A.2.1", "total 256 internal patches"), "224 px / patch 14 = 16 x 16 tokens")
 
 # Section 3.6: predictor proxy (ridge map hidden_states 31 -> 32 fit on clean runs, 16x3).
 PROXY: dict[str, PaperValue] = {
-    "clean_global_drift": _pv(0.0179, "section 3.6", "mean clean proxy global drift"),
-    "object_context_drift": _pv(0.2998, "section 3.6", "masked proxy context drift, object masks"),
+    "clean_global_drift": _pv(0.0179, Quote("3.6.12", "0.0179"), "mean clean proxy global drift"),
+    "object_context_drift": _pv(0.2998, Quote("3.6.13", "0.2998"), "masked proxy context drift, object masks"),
     "background_context_drift": _pv(
-        0.1184, "section 3.6", "masked proxy context drift, zero-overlap background"
+        0.1184, Quote("3.6.13", "0.1184"), "masked proxy context drift, zero-overlap background"
     ),
-    "rescue_pair": _pv(0.1512, "section 3.6", "absolute proxy context rescue, MLP pair"),
-    "rescue_triple": _pv(0.1505, "section 3.6", "absolute proxy context rescue, triple"),
-    "rescue_single": _pv(0.1100, "section 3.6", "absolute proxy context rescue, block-29 single"),
+    "rescue_pair": _pv(0.1512, Quote("3.6.14", "0.1512"), "absolute proxy context rescue, MLP pair"),
+    "rescue_triple": _pv(0.1505, Quote("3.6.14", "0.1505"), "absolute proxy context rescue, triple"),
+    "rescue_single": _pv(0.1100, Quote("3.6.14", "0.1100"), "absolute proxy context rescue, block-29 single"),
 }
 
 # Thresholds and protocol constants.
-TAU = _pv(0.05, "section 2.2", "onset: first layer whose context drift exceeds tau")
+TAU = _pv(0.05, Quote("2.2.6", r"\tau = 0.05"), "onset: first layer whose context drift exceeds tau")
 ONSET_RANGE = (23, 29)  # section 3.1: large square masks rise "around layers 23-29"
 RESCUE_PEAK = (28, 30)  # section 3.3: late repair window "centered on layers 28-30"
 LATE_LAYERS = (28, 32)  # section 2.2: causal experiments restricted to "layers 28-32"
 LATE_WINDOW = (30, 31)  # sections 2.2 and 2.5: late context drift = mean over layers 30-31
 BOTTLENECK_BLOCK = 29  # sections 3.1, 3.2: MLP intermediate at block 29
 LATE_ATTENTION_BLOCKS = (30, 31)  # section 3.3: attention outputs of blocks 30 and 31
-P_THRESHOLD = _pv(0.001, "sections 2.4, 3.2", "paired sign-flip p below this in every slice")
-CONFIDENCE = _pv(0.95, "section 2.4", "bootstrap confidence level")
-BOOTSTRAP_RESAMPLES = _pv(10_000, "section 2.4", "bootstrap samples")
-PERMUTATIONS = _pv(20_000, "section 2.4", "sign-flip permutations")
-SOURCE_SECTIONS = {
-    "ONSET_RANGE": "section 3.1",
-    "RESCUE_PEAK": "section 3.3",
-    "LATE_LAYERS": "section 2.2",
-    "LATE_WINDOW": "sections 2.2, 2.5",
-    "BOTTLENECK_BLOCK": "sections 3.1, 3.2",
-    "LATE_ATTENTION_BLOCKS": "section 3.3",
+P_THRESHOLD = _pv(0.001, Quote("3.2.9", "$p < 0.001$"), "paired sign-flip p below this in every slice")
+CONFIDENCE = _pv(0.95, Quote("2.4.4", "95%"), "bootstrap confidence level")
+BOOTSTRAP_RESAMPLES = _pv(10_000, Quote("2.4.4", "10,000 bootstrap samples"), "bootstrap samples")
+PERMUTATIONS = _pv(20_000, Quote("2.4.4", "20,000 permutations"), "sign-flip permutations")
+# Where the plain constants above (layer numbers, images per slice) are printed: every number in the quoted
+# words, in order, is the constant's (a slice "a x b" is a * b images).
+SOURCES: dict[str, Quote] = {
+    "ONSET_RANGE": Quote("3.1.2", "layers 23–29"),
+    "RESCUE_PEAK": Quote("3.3.2", "layers 28–30"),
+    "LATE_LAYERS": Quote("2.2.7", "layers 28–32"),
+    "LATE_WINDOW": Quote("2.2.7", "layers 30–31"),
+    "BOTTLENECK_BLOCK": Quote("3.1.4", "layer 29"),
+    "LATE_ATTENTION_BLOCKS": Quote("abstract.5", "layers 30–31"),
+    "SLICE_N/4x3": Quote("2.1.5", r"4 classes \times 3 images"),
+    "SLICE_N/8x3": Quote("2.1.5", "8x3"),
+    "SLICE_N/12x3": Quote("2.1.5", "12x3"),
+    "SLICE_N/16x3": Quote("2.1.5", "16x3"),
+    "SLICE_N/voc8x3": Quote("2.1.6", "an 8x3 slice"),
 }
 
 # Relative floors of the numeric tolerances (numeric.derived_tolerance adds them to the sampling term). Sampling

@@ -6,6 +6,8 @@ worst row, the numeric cells' worst), so a reviewer sees every result sentence n
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from jepa_claims.record.summary import STATUS_ORDER
 from jepa_claims.paper.sentences import SENTENCES, Sentence
 
@@ -25,17 +27,19 @@ def outcome_of(record: dict, ref: str) -> str:
     return _worst([row["status"] for row in record.get("probes", {}).get(ref, {}).get("rows", [])])
 
 
-def _row(record: dict, sentence: Sentence) -> dict:
+def _row(record: dict, sentence: Sentence, tests: Sequence[str]) -> dict:
     """One result sentence as the record shows it."""
-    return {"section": sentence.section, "text": sentence.text, "reason": sentence.reason, "waits": list(sentence.waits),
-            "tests": [{"id": ref, "status": outcome_of(record, ref)} for ref in sentence.tests]}
+    return {"section": sentence.section, "text": sentence.text, "reason": sentence.untested, "waits": [],
+            "tests": [{"id": ref, "status": outcome_of(record, ref)} for ref in tests]}
 
 
-def sentence_rows(record: dict, sentences: tuple[Sentence, ...] = SENTENCES) -> dict:
-    """Every result sentence with its tests' outcomes, and counts: listed, tested, with a reason only, waiting."""
-    rows = [_row(record, s) for s in sentences if s.kind == "result"]
+def sentence_rows(record: dict, sentences: tuple[Sentence, ...] = SENTENCES,
+                  tests: Mapping[str, Sequence[str]] | None = None) -> dict:
+    """Every result sentence with its tests' outcomes (`tests`: sentence id -> the claims, probes and cells that
+    name it), and counts: listed, tested, with a reason only; the paper data holds results only (waiting and
+    not_results stay 0 for html.sentences_section)."""
+    rows = [_row(record, s, (tests or {}).get(s.id, ())) for s in sentences]
     counts = {"results": len(rows), "tested": sum(bool(r["tests"]) for r in rows),
-              "reason_only": sum(not r["tests"] and not r["waits"] for r in rows),
-              "waiting": sum(bool(r["waits"]) for r in rows),
-              "not_results": sum(s.kind != "result" for s in sentences)}
+              "reason_only": sum(not r["tests"] and bool(r["reason"]) for r in rows),
+              "waiting": 0, "not_results": 0}
     return {"rows": rows, "counts": counts}
