@@ -47,7 +47,7 @@ CLAIM = Claim(
     "C1",
     doc=__doc__,
     short="Small masks never reach onset; large squares reach it in layers 23-29, squares no later than elongated masks",
-    sentences=("pending",),
+    sentences=("abstract.2", "3.1.1", "3.1.2", "3.1.3", "4.2", "4.5", "7.2"),
     checkpoints=("ijepa_1k",), slices=("4x3",),
     reads=("geometry",),
     check=c1_depth_transition,

@@ -59,7 +59,7 @@ CLAIM = Claim(
     "C2",
     doc=__doc__,
     short="The block-29 MLP intermediate is the best single late site; late attention outputs are neutral or harmful",
-    sentences=("pending",),
+    sentences=("abstract.3", "figure1.2", "3.1.4", "3.1.5", "3.1.6", "3.6.20", "4.2", "4.18", "4.20", "7.1", "A.1.3"),
     checkpoints=("ijepa_1k",), slices=("8x3",),
     reads=("sweep",),
     check=c2_bottleneck,

@@ -63,7 +63,7 @@ CLAIM = Claim(
     "C3",
     doc=__doc__,
     short="At the bottleneck, context-only patching rescues far more than masked-only, in every breed",
-    sentences=("pending",),
+    sentences=("abstract.3", "2.5.7", "3.2.1", "3.2.2", "4.3"),
     checkpoints=("ijepa_1k",), slices=("4x3",),
     reads=("masks", "rescue"),
     check=c3_context_dominant,

@@ -57,7 +57,7 @@ CLAIM = Claim(
     "C7",
     doc=__doc__,
     short="Full-depth sweep: early local phase, mid-depth rise, rescue peak in layers 28-30",
-    sentences=("pending",),
+    sentences=("abstract.2", "figure1.2", "3.1.6", "3.3.2", "4.2", "7.1", "7.2", "A.1.3"),
     checkpoints=("ijepa_1k",), slices=("8x3",),
     reads=("sweep",),
     check=c7_depth_sweep,

@@ -65,7 +65,7 @@ CLAIM = Claim(
     "C8",
     doc=__doc__,
     short="The advantage, its win rate and triple - pair rise with object size",
-    sentences=("pending",),
+    sentences=("abstract.5", "3.4.3", "figure4.3", "4.5", "7.3"),
     checkpoints=("ijepa_1k",), slices=("8x3",),
     reads=("masks", "rescue", "semantic"),
     check=c8_size_strata,

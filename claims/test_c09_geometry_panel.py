@@ -68,7 +68,7 @@ CLAIM = Claim(
     "C9",
     doc=__doc__,
     short="The triple is the best group at medium and full token budgets",
-    sentences=("pending",),
+    sentences=("abstract.5", "3.4.5", "3.4.6", "figure6.3", "7.3"),
     checkpoints=("ijepa_1k",), slices=("8x3",),
     reads=("panel",),
     check=c9_geometry_panel,

@@ -46,7 +46,7 @@ CLAIM = Claim(
     "C10",
     doc=__doc__,
     short="The 22k checkpoint: object wins on all 24 images, same ordering, smaller effects than 1k",
-    sentences=("pending",),
+    sentences=("3.6.3", "3.6.4", "3.6.5", "table3.2", "4.5", "6.2"),
     checkpoints=("ijepa_22k",), slices=("8x3",),
     reads_checkpoints=("ijepa_1k",),
     reads=("semantic", "rescue"),

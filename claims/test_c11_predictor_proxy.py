@@ -57,7 +57,7 @@ CLAIM = Claim(
     "C11",
     doc=__doc__,
     short="Predictor proxy: strong clean fit, object masks degrade it more, pair/triple rescue it more than single",
-    sentences=("pending",),
+    sentences=("3.6.12", "3.6.13", "3.6.14", "3.6.15"),
     checkpoints=("ijepa_1k",), slices=("16x3",),
     reads=("proxy",),
     check=c11_predictor_proxy,

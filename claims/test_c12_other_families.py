@@ -41,7 +41,7 @@ CLAIM = Claim(
     "C12",
     doc=__doc__,
     short="MAE shows no object-over-background advantage; BEiT a strong one",
-    sentences=("pending",),
+    sentences=("3.6.17", "3.6.18", "3.6.19", "table3.2", "table3.3", "4.13", "4.16", "4.17", "5.6"),
     checkpoints=("mae", "beit"), slices=("8x3",),
     reads_checkpoints=("ijepa_1k",),
     reads=("semantic",),

@@ -34,7 +34,7 @@ CLAIM = Claim(
     "C13",
     doc=__doc__,
     short="Object and zero-overlap background masks hide equal token budgets on every image",
-    sentences=("pending",),
+    sentences=("A.2.1", "B.2"),
     checkpoints=("ijepa_1k",), slices=("4x3", "8x3", "16x3"),
     reads=("masks",),
     check=c13_token_budgets,

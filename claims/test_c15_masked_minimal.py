@@ -46,7 +46,7 @@ CLAIM = Claim(
     "C15",
     doc=__doc__,
     short="Masked-only bottleneck patching has a minimal effect",
-    sentences=("pending",),
+    sentences=("abstract.3", "2.5.7", "3.2.1"),
     checkpoints=("ijepa_1k",), slices=("8x3",),
     reads=("pathway",),
     check=c15_masked_minimal,

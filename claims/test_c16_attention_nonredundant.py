@@ -40,7 +40,7 @@ CLAIM = Claim(
     "C16",
     doc=__doc__,
     short="Late attention adds a narrower but nonredundant rescue on top of the bottleneck",
-    sentences=("pending",),
+    sentences=("abstract.5", "figure1.2", "3.3.3", "3.6.20", "4.4"),
     checkpoints=("ijepa_1k",), slices=("8x3",),
     reads=("pathway",),
     check=c16_attention_nonredundant,

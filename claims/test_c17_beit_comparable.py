@@ -49,7 +49,7 @@ CLAIM = Claim(
     "C17",
     doc=__doc__,
     short="BEiT's semantic advantage is comparable to or larger than I-JEPA's",
-    sentences=("pending",),
+    sentences=("4.16",),
     checkpoints=("beit",), slices=("8x3",),
     reads_checkpoints=("ijepa_1k",),
     reads=("semantic",),

@@ -54,7 +54,7 @@ CLAIM = Claim(
     "C18",
     doc=__doc__,
     short="The largest semantic excess sits at late MLP intermediates; attention and value streams add narrowly at the end",
-    sentences=("pending",),
+    sentences=("3.3.1", "4.18"),
     checkpoints=("ijepa_1k",), slices=("8x3",),
     reads=("excess",),
     check=c18_semantic_excess,

@@ -48,7 +48,7 @@ CLAIM = Claim(
     "C19",
     doc=__doc__,
     short="Value streams contribute only narrowly, at the very end of the stack",
-    sentences=("pending",),
+    sentences=("3.3.1", "A.1.3"),
     checkpoints=("ijepa_1k",), slices=("8x3",),
     reads=("sweep",),
     check=c19_value_streams,

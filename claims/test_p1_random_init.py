@@ -20,6 +20,7 @@ from jepa_claims.tables.probes import random_world, untrained_seeds
 PROBE = Probe(
     "P1", "random-init control: the same architecture, untrained",
     doc=__doc__,
+    sentences=("3.6.20",),
     every_claim=True,
     other_claims="a claim whose untrained effect P1 cannot run (its Untrained.not_run) is skipped with the claim's reason",
 )

@@ -13,6 +13,7 @@ from jepa_claims.stats.paired import compare_paired
 PROBE = Probe(
     "P2", 'MAE masking artifact: the MAE claim with mask_ratio=0 versus the Hugging Face default',
     doc=__doc__,
+    sentences=("3.6.18", "4.13"),
     checkpoints=("mae",), slices=("8x3",), reads=("mae_default",), reads_claims=("C12",),
     other_claims="P2 bears on the MAE half of the cross-family claim only: no other claim runs Hugging Face's random masking.",
     badges=("holds at mask_ratio 0", "fails at mask_ratio 0"),

@@ -22,6 +22,7 @@ from jepa_claims.tables.probes import ALTERNATIVES, BACKGROUND_ALTERNATIVES, p3_
 PROBE = Probe(
     "P3", "convention sensitivity: layer indexing, fill, normalisation, patch-label rule, background region",
     doc=__doc__,
+    sentences=("abstract.4", "4.5", "B.3"),
     checkpoints=("ijepa_1k",), slices=("8x3",), reruns_conventions=True,
     other_claims='P3 reruns each claim under the groups of alternatives its rerun_under names; every alternative recomputes the tables, so the other claims keep the default conventions.',
     badges=("holds under an alternative", "fails under an alternative"),

@@ -12,6 +12,7 @@ from jepa_claims.claim.unit import Probe
 PROBE = Probe(
     "P5", "the causal protocol on MAE and BEiT (the paper's stated future work)",
     doc=__doc__,
+    sentences=("table3.3", "4.19", "5.7"),
     checkpoints=("mae", "beit"), slices=("8x3",), reads_claims=("C6", "C3"),
     other_claims="P5 asks whether the late pathway's ordering (and the context-dominant repair) appears on MAE and BEiT; the other claims concern I-JEPA's depth schedule and data, or are the cross-family claim itself.",
     badges=("holds on this family", "absent on this family"),

@@ -17,6 +17,7 @@ OTHER_CHECKPOINTS = {"ijepa_22k": "8x3", "beit": "8x3"}  # Table 3 / section 3.6
 PROBE = Probe(
     "P6", "multiplicity: Holm correction across slices and checkpoints",
     doc=__doc__,
+    sentences=("2.4.4", "3.2.9"),
     checkpoints=("ijepa_1k", *OTHER_CHECKPOINTS), slices=pv.SLICES,
     other_claims="P6 bears on the claims of significance: the semantic advantage's 'p < 0.001 in every slice', and the advantages of the second checkpoint and of BEiT in the same family. Separately, every p of the matrix (these included) gets Holm across the cells of its own claim.",
 )

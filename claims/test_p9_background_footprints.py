@@ -17,6 +17,7 @@ from jepa_claims.tables.footprints import FOOTPRINTS, footprint_jobs
 PROBE = Probe(
     "P9", "the geometry panel's background arm: square and elongated zero-overlap footprints",
     doc=__doc__,
+    sentences=("3.4.5",),
     checkpoints=("ijepa_1k",), slices=("8x3",), reads=("footprints",),
     other_claims='P9 measures the background arm of the geometry panel; no claim reads it.',
 )

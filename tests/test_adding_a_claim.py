@@ -43,7 +43,7 @@ THROWAWAY = '''
 
 
     CLAIM = Claim(
-        "C99", doc=__doc__, short="Every object mask hides a token", sentences=("appendix-B.1",),
+        "C99", doc=__doc__, short="Every object mask hides a token", sentences=("B.2",),
         checkpoints=("ijepa_1k",), slices=("4x3",), reads=("masks",), check=c99_objects_visible,
         headline=Headline("smallest_object", None, "smallest object mask"), untrained=Untrained(not_run="masks, no model"),
         planted=("planted table: a masks table with an empty object mask",), kind=PROTOCOL,

@@ -148,6 +148,7 @@ class Probe:
     id: str
     about: str  # one line: what the probe changes (the record's heading)
     doc: str = ""  # the probe module's docstring
+    sentences: tuple[str, ...] = ()  # ids of the paper's sentences it speaks to (lib/paper/sentences.toml)
     checkpoints: tuple[str, ...] = ()
     slices: tuple[str, ...] = ()
     every_claim: bool = False  # True: over every cell of each claim of the suite (P1), not checkpoints x slices
@@ -164,5 +165,6 @@ class Probe:
 
     def describe(self) -> dict:
         """The probe as plain JSON (what the record and the docs catalogue read)."""
-        return {"id": self.id, "about": self.about, "checkpoints": list(self.checkpoints), "slices": list(self.slices),
+        return {"id": self.id, "about": self.about, "sentences": list(self.sentences),
+                "checkpoints": list(self.checkpoints), "slices": list(self.slices),
                 "every_claim": self.every_claim, "reads": list(self.reads), "reads_claims": list(self.reads_claims), "other_claims": self.other_claims, "badges": list(self.badges)}

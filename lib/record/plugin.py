@@ -76,7 +76,8 @@ def catalogue_entry(item: pytest.Item) -> dict | None:
             "checkpoint": params.get("checkpoint"), "slice": params.get("slice_name"),
             "param_claim": param_claim.id if isinstance(param_claim, Claim) else param_claim if isinstance(param_claim, str) else None,
             "cell": getattr(cell, "id", None) if cell is not None else None,
-            "other_claims": probe.other_claims if probe else None}
+            "other_claims": probe.other_claims if probe else None,
+            "sentences": dict(getattr(getattr(item, "module", None), "SENTENCES", {})) if cell is not None else {}}
 
 
 def plain_id(nodeid: str) -> str:
@@ -252,13 +253,13 @@ def assemble(config: pytest.Config, state: tuple, store_of_run: Callable[[], obj
     from jepa_claims.record.figures import CachedSource, draw, figure_data
     from jepa_claims.record.provenance import collect
     from jepa_claims.record.sentences import sentence_rows
-    from jepa_claims.record.summary import build_record, clean, conventions_note
+    from jepa_claims.record.summary import build_record, clean, conventions_note, sentence_tests
 
     options, world = state
     record = build_record(catalogue, outcomes, records, _world_dict(world, options.cache_dir))
     record["generated"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     record["paper_notes"] = {k: asdict(v) for k, v in pv.NOTES.items()}
-    record["sentences"] = sentence_rows(record)
+    record["sentences"] = sentence_rows(record, tests=sentence_tests(catalogue))
     used = {r.get("checkpoint") for r in records} | {c["checkpoint"] for c in record["matrix"].values() if c["status"] in ("PASS", "FAIL")}
     try:
         store = store_of_run()

@@ -352,3 +352,17 @@ def build_record(catalogue: dict, outcomes: dict, records: list[dict], world: di
         # in completion order they would differ between -n 4 and -n 0; sorted (stably) they do not
         "records": clean(sorted(records, key=lambda r: r["test"])),
     }
+
+
+def sentence_tests(catalogue: dict) -> dict[str, list[str]]:
+    """Paper sentence id -> the claims, probes and numeric cells that test it, from what each unit names."""
+    tests: dict[str, list[str]] = {}
+    units = [(c["id"], c.get("sentences", ())) for c in catalogue.get("claims", {}).values()]
+    units += [(i["probe_unit"]["id"], i["probe_unit"].get("sentences", ())) for i in catalogue.get("items", {}).values()
+              if i.get("probe_unit")]
+    units += [(prefix, [sid]) for i in catalogue.get("items", {}).values() for sid, prefix in (i.get("sentences") or {}).items()]
+    for unit, sentences in units:
+        for sid in sentences:
+            if unit not in tests.setdefault(sid, []):
+                tests[sid].append(unit)
+    return tests
