@@ -217,7 +217,7 @@ def sample_masks(
     }
 
 
-PANEL_BUDGETS = {"small": 0.25, "medium": 0.5, "full": 1.0}  # the geometry panel's object token budgets (C9, P9)
+PANEL_BUDGETS = {"small": 0.25, "medium": 0.5, "full": 1.0}  # the geometry panel's object token budgets
 
 
 def budget_subset(tokens: np.ndarray, fraction: float) -> np.ndarray:

@@ -234,7 +234,7 @@ FLOORS: dict[str, Floor] = {
 
 
 # Section 3.2's "strong" context-only rescue at the bottleneck is the paper's own: Table 2's single-site context rescue
-# fraction, at its smallest over the Oxford rows (C3's 4x3 has no row of its own).
+# fraction, at its smallest over the Oxford rows (the context-dominant claim's 4x3 has no row of its own).
 STRONG_CONTEXT_FRACTION = min(TABLE2[s][SINGLE]["rescue_fraction"].value for s in ("8x3", "12x3", "16x3"))
 
 # Minimum effects: where a sentence states a size ("strong ... minimal"), the comparison must reach it, tested one-sided
@@ -245,7 +245,7 @@ MINIMUM_EFFECTS: dict[str, MinimumEffect] = {
         round(STRONG_CONTEXT_FRACTION / 2, 4), "section 3.2; Table 2 (single, context rescue fraction)",
         "restoring only visible-context tokens 'yields strong late context rescue, whereas restoring only masked tokens "
         f"has minimal effect': strong is the paper's own context-only fraction ({STRONG_CONTEXT_FRACTION}, Table 2's smallest "
-        "Oxford row), and a minimal masked-only rescue is under half of it (C15's bound, 0.2, is below that), so the "
+        "Oxford row), and a minimal masked-only rescue is under half of it (the masked-only bound, 0.2, is below that), so the "
         f"context-only minus masked-only rescue fraction is at least the other half: {round(STRONG_CONTEXT_FRACTION / 2, 4)}."),
 }
 
@@ -328,7 +328,7 @@ NOTES: dict[str, Note] = {
     "proxy_order": Note(
         "unstated", "section 3.6",
         "The proxy rescue of the MLP pair (0.1512) exceeds the triple's (0.1505), unlike Table 2.",
-        "C11 asserts pair and triple > single only, as the paper words it.",
+        "The proxy claim asserts pair and triple > single only, as the paper words it.",
     ),
     "stats_summary": Note(
         "unstated", "section 2.4",

@@ -87,7 +87,7 @@ def fig3(source, world) -> dict:
 
 
 def fig4(source, world, slice_name: str = "8x3") -> dict:
-    """Figure 4: advantage and win rate by object-size tertile (tokens), as claim C8 bins them."""
+    """Figure 4: advantage and win rate by object-size tertile (tokens), as the size-strata claim bins them."""
     masks = source.table("masks", MAIN, slice_name)
     size = masks[masks["mask"] == "object"].set_index("image_id")["tokens"].sort_values(kind="stable")
     late = late_context(source, MAIN, slice_name)
@@ -188,7 +188,7 @@ FIGURES = (
      "Mean absolute late context rescue of the single bottleneck MLP, the MLP-only pair and the three-site "
      "group (diamonds: the paper's Table 2)."),
     ("fig4", "Figure 4. Size strata on 8x3", fig4,
-     "Semantic advantage (bars) and win rate (line) by object-size tertile in masked tokens, as claim C8 bins them."),
+     "Semantic advantage (bars) and win rate (line) by object-size tertile in masked tokens, as the size-strata claim bins them."),
     ("fig5", "Figure 5. Per-layer context drift, examples on 16x3", fig5,
      "Context drift per layer of the object mask and the matched background for the images at the 10th, "
      "50th and 90th percentile of the per-image advantage (a fixed rule, not a choice), and the slice mean. "

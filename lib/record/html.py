@@ -119,7 +119,7 @@ def matrix(record: dict) -> str:
     grades = "".join(f'<li><span class="grade {TIER_CLASS[t]}">{escape(t)}</span> {escape(LEGEND[t])}</li>' for t in TIERS)
     return (f'<table id="claim-matrix"><thead><tr><th rowspan="2">claim</th>{top}</tr><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
             f'<p class="small">{legend} &mdash; hover a cell for the verdict statement. Each cell names its test: per-image differences '
-            f'(paired sign-flip p), or two independent groups of images (C8: permutation p over relabellings). CI: bootstrap (BCa); '
+            f'(paired sign-flip p), or two independent groups of images (size tertiles: permutation p over relabellings). CI: bootstrap (BCa); '
             f'p: two-sided, by exact enumeration, or from random sign flips or relabellings where marked p~ (too many to enumerate); Holm: adjusted across every checkpoint and slice of the same claim in this run (the P6 probe also adjusts across all advantage tests together); '
             f'min: the smallest p the test can return with n images. Badges: what a probe beyond the paper found for the claim (hover for the sentence): P1 "needs training" (trained passes, untrained fails) or "also holds untrained" (both pass), P3 "fails under an alternative" shows a convention the verdict depends on.</p>'
             f'<div id="grade-legend"><b>Grades</b> (each cell: direction &middot; magnitude &middot; diagnostic; docs/grading.md):<ul>{grades}</ul></div>')

@@ -19,7 +19,7 @@ from jepa_claims.worlds.world import PAPER_SLICES
 STATUS_ORDER = ("ERROR", "FAIL", "PASS", "SKIP", "NOT RUN", "NOT SELECTED")
 CHECKPOINT_ORDER = ("ijepa_1k", "ijepa_22k", "mae", "beit")
 def claim_sort_key(claim: str):
-    """C2 before C10; anything else after, by name."""
+    """Numbered ids in number order (2 before 10); anything else after, by name."""
     match = re.fullmatch(r"[A-Z]+(\d+)", claim or "")
     return (claim[:1], int(match.group(1))) if match else ("~", claim)
 
@@ -158,7 +158,7 @@ def _discovery_slices(checkpoint: str, world: dict) -> list[str]:
 
 
 def _headline(claim: dict, measured: dict, paper: dict) -> dict:
-    """The number the cell leads with, the paper's beside it, and the layer window it is judged in (C1, C7)."""
+    """The number the cell leads with, the paper's beside it, and the layer window it is judged in (the onset and peak windows)."""
     headline = claim["headline"]
     return {"label": headline["label"], "measured_key": headline["measured"], "measured": _scalar(measured.get(headline["measured"])),
             "paper_key": headline["paper"], "paper": paper.get(headline["paper"]) if headline["paper"] else None,

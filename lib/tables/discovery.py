@@ -4,7 +4,7 @@ depth sweep and geometry table on the discovery slice (lib/worlds/world.py DISCO
 The claims are then tested at these roles on the other slices, which hold other images (no double
 dipping). Rules, each the paper's pattern read off measurements instead of placed by relative depth:
 - bottleneck: the MLP intermediate site with the largest mean context rescue over the whole sweep
-  (paper: 29, the best single site, C2, and the sweep's peak, C7);
+  (paper: 29, the best single site and the sweep's peak);
 - MLP partner: the MLP intermediate site after the bottleneck with the largest rescue (paper: 30);
 - late attention pair: the attention output after the bottleneck with the largest rescue and the
   block after it (the block before it when it is the last block) (paper: 30 and 31);
@@ -22,7 +22,7 @@ import pandas as pd
 from jepa_claims.engine.drift import onset
 from jepa_claims.roles import Roles
 
-LARGE_AREA = 0.3  # C1's "larger square masks"
+LARGE_AREA = 0.3  # the depth transition's "larger square masks"
 DISCOVERY_KINDS = ("sweep", "geometry")  # the tables discovery reads on the discovery slice
 # The paper's checkpoints whose roles the paper states (29 / 30-31 on both I-JEPA encoders, section 3.5): the
 # roles probe discovers theirs beside them (claims/test_p8_roles_discovered.py; the census plans it, suite/plan.py).

@@ -2,7 +2,7 @@
 
 Section 3.4 sweeps "token budgets (small, medium, large) and background footprints (square vs. elongated)
 under strict zero-overlap controls"; its result sentence and Figure 6 ("Geometry panel results for object
-masks") speak of the object arm only (claim C9). This arm is measured beside it and shown in the record,
+masks") speak of the object arm only (the geometry panel's claim). This arm is measured beside it and shown in the record,
 with no claim: the paper states no result for it. Each object job's budget (the panel's token count) is
 hidden again outside the object, once as a square and once as a 4:1 wide block, grown from the free token
 farthest from the object's centroid; the three groups are then patched context-only, as for the objects.

@@ -1,18 +1,18 @@
 """The paper's experiments as measurement protocols: each turns (encoder, slice) into one tidy table.
 
-| table    | what it holds                                                   | claims          |
-|----------|-----------------------------------------------------------------|-----------------|
-| masks    | token budget of every mask                                      | C8, C13         |
-| semantic | per-layer drift of object, background, bg_rect and rect masks    | C4, C5, C10, C12, C17 |
-| rescue   | single / pair / triple groups, context and masked-only patching  | C3, C6, C8, C10 |
-| sweep    | every single site (MLP intermediate, attention output, value), context | C2, C7, C19 |
-| geometry | per-layer drift of squares by area, elongated at equal counts    | C1              |
-| panel    | the three groups at small, medium and full object token budgets  | C9              |
-| footprints | the three groups under square and elongated background footprints of each budget (tables/footprints.py) | shown beside C9 |
-| proxy    | ridge predictor proxy layer depth-1 -> layer depth (the reading) | C11             |
-| pathway  | bottleneck under full / context / masked patching, triple and attention-only group, final-output drift (tables/pathway.py) | C14, C15, C16 |
-| excess   | late single sites (MLP intermediate, attention output, value), object and background, context | C18 |
-| mae_default | late global drift under HF ViTMAE's default random masking   | P2              |
+| table    | what it holds (which claims read each: their `reads`) |
+|----------|-----------------------------------------------------------------|
+| masks    | token budget of every mask                                      |
+| semantic | per-layer drift of object, background, bg_rect and rect masks    |
+| rescue   | single / pair / triple groups, context and masked-only patching  |
+| sweep    | every single site (MLP intermediate, attention output, value), context |
+| geometry | per-layer drift of squares by area, elongated at equal counts    |
+| panel    | the three groups at small, medium and full object token budgets  |
+| footprints | the three groups under square and elongated background footprints of each budget (tables/footprints.py) |
+| proxy    | ridge predictor proxy layer depth-1 -> layer depth (the reading) |
+| pathway  | bottleneck under full / context / masked patching, triple and attention-only group, final-output drift (tables/pathway.py) |
+| excess   | late single sites (MLP intermediate, attention output, value), object and background, context |
+| mae_default | late global drift under HF ViTMAE's default random masking (the MAE masking probe) |
 | heads    | each late attention head alone and with the bottleneck, beside the three groups (tables/heads.py) | P7 |
 """
 from __future__ import annotations
@@ -120,7 +120,7 @@ def elongated_mask(grid: int, count: int, aspect: float) -> np.ndarray:
 
 
 def geometry_masks(grid: int) -> dict[str, np.ndarray]:
-    """Centred squares by area, and elongated blocks with exactly each square's token count (C1 at equal counts)."""
+    """Centred squares by area, and elongated blocks with exactly each square's token count (squares against elongated masks at equal counts)."""
     masks = {}
     for area in GEOMETRY_AREAS:
         square = rect_mask(grid, area, 1.0)
@@ -213,7 +213,7 @@ def _mae_default(*args) -> pd.DataFrame:
 
 
 def _pathway(*args) -> pd.DataFrame:
-    """C14, C16 and C17's table (lib/tables/pathway.py), registered here so it is cached like every other table."""
+    """The pathway table (lib/tables/pathway.py), registered here so it is cached like every other table."""
     from jepa_claims.tables.pathway import pathway_table
 
     return pathway_table(*args)
