@@ -39,26 +39,25 @@ def _doc(obj) -> str:
     return (getattr(obj, "__doc__", None) or "").strip()
 
 
-def marked_claim(node: pytest.Item) -> Claim | None:
-    """The claim a test's `claim` marker carries (None without the marker)."""
-    marker = node.get_closest_marker("claim")
+def _marked(node: pytest.Item, name: str, kind: type, constant: str):
+    """The unit a test's `name` marker carries (None without the marker); anything else is a usage error."""
+    marker = node.get_closest_marker(name)
     if marker is None:
         return None
-    if not (marker.args and isinstance(marker.args[0], Claim)):
-        raise pytest.UsageError(f"{node.nodeid}: the claim marker carries the module's claim: "
-                                "CLAIM = Claim(...) and pytestmark = pytest.mark.claim(CLAIM) (lib/claim/unit.py)")
+    if not (marker.args and isinstance(marker.args[0], kind)):
+        raise pytest.UsageError(f"{node.nodeid}: the {name} marker carries the module's {name}: {constant} = "
+                                f"{kind.__name__}(...) and pytestmark = pytest.mark.{name}({constant}) (lib/claim/unit.py)")
     return marker.args[0]
+
+
+def marked_claim(node: pytest.Item) -> Claim | None:
+    """The claim a test's `claim` marker carries (None without the marker)."""
+    return _marked(node, "claim", Claim, "CLAIM")
 
 
 def marked_probe(node: pytest.Item) -> Probe | None:
     """The probe a test's `probe` marker carries (None without the marker)."""
-    marker = node.get_closest_marker("probe")
-    if marker is None:
-        return None
-    if not (marker.args and isinstance(marker.args[0], Probe)):
-        raise pytest.UsageError(f"{node.nodeid}: the probe marker carries the module's probe: "
-                                "PROBE = Probe(...) and pytestmark = pytest.mark.probe(PROBE) (lib/claim/unit.py)")
-    return marker.args[0]
+    return _marked(node, "probe", Probe, "PROBE")
 
 
 def catalogue_entry(item: pytest.Item) -> dict | None:
