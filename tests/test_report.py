@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
+from claim_modules import CLAIMS, catalogued
 
 from jepa_claims.record import figures
 
@@ -69,7 +70,7 @@ def planted():
     outcomes[cell] = {"outcome": "skipped", "when": "call", "reason": "numeric agreement is tested on the paper's checkpoints only (toy world)"}
     modules = {"test_p1": {"doc": "P1 random-init control.\n\nMore."},
                "test_numeric_agreement": {"doc": "Numeric."}}
-    return {"items": items, "modules": modules}, outcomes, records
+    return catalogued(items, modules), outcomes, records
 
 
 def test_matrix_has_one_cell_per_claim_and_wanted_column(planted):
@@ -108,7 +109,8 @@ def test_probe_findings_reach_the_cell_and_the_probe_section(planted):
     """A probe finding shows in its claim's cell and in the probe's own section."""
     record = build_record(*planted, WORLD)
     assert record["matrix"]["C4|ijepa_1k|4x3"]["probes"] == [
-        {"probe": "P1", "holds": True, "status": "FAIL", "sentence": "C4 also holds on the untrained architecture"}]
+        {"probe": "P1", "holds": True, "status": "FAIL", "sentence": "C4 also holds on the untrained architecture",
+         "badges": ["claim holds", "claim fails"]}]
     assert record["probes"]["P1"]["rows"][0]["claim"] == "C4"
     html = render.render(record)
     assert "C4 also holds on the untrained architecture" in html and 'id="probe-P1"' in html
@@ -138,7 +140,9 @@ def test_toy_banner_carries_the_variant_table(planted, tmp_path):
     from jepa_claims.worlds.world import toy_world
 
     variants = toy_world(tmp_path).notes["variants"]
-    html = render.render(build_record(*planted, WORLD | {"variants": variants}))
+    catalogue, outcomes, records = planted
+    every_claim = catalogue | {"claims": {c.id: c.describe() for c in CLAIMS}}  # the claims name their falsehoods
+    html = render.render(build_record(every_claim, outcomes, records, WORLD | {"variants": variants}))
     table = html[html.index('id="toy-variants"'):html.index("</details>")]
     assert html.index('id="world-banner"') < html.index('id="toy-variants"') < html.index('id="claim-matrix"')
     assert "<code>ijepa_1k:early_onset</code></td><td>C1</td>" in table
@@ -151,7 +155,7 @@ def test_claim_texts_are_quoted(planted):
     """Each claim's quoted sentence (from the registry) is in the report."""
     from html import escape
 
-    from claim_modules import CLAIMS
+    from claim_modules import CLAIMS, catalogued
 
     html = render.render(build_record(*planted, WORLD))
     assert escape(CLAIMS.get("C4").quote) in html and "On both 4x3 and 8x3" in CLAIMS.get("C4").quote
@@ -324,7 +328,7 @@ def test_every_check_reaches_the_matrix_with_its_tests_and_numbers():
         records.append({"kind": "verdict", "test": node, "outcome": "passed", **evaluate(claim, Planted(), ck, sl).to_dict()})
     world = {"name": "paper", "slices": ["4x3", "8x3", "16x3"],
              "checkpoints": [{"key": k, "label": k} for k in ("ijepa_1k", "ijepa_22k", "mae", "beit")]}
-    record = build_record({"items": items, "modules": {}}, outcomes, records, world)
+    record = build_record(catalogued(items), outcomes, records, world)
     document = json.loads(json.dumps(record))
     html = render.render(record)
     paths = {s["data-path"] for s in check_numbers_match(html, document)}
@@ -348,7 +352,7 @@ def test_a_window_scaled_to_the_checkpoint_depth_is_shown_beside_the_paper_windo
     node = "claims/test_c01.py::test_c1[ijepa_1k-4x3]"
     verdict = evaluate("C1", Planted(), "ijepa_1k", "4x3").to_dict()
     verdict["measured"]["onset_window"] = [15, 19]  # what Roles.for_depth(21) gives
-    record = build_record({"items": {node: _item("test_c01", "C1", "ijepa_1k", "4x3")}, "modules": {}},
+    record = build_record(catalogued({node: _item("test_c01", "C1", "ijepa_1k", "4x3")}),
                           {node: {"outcome": "passed", "when": "call", "reason": ""}},
                           [{"kind": "verdict", "test": node, "outcome": "passed", **verdict}], WORLD)
     html = render.render(record)
@@ -366,7 +370,7 @@ def test_a_cell_on_a_discovery_slice_says_so():
              "checkpoints": [{"key": "ijepa_1k", "confirmation_slices": ["4x3", "8x3", "16x3"]}]}
     expected = ("not run: ijepa_1k's roles are discovered on 12x3, so its claims read only the other slices "
                 "(no double dipping), and this cell needs 12x3")
-    assert _not_selected("C4", "ijepa_1k", "12x3", world) == expected
-    assert _not_selected("C5", "ijepa_1k", "4x3", world) == expected
+    assert _not_selected(CLAIMS.get("C4").describe(), "ijepa_1k", "12x3", world) == expected
+    assert _not_selected(CLAIMS.get("C5").describe(), "ijepa_1k", "4x3", world) == expected
     everywhere = {**world, "checkpoints": [{"key": "ijepa_1k", "confirmation_slices": world["slices"]}]}
-    assert _not_selected("C4", "ijepa_1k", "12x3", everywhere) == "not selected in this run (--checkpoints, --slices or -k)"
+    assert _not_selected(CLAIMS.get("C4").describe(), "ijepa_1k", "12x3", everywhere) == "not selected in this run (--checkpoints, --slices or -k)"
