@@ -5,6 +5,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from claim_modules import SUITE
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.record.summary import conventions_note
@@ -50,7 +51,7 @@ def test_help_lists_every_field_with_its_values():
 
 def _planted(pytester, tmp_path, *args: str):
     """A parsed pytest config with the suite's options and a planted one-checkpoint world (nothing loaded)."""
-    config = pytester.parseconfig(*args, "--cache-dir", str(tmp_path))
+    config = pytester.parseconfig(*args, "--cache-dir", str(tmp_path), "-o", f"claim_suite={SUITE}")
     folder = tmp_path / "ckpt"
     folder.mkdir(exist_ok=True)
     world = World("planted", (CheckpointSpec("ijepa_1k", "ijepa", str(folder), "planted"),), ("4x3",), tmp_path)

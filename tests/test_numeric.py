@@ -104,7 +104,7 @@ def test_cell_passes_within_its_tolerance(cell_id, knobs):
     (key, value), = recorded
     assert key == "numeric" and value["cell"] == cell_id and value["paper"] == CELLS[cell_id].paper.value
     assert value["within"] and abs(value["diff"]) <= value["tolerance"] and value["se"] >= 0
-    assert value["floor_name"] == CELLS[cell_id].floor and value["source"] == CELLS[cell_id].paper.source
+    assert value["floor_name"] == CELLS[cell_id].floor and value["source"] == str(CELLS[cell_id].paper.source)
 
 
 @pytest.mark.parametrize(("cell_id", "knobs"), [

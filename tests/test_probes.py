@@ -10,7 +10,7 @@ from jepa_claims.engine.models import load_encoder
 from jepa_claims.tables.probes import mae_default_table
 from jepa_claims.tables.protocols import Inputs
 from jepa_claims.engine.runs import COUNTER
-from claim_modules import claim_function
+from claim_modules import CLAIMS, claim_function
 from model_helpers import pixels, save_tiny
 from planted import Planted
 
@@ -46,7 +46,7 @@ def test_p5_records_a_finding_and_fails_when_the_patch_did_nothing():
     """P5 reports C6 on MAE as a finding; the test itself fails only if patching had no effect at all."""
     p5 = claim_function("test_p5_causal_other_families", "test_causal_protocol_runs_on_other_families_against_ijepa")
     found = []
-    p5(Planted(), "mae", "8x3", lambda *args, **kwargs: found.append(args))
+    p5(Planted(), CLAIMS, "mae", "8x3", lambda *args, **kwargs: found.append(args))
     assert found and found[0][:3] == ("C6", "mae", "8x3")
     with pytest.raises(AssertionError, match="changed no late drift"):
-        p5(_NoPatchEffect(), "mae", "8x3", lambda *args, **kwargs: None)
+        p5(_NoPatchEffect(), CLAIMS, "mae", "8x3", lambda *args, **kwargs: None)

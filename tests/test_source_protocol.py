@@ -4,6 +4,8 @@ from __future__ import annotations
 import inspect
 from types import SimpleNamespace
 
+from claim_modules import SUITE
+
 import pytest
 
 from jepa_claims.conventions import Conventions
@@ -34,7 +36,8 @@ def fits(source) -> bool:
 def _read_only_store(tmp_path) -> TableStore:
     """The report's store, built from the run's options and world as the suite's plugin builds it."""
     return suite_store(SimpleNamespace(stash={OPTIONS: SuiteOptions(cache_dir=tmp_path, run_id="r"), WORLD_KEY: WORLD,
-                                              CONVENTIONS: Conventions()}))
+                                              CONVENTIONS: Conventions()},
+                                       rootpath=SUITE.parent, getini=lambda name: [SUITE.name]))
 
 
 def test_the_store_the_report_and_the_planted_tables_are_table_sources(tmp_path):
