@@ -39,9 +39,9 @@ CLAIM = '''
 """C4: "the semantic object masks still induce a substantially larger late context drift" (section 3.2)."""
 import pytest
 
-from jepa_claims.claim.checks import c4_semantic_advantage
+from jepa_claims.claim.catalogue import load, repository_suite
 
-pytestmark = pytest.mark.claim(check=c4_semantic_advantage)
+pytestmark = pytest.mark.claim(load(repository_suite()).get("C4"))  # the real claim, its test planted
 P = {"4x3": 0.0004, "8x3": 0.02}
 
 
@@ -60,9 +60,9 @@ C13 = '''
 """C13: "token-matched zero-overlap background" (appendix A.2)."""
 import pytest
 
-from jepa_claims.claim.checks_scope import c13_token_budgets
+from jepa_claims.claim.catalogue import load, repository_suite
 
-pytestmark = pytest.mark.claim(check=c13_token_budgets)
+pytestmark = pytest.mark.claim(load(repository_suite()).get("C13"))
 
 
 def test_budgets(checkpoint, slice_name, record_property):
@@ -75,7 +75,9 @@ PROBE = '''
 """P1 random-init control (planted)."""
 import pytest
 
-pytestmark = pytest.mark.probe("P1", checkpoints=("ijepa_1k",), slices=("4x3",))
+from jepa_claims.claim.unit import Probe
+
+pytestmark = pytest.mark.probe(Probe("P1", "random-init control (planted)", checkpoints=("ijepa_1k",), slices=("4x3",)))
 
 
 @pytest.mark.parametrize("claim", ["C4"])
@@ -114,7 +116,8 @@ def run_tiny_suite(root: Path) -> subprocess.CompletedProcess:
         {"run": "another-run", "table": "masks-b.pkl", "forwards": 99.0, "kind": "masks", "checkpoint": "ijepa_1k", "slice": "8x3", "seconds": 0.1})))
     env = os.environ | {"E2E_CACHE": str(cache), "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.run([sys.executable, "-m", "pytest", "suite", "-n", "2", "-p", "no:cacheprovider", "-q",
-                           "--rootdir", str(root), "--html", "reports/replication.html", "--self-contained-html"],
+                           "--rootdir", str(root), "-o", "claim_suite=suite", "--html", "reports/replication.html",
+                           "--self-contained-html"],
                           cwd=root, env=env, capture_output=True, text=True, timeout=300)
 
 
