@@ -123,7 +123,7 @@ def test_numeric_section_says_why_it_was_skipped(planted):
     """With no numeric cell run, the section says why instead of showing an empty table."""
     record = build_record(*planted, WORLD)
     assert record["numeric"]["ran"] == 0 and "toy world" in record["numeric"]["skip_reason"]
-    assert "paper&#x27;s checkpoints only (toy world)" in render.numeric_section(record)
+    assert "paper&#39;s checkpoints only (toy world)" in render.render(record)
 
 
 def test_banner_in_toy_world_and_not_in_paper_world(planted):
@@ -153,7 +153,7 @@ def test_toy_banner_carries_the_variant_table(planted, tmp_path):
 
 def test_claim_texts_are_quoted(planted):
     """Each claim's quoted sentence (from the registry) is in the report."""
-    from html import escape
+    from markupsafe import escape
 
     from claim_modules import CLAIMS, catalogued
 
@@ -187,6 +187,12 @@ class Numbers(HTMLParser):
     def handle_data(self, data):
         if self._open is not None:
             self._open["text"] += data
+
+
+def matrix_cell(html: str, key: str) -> str:
+    """The HTML of one cell of the full claim matrix (the front's badges carry the same data-key)."""
+    cell = html[html.index(f'data-key="{key}" data-status='):]
+    return cell[:cell.index("</td>")]
 
 
 def check_numbers_match(html: str, document: dict) -> list[dict]:

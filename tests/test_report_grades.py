@@ -8,7 +8,7 @@ import pytest
 from jepa_claims.record import html as render
 from jepa_claims.record.summary import build_record
 from jepa_claims.grading import grades as g
-from test_report import WORLD, check_numbers_match, planted  # noqa: F401 - planted is a fixture
+from test_report import WORLD, check_numbers_match, matrix_cell, planted  # noqa: F401 - planted is a fixture
 
 PAPER_WORLD = WORLD | {"name": "paper", "banner": None}
 NUMERIC_NODE = "claims/test_numeric_agreement.py::test_cell[table1/4x3/advantage]"
@@ -78,14 +78,14 @@ def test_the_html_shows_each_cells_grade_the_counts_and_the_legend(planted):
     what each grade needs; the numeric table prints its derived tolerance and s.e."""
     record = build_record(*_with(planted, _diagnostic("4x3", g.NOT_DIAGNOSTIC), _numeric(True), outcome="passed"), PAPER_WORLD)
     html = render.render(record)
-    cell = html[html.index('data-key="C4|ijepa_1k|4x3"'):]
-    cell = cell[:cell.index("</td>")]
+    cell = matrix_cell(html, "C4|ijepa_1k|4x3")
     assert '<div class="grade tier-partly">direction + magnitude, not diagnostic</div>' in cell
     assert "direction: holds &middot; magnitude: within tolerance &middot; diagnostic: not diagnostic" in cell
-    front = html[html.index('id="grade-counts"'):html.index('id="claim-matrix"')]
+    front = html[html.index('id="grade-counts"'):]
+    front = front[:front.index("</p>")]
     assert '<span class="grade tier-partly">partly</span>' in front and "replicated</span>" not in front.replace("not replicated", "")
     legend = html[html.index('id="grade-legend"'):]
-    assert all(g.LEGEND[t] in legend.replace("&#x27;", "'") for t in g.TIERS)
+    assert all(g.LEGEND[t] in legend.replace("&#39;", "'") for t in g.TIERS)
     document = json.loads(json.dumps(record))
     paths = {s["data-path"] for s in check_numbers_match(html, document)}
     assert {f"/grades/{g.PARTLY}", f"/grades/{g.NOT_REPLICATED}", "/numeric/cells/0/tolerance", "/numeric/cells/0/se"} <= paths
@@ -99,8 +99,7 @@ def test_p1_badge_never_says_needs_training_where_the_trained_cell_fails(planted
     catalogue = {**catalogue, "items": {**catalogue["items"], probe["test"]: catalogue["items"]["claims/test_p1.py::test_p1[C4-ijepa_1k-4x3]"]}}
     html = render.render(build_record(catalogue, outcomes | {probe["test"]: {"outcome": "passed", "when": "call", "reason": ""}},
                                       [*records, probe], WORLD))
-    cell = html[html.index('data-key="C4|ijepa_1k|8x3"'):]
-    cell = cell[:cell.index("</td>")]
+    cell = matrix_cell(html, "C4|ijepa_1k|8x3")
     assert ">P1: fails trained and untrained</span>" in cell and "needs training" not in cell
 
 
@@ -119,6 +118,5 @@ def test_p1_badge_counts_untrained_seeds(planted):
     any-seed flag) nor "needs training"."""
     diagnostic = _diagnostic("4x3", g.NOT_DIAGNOSTIC) | {"untrained_passed": [True, False, False]}
     html = render.render(build_record(*_with(planted, diagnostic), WORLD))
-    cell = html[html.index('data-key="C4|ijepa_1k|4x3"'):]
-    cell = cell[:cell.index("</td>")]
+    cell = matrix_cell(html, "C4|ijepa_1k|4x3")
     assert ">P1: holds trained, holds untrained on 1 of 3 seeds</span>" in cell

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from html import escape
+from markupsafe import escape
 
 from test_report import WORLD, check_numbers_match, planted  # noqa: F401 - planted is a fixture
 from jepa_claims.record import html as render

@@ -10,7 +10,7 @@ import pytest
 
 from jepa_claims.cli import main
 from jepa_claims.engine.models import load_encoder
-from jepa_claims.record.banner import training_table
+from jepa_claims.record.templating import render_template
 from jepa_claims.train.config import SMALL
 from jepa_claims.train.loop import read_training, train
 from jepa_claims.worlds.checkpoints import checkpoint_folder
@@ -63,6 +63,12 @@ def test_a_second_train_call_reuses_the_cache(small_cache, capsys):
     assert [line.split(":")[0] for line in lines] == ["ijepa_1k", "mae", "beit"]
     assert [read_training(f)["seconds"] for f in folders] == stamps
     assert all(f"in {s:.0f} s" in line for s, line in zip(stamps, lines))
+
+
+def training_table(rows: list[dict], images: dict) -> str:
+    """The record's banner for a trained world with these training rows."""
+    world = {"name": "trained", "banner": "TRAINED WORLD", "training": rows}
+    return render_template("banner.html.j2", record={"world": world}, images=images)
 
 
 def test_the_record_says_what_was_trained_and_what_was_not(small_cache, tmp_path):
