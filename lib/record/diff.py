@@ -1,7 +1,8 @@
 """`jepa-claims diff A.json B.json`: what changed between two records (stats_summary.json), as text and HTML.
 
 `diff_records` returns a list of changes (dicts with `kind`, `key`, `field`, `a`, `b`; numbers add `moved` and
-`tolerance`), in the order of KINDS; `diff_text` and `diff_html` both render that list.
+`tolerance`), in the order of KINDS; `render_text` and `render_html` both render that list, and `diff_files`
+reads two files and writes either.
 
 What is compared:
 - provenance: world, git commit and dirty flag, code version, dtype, device, P1's untrained seeds, each
