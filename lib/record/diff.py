@@ -52,7 +52,7 @@ def load_record(path: Path) -> dict:
         raise ValueError(f"{path}: not JSON ({error})") from error
     missing = [key for key in ("schema", "matrix") if not isinstance(record, dict) or key not in record]
     if missing:
-        raise ValueError(f"{path}: not a jepa-claims record (stats_summary.json): no {' or '.join(missing)!s}")
+        raise ValueError(f"{path}: not a jepa-claims record (stats_summary.json): no {' or '.join(missing)}")
     return record
 
 
