@@ -1,6 +1,7 @@
 """Command line: `jepa-claims measure` exports tidy tables; `jepa-claims fetch` gets checkpoints and data;
 `jepa-claims train` trains the trained world's encoders; `jepa-claims census` counts the block evaluations a world's
-tables compute beside the least they need; `jepa-claims screenshot` takes the README's picture of a report."""
+tables compute beside the least they need; `jepa-claims screenshot` takes the README's picture of a report;
+`jepa-claims diff A.json B.json` says what changed between two records."""
 from __future__ import annotations
 
 import argparse
@@ -89,9 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--out", type=Path, default=Path("reports/replication.png"))
     shot.add_argument("--width", type=int, default=1400)
     shot.add_argument("--height", type=int, default=1700)
-    diff = commands.add_parser("diff", help="what changed between two records (stats_summary.json)")
-    diff.add_argument("a", type=Path)
-    diff.add_argument("b", type=Path)
+    diff = commands.add_parser("diff", help="what changed between two records (stats_summary.json); exit 1 if anything did")
+    diff.add_argument("a", type=Path, help="record A (a stats_summary.json)")
+    diff.add_argument("b", type=Path, help="record B, compared with A")
+    diff.add_argument("--html", type=Path, default=None, help="also write the diff as a standalone HTML page here")
     return parser
 
 
@@ -172,6 +174,17 @@ def run_measure(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_diff(args: argparse.Namespace) -> int:
+    """The diff command: the text on stdout (and the page with --html); 0 when nothing changed, 1 otherwise, like diff(1)."""
+    from jepa_claims.record.diff import diff_files
+
+    text, changed = diff_files(args.a, args.b, args.html)
+    print(text)
+    if args.html is not None:
+        print(f"wrote {args.html}", file=sys.stderr)
+    return int(changed)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the jepa-claims command."""
     args = build_parser().parse_args(argv)
@@ -192,10 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {screenshot(args.html, args.out, args.width, args.height)}", file=sys.stderr)
             return 0
         if args.command == "diff":
-            from jepa_claims.record.diff import diff_text
-
-            print(diff_text(args.a, args.b))
-            return 0
+            return run_diff(args)
         from jepa_claims.data.fetch import run_fetch
 
         return run_fetch(args)
