@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import rehearsal
+from record_page import assert_fits_the_reviewers_screen
 from huggingface_hub import snapshot_download
 from safetensors import safe_open
 
@@ -312,6 +313,21 @@ def assert_nothing_replicated(summary: dict) -> None:
     assert graded and not untested, untested
 
 
+def assert_tables_in_the_papers_shape(summary: dict) -> None:
+    """Tables 1-4 as the paper prints them, every printed cell beside a measured value and compared where it has a tolerance."""
+    from jepa_claims.paper.tables import TABLES
+
+    tables = {t["id"]: t for t in summary["paper_tables"]}
+    assert set(tables) == {"table1", "table2", "table3", "table4"} and all(t["comparable"] for t in tables.values())
+    for name, table in tables.items():
+        printed = [row[TABLES[name].keys:] for row in TABLES[name].rows]
+        assert [[c["printed"] for c in row["cells"]] for row in table["rows"]] == [list(p) for p in printed], name
+        unmeasured = [(name, c["column"], c["status"]) for row in table["rows"] for c in row["cells"] if c["measured"] is None]
+        assert not unmeasured, unmeasured
+        compared = [c for row in table["rows"] for c in row["cells"] if c["tolerance"] is not None]
+        assert all(c["status"] in ("PASS", "FAIL") for c in compared), [c["status"] for c in compared]
+
+
 def _graded(tier: str = "partly", diagnostic: str = "not diagnostic", claim: str = "C4") -> dict:
     """A record with one PASS cell graded so (and one skipped cell, which is not graded)."""
     cell = {"claim": claim, "checkpoint": "ijepa_1k", "slice": "8x3", "status": "PASS",
@@ -342,6 +358,8 @@ def test_paper_world_runs_end_to_end_and_twice_gives_the_same_record(hub, data, 
     assert statuses <= {"PASS", "FAIL", "SKIP", "NOT SELECTED"}, statuses
     assert_nothing_replicated(summary)
     assert not [c for c in summary["numeric"]["cells"] if "0x" in c.get("reason", "") or "where" in c.get("reason", "")]
+    assert_tables_in_the_papers_shape(summary)
+    assert_fits_the_reviewers_screen(tmp_path / "run" / "reports" / "replication.html", summary, tmp_path)
     computed = [json.loads(line) for line in (tmp_path / "run" / "cache" / "forwards.jsonl").read_text().splitlines()]
     blocks = sum(entry["blocks"] for entry in computed)
     assert f"jepa-claims plan: {len(computed)} tables to compute (0 already cached), {blocks:,} block evaluations" in first.stdout

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from jepa_claims.record.screenshot import INSTALL_HINT, find_chromium, run_chromium
+from record_page import assert_fits_the_reviewers_screen, chromium_binary
+
+from jepa_claims.record.screenshot import run_chromium
 
 
 CONFTEST = '''
@@ -179,17 +181,6 @@ def test_record_tops_the_html_report_and_its_numbers_match_the_json(tiny_run):
     assert any(s["data-path"] == "/provenance/model_work/forwards" for s in spans)
 
 
-def chromium_binary() -> str:
-    """The browser, or a failure under CI (which installs it) and a skip elsewhere."""
-    binary = find_chromium(os.environ.get("CHROMIUM"))
-    if binary is None:
-        message = f"{INSTALL_HINT} (needed to check the report renders)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return binary
-
-
 def chromium(html: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
     """Run headless Chromium on a local HTML file, offline and with a fresh profile."""
     return run_chromium(chromium_binary(), html, tmp / "profile", *args)
@@ -214,6 +205,7 @@ def test_chromium_renders_the_matrix(tiny_run, tmp_path):
     image = Image.open(png).convert("RGB")
     assert image.size == (1400, 1000)
     assert len(image.getcolors(1 << 20) or []) > 50, "the screenshot is blank"
+    assert_fits_the_reviewers_screen(tiny_run["html"], tiny_run["json"], tmp_path)
     top = image.crop((0, 0, 1400, 260))
     banner = sum(count for count, rgb in top.getcolors(1 << 20) if abs(rgb[0] - 176) + abs(rgb[1] - 58) + abs(rgb[2] - 46) < 30)
     assert banner > 20_000, "the toy-world banner is not at the top of the rendered page"

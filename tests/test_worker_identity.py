@@ -24,7 +24,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from record_page import assert_fits_the_reviewers_screen
 from test_report import check_numbers_match
+
+from jepa_claims.record.diff import diff_records
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "toy_matrix.json"
@@ -101,6 +104,10 @@ def test_four_workers_and_one_process_give_identical_numbers(tmp_path):
     assert first_difference(golden, golden_matrix(parallel), tolerance=TOLERANCE) is None, (
         "the toy record moved from tests/golden/toy_matrix.json; if the change is deliberate, regenerate it (module docstring)")
     assert len(check_numbers_match(html, parallel)) > 100
+    assert diff_records(parallel, serial) == [] and diff_records(parallel, warm) == []  # `jepa-claims diff`: nothing changed
+    layout = assert_fits_the_reviewers_screen(tmp_path / "cold-n4" / "replication.html", parallel, tmp_path)
+    assert len(layout["rows"]) == 19  # the toy world runs every claim, and each is on the first screen
+    assert all(t["comparable"] is False and t["rows"] for t in parallel["paper_tables"])  # Tables 1-4, paper column not comparable
 
 
 def test_first_difference_names_the_path():

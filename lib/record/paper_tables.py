@@ -146,7 +146,17 @@ def _cell(ref: TableCell, run: Run) -> dict:
     found = _from_row(row, run) if row and row["status"] in ("PASS", "FAIL") else _from_cache(vid, cell_id, reading, run)
     if reading:
         found["note"] = f"{reading.why}; {found['note']}"
+    if cell_id and "/wins" in cell_id and found["measured"] is not None and found.get("n"):
+        found |= _share_interval(found["measured"], found["n"])
     return head | found
+
+
+def _share_interval(share: float, n: int) -> dict:
+    """A win share's 95% CI as a binomial proportion's (Wilson): measured +/- 1.96 s.e. would leave [0, 1] near 24 / 24."""
+    from scipy.stats import binomtest
+
+    interval = binomtest(round(share * n), n).proportion_ci(confidence_level=0.95, method="wilson")
+    return {"ci_low": float(interval.low), "ci_high": float(interval.high)}
 
 
 def _table(table: Table, run: Run, why_not: str) -> dict:

@@ -250,6 +250,7 @@ def assemble(config: pytest.Config, state: tuple, store_of_run: Callable[[], obj
 
     from jepa_claims.paper import values as pv
     from jepa_claims.record.figures import CachedSource, draw, figure_data
+    from jepa_claims.record.paper_tables import paper_tables
     from jepa_claims.record.provenance import collect
     from jepa_claims.record.sentences import sentence_rows
     from jepa_claims.record.summary import build_record, clean, conventions_note, sentence_tests
@@ -278,7 +279,9 @@ def assemble(config: pytest.Config, state: tuple, store_of_run: Callable[[], obj
                 images[fig["id"]] = draw(fig)
             except Exception as exc:  # noqa: BLE001
                 fig |= {"available": False, "reason": f"drawing failed: {type(exc).__name__}: {exc}"}
-        record["tables_read"] = sorted(set(source.read))
     record["figures"] = clean(figures)
+    record["paper_tables"] = clean(paper_tables(record, source if store is not None else None))
+    if store is not None:
+        record["tables_read"] = sorted(set(source.read))
     record["_images"] = images | _curve_images(record["world"]["training"])
     return record
