@@ -115,7 +115,7 @@ def test_paper_world_cells_show_the_numeric_rows_and_their_agreement(paper_world
     assert len(failing) == 1 and failing[0]["within"] is False and failing[0]["status"] == "FAIL"
     assert all(t["comparable"] and t["why_not"] == "" for t in tables)
     html = render_paper_tables(tables)
-    assert re.search(r'<td class="fail">\s*paper 0\.1216<br>.*?agree no', html, re.S)
+    assert re.search(r'<td class="fail" title="FAIL[^"]*">\s*<span class="paper-printed">0\.1216</span>.*?<b>disagrees</b>', html, re.S)
 
 
 def test_table4_protocol_rows_are_measured_from_the_masks_table_without_tolerance(paper_world):
