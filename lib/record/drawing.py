@@ -45,7 +45,7 @@ def semantic_advantage(fig, d: dict) -> None:
     bars(ax, [r["slice"] for r in rows], {"object": [r["advantage"] for r in rows]},
          {"object": [r["paper"] for r in rows], "label": "paper (Table 1)"},
          {"object": ([r["ci_low"] for r in rows], [r["ci_high"] for r in rows])}, names={"object": "measured (95% CI)"})
-    ax.set_ylabel("late context drift: object - background")
+    ax.set_ylabel("advantage (late context drift)", fontsize=8)
     ax.set_xlabel("Oxford-IIIT Pet slice")
     ax.legend(fontsize=7)
 
@@ -56,7 +56,7 @@ def late_groups(fig, d: dict) -> None:
     rows, groups = d["rows"], list(GROUP_NAMES)
     bars(ax, [r["slice"] for r in rows], {g: [r[g] for r in rows] for g in groups},
          {**{g: [r[f"paper_{g}"] for r in rows] for g in groups}, "label": "paper (Table 2)"}, names=GROUP_NAMES)
-    ax.set_ylabel("absolute late context rescue")
+    ax.set_ylabel("absolute late context rescue", fontsize=8)
     ax.set_xlabel("slice")
     ax.legend(fontsize=6)
 
@@ -66,19 +66,19 @@ def size_strata(fig, d: dict) -> None:
     ax = fig.add_subplot()
     labels = [f"{b['tokens_min']}-{b['tokens_max']}\n(n={b['n']})" for b in d["bins"]]
     bars(ax, labels, {"object": [b["advantage"] for b in d["bins"]]}, names={"object": "advantage"})
-    ax.set_ylabel("late context drift: object - background")
+    ax.set_ylabel("advantage (late context drift)", fontsize=8)
     ax.set_xlabel("object masked-token count")
     twin = ax.twinx()
     twin.plot(range(len(labels)), _floats([b["win_rate"] for b in d["bins"]]), "o-", color="black", label="win rate")
     twin.set_ylim(0, 1.05)
-    twin.set_ylabel("win rate (object > background)")
+    twin.set_ylabel("win rate (object > background)", fontsize=8)
 
 
 def geometry_panel(fig, d: dict) -> None:
     """Figure 6: each group's mean late context rescue by token budget fraction."""
     ax = fig.add_subplot()
     bars(ax, [f"{f:.0%}\n({b})" for b, f in zip(d["budgets"], d["fractions"])], d["rescue"], names=GROUP_NAMES)
-    ax.set_ylabel("absolute late context rescue")
+    ax.set_ylabel("absolute late context rescue", fontsize=8)
     ax.set_xlabel("token budget fraction of the object's tokens")
     ax.legend(fontsize=6)
 

@@ -126,7 +126,9 @@ def draw_rows(fig, data: dict, pictures: dict[str, Picture]) -> None:
     for row, line in zip(data["images"], axes):
         if pictured:
             picture = pictures[row["image_id"]]
-            panels = ((picture.pixels, row["image_id"] + (f" ({row['class']})" if row.get("class") else "")),
+            klass = row.get("class") or ""  # a Pet id already names its breed
+            named = row["image_id"] + (f" ({klass})" if klass.lower() not in row["image_id"].lower() else "")
+            panels = ((picture.pixels, named),
                       (_overlay(picture, "object"), f"object: {int(picture.object.sum())} tokens"),
                       (_overlay(picture, "background"), f"background: {int(picture.background.sum())} tokens"))
             for ax, (image, title) in zip(line, panels):
