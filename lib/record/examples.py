@@ -3,7 +3,7 @@
 The images are picked by a fixed rule (EXAMPLE_QUANTILES of the per-image late advantage), not by eye. Their
 curves come from the cached semantic table; their pixels and masks are rebuilt from the slice's files on disk by
 the masking protocol itself (`engine.masks`: no model runs), at the checkpoint's own image size and patch (read
-from its config files, not its weights), and checked token for token against the cached masks table's counts,
+from its config files, not its weights), and their token counts checked against the cached masks table's,
 so the picture shows the masks that were measured. Where the files cannot be read the rows keep their curves
 and the figure says why the pictures are absent.
 """
