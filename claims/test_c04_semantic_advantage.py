@@ -58,6 +58,7 @@ CLAIM = Claim(
     doc=__doc__,
     short="Object masks drive more late context drift than matched zero-overlap background, on every slice",
     sentences=("abstract.4", "2.4.4", "figure2.3", "3.2.3", "3.2.4", "3.2.6", "3.2.7", "3.2.9", "table1.3", "3.6.7", "3.6.8", "3.6.9", "figure5.3", "table3.2", "4.3", "4.5", "5.6", "6.2", "B.3"),
+    figures=("figure2", "figure5"),
     checkpoints=("ijepa_1k",), slices=("4x3", "8x3", "12x3", "16x3", "voc8x3"),
     reads=("semantic",),
     check=c4_semantic_advantage,

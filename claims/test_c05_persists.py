@@ -56,6 +56,7 @@ CLAIM = Claim(
     doc=__doc__,
     short="The semantic advantage persists and slightly strengthens from 4x3 to 12x3 and 16x3",
     sentences=("figure2.3", "3.2.8"),
+    figures=("figure2",),
     checkpoints=("ijepa_1k",), slices=("4x3",),
     reads_slices=PERSIST_SLICES,
     reads=("semantic",),

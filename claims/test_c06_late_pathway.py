@@ -39,6 +39,7 @@ CLAIM = Claim(
     doc=__doc__,
     short="Triple (29 MLP + 30, 31 attention) > MLP pair > single in late context rescue",
     sentences=("abstract.5", "figure1.2", "3.1.6", "3.3.3", "3.3.4", "3.3.5", "figure3.3", "3.6.7", "3.6.8", "3.6.9", "table2.2", "3.6.20", "4.4", "4.5", "4.18", "4.20", "6.2", "7.1", "7.2", "7.3"),
+    figures=("figure3",),
     checkpoints=("ijepa_1k",), slices=("8x3", "12x3", "16x3", "voc8x3"),
     reads=("rescue",),
     check=c6_late_pathway,

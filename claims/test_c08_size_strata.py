@@ -66,6 +66,7 @@ CLAIM = Claim(
     doc=__doc__,
     short="The advantage, its win rate and triple - pair rise with object size",
     sentences=("abstract.5", "3.4.3", "figure4.3", "4.5", "7.3"),
+    figures=("figure4",),
     checkpoints=("ijepa_1k",), slices=("8x3",),
     reads=("masks", "rescue", "semantic"),
     check=c8_size_strata,

@@ -69,6 +69,7 @@ CLAIM = Claim(
     doc=__doc__,
     short="The triple is the best group at medium and full token budgets",
     sentences=("abstract.5", "3.4.5", "3.4.6", "figure6.3", "7.3"),
+    figures=("figure6",),
     checkpoints=("ijepa_1k",), slices=("8x3",),
     reads=("panel",),
     check=c9_geometry_panel,

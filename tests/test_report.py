@@ -264,7 +264,7 @@ class PlantedTables:
 
 
 class World_:
-    slices = ("4x3", "8x3", "16x3")
+    slices = ("4x3", "8x3", "12x3", "16x3")
     checkpoints = (type("Spec", (), {"key": "ijepa_1k"})(),)
 
 
@@ -273,29 +273,29 @@ def test_figures_from_planted_tables_plot_the_measured_numbers():
     source = figures.CachedSource(PlantedTables())
     data = {f["id"]: f for f in figures.figure_data(source, World_())}
     assert all(f["available"] for f in data.values()), data
-    fig2 = data["fig2"]["data"]["rows"]
-    assert [r["slice"] for r in fig2] == ["4x3", "8x3", "16x3"]
+    fig2 = data["figure2"]["data"]["rows"]
+    assert [r["slice"] for r in fig2] == ["4x3", "8x3", "12x3"]  # the caption's Pet slices, not 16x3
     assert fig2[0]["advantage"] == pytest.approx(0.02 * 4.5, rel=0.05)  # late window: layers 4 and 5 of depth 6
     assert fig2[0]["ci_low"] < fig2[0]["advantage"] < fig2[0]["ci_high"]
-    assert data["fig3"]["data"]["rows"][0]["triple"] == pytest.approx(0.09)
-    assert [b["n"] for b in data["fig4"]["data"]["bins"]] == [4, 4, 4]
-    assert data["fig6"]["data"]["rescue"]["triple"] == pytest.approx([0.045, 0.09, 0.108])
-    assert len(data["fig5"]["data"]["images"]) == 3 and data["drift"]["data"]["images"][0]["layers"] == list(range(7))
-    png = base64.b64decode(figures.draw(data["fig5"]))
+    assert data["figure3"]["data"]["rows"][0]["triple"] == pytest.approx(0.09)
+    assert [b["n"] for b in data["figure4"]["data"]["bins"]] == [4, 4, 4]
+    assert data["figure6"]["data"]["rescue"]["triple"] == pytest.approx([0.045, 0.09, 0.108])
+    assert len(data["figure5"]["data"]["images"]) == 3 and data["drift"]["data"]["images"][0]["layers"] == list(range(7))
+    png = base64.b64decode(figures.draw(data["figure5"]))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
-    assert figures.draw(data["fig4"])  # bars and a twin axis
+    assert figures.draw(data["figure4"])  # bars and a twin axis
     assert data["heads"]["data"]["carriers"] == ["30.attn.head1"] and figures.draw(data["heads"])
 
 
 def test_a_figure_whose_tables_are_not_cached_says_so_and_computes_nothing():
     """A figure without cached tables is marked NOT DRAWN and runs no model."""
-    source = figures.CachedSource(PlantedTables(missing={("semantic", "16x3"), ("panel", "8x3")}))
+    source = figures.CachedSource(PlantedTables(missing={("semantic", "16x3"), ("semantic", "12x3"), ("panel", "8x3")}))
     data = {f["id"]: f for f in figures.figure_data(source, World_())}
-    assert not data["fig5"]["available"] and "semantic table of ijepa_1k / 16x3 is not in the cache" in data["fig5"]["reason"]
-    assert not data["fig6"]["available"]
-    assert [r["slice"] for r in data["fig2"]["data"]["rows"]] == ["4x3", "8x3"]
-    assert data["fig2"]["data"]["missing"] == ["16x3: semantic table of ijepa_1k / 16x3 is not in the cache"]
-    assert figures.draw(data["fig5"]) == ""
+    assert not data["figure5"]["available"] and "semantic table of ijepa_1k / 16x3 is not in the cache" in data["figure5"]["reason"]
+    assert not data["figure6"]["available"]
+    assert [r["slice"] for r in data["figure2"]["data"]["rows"]] == ["4x3", "8x3"]
+    assert data["figure2"]["data"]["missing"] == ["12x3: semantic table of ijepa_1k / 12x3 is not in the cache"]
+    assert figures.draw(data["figure5"]) == ""
 
 
 def test_a_figure_on_a_slice_not_selected_is_not_drawn_from_an_older_run():
@@ -304,9 +304,9 @@ def test_a_figure_on_a_slice_not_selected_is_not_drawn_from_an_older_run():
         slices = ("4x3",)
 
     data = {f["id"]: f for f in figures.figure_data(figures.CachedSource(PlantedTables()), Only4x3())}
-    assert not data["fig5"]["available"] and data["fig5"]["reason"] == "drawn on 16x3, which is not selected in this run"
-    assert not data["fig3"]["available"] and "no selected slice (4x3)" in data["fig3"]["reason"]
-    assert data["fig2"]["available"]
+    assert not data["figure5"]["available"] and data["figure5"]["reason"] == "drawn on 16x3, which is not selected in this run"
+    assert not data["figure3"]["available"] and data["figure3"]["reason"] == "8x3: not selected in this run; 12x3: not selected in this run"
+    assert data["figure2"]["available"]
 
 
 @pytest.mark.parametrize(("nodeid", "plain"), [

@@ -82,6 +82,7 @@ class Claim:
     reads_slices: tuple[str, ...] = ()  # slices the check reads beyond its cell's own
     reads_checkpoints: tuple[str, ...] = ()  # checkpoints the check reads beyond its cell's own
     kind: str = MODEL  # PROTOCOL: a property of the masks, true or false whatever the weights
+    figures: tuple[str, ...] = ()  # ids of the record's figures (lib/record/figures.py) that show what it tests
 
     def __post_init__(self) -> None:
         problems = [f"kind {self.kind!r} is not one of {', '.join(KINDS)}"] if self.kind not in KINDS else []
@@ -138,7 +139,7 @@ class Claim:
                               "not_run": self.untrained.not_run, "by_nature": dict(self.untrained.by_nature)},
                 "thresholds": {k: dataclasses.asdict(t) for k, t in self.thresholds.items()},
                 "rerun_under": list(self.rerun_under), "reads_background": self.reads_background,
-                "planted": list(self.planted), "kind": self.kind}
+                "planted": list(self.planted), "kind": self.kind, "figures": list(self.figures)}
 
 
 @dataclass(frozen=True)

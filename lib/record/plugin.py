@@ -273,10 +273,10 @@ def assemble(config: pytest.Config, state: tuple, store_of_run: Callable[[], obj
         try:
             figures = figure_data(source, world)
         except Exception as exc:  # noqa: BLE001
-            figures = [{"id": "figures", "title": "Figures", "caption": "", "available": False, "reason": f"{type(exc).__name__}: {exc}"}]
+            figures = [{"id": "figures", "title": "Figures", "paper_caption": None, "note": "", "available": False, "reason": f"{type(exc).__name__}: {exc}"}]
         for fig in figures:
             try:
-                images[fig["id"]] = draw(fig)
+                images[fig["id"]] = draw(fig, source)
             except Exception as exc:  # noqa: BLE001
                 fig |= {"available": False, "reason": f"drawing failed: {type(exc).__name__}: {exc}"}
     record["figures"] = clean(figures)
