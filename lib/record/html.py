@@ -51,14 +51,21 @@ def heads_grid(heads: list[dict]) -> dict:
     return {"count": count, "rows": [(b, [index[f"{b}.attn.head{h}"] for h in range(count)]) for b in blocks]}
 
 
-def figure_places(record: dict) -> tuple[dict[str, list[int]], list[int]]:
-    """Which figures stand with which claim of the run (`Claim.figures`), and the figures no claim of the run names."""
+def figure_places(record: dict) -> tuple[dict[str, list[int]], dict[str, list[tuple[int, str]]], list[int]]:
+    """Which figures stand with which claim of the run (`Claim.figures`; each with the first claim that names it),
+    the figures a later claim points to (index, the claim it stands with), and the figures no claim of the run names."""
     index = {fig["id"]: i for i, fig in enumerate(record.get("figures") or [])}
     placed: dict[str, list[int]] = {}
+    pointed: dict[str, list[tuple[int, str]]] = {}
+    home: dict[int, str] = {}
     for claim, info in record["claims"].items():
-        placed[claim] = [index[f] for f in info.get("figures", ()) if f in index]
-    used = {i for found in placed.values() for i in found}
-    return placed, [i for i in index.values() if i not in used]
+        for i in (index[f] for f in info.get("figures", ()) if f in index):
+            if i in home:
+                pointed.setdefault(claim, []).append((i, home[i]))
+            else:
+                home[i] = claim
+                placed.setdefault(claim, []).append(i)
+    return placed, pointed, [i for i in index.values() if i not in home]
 
 
 @cache
@@ -80,11 +87,11 @@ def render(record: dict, images: dict | None = None) -> str:
     """The whole record as one HTML fragment."""
     from markupsafe import Markup
 
-    figures_of, loose = figure_places(record)
+    figures_of, figures_pointed, loose = figure_places(record)
     return render_template(
         "record.html.j2", record=record, images=images or {}, css=Markup(stylesheet()), rows=front_rows(record), symbols=SYMBOLS,
         statuses=STATUS_ORDER, tiers=TIERS, tier_class=TIER_CLASS, legend=LEGEND, graded=any((record.get("grades") or {}).values()),
         work=(record.get("provenance") or {}).get("model_work") or {}, column_groups=column_groups(record["columns"]),
         numeric_legend=NUMERIC_LEGEND, probe_words=probe_words, heads_grid=heads_grid, head_columns=HEAD_COLUMNS,
         shown=lambda measured: {k: v for k, v in measured.items() if k != "heads"},
-        figures_of=figures_of, loose_figures=loose, paper_tables_html=Markup(paper_tables_html(record)))
+        figures_of=figures_of, figures_pointed=figures_pointed, loose_figures=loose, paper_tables_html=Markup(paper_tables_html(record)))
