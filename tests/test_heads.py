@@ -59,12 +59,13 @@ class _Planted:
 def test_the_record_shows_the_heads_by_block_with_their_numbers_and_the_figure_stars_the_carrier():
     """P7's grid prints each head's difference from the pair at its place in the record, the carrier in bold."""
     from jepa_claims.record import figures
-    from jepa_claims.record.heads import heads_table
+    from jepa_claims.record.html import HEAD_COLUMNS, heads_grid
+    from jepa_claims.record.templating import render_template
     from test_report import check_numbers_match
 
     report = read_heads(planted_heads_table(0.05))
     record = {"probes": {"P7": {"id": "P7", "rows": [{"checkpoint": "ijepa_1k", "slice": "8x3", "measured": {"heads": report.recorded()}}]}}}
-    html = heads_table(record["probes"]["P7"])
+    html = render_template("heads.html.j2", probe=record["probes"]["P7"], heads_grid=heads_grid, head_columns=HEAD_COLUMNS)
     assert len(check_numbers_match(html, record)) == 4 + 4 * 7
     assert html.count("<b>") == 1 and 'data-path="/probes/P7/rows/0/measured/heads/1/over_pair"' in html.split("<b>")[1]
     data = figures.heads_figure(_Planted(planted_heads_table(0.05)), None)
