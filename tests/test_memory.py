@@ -6,18 +6,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import torch
+from tiny_world import tiny_world
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.data.synthetic import write_pets
 from jepa_claims.engine import tabulate
 from jepa_claims.engine.batching import GB, Batch, as_batch, worker_budget, workers_on_device
-from jepa_claims.engine.builders import build_model, save_pretrained_layout, tiny_config
-from jepa_claims.engine.models import ProcessorGeometry
 from jepa_claims.engine.tabulate import ImageTooLarge, MaskJob, chunks, forward_groups
 from jepa_claims.tables.store import TableStore
-from jepa_claims.worlds.world import CheckpointSpec, World
+from jepa_claims.worlds.world import World
 
-GEOMETRY = ProcessorGeometry(size=112, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 CONV = Conventions()
 # Drift (semantic), rescue with its groups and modes, a panel of three budgets (3 jobs an image: chunks straddle
 # the image groups of 8 unless rows are laid out as at batch 8) and the pathway table (its own loop).
@@ -27,11 +24,7 @@ KINDS = ("semantic", "rescue", "panel", "pathway")
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> World:
     """One tiny checkpoint (depth 4) and four synthetic pet breeds (12 images on 4x3)."""
-    root = tmp_path_factory.mktemp("world")
-    model = build_model("ijepa", tiny_config("ijepa", image_size=112, num_hidden_layers=4), seed=0, jitter=0.02)
-    folder = save_pretrained_layout(model, root / "ckpt", GEOMETRY)
-    write_pets(root / "data", breeds=4, per_breed=3, seed=0)
-    return World("test", (CheckpointSpec("ijepa_1k", "ijepa", str(folder), "tiny"),), ("4x3",), root / "data")
+    return tiny_world(tmp_path_factory.mktemp("world"))
 
 
 def _tables(world: World, cache, batch, together: bool) -> dict[str, pd.DataFrame]:

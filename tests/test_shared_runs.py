@@ -7,19 +7,16 @@ import json
 import pandas as pd
 import pytest
 import torch
+from tiny_world import tiny_world
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.data.synthetic import write_pets
-from jepa_claims.engine.builders import build_model, save_pretrained_layout, tiny_config
-from jepa_claims.engine.models import ProcessorGeometry
 from jepa_claims.engine.runs import run
 from jepa_claims.suite.plan import PlannedTable
 from jepa_claims.tables.census import planned_blocks, table_blocks
 from jepa_claims.tables.store import TableStore
 from jepa_claims.worlds.checkpoints import load_checkpoint
-from jepa_claims.worlds.world import CheckpointSpec, World
+from jepa_claims.worlds.world import World
 
-GEOMETRY = ProcessorGeometry(size=112, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 CONV = Conventions()
 KINDS = ("semantic", "rescue", "panel", "pathway")
 
@@ -27,11 +24,7 @@ KINDS = ("semantic", "rescue", "panel", "pathway")
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> World:
     """One tiny checkpoint (depth 4) and four synthetic pet breeds."""
-    root = tmp_path_factory.mktemp("world")
-    model = build_model("ijepa", tiny_config("ijepa", image_size=112, num_hidden_layers=4), seed=0, jitter=0.02)
-    folder = save_pretrained_layout(model, root / "ckpt", GEOMETRY)
-    write_pets(root / "data", breeds=4, per_breed=3, seed=0)
-    return World("test", (CheckpointSpec("ijepa_1k", "ijepa", str(folder), "tiny"),), ("4x3",), root / "data")
+    return tiny_world(tmp_path_factory.mktemp("world"))
 
 
 def test_a_forward_gives_each_image_the_same_numbers_in_any_batch(world, tmp_path):

@@ -9,6 +9,7 @@ equivalents) to a log that the report sums per run (`tables.worklog`).
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import time
@@ -79,6 +80,25 @@ class TableStore:
 
             self._encoders[key] = load_checkpoint(self.world.checkpoint(key), self.cache_dir, self.device, self.dtype)
         return self._encoders[key]
+
+    def release_done(self) -> list[str]:
+        """Let go of each loaded encoder whose tables the run wants are all in the cache, so that the other workers
+        on the device get its memory back; returns the keys let go. Without a plan (`wanted`) nothing is released.
+        A later need loads the encoder again: releasing changes when a model is held, never a number."""
+        done = [key for key in self._encoders if self._all_cached(key)]
+        for key in done:
+            del self._encoders[key]  # the dict is shared with the stores under other conventions
+        if done:
+            gc.collect()
+            if str(self.device).startswith("cuda"):
+                torch.cuda.empty_cache()
+        return done
+
+    def _all_cached(self, key: str) -> bool:
+        """Every table of this checkpoint the run wants is in the cache (False when the run wants none)."""
+        source = self.world.checkpoint(key).source
+        mine = [(kind, name, conv) for kind, s, name, conv in self.wanted if s == source]
+        return bool(mine) and all(self._over(conv).path(kind, key, name).exists() for kind, name, conv in mine)
 
     def roles(self, key: str) -> Roles:
         """Roles of a checkpoint's layers: from its depth, or discovered on the discovery slice (lib/tables/discovery.py)."""
@@ -173,6 +193,7 @@ class TableStore:
             frame = average_draws(PROTOCOLS[kind](encoder, self.roles(checkpoint), inputs, self.conv, self.batch_size))
         self._store(kind, checkpoint, slice_name, path, frame, COUNTER.blocks - before, time.perf_counter() - started,
                     repair, start)
+        self.release_done()
         return read_table(path)
 
     def _store(self, kind: str, checkpoint: str, slice_name: str, path: Path, frame: pd.DataFrame, blocks: int,
@@ -224,6 +245,7 @@ class TableStore:
             for (kind, conv), (frame, blocks, seconds) in results.items():
                 stores[conv]._store(kind, checkpoint, slice_name, paths[(kind, conv)], average_draws(frame), blocks,
                                     seconds, repairs[(kind, conv)], start)
+        self.release_done()
 
     def _progress(self, tables: list[Table], checkpoint: str, slice_name: str, images: int, encoder):
         """One bar for these tables (computed together), naming them, their checkpoint and slice (nothing when there
