@@ -11,13 +11,6 @@ FAMILIES = ("ijepa", "vit_mae", "beit")
 TINY_GEOMETRY = ProcessorGeometry(size=56, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """--paper-text: the paper as plain text, to check lib/paper/values.py against it."""
-    parser.addoption("--paper-text", default=None, metavar="FILE",
-                     help="the paper's text (not in the repository); without it tests/test_paper_values.py's "
-                          "comparisons with the text skip")
-
-
 def pytest_configure(config: pytest.Config) -> None:
     """Each xdist worker of the self-tests takes its share of the cores (lib/engine/cpu.py says why)."""
     worker = getattr(config, "workerinput", None)
