@@ -85,7 +85,8 @@ class TableStore:
         """Let go of each loaded encoder whose tables the run wants are all in the cache, so that the other workers
         on the device get its memory back; returns the keys let go. Without a plan (`wanted`) nothing is released.
         A later need loads the encoder again: releasing changes when a model is held, never a number."""
-        done = [key for key in self._encoders if self._all_cached(key)]
+        mine = {c.key for c in self.world.checkpoints}  # the dict may be shared with a store over another world
+        done = [key for key in self._encoders if key in mine and self._all_cached(key)]
         for key in done:
             del self._encoders[key]  # the dict is shared with the stores under other conventions
         if done:
