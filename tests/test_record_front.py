@@ -89,3 +89,13 @@ def test_a_payload_in_a_checkpoint_folder_or_label_appears_only_escaped(planted)
     tags = Tags()
     tags.feed(html)
     assert "script" not in tags.tags and "img" not in tags.tags and "onerror" not in tags.attributes
+
+
+def test_a_cell_failing_trained_never_reads_holds_untrained_too():
+    """Random weights fail the claim and P1 finds it failing untrained too: the front says so, not "holds untrained too"."""
+    failed = _cell("C4", "ijepa_1k", "8x3", status="FAIL", tier="not replicated", diagnostic="not diagnostic")
+    assert front_rows(_record({"a": failed}, {}))[0]["untrained"][0]["words"] == "moot: the claim fails trained"
+    failed["probes"] = [{"probe": "P1", "holds": False, "status": "PASS", "sentence": "", "badges": ["", ""]}]
+    assert front_rows(_record({"a": failed}, {}))[0]["untrained"][0]["words"] == "fails trained and untrained"
+    failed["grade"]["untrained_passed"] = [True, False, False]
+    assert front_rows(_record({"a": failed}, {}))[0]["untrained"][0]["words"] == "fails trained, holds untrained on 1 of 3 seeds"

@@ -8,7 +8,7 @@ record's keys, not copies of its numbers: the template prints each number from i
 from __future__ import annotations
 
 from jepa_claims.grading.diagnostic import DIAGNOSTIC, NOT_APPLICABLE, NOT_DIAGNOSTIC
-from jepa_claims.grading.grades import NOT_GRADED, NOT_REPLICATED, PARTLY, PROTOCOL_TIER, REPLICATED
+from jepa_claims.grading.grades import NOT_GRADED, NOT_REPLICATED, PARTLY, PROTOCOL_TIER, REPLICATED, p1_wording
 
 MAIN_SLICE = "8x3"  # the paper's main slice: the headline is read there when that cell ran
 RAN = ("PASS", "FAIL")
@@ -55,6 +55,8 @@ def _untrained(claim: dict, cells: list[dict]) -> list[dict]:
         diagnostic = (cell.get("grade") or {}).get("diagnostic", "not measured")
         why = by_nature.get(cell["checkpoint"], "") if diagnostic == NOT_DIAGNOSTIC else ""
         words = UNTRAINED_WORDS.get(diagnostic, diagnostic) + (" (by its nature)" if why else "")
+        if cell["status"] == "FAIL" and diagnostic != NOT_APPLICABLE:
+            words, why = _failed_trained(cell), ""
         hover = why or (not_run if diagnostic == NOT_APPLICABLE else (cell.get("grade") or {}).get("diagnostic_reason", ""))
         said.setdefault(cell["checkpoint"], {"checkpoint": cell["checkpoint"], "words": words, "hover": hover,
                                              "by_nature": bool(why)})
@@ -62,6 +64,16 @@ def _untrained(claim: dict, cells: list[dict]) -> list[dict]:
     if len({e["words"] for e in entries}) <= 1:
         return entries[:1] and [entries[0] | {"checkpoint": ""}]
     return entries
+
+
+def _failed_trained(cell: dict) -> str:
+    """What the untrained control says where the claim fails on the trained checkpoint: P1's words for the cell (its
+    untrained seeds counted), else that it cannot show the claim needs training."""
+    found = [p for p in cell.get("probes", []) if p["probe"] == "P1"]
+    if not found:
+        return "moot: the claim fails trained"
+    seeds = (cell.get("grade") or {}).get("untrained_passed")
+    return p1_wording(False, seeds or found[0]["holds"])
 
 
 def front_rows(record: dict) -> list[dict]:
