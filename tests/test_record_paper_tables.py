@@ -193,3 +193,26 @@ def test_cell_text_with_markup_comes_out_escaped(paper_world):
     html = render_paper_tables(tables)
     assert "<script>" not in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2 and "&lt;script&gt;alert(2)" in html
+
+
+def assert_tables_in_the_papers_shape(summary: dict) -> None:
+    """Tables 1-4 as the paper prints them, every printed cell beside a measured value and compared where it has a tolerance."""
+    tables = {t["id"]: t for t in summary["paper_tables"]}
+    assert set(tables) == {"table1", "table2", "table3", "table4"} and all(t["comparable"] for t in tables.values())
+    for name, table in tables.items():
+        printed = [row[TABLES[name].keys:] for row in TABLES[name].rows]
+        assert [[c["printed"] for c in row["cells"]] for row in table["rows"]] == [list(p) for p in printed], name
+        unmeasured = [(name, c["column"], c["status"]) for row in table["rows"] for c in row["cells"] if c["measured"] is None]
+        assert not unmeasured, unmeasured
+        compared = [c for row in table["rows"] for c in row["cells"] if c["tolerance"] is not None]
+        assert all(c["status"] in ("PASS", "FAIL") for c in compared), [c["status"] for c in compared]
+
+
+def test_the_rehearsals_table_check_holds_on_the_planted_paper_world_and_fails_on_a_missing_cell(paper_world):
+    """The check the rehearsal runs: the planted paper world's tables pass it; one cell left unmeasured fails it."""
+    tables, _ = paper_world
+    assert_tables_in_the_papers_shape({"paper_tables": tables})
+    broken = copy.deepcopy(tables)
+    broken[1]["rows"][0]["cells"][0]["measured"] = None
+    with pytest.raises(AssertionError, match="table2"):
+        assert_tables_in_the_papers_shape({"paper_tables": broken})

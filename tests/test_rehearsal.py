@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import rehearsal
 from record_page import assert_fits_the_reviewers_screen
+from test_record_paper_tables import assert_tables_in_the_papers_shape
 from huggingface_hub import snapshot_download
 from safetensors import safe_open
 
@@ -311,21 +312,6 @@ def assert_nothing_replicated(summary: dict) -> None:
     untested = [key for key, cell in graded.items()
                 if CLAIMS.get(cell["claim"]).untrained.effect and cell["grade"]["diagnostic"] == NOT_MEASURED]
     assert graded and not untested, untested
-
-
-def assert_tables_in_the_papers_shape(summary: dict) -> None:
-    """Tables 1-4 as the paper prints them, every printed cell beside a measured value and compared where it has a tolerance."""
-    from jepa_claims.paper.tables import TABLES
-
-    tables = {t["id"]: t for t in summary["paper_tables"]}
-    assert set(tables) == {"table1", "table2", "table3", "table4"} and all(t["comparable"] for t in tables.values())
-    for name, table in tables.items():
-        printed = [row[TABLES[name].keys:] for row in TABLES[name].rows]
-        assert [[c["printed"] for c in row["cells"]] for row in table["rows"]] == [list(p) for p in printed], name
-        unmeasured = [(name, c["column"], c["status"]) for row in table["rows"] for c in row["cells"] if c["measured"] is None]
-        assert not unmeasured, unmeasured
-        compared = [c for row in table["rows"] for c in row["cells"] if c["tolerance"] is not None]
-        assert all(c["status"] in ("PASS", "FAIL") for c in compared), [c["status"] for c in compared]
 
 
 def _graded(tier: str = "partly", diagnostic: str = "not diagnostic", claim: str = "C4") -> dict:
