@@ -40,6 +40,7 @@ LIMITS = {"micro": 60, "together": 150, "world-bfloat16": 150, "capped-16": 180,
           "world-float32": 300, "capped-24": 180}
 PRECISIONS = ("float32", "tf32", "bfloat16")
 CAPS = {"capped-16": 16, "capped-24": 24}
+ALONE = ("heads", "proxy")  # tables the together stage computes on their own (not in SHARED), beside the shared ones
 DRY_SLOWER = 4
 
 
@@ -133,7 +134,8 @@ def stand_in(args) -> Path:
 
 
 def together(args) -> dict:
-    """A cell's SHARED tables computed together at forward batches of 8 and 32 jobs in each precision."""
+    """A cell's SHARED tables computed together, and its heads and proxy tables (their own loops), at forward batches
+    of 8 and 32 jobs in each precision."""
     from jepa_claims.conventions import Conventions
     from jepa_claims.engine.batching import Batch
     from jepa_claims.engine.precision import PRECISIONS as DTYPES, uses_tf32
@@ -155,11 +157,11 @@ def together(args) -> dict:
             started = time.perf_counter()
             store.encoder(checkpoint)
             loaded = time.perf_counter()
-            tables = {kind: store.table(kind, checkpoint, slice_name) for kind in SHARED}
+            tables = {kind: store.table(kind, checkpoint, slice_name) for kind in (*SHARED, *ALONE)}
             _sync(args.device)
             reference = reference or tables  # float32 at 8 jobs, the first computed
             run = {"precision": precision, "jobs": jobs, "load_s": loaded - started, "tables_s": time.perf_counter() - loaded,
-                   "max_difference_from_float32": {kind: _max_difference(tables[kind], reference[kind]) for kind in SHARED}}
+                   "max_difference_from_float32": {kind: _max_difference(tables[kind], reference[kind]) for kind in tables}}
             if jobs == 8:
                 at_8 = tables
             else:  # batch invariance on this device: the same rows, bit for bit

@@ -12,13 +12,15 @@ from jepa_claims.conventions import Conventions
 from jepa_claims.engine import tabulate
 from jepa_claims.engine.batching import GB, Batch, as_batch, worker_budget, workers_on_device
 from jepa_claims.engine.tabulate import ImageTooLarge, MaskJob, chunks, forward_groups
+from jepa_claims.tables import proxy
 from jepa_claims.tables.store import TableStore
 from jepa_claims.worlds.world import World
 
 CONV = Conventions()
 # Drift (semantic), rescue with its groups and modes, a panel of three budgets (3 jobs an image: chunks straddle
-# the image groups of 8 unless rows are laid out as at batch 8) and the pathway table (its own loop).
-KINDS = ("semantic", "rescue", "panel", "pathway")
+# the image groups of 8 unless rows are laid out as at batch 8), the pathway and heads tables (their own values per
+# job) and the proxy (two passes: clean runs first, for the ridge fits).
+KINDS = ("semantic", "rescue", "panel", "pathway", "heads", "proxy")
 
 
 @pytest.fixture(scope="module")
@@ -51,30 +53,42 @@ def test_forward_batches_of_any_size_give_the_tables_of_batch_8(world, tmp_path,
 
 
 def test_an_out_of_memory_error_at_a_chosen_chunk_halves_it_and_changes_nothing(world, tmp_path, monkeypatch):
-    """CUDA out-of-memory errors raised (on the CPU) at the 2nd and 3rd forward batches of more than one image: the
-    batch is halved and retried, and every table equals an undisturbed run's exactly."""
+    """CUDA out-of-memory errors raised (on the CPU) at chosen forward batches of more than one image wherever a batch's
+    inputs go to the device (every table's masked inputs: the 2nd and 3rd; the proxy's two passes, each one batch of
+    all 12 images here: the 1st and, within it, its first half): each batch is halved and retried, and every table
+    equals an undisturbed run's exactly."""
     reference = _tables(world, tmp_path / "undisturbed", Batch(rows=8, jobs=64), True)
-    real, calls = tabulate.run_chunk, {"batches": 0, "raised": 0}
+    raised = {}
 
-    def run_chunk(encoder, images, jobs, sites, conv):
-        if len({job.image_id for job in jobs}) > 1:
-            calls["batches"] += 1
-            if calls["batches"] in (2, 3):
-                calls["raised"] += 1
-                raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
-        return real(encoder, images, jobs, sites, conv)
+    def failing(module, name: str, images, chosen: tuple[int, int]):
+        real = getattr(module, name)
+        calls = {"batches": 0}
 
-    monkeypatch.setattr(tabulate, "run_chunk", run_chunk)
+        def inputs(encoder, pixels, *args):
+            if len(images(*args)) > 1:
+                calls["batches"] += 1
+                if calls["batches"] in chosen:
+                    raised[f"{module.__name__}.{name}"] = raised.get(f"{module.__name__}.{name}", 0) + 1
+                    raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
+            return real(encoder, pixels, *args)
+
+        monkeypatch.setattr(module, name, inputs)
+
+    by_job = lambda jobs, conv: {job.image_id for job in jobs}
+    failing(tabulate, "masked_inputs", by_job, (2, 3))
+    failing(proxy, "masked_inputs", by_job, (1, 2))
+    failing(proxy, "on_device", lambda names: names, (1, 2))
     _same(_tables(world, tmp_path / "disturbed", Batch(rows=8, jobs=64), True), reference)
-    assert calls["raised"] == 2
+    assert raised == dict.fromkeys(["jepa_claims.engine.tabulate.masked_inputs", "jepa_claims.tables.proxy.masked_inputs",
+                                    "jepa_claims.tables.proxy.on_device"], 2)
 
 
 def test_one_image_that_cannot_fit_is_an_error_naming_its_table_and_the_memory(world, tmp_path, monkeypatch):
     """Out of memory on every batch, down to one image: the error names the table, the image and the memory seen."""
-    def run_chunk(*args, **kwargs):
+    def masked_inputs(*args, **kwargs):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
 
-    monkeypatch.setattr(tabulate, "run_chunk", run_chunk)
+    monkeypatch.setattr(tabulate, "masked_inputs", masked_inputs)
     store = TableStore(world, tmp_path, CONV, batch_size=Batch(rows=8, jobs=64))
     with pytest.raises(ImageTooLarge, match=r"semantic table of ijepa_1k on 4x3 \(semantic-ijepa_1k-4x3-.*do not fit even "
                                             r"alone: .* GiB available on cpu"):

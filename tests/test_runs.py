@@ -20,7 +20,7 @@ def inputs(encoder, batch: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.
     clean = torch.randn(batch, 3, size, size, generator=g)
     tokens = torch.rand(batch, encoder.grid ** 2, generator=g) < 0.35
     tokens[:, 0], tokens[:, -1] = True, False
-    return clean, masked_pixels(encoder, clean, tokens, Conventions()), tokens
+    return clean, masked_pixels(encoder, clean, tokens.numpy(), Conventions()), tokens
 
 
 def test_engine_matches_transformers_forward(tiny_encoder):

@@ -74,7 +74,7 @@ def test_pathway_table_agrees_with_the_rescue_table_and_the_final_output(tiny_en
     ours = table[table["group"] == "single"].set_index(["image_id", "mode"])["rescue"]
     np.testing.assert_allclose(ours.sort_index(), reference.set_index(["image_id", "mode"])["rescue"].sort_index(), atol=1e-6)
     clean = torch.stack(list(images.values()))
-    masked = masked_pixels(encoder, clean, torch.from_numpy(np.stack([tokens, tokens])), conv)
+    masked = masked_pixels(encoder, clean, np.stack([tokens, tokens]), conv)
     drift = token_drift(final_output(encoder, run(encoder, clean)), final_output(encoder, run(encoder, masked))).mean(-1)
     np.testing.assert_allclose(table.groupby("image_id")["final_drift_masked"].first(), drift.numpy(), atol=1e-6)
 

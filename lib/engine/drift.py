@@ -5,6 +5,7 @@ import numpy as np
 import torch
 
 from jepa_claims.conventions import Conventions
+from jepa_claims.engine.host import to_host
 
 
 def token_drift(clean: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
@@ -25,17 +26,30 @@ def drift_profiles(
     clean, other: [layers, batch, prefix + patches, dim]; masked: [batch, patches] bool. Prefix
     (CLS) tokens are not patches and are left out of every mean (the paper's N is the patch count).
     """
+    check_masks(masked)
+    return to_host(drift_profile_tensors(clean, other, masked, prefix))
+
+
+def check_masks(masked: torch.Tensor | np.ndarray) -> None:
+    """Every mask [batch, patches] hides at least one patch and leaves at least one visible (else its drift has no
+    mean): checked on the host's masks where a batch is built, so the drift of a batch need not wait for the GPU."""
+    counts = np.asarray(masked.cpu() if isinstance(masked, torch.Tensor) else masked, dtype=bool).sum(-1)
+    if bool((counts == 0).any()) or bool((counts == np.shape(masked)[-1]).any()):
+        raise ValueError("every mask must hide at least one patch and leave at least one visible")
+
+
+def drift_profile_tensors(
+    clean: torch.Tensor, other: torch.Tensor, masked: torch.Tensor, prefix: int
+) -> dict[str, torch.Tensor]:
+    """`drift_profiles` left on the device (float64, no synchronisation): the masks already checked (`check_masks`)."""
     per_token = token_drift(clean, other)[..., prefix:]  # [layers, batch, patches]
     m = masked.to(per_token.device, torch.float64).unsqueeze(0)  # [1, batch, patches]
-    n_masked, n_context = m.sum(-1), (1 - m).sum(-1)
-    if bool((n_masked == 0).any()) or bool((n_context == 0).any()):
-        raise ValueError("every mask must hide at least one patch and leave at least one visible")
     profiles = {
         "global": per_token.mean(-1),
-        "masked": (per_token * m).sum(-1) / n_masked,
-        "context": (per_token * (1 - m)).sum(-1) / n_context,
+        "masked": (per_token * m).sum(-1) / m.sum(-1),
+        "context": (per_token * (1 - m)).sum(-1) / (1 - m).sum(-1),
     }
-    return {k: v.transpose(0, 1).cpu().numpy() for k, v in profiles.items()}
+    return {k: v.transpose(0, 1) for k, v in profiles.items()}
 
 
 def in_convention(profile: np.ndarray, conv: Conventions, depth: int) -> tuple[list[int], np.ndarray]:

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from jepa_claims.conventions import Conventions
@@ -38,7 +37,7 @@ class RunMemo:
     late: tuple[int, ...] = ()  # hidden_states indices at which a patched run's context drift is kept
     clean: dict[str, tuple[torch.Tensor, dict[tuple[int, str], torch.Tensor]]] = field(default_factory=dict)
     masked: dict[tuple[str, bytes], torch.Tensor] = field(default_factory=dict)  # (image, mask tokens) -> hidden
-    patched: dict[tuple, np.ndarray] = field(default_factory=dict)  # (masked run, placed sites, mode) -> [late] drift
+    patched: dict[tuple, torch.Tensor] = field(default_factory=dict)  # (masked run, placed sites, mode) -> [late] drift
 
     def clean_trace(self, ids: Sequence[str], sites: Sequence[Site], compute: Callable[[list[str], list[Site]], Trace]) -> Trace:
         """The clean runs of these images as one trace with `sites` captured; `compute` runs the missing ones."""
@@ -60,14 +59,14 @@ class RunMemo:
             self.masked |= {key: trace.hidden[:, row] for row, key in enumerate(missing)}
         return Trace(hidden=torch.stack([self.masked[k] for k in keys], dim=1))
 
-    def patched_context(self, keys: Sequence[tuple], compute: Callable[[list[int]], np.ndarray]) -> np.ndarray:
-        """Context drift [jobs, late] of these patched runs; `compute` runs the missing ones (by their positions in
-        `keys`) and returns theirs."""
+    def patched_context(self, keys: Sequence[tuple], compute: Callable[[list[int]], torch.Tensor]) -> torch.Tensor:
+        """Context drift [jobs, late] of these patched runs (on the device: read back with the batch's other values);
+        `compute` runs the missing ones (by their positions in `keys`) and returns theirs."""
         missing = list(dict.fromkeys(k for k in keys if k not in self.patched))
         if missing:
             values = compute([keys.index(k) for k in missing])
             self.patched |= {key: values[row] for row, key in enumerate(missing)}
-        return np.stack([self.patched[k] for k in keys])
+        return torch.stack([self.patched[k] for k in keys])
 
 
 def every_site(depth: int) -> list[Site]:

@@ -15,7 +15,8 @@ import torch
 
 from jepa_claims.engine.batching import as_batch, forward_jobs, memory_seen
 from jepa_claims.conventions import Conventions
-from jepa_claims.engine.drift import drift_profiles, in_convention, rescue
+from jepa_claims.engine.drift import check_masks, drift_profile_tensors, in_convention, rescue
+from jepa_claims.engine.host import to_host
 from jepa_claims.engine.images import apply_pixel_mask, fill_value
 from jepa_claims.engine.masks import token_to_pixel_mask
 from jepa_claims.engine.runs import Mode, SitePatch, Trace, run, select_tokens
@@ -71,11 +72,9 @@ def place_group(group: Sequence[Site], conv: Conventions, depth: int, measured: 
     return tuple(replace(site, block=conv.block(site.block, depth)) for site in group)
 
 
-def masked_pixels(encoder, pixel_values: torch.Tensor, tokens: torch.Tensor, conv: Conventions) -> torch.Tensor:
-    """Fill the hidden patches on exact patch blocks. pixel_values [B, 3, S, S], tokens [B, N]."""
-    pixel_masks = np.stack(
-        [token_to_pixel_mask(t, encoder.grid, encoder.patch_size) for t in tokens.cpu().numpy()]
-    )
+def masked_pixels(encoder, pixel_values: torch.Tensor, tokens: np.ndarray, conv: Conventions) -> torch.Tensor:
+    """Fill the hidden patches on exact patch blocks. pixel_values [B, 3, S, S], tokens [B, N] (the host's masks)."""
+    pixel_masks = np.stack([token_to_pixel_mask(t, encoder.grid, encoder.patch_size) for t in tokens])
     return apply_pixel_mask(pixel_values, torch.from_numpy(pixel_masks), fill_value(encoder.geometry, conv))
 
 
@@ -114,20 +113,30 @@ class ChunkRuns:
 def run_chunk(encoder, images: dict[str, torch.Tensor], jobs: list[MaskJob], sites: Sequence[Site], conv: Conventions) -> ChunkRuns:
     """One clean run per image of the chunk (capturing sites), one masked run per job; inside a shared_runs block
     (engine/shared.py) only those no earlier table of the block computed."""
-    ids = list(dict.fromkeys(job.image_id for job in jobs))
-    weight = next(encoder.model.parameters())
-    device = weight.device
-    pixels_of = lambda names: torch.stack([images[i] for i in names]).to(device, weight.dtype)
-    clean_pixels = pixels_of(ids)
-    index = [ids.index(job.image_id) for job in jobs]
-    tokens = torch.from_numpy(np.stack([job.tokens for job in jobs])).to(device)
-    pixels = masked_pixels(encoder, clean_pixels[index], tokens, conv)
+    ids, clean_pixels, index, tokens, pixels = masked_inputs(encoder, images, jobs, conv)
     memo = active_memo(encoder, conv)
     if memo is None:
         return ChunkRuns(jobs, pixels, tokens, run(encoder, clean_pixels, sites=sites), index, run(encoder, pixels))
-    clean = memo.clean_trace(ids, sites, lambda missing, every: run(encoder, pixels_of(missing), sites=every))
+    clean = memo.clean_trace(ids, sites, lambda missing, every: run(encoder, on_device(encoder, images, missing), sites=every))
     masked = memo.masked_trace([job.run_key for job in jobs], lambda rows: run(encoder, pixels[rows]))
     return ChunkRuns(jobs, pixels, tokens, clean, index, masked)
+
+
+def on_device(encoder, images: dict[str, torch.Tensor], names: Sequence[str]) -> torch.Tensor:
+    """The named images stacked on the encoder's device in its dtype: [images, 3, S, S]."""
+    weight = next(encoder.model.parameters())
+    return torch.stack([images[i] for i in names]).to(weight.device, weight.dtype)
+
+
+def masked_inputs(encoder, images: dict[str, torch.Tensor], jobs: Sequence[MaskJob], conv: Conventions):
+    """(image ids in first use, their pixels, job -> image row, hidden tokens [jobs, patches], masked pixels [jobs, ...])."""
+    ids = list(dict.fromkeys(job.image_id for job in jobs))
+    clean_pixels = on_device(encoder, images, ids)
+    index = [ids.index(job.image_id) for job in jobs]
+    hidden = np.stack([job.tokens for job in jobs])  # [jobs, patches]
+    check_masks(hidden)
+    tokens = torch.from_numpy(hidden).to(clean_pixels.device)
+    return ids, clean_pixels, index, tokens, masked_pixels(encoder, clean_pixels[index], hidden, conv)
 
 
 Values = dict[Hashable, np.ndarray]  # what a forward batch measured, one entry per job along axis 0
@@ -169,7 +178,26 @@ def fit_memory(jobs: list[MaskJob], compute: Callable[[list[MaskJob]], Values], 
     first = set(ids[: len(ids) // 2])
     halves = [fit_memory([job for job in jobs if (job.image_id in first) == inside], compute, device)
               for inside in (True, False)]
-    return {key: np.concatenate([half[key] for half in halves]) for key in halves[0]}
+    return {key: _join([half[key] for half in halves]) for key in halves[0]}
+
+
+def _join(parts: list) -> np.ndarray | torch.Tensor:
+    """Values of consecutive jobs joined along axis 0 (numpy arrays, or tensors where numpy has no dtype for them)."""
+    return torch.cat(parts) if isinstance(parts[0], torch.Tensor) else np.concatenate(parts)
+
+
+def chunk_values(encoder, jobs: Sequence[MaskJob], batch, sites: Sequence[Site], compute: Callable[[list[MaskJob]], Values],
+                 *, patched: bool = True) -> Iterator[tuple[list[MaskJob], Values]]:
+    """Each row chunk of `jobs` (`batch.rows` jobs of whole images) with its values, computed a forward batch of whole
+    row chunks at a time (as many jobs as `batch` allows, halved on out-of-memory): a table that lays its rows out
+    chunk by chunk gets the same rows however many jobs run at once."""
+    batch = as_batch(batch)
+    for group in forward_groups(jobs, batch.rows, forward_jobs(batch, encoder, sites, patched=patched)):
+        values = fit_memory([job for chunk in group for job in chunk], compute, _device(encoder))
+        offset = 0
+        for chunk in group:
+            yield chunk, {key: value[offset : offset + len(chunk)] for key, value in values.items()}
+            offset += len(chunk)
 
 
 def _device(encoder) -> torch.device:
@@ -184,19 +212,16 @@ def drift_table(encoder, images: dict[str, torch.Tensor], jobs: Sequence[MaskJob
     batch_size: mask jobs per chunk, "auto" or None (chosen from the memory available, batching.py), or a Batch
     (rows per chunk, jobs per forward batch).
     """
-    batch = as_batch(batch_size)
     layers = list(conv.layers(encoder.depth))
 
     def compute(part: list[MaskJob]) -> Values:
         runs = run_chunk(encoder, images, part, (), conv)
-        profiles = drift_profiles(runs.clean.hidden[:, runs.index], runs.masked.hidden, runs.tokens, encoder.prefix_tokens)
-        return {k: in_convention(v, conv, encoder.depth)[1] for k, v in profiles.items()}
+        profiles = drift_profile_tensors(runs.clean.hidden[:, runs.index], runs.masked.hidden, runs.tokens, encoder.prefix_tokens)
+        return to_host({k: in_convention(v, conv, encoder.depth)[1] for k, v in profiles.items()})
 
     rows = []
-    for group in forward_groups(jobs, batch.rows, forward_jobs(batch, encoder, patched=False)):
-        part = [job for chunk in group for job in chunk]
-        columns = fit_memory(part, compute, _device(encoder))
-        for j, job in enumerate(part):
+    for chunk, columns in chunk_values(encoder, jobs, batch_size, (), compute, patched=False):
+        for j, job in enumerate(chunk):
             for c, layer in enumerate(layers):
                 rows.append((job.image_id, job.mask, layer, *(float(columns[k][j, c]) for k in ("global", "masked", "context"))))
     return pd.DataFrame(rows, columns=DRIFT_COLUMNS)
@@ -217,23 +242,17 @@ def rescue_table(
     site that cannot reach the late window). batch_size: as `drift_table`'s; rows come chunk by chunk (group x
     mode x job within a chunk of `rows` jobs), however many jobs run at once.
     """
-    batch = as_batch(batch_size)
     groups = [place_group(group, conv, encoder.depth) for group in groups]
     sites = list(dict.fromkeys(site for group in groups for site in group))
+    compute = lambda part: _rescue_values(encoder, images, part, groups, modes, conv)
     rows = []
-    for group_of_chunks in forward_groups(jobs, batch.rows, forward_jobs(batch, encoder, sites)):
-        part = [job for chunk in group_of_chunks for job in chunk]
-        values = fit_memory(part, lambda some: _rescue_values(encoder, images, some, groups, modes, conv), _device(encoder))
-        offset = 0
-        for chunk in group_of_chunks:
-            here = slice(offset, offset + len(chunk))
-            for g, group in enumerate(groups):
-                for mode in modes:
-                    masked, patched = values["masked"][here], values[(g, mode)][here]
-                    absolute, fraction = rescue(masked, patched)
-                    rows += [(job.image_id, job.mask, group_name(group), mode, float(masked[j]), float(patched[j]),
-                              float(absolute[j]), float(fraction[j])) for j, job in enumerate(chunk)]
-            offset += len(chunk)
+    for chunk, values in chunk_values(encoder, jobs, batch_size, sites, compute):
+        for g, group in enumerate(groups):
+            for mode in modes:
+                masked, patched = values["masked"], values[(g, mode)]
+                absolute, fraction = rescue(masked, patched)
+                rows += [(job.image_id, job.mask, group_name(group), mode, float(masked[j]), float(patched[j]),
+                          float(absolute[j]), float(fraction[j])) for j, job in enumerate(chunk)]
     return pd.DataFrame(rows, columns=RESCUE_COLUMNS)
 
 
@@ -246,40 +265,48 @@ def _rescue_values(encoder, images: dict[str, torch.Tensor], jobs: list[MaskJob]
     # as late_mean of the full profile, at a fraction of the float64 work and memory).
     late = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]
     clean_late = runs.clean.hidden[late][:, runs.index]
-    values: Values = {"masked": _late_context(clean_late, runs.masked, late, runs.tokens, encoder)}
+    values = {"masked": _late_context(clean_late, runs.masked, late, runs.tokens, encoder)}
     for g, group in enumerate(groups):
         for mode in modes:
             values[(g, mode)] = _late_patched(encoder, runs, group, mode, clean_late, late, conv)
-    return values
+    return to_host(values)
 
 
 def patched_run(encoder, runs: ChunkRuns, group: Sequence[Site], mode: Mode) -> Trace:
     """The masked run with the group's (placed) sites patched from the clean run, resumed at its first block."""
-    select = select_tokens(runs.tokens, mode, encoder.prefix_tokens)
-    patches = [SitePatch(site, runs.clean.sites[site.name][runs.index], select) for site in group]
-    start = min(site.block for site in group)
-    return run(encoder, runs.pixels, patches=patches, resume=runs.masked, start=start)
+    sources = {site.name: runs.clean.sites[site.name][runs.index] for site in group}
+    return resumed_patch(encoder, runs.pixels, runs.masked, runs.tokens, sources, group, mode)
+
+
+def resumed_patch(encoder, pixels: torch.Tensor, resume: Trace, tokens: torch.Tensor, sources: dict[str, torch.Tensor],
+                  group: Sequence[Site], mode: Mode) -> Trace:
+    """The run `resume` holds (of `pixels`, masking `tokens`) with the group's sites patched from `sources` (site name
+    -> [jobs, tokens, width]) at the tokens of `mode`, resumed at the group's first block."""
+    select = select_tokens(tokens, mode, encoder.prefix_tokens)
+    patches = [SitePatch(site, sources[site.name], select) for site in group]
+    return run(encoder, pixels, patches=patches, resume=resume, start=min(site.block for site in group))
 
 
 def _late_patched(encoder, runs: ChunkRuns, group: Sequence[Site], mode: Mode, clean_late: torch.Tensor, late: list[int],
-                  conv: Conventions) -> np.ndarray:
-    """Mean context drift [jobs] of the group's patched runs over the late window (hidden_states indices `late`);
+                  conv: Conventions) -> torch.Tensor:
+    """Mean context drift [jobs] (on the device) of the group's patched runs over the late window (hidden_states indices `late`);
     inside a shared_runs block whose window covers `late`, each run once for every table that patches its blocks."""
     memo = active_memo(encoder, conv)
     if memo is None or not set(late) <= set(memo.late):
         return _late_context(clean_late, patched_run(encoder, runs, group, mode), late, runs.tokens, encoder)
     kept = list(memo.late)
 
-    def compute(rows: list[int]) -> np.ndarray:
+    def compute(rows: list[int]) -> torch.Tensor:
         part = runs.rows(rows)
         patched = patched_run(encoder, part, group, mode).hidden[kept]
-        return drift_profiles(runs.clean.hidden[kept][:, part.index], patched, part.tokens, encoder.prefix_tokens)["context"]
+        clean = runs.clean.hidden[kept][:, part.index]
+        return drift_profile_tensors(clean, patched, part.tokens, encoder.prefix_tokens)["context"]
 
     placed = frozenset((site.block, site.kind) for site in group)
     context = memo.patched_context([(job.run_key, placed, mode) for job in runs.jobs], compute)  # [jobs, kept]
-    return context[:, [kept.index(index) for index in late]].mean(axis=1)
+    return context[:, [kept.index(index) for index in late]].mean(dim=1)
 
 
-def _late_context(clean_late: torch.Tensor, trace: Trace, late: Sequence[int], tokens: torch.Tensor, encoder) -> np.ndarray:
-    """Mean context drift [jobs] over the late window (hidden_states indices `late`) against the clean run."""
-    return drift_profiles(clean_late, trace.hidden[late], tokens, encoder.prefix_tokens)["context"].mean(axis=1)
+def _late_context(clean_late: torch.Tensor, trace: Trace, late: Sequence[int], tokens: torch.Tensor, encoder) -> torch.Tensor:
+    """Mean context drift [jobs] (on the device) over the late window (hidden_states indices `late`) against the clean run."""
+    return drift_profile_tensors(clean_late, trace.hidden[late], tokens, encoder.prefix_tokens)["context"].mean(dim=1)

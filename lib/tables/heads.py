@@ -13,11 +13,12 @@ from __future__ import annotations
 import pandas as pd
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.engine.drift import drift_profiles, rescue
+from jepa_claims.engine.drift import drift_profile_tensors, rescue
+from jepa_claims.engine.host import to_host
 from jepa_claims.engine.sites import head_count
-from jepa_claims.engine.tabulate import group_name, patched_run
+from jepa_claims.engine.tabulate import ChunkRuns, Values, group_name, patched_run
 from jepa_claims.roles import Roles
-from jepa_claims.tables.object_runs import object_runs
+from jepa_claims.tables.object_runs import ObjectRuns, object_runs
 
 GROUP_RUNS = ("single", "pair", "triple", "all_heads")  # groups patched beside the heads (all_heads: the check)
 HEADS_COLUMNS = ["image_id", "mask", "group", "block", "head", "sites", "late_context_drift_masked",
@@ -44,17 +45,24 @@ def head_groups(roles: Roles, heads: int) -> dict[tuple[str, int, int], tuple[st
     return groups
 
 
-def heads_table(encoder, roles: Roles, inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
+def heads_table(encoder, roles: Roles, inputs, conv: Conventions, batch_size) -> pd.DataFrame:
     """Late context rescue (context-only, object masks) of every group of `head_groups`, per image."""
     plan = object_runs(encoder, head_groups(roles, head_count(encoder)), inputs.jobs, conv)
-    late, rows = plan.late, []
-    for chunk, runs in plan.chunks(encoder, inputs.images, conv, batch_size):
-        clean = runs.clean.hidden[late][:, runs.index]
-        context = lambda trace: drift_profiles(clean, trace.hidden[late], runs.tokens, encoder.prefix_tokens)["context"].mean(axis=1)
-        masked = context(runs.masked)
+    rows = []
+    for chunk, values in plan.values(encoder, inputs.images, conv, batch_size, lambda runs: _values(encoder, plan, runs)):
+        masked = values["masked"]
         for (name, block, head), group in plan.groups.items():
-            patched = context(patched_run(encoder, runs, group, "context"))
+            patched = values[(name, block, head)]
             absolute, fraction = rescue(masked, patched)
-            rows += [(job.image_id, job.mask, name, block, head, group_name(group), masked[j], patched[j], absolute[j], fraction[j])
-                     for j, job in enumerate(chunk)]
+            rows += [(job.image_id, job.mask, name, block, head, group_name(group), masked[j], patched[j], absolute[j],
+                      fraction[j]) for j, job in enumerate(chunk)]
     return pd.DataFrame(rows, columns=HEADS_COLUMNS).astype({c: float for c in HEADS_COLUMNS[6:]})
+
+
+def _values(encoder, plan: ObjectRuns, runs: ChunkRuns) -> Values:
+    """Late context drift [jobs] of the masked run ("masked") and of every group's context-only patched run."""
+    clean = runs.clean.hidden[plan.late][:, runs.index]
+    prefix = encoder.prefix_tokens
+    context = lambda trace: drift_profile_tensors(clean, trace.hidden[plan.late], runs.tokens, prefix)["context"].mean(dim=1)
+    return to_host({"masked": context(runs.masked)} | {key: context(patched_run(encoder, runs, group, "context"))
+                                                         for key, group in plan.groups.items()})

@@ -6,13 +6,12 @@ chunk, capture and read the same way.
 """
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.engine.batching import resolve_batch_size
 from jepa_claims.engine.sites import Site, parse_sites
-from jepa_claims.engine.tabulate import ChunkRuns, MaskJob, chunks, place_group, run_chunk
+from jepa_claims.engine.tabulate import ChunkRuns, MaskJob, Values, chunk_values, place_group, run_chunk
 
 
 @dataclass(frozen=True)
@@ -24,10 +23,12 @@ class ObjectRuns:
     jobs: list[MaskJob]
     late: list[int]  # hidden-state indices of the late window
 
-    def chunks(self, encoder, images, conv: Conventions, batch_size: int) -> Iterator[tuple[list[MaskJob], ChunkRuns]]:
-        """Each chunk of jobs with its clean and masked runs, capturing every group's sites."""
-        for chunk in chunks(self.jobs, resolve_batch_size(batch_size, encoder, self.sites)):
-            yield chunk, run_chunk(encoder, images, chunk, self.sites, conv)
+    def values(self, encoder, images, conv: Conventions, batch,
+               measure: Callable[[ChunkRuns], Values]) -> Iterator[tuple[list[MaskJob], Values]]:
+        """Each row chunk of jobs with what `measure` read of its clean and masked runs (every group's sites captured),
+        run a forward batch of whole row chunks at a time (engine/tabulate.py chunk_values)."""
+        compute = lambda part: measure(run_chunk(encoder, images, part, self.sites, conv))
+        return chunk_values(encoder, self.jobs, batch, self.sites, compute)
 
 
 def object_runs(encoder, named: Mapping[Hashable, Sequence[str]], jobs: Sequence[MaskJob], conv: Conventions) -> ObjectRuns:

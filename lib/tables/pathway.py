@@ -11,16 +11,16 @@ Object masks only; one clean and one masked run per image, each patched run resu
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import torch
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.engine.drift import drift_profiles, rescue
+from jepa_claims.engine.drift import drift_profile_tensors, rescue
+from jepa_claims.engine.host import to_host
 from jepa_claims.engine.runs import Trace, final_output
-from jepa_claims.engine.tabulate import ChunkRuns, group_name, patched_run
+from jepa_claims.engine.tabulate import ChunkRuns, Values, group_name, patched_run
 from jepa_claims.roles import Roles
-from jepa_claims.tables.object_runs import object_runs
+from jepa_claims.tables.object_runs import ObjectRuns, object_runs
 
 # (group, mode) runs of the table: the bottleneck under each token selection, the triple and attention alone.
 PATHWAY_RUNS = (("single", "full"), ("single", "context"), ("single", "masked"),
@@ -37,23 +37,33 @@ def pathway_groups(roles: Roles) -> dict[str, tuple[str, ...]]:
     return roles.groups() | {"attention": roles.attention_only()}
 
 
-def pathway_table(encoder, roles: Roles, inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
+def pathway_table(encoder, roles: Roles, inputs, conv: Conventions, batch_size) -> pd.DataFrame:
     """Late context rescue and final-output drift of PATHWAY_RUNS on every object mask."""
     named = pathway_groups(roles)
     plan = object_runs(encoder, {name: named[name] for name, _ in PATHWAY_RUNS}, inputs.jobs, conv)
-    groups, late, rows = plan.groups, plan.late, []
-    for chunk, runs in plan.chunks(encoder, inputs.images, conv, batch_size):
-        clean = _clean_states(encoder, runs, late)
-        masked = _measures(encoder, clean, runs.masked, runs.tokens, late)
+    rows = []
+    for chunk, values in plan.values(encoder, inputs.images, conv, batch_size, lambda runs: _values(encoder, plan, runs)):
+        masked = values["masked"]  # [jobs, 3]: late, final and final context drift
         for name, mode in PATHWAY_RUNS:
-            patched = _measures(encoder, clean, patched_run(encoder, runs, groups[name], mode), runs.tokens, late)
-            absolute, fraction = rescue(masked["late"], patched["late"])
-            final, final_fraction = rescue(masked["final"], patched["final"])
+            patched = values[(name, mode)]
+            absolute, fraction = rescue(masked[:, 0], patched[:, 0])
+            final, final_fraction = rescue(masked[:, 1], patched[:, 1])
             for j, job in enumerate(chunk):
-                rows.append((job.image_id, job.mask, name, group_name(groups[name]), mode, masked["late"][j],
-                             patched["late"][j], absolute[j], fraction[j], masked["final"][j], patched["final"][j],
-                             final[j], final_fraction[j], masked["final_context"][j], patched["final_context"][j]))
+                rows.append((job.image_id, job.mask, name, group_name(plan.groups[name]), mode, masked[j, 0],
+                             patched[j, 0], absolute[j], fraction[j], masked[j, 1], patched[j, 1],
+                             final[j], final_fraction[j], masked[j, 2], patched[j, 2]))
     return pd.DataFrame(rows, columns=PATHWAY_COLUMNS).astype({c: float for c in PATHWAY_COLUMNS[5:]})
+
+
+def _values(encoder, plan: ObjectRuns, runs: ChunkRuns) -> Values:
+    """Per job [jobs, 3] (late context drift, final drift, final context drift): of the masked run ("masked") and of
+    each run of PATHWAY_RUNS ((group, mode))."""
+    clean = _clean_states(encoder, runs, plan.late)
+    values = {"masked": _measures(encoder, clean, runs.masked, runs.tokens, plan.late)}
+    for name, mode in PATHWAY_RUNS:
+        patched = patched_run(encoder, runs, plan.groups[name], mode)
+        values[(name, mode)] = _measures(encoder, clean, patched, runs.tokens, plan.late)
+    return to_host(values)
 
 
 def _clean_states(encoder, runs: ChunkRuns, late: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -62,9 +72,10 @@ def _clean_states(encoder, runs: ChunkRuns, late: list[int]) -> tuple[torch.Tens
 
 
 def _measures(encoder, clean: tuple[torch.Tensor, torch.Tensor], trace: Trace, tokens: torch.Tensor,
-              late: list[int]) -> dict[str, np.ndarray]:
-    """Per job: late-window context drift, and global and context drift of the final normalised output."""
+              late: list[int]) -> torch.Tensor:
+    """Per job [jobs, 3] (on the device): late-window context drift, and global and context drift of the final
+    normalised output."""
     prefix = encoder.prefix_tokens
-    window = drift_profiles(clean[0], trace.hidden[late], tokens, prefix)
-    final = drift_profiles(clean[1][None], final_output(encoder, trace)[None], tokens, prefix)
-    return {"late": window["context"].mean(axis=1), "final": final["global"][:, 0], "final_context": final["context"][:, 0]}
+    window = drift_profile_tensors(clean[0], trace.hidden[late], tokens, prefix)
+    final = drift_profile_tensors(clean[1][None], final_output(encoder, trace)[None], tokens, prefix)
+    return torch.stack([window["context"].mean(dim=1), final["global"][:, 0], final["context"][:, 0]], dim=1)

@@ -125,7 +125,7 @@ def mae_default_table(encoder, roles, inputs, conv: Conventions, batch_size: int
     with library_default_masking(encoder):
         for job in (j for j in inputs.jobs if mask_family(j.mask) in ("object", "background")):
             clean = inputs.images[job.image_id].unsqueeze(0).to(weight.device, weight.dtype)
-            masked = masked_pixels(encoder, clean, torch.from_numpy(job.tokens).unsqueeze(0).to(clean.device), conv)
+            masked = masked_pixels(encoder, clean, job.tokens[None], conv)
             reference = _hf_hidden(encoder, clean, P2_SEEDS[0])
             late = lambda other: float(token_drift(reference[window, :, 1:], other[window, :, 1:]).mean())
             rows.append((job.image_id, job.mask, late(_hf_hidden(encoder, masked, P2_SEEDS[1])),

@@ -9,7 +9,7 @@
 | geometry | per-layer drift of squares by area, elongated at equal counts    |
 | panel    | the three groups at small, medium and full object token budgets  |
 | footprints | the three groups under square and elongated background footprints of each budget (tables/footprints.py) |
-| proxy    | ridge predictor proxy layer depth-1 -> layer depth (the reading) |
+| proxy    | ridge predictor proxy layer depth-1 -> layer depth (the reading; tables/proxy.py) |
 | pathway  | bottleneck under full / context / masked patching, triple and attention-only group, final-output drift (tables/pathway.py) |
 | excess   | late single sites (MLP intermediate, attention output, value), object and background, context |
 | mae_default | late global drift under HF ViTMAE's default random masking (the MAE masking probe) |
@@ -24,14 +24,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from jepa_claims.engine.batching import resolve_batch_size
 from jepa_claims.conventions import Conventions
-from jepa_claims.engine.drift import token_drift
 from jepa_claims.engine.masks import PANEL_BUDGETS, budget_subset, mask_family, rect_mask
-from jepa_claims.engine.tabulate import MaskJob, drift_table, patched_run, place_group, rescue_table, run_chunk, chunks
+from jepa_claims.engine.tabulate import MaskJob, drift_table, rescue_table
 from jepa_claims.engine.sites import parse_sites
 from jepa_claims.roles import Roles
-from jepa_claims.tables.ridge import Moments, apply, held_out_fits
 
 GEOMETRY_AREAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 GEOMETRY_ASPECTS = (1.0, 4.0)  # square, and elongated (4:1, wide)
@@ -152,57 +149,12 @@ def panel_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_
     return table
 
 
-def proxy_table(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size: int) -> pd.DataFrame:
-    """Predictor proxy (section 3.6): ridge "layer depth-1 -> layer depth" fit on clean runs, out of sample.
+def _proxy(encoder, roles: Roles, inputs: Inputs, conv: Conventions, batch_size) -> pd.DataFrame:
+    """The predictor proxy's table (lib/tables/proxy.py) on the object and background masks, registered here so it
+    is cached like every other table."""
+    from jepa_claims.tables.proxy import proxy_table
 
-    The layer reading says which states those are (`Conventions.proxy_layers`; block_output: the last
-    block's output -> the final normalised output). Each class's images are predicted by a map fitted
-    on the other classes' clean runs (lib/tables/ridge.py). Rows per job and condition (clean, masked,
-    single, pair, triple): proxy global and context drift of the proxy's prediction from the
-    condition's input state against the clean target.
-    """
-    d, prefix = encoder.depth, encoder.prefix_tokens
-    source, target_index = conv.proxy_layers(d)
-    jobs = _semantic_pair(inputs)
-    groups = {name: place_group(g, conv, d, measured=(d - 1,)) for name, g in zip(("single", "pair", "triple"), _groups(roles))}
-    sites = list(dict.fromkeys(s for g in groups.values() for s in g))
-    chunk_runs = [run_chunk(encoder, inputs.images, c, sites, conv)
-                  for c in chunks(jobs, resolve_batch_size(batch_size, encoder, sites))]
-    targets = [_proxy_target(encoder, r.clean, target_index) for r in chunk_runs]
-    weights = held_out_fits(_class_moments(chunk_runs, targets, inputs.classes, source, prefix))
-    rows = []
-    for r, clean_target in zip(chunk_runs, targets):
-        target = clean_target[r.index, prefix:]  # [jobs, patches, dim]
-        states = {"clean": r.clean.hidden[source, r.index], "masked": r.masked.hidden[source]}
-        states |= {name: patched_run(encoder, r, g, "context").hidden[source] for name, g in groups.items()}
-        visible = ~r.tokens.cpu()
-        fits = [weights[inputs.classes[job.image_id]] for job in r.jobs]
-        for condition, state in states.items():
-            predicted = torch.stack([apply(w, s[prefix:]) for w, s in zip(fits, state)]).to(target.dtype)
-            drift = token_drift(target, predicted).cpu()  # [jobs, patches]
-            context = (drift * visible).sum(1) / visible.sum(1)
-            for j, job in enumerate(r.jobs):
-                rows.append((job.image_id, job.mask, condition, float(drift[j].mean()), float(context[j])))
-    return pd.DataFrame(rows, columns=["image_id", "mask", "condition", "proxy_global_drift", "proxy_context_drift"])
-
-
-def _class_moments(chunk_runs, targets, classes: dict[str, str], source: int, prefix: int) -> dict[str, Moments]:
-    """Ridge moments of every class's clean tokens (input state -> target), each image counted once."""
-    moments: dict[str, Moments] = {}
-    for r, target in zip(chunk_runs, targets):
-        for row, image_id in enumerate(dict.fromkeys(job.image_id for job in r.jobs)):
-            part = Moments.of(r.clean.hidden[source, row, prefix:], target[row, prefix:])
-            name = classes[image_id]
-            moments[name] = moments[name] + part if name in moments else part
-    return moments
-
-
-def _proxy_target(encoder, clean, index: int | None) -> torch.Tensor:
-    """The proxy's target state of a clean trace: a hidden state, or the final normalised output (None)."""
-    if index is not None:
-        return clean.hidden[index]
-    with torch.inference_mode():
-        return encoder.final_norm(clean.hidden[-1])
+    return proxy_table(encoder, roles, inputs, conv, batch_size, _semantic_pair(inputs))
 
 
 def _mae_default(*args) -> pd.DataFrame:
@@ -242,7 +194,7 @@ PROTOCOLS: dict[str, Callable[..., pd.DataFrame]] = {
     "geometry": geometry_table,
     "panel": panel_table,
     "footprints": _footprints,
-    "proxy": proxy_table,
+    "proxy": _proxy,
     "pathway": _pathway,
     "excess": excess_table,
     "heads": _heads,

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from jepa_claims.roles import Roles
-
 PAPER_SLICES = ("4x3", "8x3", "12x3", "16x3", "voc8x3")
 # Where a checkpoint's roles are discovered: its claims are then confirmed on the other, disjoint slices
 # (the Pet slices take disjoint images per breed, lib/data/slices.py), never on this one.
