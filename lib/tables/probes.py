@@ -19,6 +19,7 @@ import torch
 
 from jepa_claims.conventions import BACKGROUND_REGION, LAYER_READING, MASKING, Conventions
 from jepa_claims.engine.drift import token_drift
+from jepa_claims.engine.host import to_host
 from jepa_claims.engine.masks import RANDOM_DRAWS, mask_family
 from jepa_claims.engine.tabulate import masked_pixels
 from jepa_claims.engine.runs import COUNTER
@@ -121,13 +122,16 @@ def mae_default_table(encoder, roles, inputs, conv: Conventions, batch_size: int
         raise ValueError("the MAE masking probe needs a ViT-MAE checkpoint")
     window = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]
     weight = next(encoder.model.parameters())
-    rows = []
+    jobs = [j for j in inputs.jobs if mask_family(j.mask) in ("object", "background")]
+    drifts = {}  # per job (masked, clean) late drift, on the device until every job has run (one read-back)
     with library_default_masking(encoder):
-        for job in (j for j in inputs.jobs if mask_family(j.mask) in ("object", "background")):
+        for k, job in enumerate(jobs):
             clean = inputs.images[job.image_id].unsqueeze(0).to(weight.device, weight.dtype)
             masked = masked_pixels(encoder, clean, job.tokens[None], conv)
             reference = _hf_hidden(encoder, clean, P2_SEEDS[0])
-            late = lambda other: float(token_drift(reference[window, :, 1:], other[window, :, 1:]).mean())
-            rows.append((job.image_id, job.mask, late(_hf_hidden(encoder, masked, P2_SEEDS[1])),
-                         late(_hf_hidden(encoder, clean, P2_SEEDS[1]))))
+            late = lambda other: token_drift(reference[window, :, 1:], other[window, :, 1:]).mean()
+            pair = (_hf_hidden(encoder, masked, P2_SEEDS[1]), _hf_hidden(encoder, clean, P2_SEEDS[1]))
+            drifts[k] = torch.stack([late(other) for other in pair])
+    drifts = to_host(drifts)
+    rows = [(job.image_id, job.mask, float(drifts[k][0]), float(drifts[k][1])) for k, job in enumerate(jobs)]
     return pd.DataFrame(rows, columns=["image_id", "mask", "late_global_drift", "clean_vs_clean_drift"])
