@@ -313,7 +313,7 @@ def with_summary(text: str) -> str:
     for line in text.splitlines():
         if line.startswith("## "):
             title = line[3:]
-        elif title and ("**met**" in line or "**not met**" in line):
+        elif title and any(f"**{verdict}**" in line for verdict in ("met", "not met", "not measured")):
             lines.append(f"{line.lstrip('- ').rstrip()} ({title.split(':')[0]})")
     if not lines:
         return text

@@ -5,7 +5,8 @@
 A GPU run (`bench_paper_world_gpu.py --out benchmarks/gpu/<dtype> ...`, see benchmarks/gpu/README.md) records
 its measurements in benchmarks/gpu/; this renders them on any machine, with the date and commit the README
 names, and says whether this run had a GPU at hand. It never measures: without a recorded run the section
-says that no GPU was at hand.
+says that no GPU was at hand. Issue 25's targets are judged from `gpu_targets.py`'s stage files, recorded in
+benchmarks/gpu/targets/; a target with no file there is "not measured", never met.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from bench_paper_world_gpu import summarise
 NAME = "bench_paper_world_gpu"
 GPU_DIR = common.BENCH / "gpu"
 TARGET_S = 180.0
+TARGETS_DIR = GPU_DIR / "targets"
+WALL_TARGETS = (("world-bfloat16", 60.0), ("world-tf32", 90.0), ("world-float32", 150.0))  # issue 25, one H100
+NOT_MEASURED = "not measured"
 
 
 def recorded_at() -> str:
@@ -46,6 +50,46 @@ def verdicts() -> list[str]:
     return lines
 
 
+def stage_result(stage: str) -> dict | None:
+    """A stage's JSON as `gpu_targets.py` wrote it into benchmarks/gpu/targets/ (None: not recorded)."""
+    path = TARGETS_DIR / f"{stage}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _finished(result: dict) -> str | None:
+    """Why a world run did not finish, or None where pytest ran to its end (claims failing on random weights is
+    pytest's exit 1, still a finished run)."""
+    if "skipped" in result or "error" in result or "child_exit" in result:
+        return result.get("skipped") or result.get("error") or f"the stage's process ended with {result['child_exit']}"
+    return None if result.get("exit") in (0, 1) else result.get("summary_line") or f"pytest exit {result.get('exit')}"
+
+
+def wall_line(stage: str, seconds: float) -> str:
+    """Issue 25's wall-time target of one precision on one H100, judged from its recorded stage."""
+    head = f"- Paper world cold on one H100, {stage.removeprefix('world-')}, under {seconds:.0f} s (issue 25): "
+    result = stage_result(stage)
+    if result is None:
+        return head + f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
+    if (why := _finished(result)) is not None:
+        return head + f"did not finish on {result.get('card', 'its card')} ({why}): **not met**."
+    if "H100" not in result.get("card", ""):
+        return head + f"{result['wall_s']:.0f} s on {result['card']}, not an H100: **{NOT_MEASURED}**."
+    return head + f"{result['wall_s']:.0f} s: " + ("**met**." if result["wall_s"] < seconds else "**not met**.")
+
+
+def cap_line(stage: str) -> str:
+    """Issue 25's capped target: the run completes under the cap with the record of the uncapped run."""
+    head = f"- Paper world under `--gpu-memory {stage.removeprefix('capped-')}` completes, record identical to uncapped (issue 25): "
+    result = stage_result(stage)
+    if result is None:
+        return head + f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
+    if (why := _finished(result)) is not None:
+        return head + f"did not finish ({why}): **not met**."
+    same = result.get("record_identical_to_uncapped")
+    return head + f"{result['wall_s']:.0f} s on {result['card']}, record " + (
+        "identical: **met**." if same else "differs (or no uncapped run to compare): **not met**.")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-write", action="store_true", help="print the section, leave RESULTS.md alone")
@@ -66,6 +110,12 @@ def main(argv=None) -> int:
         summarise(GPU_DIR).rstrip() if recorded() else "No GPU run is recorded: no GPU was at hand.",
         "",
         *verdicts(),
+        "",
+        "Issue 25's targets, from `benchmarks/gpu_targets.py`'s stage files where a session recorded them in "
+        "benchmarks/gpu/targets/ (the command and stages: benchmarks/gpu/README.md):",
+        "",
+        *[wall_line(stage, seconds) for stage, seconds in WALL_TARGETS],
+        *[cap_line(stage) for stage in ("capped-24", "capped-16")],
     ])
     return common.publish(NAME, body, write=not args.no_write)
 

@@ -35,9 +35,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-# Seconds each stage may take: the first four fit one 540 s call, world-tf32 and world-float32 a second.
+# Seconds each stage may take: the first four fit one 540 s call, world-tf32 and world-float32 a second, capped-24 and
+# single-bfloat16 (one process with the whole GPU, against -n 4's four) a third.
 LIMITS = {"micro": 60, "together": 150, "world-bfloat16": 150, "capped-16": 180, "world-tf32": 200,
-          "world-float32": 300, "capped-24": 180}
+          "world-float32": 300, "capped-24": 180, "single-bfloat16": 240}
 PRECISIONS = ("float32", "tf32", "bfloat16")
 CAPS = {"capped-16": 16, "capped-24": 24}
 ALONE = ("heads", "proxy")  # tables the together stage computes on their own (not in SHARED), beside the shared ones
@@ -176,19 +177,21 @@ def _max_difference(table, reference) -> float:
     return float((table[floats] - reference[floats]).abs().max().max()) if floats else 0.0
 
 
-def world_run(args, precision: str, cap: int | None, limit: float) -> dict:
-    """`pytest claims/ --world paper` on the stand-in, cold, under `limit`: wall time, memory, workers, record hash."""
+def world_run(args, precision: str, cap: int | None, limit: float, workers: str | None = None) -> dict:
+    """`pytest claims/ --world paper` on the stand-in, cold, under `limit` (`-n workers`, default the stage's): wall
+    time, memory, workers, record hash."""
     from test_worker_identity import comparable
 
     from bench_paper_world_gpu import _memory_peak, _sampler
 
     work = stand_in(args)
-    name = f"{precision}-{cap or 'all'}"
+    workers = workers or args.workers
+    name = f"{precision}-{cap or 'all'}-n{workers}"
     cache, folder = args.work / f"cache-{name}", args.work / f"run-{name}"
     shutil.rmtree(cache, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "pytest", str(REPO / "claims"), "--world", "paper", "--device", args.device,
-               "-n", args.workers, "--dtype", precision, "--skip-unreadable", "--hf-cache", str(work / "hub"),
+               "-n", workers, "--dtype", precision, "--skip-unreadable", "--hf-cache", str(work / "hub"),
                "--data-root", str(work / "data"), "--cache-dir", str(cache), "-p", "no:cacheprovider", "-q",
                "--html", str(folder / "replication.html"), *(["--gpu-memory", str(cap)] if cap else []), *args.select]
     sampler = _sampler(folder)
@@ -202,7 +205,7 @@ def world_run(args, precision: str, cap: int | None, limit: float) -> dict:
     finally:
         if sampler is not None:
             sampler.terminate()
-    result = {"precision": precision, "gpu_memory_cap_gb": cap, "wall_s": time.perf_counter() - started,
+    result = {"precision": precision, "gpu_memory_cap_gb": cap, "processes": workers, "wall_s": time.perf_counter() - started,
               "exit": exit_code, "summary_line": tail, "gpu_memory_peak_mib": _memory_peak(folder),
               "workers": _worker_spans(cache)}
     summary = folder / "stats_summary.json"
@@ -233,11 +236,18 @@ def run_stage(args, stage: str, limit: float) -> dict:
         return together(args)
     if stage.startswith("world-"):
         return world_run(args, stage.removeprefix("world-"), None, limit)
-    result = world_run(args, "bfloat16", CAPS[stage], limit)
+    if stage == "single-bfloat16":  # one process per GPU, its batches sized from the whole card
+        return _compared(args, world_run(args, "bfloat16", None, limit, workers="0"), "record_identical_to_parallel")
+    return _compared(args, world_run(args, "bfloat16", CAPS[stage], limit), "record_identical_to_uncapped")
+
+
+def _compared(args, result: dict, name: str) -> dict:
+    """The run's result with `name`: whether its record hashes as world-bfloat16's did (absent where that stage has no
+    result)."""
     uncapped = args.out / "world-bfloat16.json"
     if uncapped.exists():
         reference = json.loads(uncapped.read_text()).get("record_sha256")
-        result["record_identical_to_uncapped"] = reference is not None and reference == result.get("record_sha256")
+        result[name] = reference is not None and reference == result.get("record_sha256")
     return result
 
 

@@ -1,5 +1,6 @@
 """The prepared GPU script (benchmarks/gpu_targets.py) starts and runs its stages on a CPU at tiny size (--dry-run):
-one JSON per stage, nothing else written to its output folder, a capped run's record identical to the uncapped."""
+one JSON per stage, nothing else written to its output folder, a capped run's record and a one-process run's identical
+to the uncapped -n 2 run's."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("micro", "together", "world-bfloat16", "capped-16")
+STAGES = ("micro", "together", "world-bfloat16", "capped-16", "single-bfloat16")
 
 
 @pytest.mark.slow
@@ -31,5 +32,7 @@ def test_every_stage_runs_on_a_cpu_at_tiny_size(tmp_path):
     runs = results["together"]["runs"]
     assert all(r["equal_to_8_jobs"] for r in runs if r["jobs"] == 32)  # batch invariance, here on the CPU
     assert all(set(r["max_difference_from_float32"].values()) == {0.0} for r in runs if r["precision"] != "bfloat16")
+    assert all({"heads", "proxy"} <= set(r["max_difference_from_float32"]) for r in runs)
     assert results["world-bfloat16"]["record_sha256"] and results["world-bfloat16"]["workers"]
     assert results["capped-16"]["record_identical_to_uncapped"] is True
+    assert results["single-bfloat16"]["processes"] == "0" and results["single-bfloat16"]["record_identical_to_parallel"] is True

@@ -1,0 +1,61 @@
+"""benchmarks/gpu_section.py: issue 25's GPU targets judged from the stage files benchmarks/gpu_targets.py writes, and
+said to be unmeasured (never met) where no stage file is recorded; the summary of RESULTS.md carries every verdict."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import common  # noqa: E402
+import gpu_section  # noqa: E402
+
+H100 = "NVIDIA H100 80GB HBM3"
+
+
+@pytest.fixture
+def targets(tmp_path, monkeypatch) -> Path:
+    """An empty benchmarks/gpu/targets/ for the section to read."""
+    monkeypatch.setattr(gpu_section, "TARGETS_DIR", tmp_path)
+    return tmp_path
+
+
+def _stage(folder: Path, stage: str, **result) -> None:
+    (folder / f"{stage}.json").write_text(json.dumps({"stage": stage, **result}))
+
+
+def test_without_a_recorded_run_every_target_is_not_measured(targets):
+    """No stage file: each of the five targets says so, and none says met."""
+    lines = [gpu_section.wall_line(s, t) for s, t in gpu_section.WALL_TARGETS] + [
+        gpu_section.cap_line(s) for s in ("capped-24", "capped-16")]
+    assert len(lines) == 5 and all(line.endswith("**not measured**.") for line in lines)
+
+
+def test_a_recorded_run_is_judged_against_its_target_on_an_h100_only(targets):
+    """59 s in bfloat16 on an H100 meets 60 s, 91 s in tf32 misses 90 s; on another card the run measures nothing."""
+    _stage(targets, "world-bfloat16", card=H100, wall_s=59.2, exit=1)
+    _stage(targets, "world-tf32", card=H100, wall_s=91.0, exit=1)
+    _stage(targets, "world-float32", card="NVIDIA H200", wall_s=120.0, exit=1)
+    assert gpu_section.wall_line("world-bfloat16", 60).endswith("59 s: **met**.")
+    assert gpu_section.wall_line("world-tf32", 90).endswith("91 s: **not met**.")
+    assert gpu_section.wall_line("world-float32", 150).endswith("not an H100: **not measured**.")
+
+
+def test_an_unfinished_run_or_a_changed_record_is_not_met(targets):
+    """A run stopped at its limit, or a capped run whose record differs from the uncapped one, misses its target."""
+    _stage(targets, "world-bfloat16", card=H100, wall_s=150.0, exit=None, summary_line="stopped at the stage's limit of 150 s")
+    _stage(targets, "capped-24", card=H100, wall_s=70.0, exit=1, record_identical_to_uncapped=True)
+    _stage(targets, "capped-16", card=H100, wall_s=80.0, exit=1, record_identical_to_uncapped=False)
+    assert "stopped at the stage's limit" in gpu_section.wall_line("world-bfloat16", 60)
+    assert gpu_section.wall_line("world-bfloat16", 60).endswith("**not met**.")
+    assert gpu_section.cap_line("capped-24").endswith("identical: **met**.")
+    assert gpu_section.cap_line("capped-16").endswith("**not met**.")
+
+
+def test_the_summary_carries_unmeasured_targets_beside_met_ones():
+    """RESULTS.md's summary copies every verdict line, an unmeasured one too."""
+    text = "# B\n\n<!-- BEGIN x -->\n## S: one\n\n- a: **met**.\n- b: **not measured**.\n- c: plain.\n<!-- END x -->\n"
+    summary = common.with_summary(text)
+    assert "- a: **met**. (S)" in summary and "- b: **not measured**. (S)" in summary and "- c: plain" not in summary.split("## S")[0]
