@@ -12,8 +12,10 @@ from jepa_claims.conventions import Conventions
 from jepa_claims.engine import drift, host, tabulate
 from jepa_claims.engine.batching import Batch
 from jepa_claims.engine.drift import drift_profile_tensors, drift_profiles
+from jepa_claims.engine.host import take, to_device
+from jepa_claims.engine.sites import parse_sites
 from jepa_claims.engine.runs import COUNTER
-from jepa_claims.engine.tabulate import MaskJob, run_chunk
+from jepa_claims.engine.tabulate import MaskJob, place_group, run_chunk
 from jepa_claims.tables import heads, pathway, proxy
 from jepa_claims.tables.store import TableStore
 
@@ -122,11 +124,28 @@ def test_a_mask_that_hides_nothing_or_everything_is_refused_before_any_forward(w
         assert COUNTER.blocks == before
 
 
-def test_host_copies_copy_cpu_tensors_only_when_asked():
-    """On a CPU the values come back as they are (no copy) unless `copy`: then a kept row holds no view of its batch."""
-    batch = torch.arange(12.0).reshape(3, 4)
+def test_take_is_list_indexing_and_a_cpu_value_comes_back_as_it_is():
+    """`take` gives what `tensor[..., index]` gives (a copy); on a CPU `host_copies` and `to_device` copy nothing."""
+    batch = torch.arange(24.0).reshape(2, 3, 4)
+    taken = take(batch, 1, [2, 0, 2])
+    assert torch.equal(taken, batch[:, [2, 0, 2]]) and taken.data_ptr() != batch.data_ptr()
     assert host.host_copies({"x": batch})["x"].data_ptr() == batch.data_ptr()
-    copied = host.host_copies({"x": batch[1:]}, copy=True)["x"]
-    assert copied.data_ptr() != batch.data_ptr() and torch.equal(copied, batch[1:])
+    assert to_device(batch, torch.device("cpu")).data_ptr() == batch.data_ptr()
     values = host.to_host({"x": batch, "y": np.ones(2)})
     assert isinstance(values["x"], np.ndarray) and np.array_equal(values["x"], batch.numpy()) and values["y"].sum() == 2
+
+
+def test_the_proxy_keeps_each_images_states_alone_not_its_batchs_trace(world, tmp_path):
+    """The clean pass keeps per image only its own rows: no kept tensor is a view into a batch or a whole trace."""
+    store = TableStore(world, tmp_path, Conventions(), batch_size=Batch(rows=8, jobs=64))
+    encoder, conv = store.encoder("ijepa_1k"), Conventions()
+    inputs = store.inputs("ijepa_1k", "4x3")
+    jobs = [job for job in inputs.jobs if job.mask in ("object", "background")]
+    d = encoder.depth
+    sites = list(dict.fromkeys(s for g in ("single", "pair", "triple")
+                               for s in place_group(parse_sites(store.roles("ijepa_1k").groups()[g]), conv, d, measured=(d - 1,))))
+    kept, moments = proxy._clean_pass(encoder, inputs, jobs, sites, conv, Batch(rows=8, jobs=64))
+    assert set(kept) == set(inputs.images) and len(moments) == len(set(inputs.classes.values()))
+    for states in kept.values():
+        for value in states.values():
+            assert value.untyped_storage().nbytes() == value.numel() * value.element_size()

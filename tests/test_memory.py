@@ -52,11 +52,26 @@ def test_forward_batches_of_any_size_give_the_tables_of_batch_8(world, tmp_path,
         _same(_tables(world, tmp_path / f"jobs{jobs}", Batch(rows=8, jobs=jobs), together), reference)
 
 
+def test_a_late_window_of_five_layers_gives_each_job_the_same_means_in_any_batch(world, tmp_path):
+    """The mean over a late window of 5 layers (every hidden state of the depth-4 encoder) is each job's own in a batch
+    of 64 jobs as in one of 8: a mean taken on the device (torch's) gave rows that depend on the batch at 5 layers."""
+    wide = Conventions(layer_indexing="hidden_states", late_window=(0, 1, 2, 3, 4), allow_inert_sites=True)
+    source = world.checkpoints[0].source
+    kinds = ("rescue", "pathway", "heads")
+    at = {}
+    for jobs in (8, 64):
+        wanted = frozenset((kind, source, "4x3", wide) for kind in kinds)
+        store = TableStore(world, tmp_path / f"jobs{jobs}", wide, batch_size=Batch(rows=8, jobs=jobs), wanted=wanted)
+        at[jobs] = {kind: store.table(kind, "ijepa_1k", "4x3") for kind in kinds}
+    for kind in kinds:
+        pd.testing.assert_frame_equal(at[64][kind], at[8][kind], check_exact=True, obj=kind)
+
+
 def test_an_out_of_memory_error_at_a_chosen_chunk_halves_it_and_changes_nothing(world, tmp_path, monkeypatch):
     """CUDA out-of-memory errors raised (on the CPU) at chosen forward batches of more than one image wherever a batch's
     inputs go to the device (every table's masked inputs: the 2nd and 3rd; the proxy's two passes, each one batch of
-    all 12 images here: the 1st and, within it, its first half): each batch is halved and retried, and every table
-    equals an undisturbed run's exactly."""
+    all 12 images here: the 1st and, within it, its first half) and at a patched run part-way through a batch: each
+    batch is halved and retried, and every table equals an undisturbed run's exactly."""
     reference = _tables(world, tmp_path / "undisturbed", Batch(rows=8, jobs=64), True)
     raised = {}
 
@@ -75,12 +90,18 @@ def test_an_out_of_memory_error_at_a_chosen_chunk_halves_it_and_changes_nothing(
         monkeypatch.setattr(module, name, inputs)
 
     by_job = lambda jobs, conv: {job.image_id for job in jobs}
+    # Part-way through a batch too: a patched run failing after the batch's clean, masked and first patched runs (in the
+    # shared runs' memo, where the rescue tables read them) were computed. 8 jobs are more than one image's (3 at most).
+    by_run = lambda resume, tokens, sources, group, mode: range(2 if tokens.shape[0] >= 8 else 1)
     failing(tabulate, "masked_inputs", by_job, (2, 3))
+    failing(tabulate, "resumed_patch", by_run, (5,))
     failing(proxy, "masked_inputs", by_job, (1, 2))
     failing(proxy, "on_device", lambda names: names, (1, 2))
+    failing(proxy, "resumed_patch", by_run, (1,))
     _same(_tables(world, tmp_path / "disturbed", Batch(rows=8, jobs=64), True), reference)
-    assert raised == dict.fromkeys(["jepa_claims.engine.tabulate.masked_inputs", "jepa_claims.tables.proxy.masked_inputs",
-                                    "jepa_claims.tables.proxy.on_device"], 2)
+    assert raised == {f"jepa_claims.{name}": count for name, count in (
+        ("engine.tabulate.masked_inputs", 2), ("engine.tabulate.resumed_patch", 1), ("tables.proxy.masked_inputs", 2),
+        ("tables.proxy.on_device", 2), ("tables.proxy.resumed_patch", 1))}
 
 
 def test_one_image_that_cannot_fit_is_an_error_naming_its_table_and_the_memory(world, tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ import torch
 from jepa_claims.engine.batching import as_batch, forward_jobs, memory_seen
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.drift import check_masks, drift_profile_tensors, in_convention, rescue
-from jepa_claims.engine.host import to_host
+from jepa_claims.engine.host import take, to_device, to_host
 from jepa_claims.engine.images import apply_pixel_mask, fill_value
 from jepa_claims.engine.masks import token_to_pixel_mask
 from jepa_claims.engine.runs import Mode, SitePatch, Trace, run, select_tokens
@@ -75,7 +75,8 @@ def place_group(group: Sequence[Site], conv: Conventions, depth: int, measured: 
 def masked_pixels(encoder, pixel_values: torch.Tensor, tokens: np.ndarray, conv: Conventions) -> torch.Tensor:
     """Fill the hidden patches on exact patch blocks. pixel_values [B, 3, S, S], tokens [B, N] (the host's masks)."""
     pixel_masks = np.stack([token_to_pixel_mask(t, encoder.grid, encoder.patch_size) for t in tokens])
-    return apply_pixel_mask(pixel_values, torch.from_numpy(pixel_masks), fill_value(encoder.geometry, conv))
+    return apply_pixel_mask(pixel_values, to_device(torch.from_numpy(pixel_masks), pixel_values.device),
+                            fill_value(encoder.geometry, conv))
 
 
 def chunks(jobs: Sequence[MaskJob], batch_size: int) -> Iterator[list[MaskJob]]:
@@ -106,8 +107,12 @@ class ChunkRuns:
 
     def rows(self, rows: Sequence[int]) -> "ChunkRuns":
         """The runs of some of the chunk's jobs (the clean runs stay per image)."""
-        return ChunkRuns([self.jobs[r] for r in rows], self.pixels[rows], self.tokens[rows], self.clean,
-                         [self.index[r] for r in rows], Trace(hidden=self.masked.hidden[:, rows]))
+        return ChunkRuns([self.jobs[r] for r in rows], take(self.pixels, 0, rows), take(self.tokens, 0, rows), self.clean,
+                         [self.index[r] for r in rows], Trace(hidden=take(self.masked.hidden, 1, rows)))
+
+    def clean_at(self, layers: Sequence[int]) -> torch.Tensor:
+        """The clean run's hidden states at `layers` (hidden_states indices), one row per job: [layers, jobs, tokens, dim]."""
+        return take(take(self.clean.hidden, 0, layers), 1, self.index)
 
 
 def run_chunk(encoder, images: dict[str, torch.Tensor], jobs: list[MaskJob], sites: Sequence[Site], conv: Conventions) -> ChunkRuns:
@@ -118,14 +123,14 @@ def run_chunk(encoder, images: dict[str, torch.Tensor], jobs: list[MaskJob], sit
     if memo is None:
         return ChunkRuns(jobs, pixels, tokens, run(encoder, clean_pixels, sites=sites), index, run(encoder, pixels))
     clean = memo.clean_trace(ids, sites, lambda missing, every: run(encoder, on_device(encoder, images, missing), sites=every))
-    masked = memo.masked_trace([job.run_key for job in jobs], lambda rows: run(encoder, pixels[rows]))
+    masked = memo.masked_trace([job.run_key for job in jobs], lambda rows: run(encoder, take(pixels, 0, rows)))
     return ChunkRuns(jobs, pixels, tokens, clean, index, masked)
 
 
 def on_device(encoder, images: dict[str, torch.Tensor], names: Sequence[str]) -> torch.Tensor:
     """The named images stacked on the encoder's device in its dtype: [images, 3, S, S]."""
     weight = next(encoder.model.parameters())
-    return torch.stack([images[i] for i in names]).to(weight.device, weight.dtype)
+    return to_device(torch.stack([images[i] for i in names]), weight.device).to(weight.dtype)
 
 
 def masked_inputs(encoder, images: dict[str, torch.Tensor], jobs: Sequence[MaskJob], conv: Conventions):
@@ -135,8 +140,8 @@ def masked_inputs(encoder, images: dict[str, torch.Tensor], jobs: Sequence[MaskJ
     index = [ids.index(job.image_id) for job in jobs]
     hidden = np.stack([job.tokens for job in jobs])  # [jobs, patches]
     check_masks(hidden)
-    tokens = torch.from_numpy(hidden).to(clean_pixels.device)
-    return ids, clean_pixels, index, tokens, masked_pixels(encoder, clean_pixels[index], hidden, conv)
+    tokens = to_device(torch.from_numpy(hidden), clean_pixels.device)
+    return ids, clean_pixels, index, tokens, masked_pixels(encoder, take(clean_pixels, 0, index), hidden, conv)
 
 
 Values = dict[Hashable, np.ndarray]  # what a forward batch measured, one entry per job along axis 0
@@ -193,14 +198,14 @@ def chunk_values(encoder, jobs: Sequence[MaskJob], batch, sites: Sequence[Site],
     chunk by chunk gets the same rows however many jobs run at once."""
     batch = as_batch(batch)
     for group in forward_groups(jobs, batch.rows, forward_jobs(batch, encoder, sites, patched=patched)):
-        values = fit_memory([job for chunk in group for job in chunk], compute, _device(encoder))
+        values = fit_memory([job for chunk in group for job in chunk], compute, device_of(encoder))
         offset = 0
         for chunk in group:
             yield chunk, {key: value[offset : offset + len(chunk)] for key, value in values.items()}
             offset += len(chunk)
 
 
-def _device(encoder) -> torch.device:
+def device_of(encoder) -> torch.device:
     """Where the encoder's weights are."""
     return next(encoder.model.parameters()).device
 
@@ -216,8 +221,9 @@ def drift_table(encoder, images: dict[str, torch.Tensor], jobs: Sequence[MaskJob
 
     def compute(part: list[MaskJob]) -> Values:
         runs = run_chunk(encoder, images, part, (), conv)
-        profiles = drift_profile_tensors(runs.clean.hidden[:, runs.index], runs.masked.hidden, runs.tokens, encoder.prefix_tokens)
-        return to_host({k: in_convention(v, conv, encoder.depth)[1] for k, v in profiles.items()})
+        clean = take(runs.clean.hidden, 1, runs.index)
+        profiles = to_host(drift_profile_tensors(clean, runs.masked.hidden, runs.tokens, encoder.prefix_tokens))
+        return {k: in_convention(v, conv, encoder.depth)[1] for k, v in profiles.items()}
 
     rows = []
     for chunk, columns in chunk_values(encoder, jobs, batch_size, (), compute, patched=False):
@@ -264,17 +270,18 @@ def _rescue_values(encoder, images: dict[str, torch.Tensor], jobs: list[MaskJob]
     # Only the late window enters the rescue: drift is computed on those layers alone (same values
     # as late_mean of the full profile, at a fraction of the float64 work and memory).
     late = [conv.hidden_index(layer) for layer in conv.late_layers(encoder.depth)]
-    clean_late = runs.clean.hidden[late][:, runs.index]
-    values = {"masked": _late_context(clean_late, runs.masked, late, runs.tokens, encoder)}
+    clean_late = runs.clean_at(late)
+    profiles = {"masked": late_profile(clean_late, runs.masked, late, runs.tokens, encoder)}
     for g, group in enumerate(groups):
         for mode in modes:
-            values[(g, mode)] = _late_patched(encoder, runs, group, mode, clean_late, late, conv)
-    return to_host(values)
+            profiles[(g, mode)] = _late_patched(encoder, runs, group, mode, clean_late, late, conv)
+    # The mean over the late window is taken on the host: numpy's gives each job the same number in any batch.
+    return {key: profile.mean(axis=1) for key, profile in to_host(profiles).items()}
 
 
 def patched_run(encoder, runs: ChunkRuns, group: Sequence[Site], mode: Mode) -> Trace:
     """The masked run with the group's (placed) sites patched from the clean run, resumed at its first block."""
-    sources = {site.name: runs.clean.sites[site.name][runs.index] for site in group}
+    sources = {site.name: take(runs.clean.sites[site.name], 0, runs.index) for site in group}
     return resumed_patch(encoder, runs.pixels, runs.masked, runs.tokens, sources, group, mode)
 
 
@@ -289,24 +296,25 @@ def resumed_patch(encoder, pixels: torch.Tensor, resume: Trace, tokens: torch.Te
 
 def _late_patched(encoder, runs: ChunkRuns, group: Sequence[Site], mode: Mode, clean_late: torch.Tensor, late: list[int],
                   conv: Conventions) -> torch.Tensor:
-    """Mean context drift [jobs] (on the device) of the group's patched runs over the late window (hidden_states indices `late`);
-    inside a shared_runs block whose window covers `late`, each run once for every table that patches its blocks."""
+    """Context drift [jobs, late] (on the device) of the group's patched runs at the late window (hidden_states indices
+    `late`); inside a shared_runs block whose window covers `late`, each run once for every table that patches its
+    blocks."""
     memo = active_memo(encoder, conv)
     if memo is None or not set(late) <= set(memo.late):
-        return _late_context(clean_late, patched_run(encoder, runs, group, mode), late, runs.tokens, encoder)
+        return late_profile(clean_late, patched_run(encoder, runs, group, mode), late, runs.tokens, encoder)
     kept = list(memo.late)
 
     def compute(rows: list[int]) -> torch.Tensor:
         part = runs.rows(rows)
-        patched = patched_run(encoder, part, group, mode).hidden[kept]
-        clean = runs.clean.hidden[kept][:, part.index]
-        return drift_profile_tensors(clean, patched, part.tokens, encoder.prefix_tokens)["context"]
+        patched = take(patched_run(encoder, part, group, mode).hidden, 0, kept)
+        return drift_profile_tensors(part.clean_at(kept), patched, part.tokens, encoder.prefix_tokens)["context"]
 
     placed = frozenset((site.block, site.kind) for site in group)
     context = memo.patched_context([(job.run_key, placed, mode) for job in runs.jobs], compute)  # [jobs, kept]
-    return context[:, [kept.index(index) for index in late]].mean(dim=1)
+    return take(context, 1, [kept.index(index) for index in late])
 
 
-def _late_context(clean_late: torch.Tensor, trace: Trace, late: Sequence[int], tokens: torch.Tensor, encoder) -> torch.Tensor:
-    """Mean context drift [jobs] (on the device) over the late window (hidden_states indices `late`) against the clean run."""
-    return drift_profile_tensors(clean_late, trace.hidden[late], tokens, encoder.prefix_tokens)["context"].mean(dim=1)
+def late_profile(clean_late: torch.Tensor, trace: Trace, late: Sequence[int], tokens: torch.Tensor, encoder) -> torch.Tensor:
+    """Context drift [jobs, late] (on the device) at the late window (hidden_states indices `late`) against the clean
+    run's states there (`clean_late`, [late, jobs, tokens, dim])."""
+    return drift_profile_tensors(clean_late, take(trace.hidden, 0, late), tokens, encoder.prefix_tokens)["context"]

@@ -13,10 +13,10 @@ from __future__ import annotations
 import pandas as pd
 
 from jepa_claims.conventions import Conventions
-from jepa_claims.engine.drift import drift_profile_tensors, rescue
+from jepa_claims.engine.drift import rescue
 from jepa_claims.engine.host import to_host
 from jepa_claims.engine.sites import head_count
-from jepa_claims.engine.tabulate import ChunkRuns, Values, group_name, patched_run
+from jepa_claims.engine.tabulate import ChunkRuns, Values, group_name, late_profile, patched_run
 from jepa_claims.roles import Roles
 from jepa_claims.tables.object_runs import ObjectRuns, object_runs
 
@@ -61,8 +61,9 @@ def heads_table(encoder, roles: Roles, inputs, conv: Conventions, batch_size) ->
 
 def _values(encoder, plan: ObjectRuns, runs: ChunkRuns) -> Values:
     """Late context drift [jobs] of the masked run ("masked") and of every group's context-only patched run."""
-    clean = runs.clean.hidden[plan.late][:, runs.index]
-    prefix = encoder.prefix_tokens
-    context = lambda trace: drift_profile_tensors(clean, trace.hidden[plan.late], runs.tokens, prefix)["context"].mean(dim=1)
-    return to_host({"masked": context(runs.masked)} | {key: context(patched_run(encoder, runs, group, "context"))
-                                                         for key, group in plan.groups.items()})
+    clean = runs.clean_at(plan.late)
+    profile = lambda trace: late_profile(clean, trace, plan.late, runs.tokens, encoder)
+    profiles = {"masked": profile(runs.masked)} | {key: profile(patched_run(encoder, runs, group, "context"))
+                                                   for key, group in plan.groups.items()}
+    # The mean over the late window is taken on the host: numpy's gives each job the same number in any batch.
+    return {key: value.mean(axis=1) for key, value in to_host(profiles).items()}

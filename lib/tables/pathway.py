@@ -11,14 +11,15 @@ Object masks only; one clean and one masked run per image, each patched run resu
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import torch
 
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.drift import drift_profile_tensors, rescue
-from jepa_claims.engine.host import to_host
+from jepa_claims.engine.host import take, to_host
 from jepa_claims.engine.runs import Trace, final_output
-from jepa_claims.engine.tabulate import ChunkRuns, Values, group_name, patched_run
+from jepa_claims.engine.tabulate import ChunkRuns, Values, group_name, late_profile, patched_run
 from jepa_claims.roles import Roles
 from jepa_claims.tables.object_runs import ObjectRuns, object_runs
 
@@ -58,24 +59,22 @@ def pathway_table(encoder, roles: Roles, inputs, conv: Conventions, batch_size) 
 def _values(encoder, plan: ObjectRuns, runs: ChunkRuns) -> Values:
     """Per job [jobs, 3] (late context drift, final drift, final context drift): of the masked run ("masked") and of
     each run of PATHWAY_RUNS ((group, mode))."""
-    clean = _clean_states(encoder, runs, plan.late)
-    values = {"masked": _measures(encoder, clean, runs.masked, runs.tokens, plan.late)}
+    clean = runs.clean_at(plan.late), take(final_output(encoder, runs.clean), 0, runs.index)
+    measured = {"masked": _measures(encoder, clean, runs.masked, runs.tokens, plan.late)}
     for name, mode in PATHWAY_RUNS:
         patched = patched_run(encoder, runs, plan.groups[name], mode)
-        values[(name, mode)] = _measures(encoder, clean, patched, runs.tokens, plan.late)
-    return to_host(values)
-
-
-def _clean_states(encoder, runs: ChunkRuns, late: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-    """The clean run's late-window hidden states and final normalised output, one row per job."""
-    return runs.clean.hidden[late][:, runs.index], final_output(encoder, runs.clean)[runs.index]
+        measured[(name, mode)] = _measures(encoder, clean, patched, runs.tokens, plan.late)
+    host = to_host({(key, part): value for key, parts in measured.items() for part, value in parts.items()})
+    # The mean over the late window is taken on the host: numpy's gives each job the same number in any batch.
+    return {key: np.stack([host[(key, "late")].mean(axis=1), host[(key, "final")], host[(key, "final_context")]], axis=1)
+            for key in measured}
 
 
 def _measures(encoder, clean: tuple[torch.Tensor, torch.Tensor], trace: Trace, tokens: torch.Tensor,
-              late: list[int]) -> torch.Tensor:
-    """Per job [jobs, 3] (on the device): late-window context drift, and global and context drift of the final
-    normalised output."""
+              late: list[int]) -> dict[str, torch.Tensor]:
+    """On the device: late-window context drift [jobs, late], and global and context drift of the final normalised
+    output [jobs]; clean: the clean run's late-window states and final output, one row per job."""
     prefix = encoder.prefix_tokens
-    window = drift_profile_tensors(clean[0], trace.hidden[late], tokens, prefix)
     final = drift_profile_tensors(clean[1][None], final_output(encoder, trace)[None], tokens, prefix)
-    return torch.stack([window["context"].mean(dim=1), final["global"][:, 0], final["context"][:, 0]], dim=1)
+    return {"late": late_profile(clean[0], trace, late, tokens, encoder), "final": final["global"][:, 0],
+            "final_context": final["context"][:, 0]}

@@ -17,11 +17,11 @@ import torch
 from jepa_claims.conventions import Conventions
 from jepa_claims.engine.batching import as_batch, forward_jobs
 from jepa_claims.engine.drift import token_drift
-from jepa_claims.engine.host import host_copies, to_host
+from jepa_claims.engine.host import host_copies, to_device, to_host
 from jepa_claims.engine.runs import run
 from jepa_claims.engine.sites import Site, parse_sites
-from jepa_claims.engine.tabulate import (MaskJob, Values, chunk_values, fit_memory, forward_groups, masked_inputs, on_device,
-                                         place_group, resumed_patch)
+from jepa_claims.engine.tabulate import (MaskJob, Values, chunk_values, device_of, fit_memory, forward_groups, masked_inputs,
+                                         on_device, place_group, resumed_patch)
 from jepa_claims.roles import Roles
 from jepa_claims.tables.ridge import Moments, apply, held_out_fits
 
@@ -60,11 +60,12 @@ def _clean_pass(encoder, inputs, jobs: list[MaskJob], sites: list[Site], conv: C
 
     def compute(part: list[MaskJob]) -> Values:
         clean = run(encoder, on_device(encoder, inputs.images, [job.image_id for job in part]), sites=sites)
-        return {"source": clean.hidden[source], "target": _target(encoder, clean, target_index)} | clean.sites
+        # Copies of the two states, not views: a view would keep the batch's whole trace alive.
+        return {"source": clean.hidden[source].clone(), "target": _target(encoder, clean, target_index).clone()} | clean.sites
 
     kept: Kept = {}
     moments: dict[str, Moments] = {}
-    device = next(encoder.model.parameters()).device
+    device = device_of(encoder)
     for group in forward_groups(first_jobs, 1, forward_jobs(as_batch(batch_size), encoder, sites)):
         chunk = [job for images in group for job in images]
         states = fit_memory(chunk, compute, device)
@@ -72,8 +73,10 @@ def _clean_pass(encoder, inputs, jobs: list[MaskJob], sites: list[Site], conv: C
             part = Moments.of(states["source"][row, prefix:], states["target"][row, prefix:])
             name = inputs.classes[job.image_id]
             moments[name] = moments[name] + part if name in moments else part
-        host = host_copies(states, copy=True)  # a copy, not a view: a view would keep the whole trace alive on a CPU
-        kept |= {job.image_id: {key: value[row] for key, value in host.items()} for row, job in enumerate(chunk)}
+        # Each image's rows cloned into pageable memory: neither the batch (a view would hold it) nor pinned pages kept.
+        host = host_copies(states)
+        kept |= {job.image_id: {key: value[row].clone() for key, value in host.items()} for row, job in enumerate(chunk)}
+        del states, host  # before the next batch runs
     return kept, moments
 
 
@@ -82,9 +85,9 @@ def _drifts(encoder, inputs, part: list[MaskJob], kept: Kept, weights: dict[str,
     """Per condition, the token drift [jobs, patches] of the proxy's prediction from the jobs' states to the clean target."""
     source, prefix = conv.proxy_layers(encoder.depth)[0], encoder.prefix_tokens
     ids, _clean, index, tokens, pixels = masked_inputs(encoder, inputs.images, part, conv)
-    # Every stored state goes to the device before the first run: a copy made after it would wait for the run.
     keys = ["source", "target", *dict.fromkeys(site.name for group in groups.values() for site in group)]
-    stored = {key: torch.stack([kept[ids[i]][key] for i in index]).to(pixels.device) for key in keys}  # [jobs, tokens, width]
+    # [jobs, tokens, width] each, sent before the first run is queued
+    stored = {key: to_device(torch.stack([kept[ids[i]][key] for i in index]), pixels.device) for key in keys}
     masked = run(encoder, pixels)
     states = {"clean": stored["source"], "masked": masked.hidden[source]}
     for name, group in groups.items():
