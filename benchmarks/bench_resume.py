@@ -41,7 +41,7 @@ def main(argv=None) -> int:
     start = min(site.block for site in group)
     clean_pixels = torch.stack([images[job.image_id] for job in jobs]).to(common.DTYPES[args.dtype])
     tokens = torch.from_numpy(np.stack([job.tokens for job in jobs]))
-    pixels = masked_pixels(encoder, clean_pixels, tokens, Conventions())
+    pixels = masked_pixels(encoder, clean_pixels, tokens.numpy(), Conventions())
     select = select_tokens(tokens, "context", encoder.prefix_tokens)
 
     state: dict = {}

@@ -70,10 +70,10 @@ def wall_line(stage: str, seconds: float) -> str:
     result = stage_result(stage)
     if result is None:
         return head + f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
-    if (why := _finished(result)) is not None:
-        return head + f"did not finish on {result.get('card', 'its card')} ({why}): **not met**."
     if "H100" not in result.get("card", ""):
-        return head + f"{result['wall_s']:.0f} s on {result['card']}, not an H100: **{NOT_MEASURED}**."
+        return head + f"run on {result.get('card', 'an unnamed card')}, not an H100: **{NOT_MEASURED}**."
+    if (why := _finished(result)) is not None:
+        return head + f"did not finish ({why}): **not met**."
     return head + f"{result['wall_s']:.0f} s: " + ("**met**." if result["wall_s"] < seconds else "**not met**.")
 
 
@@ -86,8 +86,10 @@ def cap_line(stage: str) -> str:
     if (why := _finished(result)) is not None:
         return head + f"did not finish ({why}): **not met**."
     same = result.get("record_identical_to_uncapped")
+    if same is None:
+        return head + f"{result['wall_s']:.0f} s on {result['card']}, no uncapped run to compare with: **{NOT_MEASURED}**."
     return head + f"{result['wall_s']:.0f} s on {result['card']}, record " + (
-        "identical: **met**." if same else "differs (or no uncapped run to compare): **not met**.")
+        "identical: **met**." if same else "differs from the uncapped run's: **not met**.")
 
 
 def main(argv=None) -> int:

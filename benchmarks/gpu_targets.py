@@ -2,20 +2,24 @@
 
 Stages (in this order unless --stages says otherwise; each writes OUT/<stage>.json with the card, date and commit):
   micro            one ViT-H block, and the run resumed at block 29, at batch 2..64 in float32, tf32 and bfloat16
-  together         ijepa_1k 8x3's tables computed together at forward batches of 8 and 32 jobs in each precision:
-                   seconds, whether batch 32 equals batch 8 exactly, and the largest difference from float32
+  together         ijepa_1k 8x3's tables computed together (its heads and proxy tables on their own) at forward
+                   batches of 8 and 32 jobs in each precision: seconds, whether batch 32 equals batch 8 exactly, the
+                   largest difference from float32, and where the tables still wait for the GPU (sync debug mode)
   world-bfloat16   the whole paper world, cold, `-n 4` (the stand-in at real width, random weights)
   capped-16        the same under --gpu-memory 16: completes, record identical to world-bfloat16's
   world-tf32       the whole world in tf32
   world-float32    the whole world in strict IEEE float32
   capped-24        as capped-16 at 24 GB
+  single-bfloat16  world-bfloat16 in one process (-n 0): the other way to spread the work, record identical
 
     python benchmarks/gpu_targets.py --out "$OUT" --budget 540                 # on a GPU, one call
     python benchmarks/gpu_targets.py --out /tmp/dry --dry-run                  # on a CPU: tiny sizes, every stage runs
 
 A stage starts only when the budget left covers its limit (else its JSON says "skipped"), so one call never runs
-past the device's limit; rerun with --stages for the ones left. The stand-in (tests/rehearsal.py) is built once per
-call in --work. Nothing else is written to OUT (the HTML records stay in --work).
+past the device's limit; rerun with --stages for the ones left (--reference names an earlier call's
+world-bfloat16.json to compare records with). A stage writes its JSON as it goes, so one stopped at its limit
+keeps what it measured. The stand-in (tests/rehearsal.py) is built once per call in --work. Nothing else is written
+to OUT (the HTML records stay in --work).
 """
 from __future__ import annotations
 
@@ -135,8 +139,8 @@ def stand_in(args) -> Path:
 
 
 def together(args) -> dict:
-    """A cell's SHARED tables computed together, and its heads and proxy tables (their own loops), at forward batches
-    of 8 and 32 jobs in each precision."""
+    """A cell's SHARED tables computed together, and its heads and proxy tables on their own, at forward batches of 8
+    and 32 jobs in each precision; each run is written as it ends (`args.partial`)."""
     from jepa_claims.conventions import Conventions
     from jepa_claims.engine.batching import Batch
     from jepa_claims.engine.precision import PRECISIONS as DTYPES, uses_tf32
@@ -168,7 +172,55 @@ def together(args) -> dict:
             else:  # batch invariance on this device: the same rows, bit for bit
                 run["equal_to_8_jobs"] = all(table.equals(at_8[kind]) for kind, table in tables.items())
             runs.append(run)
-    return {"cell": f"{checkpoint} {slice_name}", "runs": runs}
+            args.partial({"cell": f"{checkpoint} {slice_name}", "runs": runs})
+    try:  # measured last, on its own: a failure here leaves the runs above standing
+        waits = sync_waits(args, world, conv, wanted, checkpoint, slice_name)
+    except Exception as error:  # noqa: BLE001
+        waits = {"error": f"{type(error).__name__}: {error}"[:1000]}
+    return {"cell": f"{checkpoint} {slice_name}", "runs": runs, "waits_for_the_gpu": waits}
+
+
+def sync_waits(args, world, conv, wanted, checkpoint: str, slice_name: str) -> dict:
+    """Where the cell's tables (bfloat16, 32 jobs, cold) wait for the GPU, by torch's sync debug mode: warnings by the
+    line that raised them, beside the forward batches run (each should wait once, in engine/host.py)."""
+    import warnings
+
+    import torch
+
+    from jepa_claims.engine import tabulate
+    from jepa_claims.engine.batching import Batch
+    from jepa_claims.tables import proxy
+    from jepa_claims.tables.store import TableStore
+    from jepa_claims.tables.together import SHARED
+
+    if not args.device.startswith("cuda"):
+        return {"skipped": "sync debug mode needs CUDA"}
+    batches = {"forward_batches": 0}
+    real = tabulate.fit_memory
+
+    def counted(jobs, compute, device):
+        batches["forward_batches"] += 1
+        return real(jobs, compute, device)
+
+    store = TableStore(world, args.work / "together-sync", conv, args.device, torch.bfloat16,
+                       batch_size=Batch(rows=8, jobs=32), wanted=wanted)
+    store.encoder(checkpoint)
+    tabulate.fit_memory = proxy.fit_memory = counted
+    torch.cuda.set_sync_debug_mode("warn")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for kind in (*SHARED, *ALONE):
+                store.table(kind, checkpoint, slice_name)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+        tabulate.fit_memory = proxy.fit_memory = real
+    where: dict[str, int] = {}
+    for warning in (w for w in caught if "synchroniz" in str(w.message)):  # torch's words for a wait; other warnings aside
+        source = Path(warning.filename)
+        line = f"{source.relative_to(REPO) if REPO in source.parents else source}:{warning.lineno}"
+        where[line] = where.get(line, 0) + 1
+    return batches | {"waits": sum(where.values()), "by_line": dict(sorted(where.items(), key=lambda kv: -kv[1])[:40])}
 
 
 def _max_difference(table, reference) -> float:
@@ -242,10 +294,11 @@ def run_stage(args, stage: str, limit: float) -> dict:
 
 
 def _compared(args, result: dict, name: str) -> dict:
-    """The run's result with `name`: whether its record hashes as world-bfloat16's did (absent where that stage has no
-    result)."""
+    """The run's result with `name`: whether its record hashes as world-bfloat16's did, this call's or --reference's
+    (absent where neither exists)."""
     uncapped = args.out / "world-bfloat16.json"
-    if uncapped.exists():
+    uncapped = uncapped if uncapped.exists() else args.reference
+    if uncapped is not None and uncapped.exists():
         reference = json.loads(uncapped.read_text()).get("record_sha256")
         result[name] = reference is not None and reference == result.get("record_sha256")
     return result
@@ -259,6 +312,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--stages", default=",".join(LIMITS), help=f"comma-separated, of {', '.join(LIMITS)}")
     parser.add_argument("--budget", type=float, default=540.0, help="seconds this call may take in all (a dry run: none)")
     parser.add_argument("--dry-run", action="store_true", help="CPU, tiny sizes, a one-cell world: that every stage runs")
+    parser.add_argument("--reference", type=Path, default=None,
+                        help="an earlier call's world-bfloat16.json, for the capped and one-process stages to compare with")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a child process running one stage
     args = parser.parse_args()
     args.device = "cpu" if args.dry_run else "cuda"
@@ -272,15 +327,24 @@ def _arguments() -> argparse.Namespace:
 
 
 def _child(args, stage: str, limit: float) -> None:
-    """Run one stage in this (child) process and write its JSON (a failure is its result)."""
+    """Run one stage in this (child) process and write its JSON (a failure is its result, beside what it measured)."""
     result = {"stage": stage, **card(), "limit_s": limit}
     started = time.perf_counter()
+    path, progress = args.out / f"{stage}.json", {}
+
+    def partial(so_far: dict) -> None:
+        """What the stage has measured so far, in its file: a stage stopped at its limit or failing later keeps it."""
+        progress.update(so_far)
+        path.write_text(json.dumps(result | progress | {"partial": True, "seconds": time.perf_counter() - started},
+                                   indent=1) + "\n")
+
+    args.partial = partial
     try:
         result |= run_stage(args, stage, limit)
     except Exception as error:  # noqa: BLE001  (one stage's failure is its result; the next still runs)
-        result["error"] = f"{type(error).__name__}: {error}"[:2000]
+        result |= progress | {"error": f"{type(error).__name__}: {error}"[:2000]}
     result["seconds"] = time.perf_counter() - started
-    (args.out / f"{stage}.json").write_text(json.dumps(result, indent=1) + "\n")
+    path.write_text(json.dumps(result, indent=1) + "\n")
 
 
 def main() -> None:
@@ -302,8 +366,11 @@ def main() -> None:
                 code = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--one", stage], timeout=limit + 30).returncode
             except subprocess.TimeoutExpired:
                 code = "timed out"
-            if not (args.out / f"{stage}.json").exists():  # the child died or was stopped before writing its result
-                (args.out / f"{stage}.json").write_text(json.dumps({"stage": stage, "limit_s": limit, "child_exit": code}) + "\n")
+            path = args.out / f"{stage}.json"
+            if not path.exists():  # the child died or was stopped before writing anything
+                path.write_text(json.dumps({"stage": stage, "limit_s": limit, "child_exit": code}) + "\n")
+            elif json.loads(path.read_text()).get("partial"):  # stopped part-way: what it measured, and how it ended
+                path.write_text(json.dumps(json.loads(path.read_text()) | {"child_exit": code}, indent=1) + "\n")
         print(stage, json.loads((args.out / f"{stage}.json").read_text()).get("seconds", "-"), flush=True)
 
 

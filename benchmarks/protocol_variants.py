@@ -74,7 +74,7 @@ def naive_late(encoder, images, jobs, conv) -> dict[str, float]:
                         return hook
                     with _hooks(encoder, group, keep):  # clean run, capturing the group's sites
                         clean = forward(clean_pixels)
-                    pixels = masked_pixels(encoder, clean_pixels, tokens, conv)
+                    pixels = masked_pixels(encoder, clean_pixels, tokens.numpy(), conv)
                     masked = forward(pixels)
                     select = select_tokens(tokens, mode, prefix).unsqueeze(-1)
 
@@ -155,7 +155,7 @@ def nnsight_run(wrapped, encoder, images, jobs, groups, modes, conv, batch) -> d
             clean_sites, clean_late = trace(clean_pixels, capture=sites)
             index = [ids.index(j.image_id) for j in chunk]
             tokens = torch.from_numpy(np.stack([j.tokens for j in chunk]))
-            pixels = masked_pixels(encoder, clean_pixels[index], tokens, conv)
+            pixels = masked_pixels(encoder, clean_pixels[index], tokens.numpy(), conv)
             _, masked_late = trace(pixels)
             clean_late = clean_late[:, index]
             late_masked = late_context(clean_late, masked_late, tokens)

@@ -41,6 +41,8 @@ def test_a_recorded_run_is_judged_against_its_target_on_an_h100_only(targets):
     assert gpu_section.wall_line("world-bfloat16", 60).endswith("59 s: **met**.")
     assert gpu_section.wall_line("world-tf32", 90).endswith("91 s: **not met**.")
     assert gpu_section.wall_line("world-float32", 150).endswith("not an H100: **not measured**.")
+    _stage(targets, "world-float32", card="NVIDIA H200", wall_s=300.0, exit=None, summary_line="stopped")
+    assert gpu_section.wall_line("world-float32", 150).endswith("not an H100: **not measured**.")
 
 
 def test_an_unfinished_run_or_a_changed_record_is_not_met(targets):
@@ -51,7 +53,9 @@ def test_an_unfinished_run_or_a_changed_record_is_not_met(targets):
     assert "stopped at the stage's limit" in gpu_section.wall_line("world-bfloat16", 60)
     assert gpu_section.wall_line("world-bfloat16", 60).endswith("**not met**.")
     assert gpu_section.cap_line("capped-24").endswith("identical: **met**.")
-    assert gpu_section.cap_line("capped-16").endswith("**not met**.")
+    assert gpu_section.cap_line("capped-16").endswith("differs from the uncapped run's: **not met**.")
+    _stage(targets, "capped-16", card=H100, wall_s=80.0, exit=1)  # a later call with no uncapped run to compare with
+    assert gpu_section.cap_line("capped-16").endswith("no uncapped run to compare with: **not measured**.")
 
 
 def test_the_summary_carries_unmeasured_targets_beside_met_ones():

@@ -90,7 +90,7 @@ def item_bytes(
     kept = 3 * trace + sites  # masked trace, clean trace (<= one per job), clean.hidden[:, index] copy
     if patched:
         kept += 2 * trace + sites  # patched run: the state list and the stacked trace; patch sources
-    # drift_profiles: clean and other cast to float64, their product, then [layers, tokens] scalars.
+    # drift_profile_tensors: clean and other cast to float64, their product, then [layers, tokens] scalars.
     drift = 3 * (depth + 1) * tokens * hidden * FLOAT64
     # One block's transient working set: qkv, attention scores and probabilities, MLP expansion.
     block = (6 * tokens * hidden + 3 * heads * tokens * tokens + 2 * tokens * max(mlp, hidden)) * e
@@ -170,8 +170,8 @@ def auto_batch_size(encoder, sites: Sequence = (), *, patched: bool = True, frac
 
 
 def resolve_batch_size(batch_size, encoder, sites: Sequence = (), *, patched: bool = True) -> int:
-    """An explicit batch size as given; None or "auto": chosen from memory; a Batch: its row chunk (the loops
-    that do not separate running from laying out rows run at it)."""
+    """An explicit batch size as given; None or "auto": chosen from memory; a Batch: its row chunk (what lays out
+    rows; together.py groups a block's images by it)."""
     if isinstance(batch_size, Batch):
         return batch_size.rows
     if batch_size is None or batch_size == "auto":

@@ -30,12 +30,15 @@ def drift_profiles(
     return to_host(drift_profile_tensors(clean, other, masked, prefix))
 
 
-def check_masks(masked: torch.Tensor | np.ndarray) -> None:
+def check_masks(masked: torch.Tensor | np.ndarray, names: list[str] | None = None) -> None:
     """Every mask [batch, patches] hides at least one patch and leaves at least one visible (else its drift has no
-    mean): checked on the host's masks where a batch is built, so the drift of a batch need not wait for the GPU."""
+    mean): checked on the host's masks where a batch is built, so the drift of a batch need not wait for the GPU.
+    names: what each row is (image and mask), for the error."""
     counts = np.asarray(masked.cpu() if isinstance(masked, torch.Tensor) else masked, dtype=bool).sum(-1)
-    if bool((counts == 0).any()) or bool((counts == np.shape(masked)[-1]).any()):
-        raise ValueError("every mask must hide at least one patch and leave at least one visible")
+    bad = np.flatnonzero((counts == 0) | (counts == np.shape(masked)[-1]))
+    if bad.size:
+        which = f": {', '.join(names[i] for i in bad[:5])}{' and more' if bad.size > 5 else ''}" if names else ""
+        raise ValueError(f"every mask must hide at least one patch and leave at least one visible{which}")
 
 
 def drift_profile_tensors(
@@ -52,7 +55,7 @@ def drift_profile_tensors(
     return {k: v.transpose(0, 1) for k, v in profiles.items()}
 
 
-def in_convention(profile: np.ndarray, conv: Conventions, depth: int) -> tuple[list[int], np.ndarray]:
+def in_convention(profile: np.ndarray, conv: Conventions, depth: int) -> tuple[list[int], np.ndarray]:  # host arrays
     """(layer labels, columns) of a [batch, depth + 1] hidden_states profile in the convention."""
     layers = list(conv.layers(depth))
     columns = [conv.hidden_index(layer) for layer in layers]

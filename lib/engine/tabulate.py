@@ -139,12 +139,14 @@ def masked_inputs(encoder, images: dict[str, torch.Tensor], jobs: Sequence[MaskJ
     clean_pixels = on_device(encoder, images, ids)
     index = [ids.index(job.image_id) for job in jobs]
     hidden = np.stack([job.tokens for job in jobs])  # [jobs, patches]
-    check_masks(hidden)
+    check_masks(hidden, [f"{job.image_id} ({job.mask})" for job in jobs])
     tokens = to_device(torch.from_numpy(hidden), clean_pixels.device)
     return ids, clean_pixels, index, tokens, masked_pixels(encoder, take(clean_pixels, 0, index), hidden, conv)
 
 
-Values = dict[Hashable, np.ndarray]  # what a forward batch measured, one entry per job along axis 0
+# What a forward batch measured, one entry per job along axis 0: numpy arrays read back (`to_host`), or tensors left on
+# the device (the proxy's clean pass keeps states for its second pass).
+Values = dict[Hashable, np.ndarray | torch.Tensor]
 
 
 class ImageTooLarge(RuntimeError):
