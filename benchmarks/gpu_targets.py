@@ -138,9 +138,10 @@ def stand_in(args) -> Path:
     return work
 
 
-def together(args) -> dict:
+def together(args, limit: float) -> dict:
     """A cell's SHARED tables computed together, and its heads and proxy tables on their own, at forward batches of 8
-    and 32 jobs in each precision; each run is written as it ends (`args.partial`)."""
+    and 32 jobs in each precision; each run is written as it ends (`args.partial`), and a run that would not end
+    within `limit` seconds of the stage's start (judged by the longest so far) is not started."""
     from jepa_claims.conventions import Conventions
     from jepa_claims.engine.batching import Batch
     from jepa_claims.engine.precision import PRECISIONS as DTYPES, uses_tf32
@@ -149,31 +150,37 @@ def together(args) -> dict:
     from jepa_claims.worlds.world import paper_world
 
     os.environ["HF_HUB_OFFLINE"] = "1"
+    deadline, longest = time.perf_counter() + limit - 5, 0.0
     work, (checkpoint, slice_name) = stand_in(args), args.cell
     world = dataclasses.replace(paper_world(work / "data", work / "hub").select((checkpoint,), (slice_name,)),
                                 skip_unreadable=True)
     source, conv = world.checkpoints[0].source, Conventions()
     wanted = frozenset((kind, source, slice_name, conv) for kind in SHARED)
     runs, reference, at_8 = [], None, None
-    for precision in PRECISIONS:
-        for jobs in (8, 32):
-            store = TableStore(world, args.work / f"together-{precision}-{jobs}", conv, args.device, DTYPES[precision],
-                               batch_size=Batch(rows=8, jobs=jobs), wanted=wanted, tf32=uses_tf32(precision))
-            started = time.perf_counter()
-            store.encoder(checkpoint)
-            loaded = time.perf_counter()
-            tables = {kind: store.table(kind, checkpoint, slice_name) for kind in (*SHARED, *ALONE)}
-            _sync(args.device)
-            reference = reference or tables  # float32 at 8 jobs, the first computed
-            run = {"precision": precision, "jobs": jobs, "load_s": loaded - started, "tables_s": time.perf_counter() - loaded,
-                   "max_difference_from_float32": {kind: _max_difference(tables[kind], reference[kind]) for kind in tables}}
-            if jobs == 8:
-                at_8 = tables
-            else:  # batch invariance on this device: the same rows, bit for bit
-                run["equal_to_8_jobs"] = all(table.equals(at_8[kind]) for kind, table in tables.items())
-            runs.append(run)
-            args.partial({"cell": f"{checkpoint} {slice_name}", "runs": runs})
+    for precision, jobs in [(precision, jobs) for precision in PRECISIONS for jobs in (8, 32)]:
+        if time.perf_counter() + longest > deadline:
+            return {"cell": f"{checkpoint} {slice_name}", "runs": runs,
+                    "stopped": f"{precision} at {jobs} jobs and after not started: the stage's {limit:.0f} s would not hold it"}
+        store = TableStore(world, args.work / f"together-{precision}-{jobs}", conv, args.device, DTYPES[precision],
+                           batch_size=Batch(rows=8, jobs=jobs), wanted=wanted, tf32=uses_tf32(precision))
+        started = time.perf_counter()
+        store.encoder(checkpoint)
+        loaded = time.perf_counter()
+        tables = {kind: store.table(kind, checkpoint, slice_name) for kind in (*SHARED, *ALONE)}
+        _sync(args.device)
+        reference = reference or tables  # float32 at 8 jobs, the first computed
+        run = {"precision": precision, "jobs": jobs, "load_s": loaded - started, "tables_s": time.perf_counter() - loaded,
+               "max_difference_from_float32": {kind: _max_difference(tables[kind], reference[kind]) for kind in tables}}
+        if jobs == 8:
+            at_8 = tables
+        else:  # batch invariance on this device: the same rows, bit for bit
+            run["equal_to_8_jobs"] = all(table.equals(at_8[kind]) for kind, table in tables.items())
+        runs.append(run)
+        longest = max(longest, time.perf_counter() - started)
+        args.partial({"cell": f"{checkpoint} {slice_name}", "runs": runs})
     try:  # measured last, on its own: a failure here leaves the runs above standing
+        if time.perf_counter() + runs[-1]["load_s"] + runs[-1]["tables_s"] > deadline:
+            raise TimeoutError(f"not started: the stage's {limit:.0f} s would not hold it")
         waits = sync_waits(args, world, conv, wanted, checkpoint, slice_name)
     except Exception as error:  # noqa: BLE001
         waits = {"error": f"{type(error).__name__}: {error}"[:1000]}
@@ -285,7 +292,7 @@ def run_stage(args, stage: str, limit: float) -> dict:
     if stage == "micro":
         return micro(args)
     if stage == "together":
-        return together(args)
+        return together(args, limit)
     if stage.startswith("world-"):
         return world_run(args, stage.removeprefix("world-"), None, limit)
     if stage == "single-bfloat16":  # one process per GPU, its batches sized from the whole card
