@@ -22,6 +22,7 @@ import torch
 from jepa_claims.engine.batching import Batch, forward_jobs, resolve_batch_size
 from jepa_claims.engine.runs import COUNTER, run
 from jepa_claims.engine.shared import every_site, shared_runs
+from jepa_claims.engine.tabulate import device_of, on_device
 from jepa_claims.roles import Roles
 from jepa_claims.tables.protocols import PROTOCOLS, Inputs
 
@@ -102,13 +103,11 @@ def memo_images(batch_size, encoder, size: int) -> int:
 def _clean_runs(memo, encoder, block: Inputs) -> None:
     """The clean runs of every image of the block in one forward batch, into the memo (they are what every table
     reads first). Where they do not fit at once, the tables' own chunks compute them (and halve on their own)."""
-    weight = next(encoder.model.parameters())
     ids = list(block.images)
-    pixels = lambda names: torch.stack([block.images[i] for i in names]).to(weight.device, weight.dtype)
     try:
-        memo.clean_trace(ids, (), lambda missing, every: run(encoder, pixels(missing), sites=every))
+        memo.clean_trace(ids, (), lambda missing, every: run(encoder, on_device(encoder, block.images, missing), sites=every))
         return
     except torch.cuda.OutOfMemoryError:
         pass  # freed below, outside the handler: its traceback holds the failed attempt's tensors
-    if weight.device.type == "cuda":
+    if device_of(encoder).type == "cuda":
         torch.cuda.empty_cache()
