@@ -85,11 +85,17 @@ def cap_line(stage: str) -> str:
         return head + f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
     if (why := _finished(result)) is not None:
         return head + f"did not finish ({why}): **not met**."
-    same = result.get("record_identical_to_uncapped")
+    same, ran = result.get("record_identical_to_uncapped"), f"{result['wall_s']:.0f} s on {result['card']}{_cap_use(result)}"
     if same is None:
-        return head + f"{result['wall_s']:.0f} s on {result['card']}, no uncapped run to compare with: **{NOT_MEASURED}**."
-    return head + f"{result['wall_s']:.0f} s on {result['card']}, record " + (
-        "identical: **met**." if same else "differs from the uncapped run's: **not met**.")
+        return head + f"{ran}, no uncapped run to compare with: **{NOT_MEASURED}**."
+    return head + f"{ran}, record " + ("identical: **met**." if same else "differs from the uncapped run's: **not met**.")
+
+
+def _cap_use(result: dict) -> str:
+    """What a capped run used: its GPU memory peak and the forward batches it halved after out-of-memory errors."""
+    peak = result.get("gpu_memory_peak_mib")
+    retries = sum(worker.get("oom_retries", 0) for worker in result.get("workers", {}).values())
+    return (f", peak {peak / 1024:.1f} GiB" if peak else "") + f", {retries} forward batches halved"
 
 
 def main(argv=None) -> int:

@@ -275,13 +275,16 @@ def world_run(args, precision: str, cap: int | None, limit: float, workers: str 
 
 
 def _worker_spans(cache: Path) -> dict:
-    """Per worker from the forward log: tables, block evaluations, busy seconds, first start and last end."""
+    """Per worker from the forward log: tables, block evaluations, busy seconds, forward batches halved after an
+    out-of-memory error, first start and last end."""
     spans: dict[str, dict] = {}
     log = cache / "forwards.jsonl"
     for entry in map(json.loads, log.read_text().splitlines() if log.exists() else []):
-        mine = spans.setdefault(entry.get("worker", "?"), {"tables": 0, "blocks": 0, "busy_s": 0.0, "first": entry["start"], "last": 0})
+        mine = spans.setdefault(entry.get("worker", "?"), {"tables": 0, "blocks": 0, "busy_s": 0.0, "oom_retries": 0,
+                                                            "first": entry["start"], "last": 0})
         mine["tables"] += 1
         mine["blocks"] += entry["blocks"]
+        mine["oom_retries"] += entry.get("oom_retries", 0)
         mine["busy_s"] += entry["seconds"]
         mine["first"], mine["last"] = min(mine["first"], entry["start"]), max(mine["last"], entry["end"])
     return spans

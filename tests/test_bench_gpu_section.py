@@ -63,3 +63,12 @@ def test_the_summary_carries_unmeasured_targets_beside_met_ones():
     text = "# B\n\n<!-- BEGIN x -->\n## S: one\n\n- a: **met**.\n- b: **not measured**.\n- c: plain.\n<!-- END x -->\n"
     summary = common.with_summary(text)
     assert "- a: **met**. (S)" in summary and "- b: **not measured**. (S)" in summary and "- c: plain" not in summary.split("## S")[0]
+
+
+def test_a_capped_run_says_its_memory_peak_and_the_batches_it_halved(targets):
+    """The capped line reads the run's GPU memory peak and sums the workers' out-of-memory retries from its stage file."""
+    workers = {"gw0": {"oom_retries": 2}, "gw1": {"oom_retries": 1}, "gw2": {}}
+    _stage(targets, "capped-16", card=H100, wall_s=80.0, exit=1, record_identical_to_uncapped=True,
+           gpu_memory_peak_mib=15_360, workers=workers)
+    assert ": 80 s on NVIDIA H100 80GB HBM3, peak 15.0 GiB, 3 forward batches halved, record identical" in \
+        gpu_section.cap_line("capped-16")

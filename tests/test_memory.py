@@ -3,6 +3,8 @@ bit), an out-of-memory error halves a batch and changes nothing, one image that 
 table, and workers on one GPU split it (the run's --gpu-memory cap first)."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 import torch
@@ -102,6 +104,12 @@ def test_an_out_of_memory_error_at_a_chosen_chunk_halves_it_and_changes_nothing(
     assert raised == {f"jepa_claims.{name}": count for name, count in (
         ("engine.tabulate.masked_inputs", 2), ("engine.tabulate.resumed_patch", 1), ("tables.proxy.masked_inputs", 2),
         ("tables.proxy.on_device", 2), ("tables.proxy.resumed_patch", 1))}
+    assert _retries(tmp_path / "undisturbed") == 0 and _retries(tmp_path / "disturbed") == sum(raised.values())
+
+
+def _retries(cache) -> int:
+    """Forward batches halved after an out-of-memory error, summed over the model-work log of a cache."""
+    return sum(json.loads(line)["oom_retries"] for line in (cache / "forwards.jsonl").read_text().splitlines())
 
 
 def test_one_image_that_cannot_fit_is_an_error_naming_its_table_and_the_memory(world, tmp_path, monkeypatch):
@@ -156,8 +164,6 @@ def test_workers_on_one_gpu_split_it_and_the_cap_comes_first():
 def test_tf32_on_a_cpu_computes_float32_under_its_own_key_and_the_log_says_who_and_when(world, tmp_path):
     """On a CPU tf32 computes IEEE float32's numbers (no TF32 kernels there) but is cached apart from float32; the
     model-work log names the worker and the span of each computation."""
-    import json
-
     plain = TableStore(world, tmp_path, CONV, worker="gw3")
     tf32 = TableStore(world, tmp_path, CONV, tf32=True, worker="gw1")
     assert plain.path("semantic", "ijepa_1k", "4x3") != tf32.path("semantic", "ijepa_1k", "4x3")

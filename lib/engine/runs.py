@@ -23,10 +23,12 @@ MODES: tuple[Mode, ...] = ("full", "masked", "context")
 
 @dataclass
 class ForwardCounter:
-    """Model work done in this process: block evaluations and embedding passes, per image."""
+    """Model work done in this process: block evaluations and embedding passes, per image, and the forward batches
+    halved after a CUDA out-of-memory error (runs a failed attempt finished but did not keep count again: they are computed twice)."""
 
     blocks: int = 0
     embeds: int = 0
+    retries: int = 0
 
     def equivalents(self, depth: int) -> float:
         """Work in units of one full forward of one image."""
@@ -34,7 +36,7 @@ class ForwardCounter:
 
     def reset(self) -> None:
         """Start counting from zero."""
-        self.blocks = self.embeds = 0
+        self.blocks = self.embeds = self.retries = 0
 
 
 COUNTER = ForwardCounter()

@@ -19,7 +19,7 @@ from jepa_claims.engine.drift import check_masks, drift_profile_tensors, in_conv
 from jepa_claims.engine.host import take, to_device, to_host
 from jepa_claims.engine.images import apply_pixel_mask, fill_value
 from jepa_claims.engine.masks import token_to_pixel_mask
-from jepa_claims.engine.runs import Mode, SitePatch, Trace, run, select_tokens
+from jepa_claims.engine.runs import COUNTER, Mode, SitePatch, Trace, run, select_tokens
 from jepa_claims.engine.shared import active_memo
 from jepa_claims.engine.sites import Site
 
@@ -180,6 +180,7 @@ def fit_memory(jobs: list[MaskJob], compute: Callable[[list[MaskJob]], Values], 
             raise ImageTooLarge(f"the runs of image {ids[0]} ({len(jobs)} mask jobs) do not fit even alone: "
                                 f"{memory_seen(device)}") from error
     # Retried outside the handler, so the failed attempt's tensors (held by its traceback) are freed first.
+    COUNTER.retries += 1
     if torch.device(device).type == "cuda":
         torch.cuda.empty_cache()
     first = set(ids[: len(ids) // 2])

@@ -30,7 +30,7 @@ from jepa_claims.engine.tabulate import ImageTooLarge
 from jepa_claims.tables.draws import average_draws
 from jepa_claims.tables.files import SUFFIX, DamagedTable, move_aside, read_table, write_table
 from jepa_claims.tables.protocols import PROTOCOLS, Inputs
-from jepa_claims.tables.together import SHARED, Table, measure_together, together_order
+from jepa_claims.tables.together import SHARED, Measured, Table, measure_together, together_order
 from jepa_claims.tables.worklog import append_entry
 from jepa_claims.engine.runs import COUNTER
 from jepa_claims.roles import Roles
@@ -188,22 +188,24 @@ class TableStore:
         """Run the protocol, store the table, log the model work it took (and the repair it made, if any)."""
         encoder = self.encoder(checkpoint)
         inputs = self.inputs(checkpoint, slice_name)
-        before, started, start = COUNTER.blocks, time.perf_counter(), time.time()
+        before, retried, started, start = COUNTER.blocks, COUNTER.retries, time.perf_counter(), time.time()
         with self._progress([(kind, self.conv)], checkpoint, slice_name, len(inputs.images), encoder), \
                 float32_maths(self.tf32), _naming(kind, checkpoint, slice_name, path):
             frame = average_draws(PROTOCOLS[kind](encoder, self.roles(checkpoint), inputs, self.conv, self.batch_size))
-        self._store(kind, checkpoint, slice_name, path, frame, COUNTER.blocks - before, time.perf_counter() - started,
-                    repair, start)
+        work = Measured(frame, COUNTER.blocks - before, time.perf_counter() - started, COUNTER.retries - retried)
+        self._store(kind, checkpoint, slice_name, path, work, repair, start)
         self.release_done()
         return read_table(path)
 
-    def _store(self, kind: str, checkpoint: str, slice_name: str, path: Path, frame: pd.DataFrame, blocks: int,
-               seconds: float, repair: dict | None, start: float) -> None:
-        """Write a computed table and log the model work it took, which worker did it from when to when (wall clock,
-        seconds since the epoch), and the repair it made, if any."""
-        write_table(path, frame)
+    def _store(self, kind: str, checkpoint: str, slice_name: str, path: Path, work: Measured, repair: dict | None,
+               start: float) -> None:
+        """Write a computed table and log the model work it took (forward batches halved after out-of-memory errors
+        included), which worker did it from when to when (wall clock, seconds since the epoch), and the repair it made,
+        if any."""
+        write_table(path, work.frame)
         entry = {"run": self.run_id, "table": path.name, "kind": kind, "checkpoint": checkpoint, "slice": slice_name,
-                 "blocks": blocks, "forwards": blocks / self.encoder(checkpoint).depth, "seconds": round(seconds, 3),
+                 "blocks": work.blocks, "forwards": work.blocks / self.encoder(checkpoint).depth,
+                 "seconds": round(work.seconds, 3), "oom_retries": work.retries,
                  "worker": self.worker, "start": round(start, 3), "end": round(time.time(), 3)}
         append_entry(self.cache_dir, entry | (repair or {}))
 
@@ -243,9 +245,9 @@ class TableStore:
             with self._progress(todo, checkpoint, slice_name, len(inputs.images), encoder), float32_maths(self.tf32):
                 results = measure_together([(kind, conv, roles[conv]) for kind, conv in todo], encoder, inputs,
                                            self.batch_size)
-            for (kind, conv), (frame, blocks, seconds) in results.items():
-                stores[conv]._store(kind, checkpoint, slice_name, paths[(kind, conv)], average_draws(frame), blocks,
-                                    seconds, repairs[(kind, conv)], start)
+            for (kind, conv), work in results.items():
+                stores[conv]._store(kind, checkpoint, slice_name, paths[(kind, conv)],
+                                    work._replace(frame=average_draws(work.frame)), repairs[(kind, conv)], start)
         self.release_done()
 
     def _progress(self, tables: list[Table], checkpoint: str, slice_name: str, images: int, encoder):

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import NamedTuple
 
 import pandas as pd
-
-from jepa_claims.conventions import Conventions
 import torch
 
+from jepa_claims.conventions import Conventions
 from jepa_claims.engine.batching import Batch, forward_jobs, resolve_batch_size
 from jepa_claims.engine.runs import COUNTER, run
 from jepa_claims.engine.shared import every_site, shared_runs
@@ -63,33 +64,50 @@ def late_union(convs: Iterable[Conventions], depth: int) -> list[int]:
 
 
 def measure_together(tables: Sequence[tuple[str, Conventions, Roles]], encoder, inputs: Inputs,
-                     batch_size) -> dict[Table, tuple[pd.DataFrame, int, float]]:
-    """Per (kind, conventions): (table, block evaluations it computed, seconds it took), the tables (in
+                     batch_size) -> dict[Table, Measured]:
+    """Per (kind, conventions): the table, the work it computed and the time it took, the tables (in
     `together_order`, under conventions of one `forward`) sharing their runs. A table whose protocol fails is left
     out (the store then computes it on its own, where the error reaches the test that asked)."""
     # As many images at a time as a chunk holds jobs with every site captured: the memo keeps their runs.
     size = resolve_batch_size(batch_size, encoder, every_site(encoder.depth))
     late = late_union([conv for _, conv, _ in tables], encoder.depth)
     parts: dict[Table, list[pd.DataFrame]] = {(kind, conv): [] for kind, conv, _ in tables}
-    blocks, seconds = dict.fromkeys(parts, 0), dict.fromkeys(parts, 0.0)
+    work = {table: [0, 0.0, 0] for table in parts}  # blocks, seconds, retries
     for block in image_groups(inputs, memo_images(batch_size, encoder, size)):
         with shared_runs(encoder, tables[0][1], late) as memo:
-            before, started = COUNTER.blocks, time.perf_counter()
-            _clean_runs(memo, encoder, block)
-            first = next((t[:2] for t in tables if t[:2] in parts), None)  # the table that would have run them first
-            if first is not None:
-                blocks[first] += COUNTER.blocks - before
-                seconds[first] += time.perf_counter() - started
+            with _counted(work, next((t[:2] for t in tables if t[:2] in parts), None)):  # who would have run them first
+                _clean_runs(memo, encoder, block)
             for group in image_groups(block, size):  # the rows of a table come group by group, as at `size` alone
                 for kind, conv, roles in [t for t in tables if t[:2] in parts]:
-                    before, started = COUNTER.blocks, time.perf_counter()
-                    try:
-                        parts[(kind, conv)].append(PROTOCOLS[kind](encoder, roles, group, conv, batch_size))
-                    except Exception:  # left out here: computed on its own, it raises in the test that asks for it
-                        del parts[(kind, conv)]
-                    blocks[(kind, conv)] += COUNTER.blocks - before
-                    seconds[(kind, conv)] += time.perf_counter() - started
-    return {table: (pd.concat(frames, ignore_index=True), blocks[table], seconds[table]) for table, frames in parts.items()}
+                    with _counted(work, (kind, conv)):
+                        try:
+                            parts[(kind, conv)].append(PROTOCOLS[kind](encoder, roles, group, conv, batch_size))
+                        except Exception:  # left out here: computed on its own, it raises in the test that asks for it
+                            del parts[(kind, conv)]
+    return {table: Measured(pd.concat(frames, ignore_index=True), *work[table]) for table, frames in parts.items()}
+
+
+class Measured(NamedTuple):
+    """A table computed together, the block evaluations and seconds it took, and its out-of-memory retries."""
+
+    frame: pd.DataFrame
+    blocks: int
+    seconds: float
+    retries: int
+
+
+@contextmanager
+def _counted(work: dict[Table, list], table: Table | None) -> Iterator[None]:
+    """The model work, time and retries of the block added to the table's (none counted for None)."""
+    blocks, retries, started = COUNTER.blocks, COUNTER.retries, time.perf_counter()
+    try:
+        yield
+    finally:
+        if table is not None:
+            done = work[table]
+            done[0] += COUNTER.blocks - blocks
+            done[1] += time.perf_counter() - started
+            done[2] += COUNTER.retries - retries
 
 
 def memo_images(batch_size, encoder, size: int) -> int:
@@ -108,6 +126,6 @@ def _clean_runs(memo, encoder, block: Inputs) -> None:
         memo.clean_trace(ids, (), lambda missing, every: run(encoder, on_device(encoder, block.images, missing), sites=every))
         return
     except torch.cuda.OutOfMemoryError:
-        pass  # freed below, outside the handler: its traceback holds the failed attempt's tensors
+        COUNTER.retries += 1  # freed below, outside the handler: its traceback holds the failed attempt's tensors
     if device_of(encoder).type == "cuda":
         torch.cuda.empty_cache()
