@@ -87,7 +87,8 @@ def _memory_peak(out: Path) -> float | None:
     path = out / "gpu_memory.csv"
     if not path.exists():
         return None
-    used = [float(row.split(",")[1]) for row in path.read_text().splitlines() if row.count(",") >= 2]
+    used = [float(field) for field in (row.split(",")[1].strip() for row in path.read_text().splitlines()
+                                        if row.count(",") >= 2) if field.replace(".", "", 1).isdigit()]  # not "[N/A]"
     return max(used, default=None)
 
 

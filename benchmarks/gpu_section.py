@@ -87,8 +87,11 @@ def cap_line(stage: str) -> str:
         return head + f"did not finish ({why}): **not met**."
     same, ran = result.get("record_identical_to_uncapped"), f"{result['wall_s']:.0f} s on {result['card']}{_cap_use(result)}"
     if same is None:
-        return head + f"{ran}, no uncapped run to compare with: **{NOT_MEASURED}**."
-    return head + f"{ran}, record " + ("identical: **met**." if same else "differs from the uncapped run's: **not met**.")
+        return head + f"{ran}, no uncapped record to compare with: **{NOT_MEASURED}**."
+    if same:
+        return head + f"{ran}, record identical: **met**."
+    verdicts = " (its verdicts identical)" if result.get("verdicts_identical_to_uncapped") else ""
+    return head + f"{ran}, record differs from the uncapped run's{verdicts}: **not met**."
 
 
 def _cap_use(result: dict) -> str:

@@ -12,14 +12,17 @@ Stages (in this order unless --stages says otherwise; each writes OUT/<stage>.js
   capped-24        as capped-16 at 24 GB
   single-bfloat16  world-bfloat16 in one process (-n 0): the other way to spread the work, record identical
 
-    python benchmarks/gpu_targets.py --out "$OUT" --budget 540                 # on a GPU, one call
+    python benchmarks/gpu_targets.py --out "$OUT" --budget 540 --commit C      # on a GPU, one call
     python benchmarks/gpu_targets.py --out /tmp/dry --dry-run                  # on a CPU: tiny sizes, every stage runs
+
+benchmarks/gpu/prepare (run where the package registry answers) writes the wheels the GPU machine lacks into .whl/
+and prints the whole device command, --commit included (the device's copy of the tree has no git).
 
 A stage starts only when the budget left covers its limit (else its JSON says "skipped"), so one call never runs
 past the device's limit; rerun with --stages for the ones left (--reference names an earlier call's
 world-bfloat16.json to compare records with). A stage writes its JSON as it goes, so one stopped at its limit
-keeps what it measured. The stand-in (tests/rehearsal.py) is built once per call in --work. Nothing else is written
-to OUT (the HTML records stay in --work).
+keeps what it measured. The stand-in (tests/rehearsal.py) is built once per call in --work, before the stages.
+Nothing else is written to OUT (the HTML records stay in --work).
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -49,13 +53,21 @@ ALONE = ("heads", "proxy")  # tables the together stage computes on their own (n
 DRY_SLOWER = 4
 
 
-def card() -> dict:
+def card(commit: str) -> dict:
     """What ran it: the GPU (or CPU), torch, the commit and the date."""
     import torch
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     name = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
     return {"card": name, "torch": torch.__version__, "commit": commit, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def checkout_commit() -> str | None:
+    """This checkout's commit (short), with "+changes" where tracked files differ from it; None without git."""
+    git = lambda *words: subprocess.run(["git", *words], cwd=REPO, capture_output=True, text=True)
+    head = git("rev-parse", "--short", "HEAD")
+    if head.returncode:
+        return None
+    return head.stdout.strip() + ("+changes" if git("status", "--porcelain", "--untracked-files=no").stdout.strip() else "")
 
 
 def _sync(device: str) -> None:
@@ -103,7 +115,7 @@ def micro(args) -> dict:
     from jepa_claims.engine.runs import run
     from jepa_claims.tables.census import Shape
 
-    rows = []
+    rows, outside = [], _outside_torch_mib(args.device)
     encoder = _micro_encoder(args.dry_run, args.device, torch.float32)  # built once (CPU init), cast per precision
     for precision in PRECISIONS:  # float32 and tf32 before bfloat16: a cast down is never undone
         encoder.model.to(DTYPES[precision])
@@ -119,7 +131,20 @@ def micro(args) -> dict:
                 resumed = _fastest(lambda: run(encoder, pixels, resume=trace, start=29), args.device) / batch
                 rows.append({"precision": precision, "batch": batch, "block_s": block, "block_tflops": shape.flops / block / 1e12,
                              "resumed_s": resumed})
-    return {"rows": rows}
+                args.partial({"outside_torch_mib": outside, "rows": rows})
+    return {"outside_torch_mib": outside, "rows": rows}
+
+
+def _outside_torch_mib(device: str) -> float | None:
+    """GPU memory in use that torch's allocator does not hold, with only this process's CUDA context made: the context
+    (what a --gpu-memory cap does not count), plus whatever another process left on the card."""
+    import torch
+
+    if not device.startswith("cuda"):
+        return None
+    torch.zeros(1, device=device)
+    free, total = torch.cuda.mem_get_info()
+    return (total - free - torch.cuda.memory_reserved()) / 2**20
 
 
 def stand_in(args) -> Path:
@@ -155,7 +180,8 @@ def together(args, limit: float) -> dict:
     world = dataclasses.replace(paper_world(work / "data", work / "hub").select((checkpoint,), (slice_name,)),
                                 skip_unreadable=True)
     source, conv = world.checkpoints[0].source, Conventions()
-    wanted = frozenset((kind, source, slice_name, conv) for kind in SHARED)
+    # Every kind the stage computes is wanted: the store keeps the encoder until the last of them is (one load a run).
+    wanted = frozenset((kind, source, slice_name, conv) for kind in (*SHARED, *ALONE))
     runs, reference, at_8 = [], None, None
     for precision, jobs in [(precision, jobs) for precision in PRECISIONS for jobs in (8, 32)]:
         if time.perf_counter() + longest > deadline:
@@ -202,17 +228,21 @@ def sync_waits(args, world, conv, wanted, checkpoint: str, slice_name: str) -> d
 
     if not args.device.startswith("cuda"):
         return {"skipped": "sync debug mode needs CUDA"}
-    batches = {"forward_batches": 0}
-    real = tabulate.fit_memory
+    batches = {"forward_batches": 0, "synchronize_calls": 0}
+    real, real_synchronize = tabulate.fit_memory, torch.cuda.synchronize
 
     def counted(jobs, compute, device):
         batches["forward_batches"] += 1
         return real(jobs, compute, device)
 
+    def synchronize(device=None):  # the designed waits (engine/host.py): sync debug mode does not report them
+        batches["synchronize_calls"] += 1
+        return real_synchronize(device)
+
     store = TableStore(world, args.work / "together-sync", conv, args.device, torch.bfloat16,
                        batch_size=Batch(rows=8, jobs=32), wanted=wanted)
     store.encoder(checkpoint)
-    tabulate.fit_memory = proxy.fit_memory = counted
+    tabulate.fit_memory, proxy.fit_memory, torch.cuda.synchronize = counted, counted, synchronize
     torch.cuda.set_sync_debug_mode("warn")
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -221,12 +251,13 @@ def sync_waits(args, world, conv, wanted, checkpoint: str, slice_name: str) -> d
                 store.table(kind, checkpoint, slice_name)
     finally:
         torch.cuda.set_sync_debug_mode("default")
-        tabulate.fit_memory = proxy.fit_memory = real
+        tabulate.fit_memory, proxy.fit_memory, torch.cuda.synchronize = real, real, real_synchronize
     where: dict[str, int] = {}
     for warning in (w for w in caught if "synchroniz" in str(w.message)):  # torch's words for a wait; other warnings aside
         source = Path(warning.filename)
         line = f"{source.relative_to(REPO) if REPO in source.parents else source}:{warning.lineno}"
         where[line] = where.get(line, 0) + 1
+    # waits: the implicit ones (a copy or a read that made the host wait), by the line that made them
     return batches | {"waits": sum(where.values()), "by_line": dict(sorted(where.items(), key=lambda kv: -kv[1])[:40])}
 
 
@@ -239,8 +270,6 @@ def _max_difference(table, reference) -> float:
 def world_run(args, precision: str, cap: int | None, limit: float, workers: str | None = None) -> dict:
     """`pytest claims/ --world paper` on the stand-in, cold, under `limit` (`-n workers`, default the stage's): wall
     time, memory, workers, record hash."""
-    from test_worker_identity import comparable
-
     from bench_paper_world_gpu import _memory_peak, _sampler
 
     work = stand_in(args)
@@ -254,32 +283,68 @@ def world_run(args, precision: str, cap: int | None, limit: float, workers: str 
                "--data-root", str(work / "data"), "--cache-dir", str(cache), "-p", "no:cacheprovider", "-q",
                "--html", str(folder / "replication.html"), *(["--gpu-memory", str(cap)] if cap else []), *args.select]
     sampler = _sampler(folder)
-    started = time.perf_counter()
+    started, left = time.perf_counter(), max(1.0, args.stage_deadline - time.perf_counter())
     try:
-        done = subprocess.run(command, capture_output=True, text=True, cwd=folder, timeout=limit,
-                              env={**os.environ, "HF_HUB_OFFLINE": "1"})
-        exit_code, tail = done.returncode, (done.stdout.strip().splitlines() or [""])[-1]
-    except subprocess.TimeoutExpired:
-        exit_code, tail = None, f"stopped at the stage's limit of {limit:.0f} s"
+        done = run_group(command, left, cwd=folder, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     finally:
         if sampler is not None:
             sampler.terminate()
+    exit_code, tail = (None, f"stopped at the stage's limit of {limit:.0f} s") if done is None else \
+        (done.returncode, (done.stdout.strip().splitlines() or [""])[-1])
     result = {"precision": precision, "gpu_memory_cap_gb": cap, "processes": workers, "wall_s": time.perf_counter() - started,
               "exit": exit_code, "summary_line": tail, "gpu_memory_peak_mib": _memory_peak(folder),
               "workers": _worker_spans(cache)}
-    summary = folder / "stats_summary.json"
-    if summary.exists():
-        record = json.dumps(comparable(json.loads(summary.read_text())), sort_keys=True)
-        result["record_sha256"] = hashlib.sha256(record.encode()).hexdigest()
-    return result
+    return result | _record_hashes(folder / "stats_summary.json")
+
+
+def _record_hashes(summary: Path) -> dict:
+    """The record's hash outside provenance, and its verdicts' alone (each cell's status and grade: what a difference
+    in the last bits of a number leaves alone); nothing for a record missing or cut off."""
+    from test_worker_identity import comparable
+
+    try:
+        record = comparable(json.loads(summary.read_text()))
+    except (OSError, ValueError, KeyError):
+        return {}
+    verdicts = {key: [cell.get("status"), cell.get("grade")] for key, cell in record.get("matrix", {}).items()}
+    digest = lambda value: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+    return {"record_sha256": digest(record), "verdicts_sha256": digest(verdicts), "verdict_cells": len(verdicts)}
+
+
+def run_group(command: list[str], timeout: float, capture: bool = True, **popen) -> subprocess.CompletedProcess | None:
+    """The command in a process group of its own (its output captured, or passed through), waited for up to `timeout`
+    s; on timeout (None) the whole group is killed: pytest's xdist workers and checkpoint builder too, which would
+    hold the GPU into the next stage."""
+    pipes = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) if capture else {}
+    timed_out = False
+    with subprocess.Popen(command, start_new_session=True, **pipes, **popen) as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            _kill_group(process.pid)
+        if timed_out:
+            process.communicate()
+            return None
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def _kill_group(group: int) -> None:
+    """Kill what is left of a process group (nothing, after a clean exit)."""
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _worker_spans(cache: Path) -> dict:
     """Per worker from the forward log: tables, block evaluations, busy seconds, forward batches halved after an
     out-of-memory error, first start and last end."""
+    from jepa_claims.tables.worklog import read_entries
+
     spans: dict[str, dict] = {}
-    log = cache / "forwards.jsonl"
-    for entry in map(json.loads, log.read_text().splitlines() if log.exists() else []):
+    for entry in read_entries(cache)[0]:  # a line torn by the stage's stop is skipped
         mine = spans.setdefault(entry.get("worker", "?"), {"tables": 0, "blocks": 0, "busy_s": 0.0, "oom_retries": 0,
                                                             "first": entry["start"], "last": 0})
         mine["tables"] += 1
@@ -304,14 +369,38 @@ def run_stage(args, stage: str, limit: float) -> dict:
 
 
 def _compared(args, result: dict, name: str) -> dict:
-    """The run's result with `name`: whether its record hashes as world-bfloat16's did, this call's or --reference's
-    (absent where neither exists)."""
-    uncapped = args.out / "world-bfloat16.json"
-    uncapped = uncapped if uncapped.exists() else args.reference
-    if uncapped is not None and uncapped.exists():
-        reference = json.loads(uncapped.read_text()).get("record_sha256")
-        result[name] = reference is not None and reference == result.get("record_sha256")
+    """The run's result with `name`: whether its record (and, apart, its verdicts) hash as world-bfloat16's did, this
+    call's or else --reference's (None where neither recorded one, or this run recorded none)."""
+    reference = _reference_run(args)
+    for key, field in ((name, "record_sha256"), (name.replace("record", "verdicts"), "verdicts_sha256")):
+        mine, theirs = result.get(field), reference.get(field)
+        result[key] = None if mine is None or theirs is None else mine == theirs
     return result
+
+
+def _reference_run(args) -> dict:
+    """The uncapped bfloat16 run to compare with: this call's if it recorded a record, else --reference's, else {}."""
+    for path in (args.out / "world-bfloat16.json", args.reference):
+        if path is not None and path.exists():
+            run = _read_json(path)
+            if run.get("record_sha256"):
+                return run
+    return {}
+
+
+def _read_json(path: Path) -> dict:
+    """A stage file's contents ({} for a file cut off part-way: a stage killed while writing)."""
+    try:
+        return json.loads(path.read_text())
+    except ValueError:
+        return {}
+
+
+def _write_json(path: Path, value: dict) -> None:
+    """Write a stage file whole or not at all (a reader never sees half of one)."""
+    part = path.with_suffix(".part")
+    part.write_text(json.dumps(value, indent=1) + "\n")
+    part.replace(path)
 
 
 def _arguments() -> argparse.Namespace:
@@ -324,8 +413,13 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--dry-run", action="store_true", help="CPU, tiny sizes, a one-cell world: that every stage runs")
     parser.add_argument("--reference", type=Path, default=None,
                         help="an earlier call's world-bfloat16.json, for the capped and one-process stages to compare with")
+    parser.add_argument("--commit", default=None,
+                        help="the commit the files name (default: this checkout's; a copy without git must pass it)")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a child process running one stage
     args = parser.parse_args()
+    args.commit = args.commit or checkout_commit()
+    if args.commit is None:
+        parser.error("this tree is not a git checkout: pass --commit (the commit it is a copy of)")
     args.device = "cpu" if args.dry_run else "cuda"
     args.workers = "2" if args.dry_run else "4"
     args.batches = (2, 4) if args.dry_run else (2, 4, 8, 16, 32, 64)
@@ -338,15 +432,15 @@ def _arguments() -> argparse.Namespace:
 
 def _child(args, stage: str, limit: float) -> None:
     """Run one stage in this (child) process and write its JSON (a failure is its result, beside what it measured)."""
-    result = {"stage": stage, **card(), "limit_s": limit}
+    result = {"stage": stage, **card(args.commit), "limit_s": limit}
     started = time.perf_counter()
     path, progress = args.out / f"{stage}.json", {}
+    args.stage_deadline = started + limit  # what the stage's own subprocesses may use of its limit
 
     def partial(so_far: dict) -> None:
         """What the stage has measured so far, in its file: a stage stopped at its limit or failing later keeps it."""
         progress.update(so_far)
-        path.write_text(json.dumps(result | progress | {"partial": True, "seconds": time.perf_counter() - started},
-                                   indent=1) + "\n")
+        _write_json(path, result | progress | {"partial": True, "seconds": time.perf_counter() - started})
 
     args.partial = partial
     try:
@@ -354,7 +448,7 @@ def _child(args, stage: str, limit: float) -> None:
     except Exception as error:  # noqa: BLE001  (one stage's failure is its result; the next still runs)
         result |= progress | {"error": f"{type(error).__name__}: {error}"[:2000]}
     result["seconds"] = time.perf_counter() - started
-    path.write_text(json.dumps(result, indent=1) + "\n")
+    _write_json(path, result)
 
 
 def main() -> None:
@@ -365,23 +459,25 @@ def main() -> None:
     if args.one:
         _child(args, args.one, LIMITS[args.one] * args.scale)
         return
-    deadline = time.perf_counter() + args.budget
-    for stage in [s for s in args.stages.split(",") if s]:
-        limit, left = LIMITS[stage] * args.scale, deadline - time.perf_counter()
+    deadline, stages = time.perf_counter() + args.budget, [s for s in args.stages.split(",") if s]
+    if any(stage != "micro" for stage in stages):  # built here, so no stage's limit pays for it
+        started = time.perf_counter()
+        stand_in(args)
+        print("stand-in", f"{time.perf_counter() - started:.1f}", flush=True)
+    for stage in stages:
+        limit, left, path = LIMITS[stage] * args.scale, deadline - time.perf_counter(), args.out / f"{stage}.json"
         if left < limit:
-            result = {"stage": stage, "limit_s": limit, "skipped": f"{left:.0f} s of the budget left, the stage may take {limit} s"}
-            (args.out / f"{stage}.json").write_text(json.dumps(result, indent=1) + "\n")
+            _write_json(path, {"stage": stage, "limit_s": limit,
+                               "skipped": f"{left:.0f} s of the budget left, the stage may take {limit} s"})
         else:
-            try:
-                code = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--one", stage], timeout=limit + 30).returncode
-            except subprocess.TimeoutExpired:
-                code = "timed out"
-            path = args.out / f"{stage}.json"
-            if not path.exists():  # the child died or was stopped before writing anything
-                path.write_text(json.dumps({"stage": stage, "limit_s": limit, "child_exit": code}) + "\n")
-            elif json.loads(path.read_text()).get("partial"):  # stopped part-way: what it measured, and how it ended
-                path.write_text(json.dumps(json.loads(path.read_text()) | {"child_exit": code}, indent=1) + "\n")
-        print(stage, json.loads((args.out / f"{stage}.json").read_text()).get("seconds", "-"), flush=True)
+            done = run_group([sys.executable, __file__, *sys.argv[1:], "--one", stage], limit + 30, capture=False)
+            code = "timed out" if done is None else done.returncode
+            written = _read_json(path) if path.exists() else {}
+            if not written:  # the child died or was stopped before writing anything whole
+                _write_json(path, {"stage": stage, "limit_s": limit, "child_exit": code})
+            elif written.get("partial"):  # stopped part-way: what it measured, and how it ended
+                _write_json(path, written | {"child_exit": code})
+        print(stage, _read_json(path).get("seconds", "-"), flush=True)
 
 
 if __name__ == "__main__":

@@ -54,8 +54,11 @@ def test_an_unfinished_run_or_a_changed_record_is_not_met(targets):
     assert gpu_section.wall_line("world-bfloat16", 60).endswith("**not met**.")
     assert gpu_section.cap_line("capped-24").endswith("identical: **met**.")
     assert gpu_section.cap_line("capped-16").endswith("differs from the uncapped run's: **not met**.")
+    _stage(targets, "capped-16", card=H100, wall_s=80.0, exit=1, record_identical_to_uncapped=False,
+           verdicts_identical_to_uncapped=True)  # numbers differing in their last bits still miss "identical"
+    assert gpu_section.cap_line("capped-16").endswith("differs from the uncapped run's (its verdicts identical): **not met**.")
     _stage(targets, "capped-16", card=H100, wall_s=80.0, exit=1)  # a later call with no uncapped run to compare with
-    assert gpu_section.cap_line("capped-16").endswith("no uncapped run to compare with: **not measured**.")
+    assert gpu_section.cap_line("capped-16").endswith("no uncapped record to compare with: **not measured**.")
 
 
 def test_the_summary_carries_unmeasured_targets_beside_met_ones():

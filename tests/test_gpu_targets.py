@@ -4,13 +4,19 @@ to the uncapped -n 2 run's."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import gpu_targets  # noqa: E402
 STAGES = ("micro", "together", "world-bfloat16", "capped-16", "single-bfloat16")
 
 
@@ -35,4 +41,68 @@ def test_every_stage_runs_on_a_cpu_at_tiny_size(tmp_path):
     assert all({"heads", "proxy"} <= set(r["max_difference_from_float32"]) for r in runs)
     assert results["world-bfloat16"]["record_sha256"] and results["world-bfloat16"]["workers"]
     assert results["capped-16"]["record_identical_to_uncapped"] is True
+    assert results["capped-16"]["verdicts_identical_to_uncapped"] is True and results["capped-16"]["verdict_cells"]
+    assert results["micro"]["outside_torch_mib"] is None  # a GPU's context only
     assert results["single-bfloat16"]["processes"] == "0" and results["single-bfloat16"]["record_identical_to_parallel"] is True
+
+
+def _run(folder: Path, name: str, **fields) -> Path:
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps({"stage": name, **fields}))
+    return path
+
+
+def test_a_capped_run_is_compared_with_the_reference_when_this_call_recorded_no_record(tmp_path):
+    """This call's world-bfloat16 stopped before its record: the capped run is compared with --reference's; with no
+    record on either side the comparison is None (not measured), never False (not met)."""
+    out, earlier = tmp_path / "out", tmp_path / "earlier"
+    out.mkdir(), earlier.mkdir()
+    _run(out, "world-bfloat16", summary_line="stopped at the stage's limit of 150 s")
+    args = SimpleNamespace(out=out, reference=_run(earlier, "world-bfloat16", record_sha256="r", verdicts_sha256="v"))
+    capped = gpu_targets._compared(args, {"record_sha256": "r2", "verdicts_sha256": "v"}, "record_identical_to_uncapped")
+    assert capped["record_identical_to_uncapped"] is False and capped["verdicts_identical_to_uncapped"] is True
+    args.reference = None
+    capped = gpu_targets._compared(args, {"record_sha256": "r"}, "record_identical_to_uncapped")
+    assert capped["record_identical_to_uncapped"] is None and capped["verdicts_identical_to_uncapped"] is None
+
+
+def test_a_stage_file_cut_off_or_a_record_cut_off_reads_as_nothing(tmp_path):
+    """A half-written stage file reads as {} and a half-written record hashes to nothing: no stage fails on either."""
+    (tmp_path / "cut.json").write_text('{"stage": "world-bf')
+    assert gpu_targets._read_json(tmp_path / "cut.json") == {}
+    (tmp_path / "stats_summary.json").write_text('{"matrix": {"C1')
+    assert gpu_targets._record_hashes(tmp_path / "stats_summary.json") == {}
+    assert gpu_targets._record_hashes(tmp_path / "missing.json") == {}
+
+
+def test_a_command_past_its_timeout_is_killed_with_every_process_it_started(tmp_path):
+    """run_group kills the whole process group: a grandchild (as pytest's workers are) does not outlive the timeout."""
+    marker = tmp_path / "grandchild.pid"
+    script = f"sleep 60 & echo $! > {marker}; wait"
+    started = time.perf_counter()
+    assert gpu_targets.run_group(["bash", "-c", script], timeout=1.5) is None
+    assert time.perf_counter() - started < 30
+    grandchild = int(marker.read_text())
+    for _ in range(50):  # killed; reaped by init a moment later
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"process {grandchild} outlived its group's timeout")
+    done = gpu_targets.run_group(["bash", "-c", "echo finished"], timeout=30)
+    assert done.returncode == 0 and done.stdout == "finished\n"
+
+
+def test_a_copy_without_git_must_name_its_commit(tmp_path):
+    """Outside a git checkout (the GPU machine gets a copy of the tree) the script refuses to run without --commit."""
+    copy = tmp_path / "benchmarks" / "gpu_targets.py"
+    copy.parent.mkdir()
+    shutil.copy(ROOT / "benchmarks" / "gpu_targets.py", copy)
+    done = subprocess.run([sys.executable, str(copy), "--out", str(tmp_path / "out"), "--stages", ""],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path, env={**os.environ, "GIT_DIR": "/nonexistent"})
+    assert done.returncode == 2 and "pass --commit" in done.stderr
+    done = subprocess.run([sys.executable, str(copy), "--out", str(tmp_path / "out"), "--stages", "", "--commit", "abc1234"],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path, env={**os.environ, "GIT_DIR": "/nonexistent"})
+    assert done.returncode == 0, done.stderr

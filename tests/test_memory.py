@@ -150,11 +150,15 @@ def test_a_batch_size_runs_and_lays_out_rows_alike():
 
 
 def test_workers_on_one_gpu_split_it_and_the_cap_comes_first():
-    """Four workers on one 80 GB card: 20 GB each; capped at 16 GB: 4 GB each; on two cards two workers each."""
+    """Four workers on one 80 GB card: 20 GB each; capped at 16 GB: 4 GB each (3.5 GB less half a GB of CUDA context
+    each); on two cards two workers each."""
     assert [workers_on_device(4, 1, 0), workers_on_device(4, 2, 0), workers_on_device(3, 2, 1)] == [4, 2, 1]
     assert worker_budget(80 * GB, 4) == 20 * GB
     assert worker_budget(80 * GB, 4, cap=16 * GB) == 4 * GB
     assert worker_budget(12 * GB, 1, cap=16 * GB) == 12 * GB  # a cap above the card is the card
+    # each worker's CUDA context comes out of the card (or the cap) first: 4 workers and their contexts fit 16 GB
+    assert worker_budget(80 * GB, 4, cap=16 * GB, context=GB // 2) == 3.5 * GB
+    assert worker_budget(GB, 4, context=GB) == 0
     with pytest.raises(ValueError):
         worker_budget(GB, 0)
     with pytest.raises(ValueError):
@@ -172,3 +176,21 @@ def test_tf32_on_a_cpu_computes_float32_under_its_own_key_and_the_log_says_who_a
     entries = [json.loads(line) for line in (tmp_path / "forwards.jsonl").read_text().splitlines()]
     assert [e["worker"] for e in entries] == ["gw1", "gw3"]
     assert all(0 < e["start"] <= e["end"] and e["end"] - e["start"] >= e["seconds"] - 0.01 for e in entries)
+
+
+def test_a_capped_gpu_holds_four_workers_and_their_contexts_within_the_cap(monkeypatch):
+    """On a (faked) 80 GB card shared by 4 workers under --gpu-memory 16, each worker's allocator is held to 3.5 GB:
+    with half a GB of CUDA context each, the four fit in 16 GB, as on a 16 GB card."""
+    from types import SimpleNamespace
+
+    from jepa_claims.engine import batching
+
+    fractions = []
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index: SimpleNamespace(total_memory=80 * GB))
+    monkeypatch.setattr(torch.cuda, "set_per_process_memory_fraction", lambda fraction, index: fractions.append(fraction))
+    budget = batching.process_budget("cuda", 16 * GB, 4)
+    assert budget == 3.5 * GB and 4 * (budget + batching.CUDA_CONTEXT) == 16 * GB
+    batching.enforce_budget("cuda", budget)
+    assert fractions == [3.5 / 80]

@@ -26,6 +26,11 @@ FLOAT64 = 8
 # stays at the 8 jobs every table has been computed at: computing more jobs at once leaves its rows as they were.
 ROW_CHUNK = 8
 GB = 10**9  # --gpu-memory is in decimal gigabytes, as cards are sold
+# What a process's CUDA context holds on the card outside torch's allocator (the context and the kernels it loaded:
+# about half a GB under torch 2.x on a Hopper card), taken from each worker's share before the split, so that the
+# allocators' limits and the contexts together fit the card or the cap, as on a card of that size.
+# benchmarks/gpu_targets.py's micro stage measures it on the card (`outside_torch_mib`).
+CUDA_CONTEXT = GB // 2
 
 
 @dataclass(frozen=True)
@@ -203,12 +208,13 @@ def workers_on_device(workers: int, devices: int, index: int) -> int:
     return len(range(index, workers, devices)) or 1
 
 
-def worker_budget(device_total: int, sharing: int, cap: int | None = None) -> int:
-    """Bytes one worker may use of a device `sharing` workers use: the device (or the run's cap) split evenly."""
+def worker_budget(device_total: int, sharing: int, cap: int | None = None, context: int = 0) -> int:
+    """Bytes one worker may use of a device `sharing` workers use: the device (or the run's cap) less each worker's
+    `context` (memory the process holds outside torch's allocator), split evenly."""
     if sharing < 1:
         raise ValueError(f"a device is shared by at least one worker, got {sharing}")
     whole = device_total if cap is None else min(device_total, cap)
-    return whole // sharing
+    return max(0, whole - sharing * context) // sharing
 
 
 def memory_seen(device: str | torch.device) -> str:
@@ -229,7 +235,7 @@ def process_budget(device: str, cap: int | None, workers: int) -> int | None:
         return None if cap is None else worker_budget(cap, max(1, workers))
     index = target.index if target.index is not None else torch.cuda.current_device()
     sharing = workers_on_device(max(1, workers), torch.cuda.device_count(), index)
-    return worker_budget(torch.cuda.get_device_properties(index).total_memory, sharing, cap)
+    return worker_budget(torch.cuda.get_device_properties(index).total_memory, sharing, cap, CUDA_CONTEXT)
 
 
 def enforce_budget(device: str, budget: int | None) -> None:
