@@ -106,3 +106,23 @@ def test_a_copy_without_git_must_name_its_commit(tmp_path):
     done = subprocess.run([sys.executable, str(copy), "--out", str(tmp_path / "out"), "--stages", "", "--commit", "abc1234"],
                           capture_output=True, text=True, timeout=60, cwd=tmp_path, env={**os.environ, "GIT_DIR": "/nonexistent"})
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.slow
+def test_prepare_writes_the_wheels_the_gpu_machine_lacks_and_its_command(tmp_path):
+    """benchmarks/gpu/prepare, in a checkout: six wheels in .whl/ (this package, pytest, pytest-html, pytest-metadata,
+    pytest-xdist, execnet) and one device command that installs them and names the checkout's commit, within the
+    device's 2,000 characters."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
+    (clone / ".venv").symlink_to(Path(sys.prefix))  # this interpreter's environment
+    done = subprocess.run([str(clone / "benchmarks" / "gpu" / "prepare"), "--stages", "micro"], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    wheels = sorted(path.name.split("-")[0] for path in (clone / ".whl").glob("*.whl"))
+    assert wheels == ["execnet", "jepa_claims", "pytest", "pytest_html", "pytest_metadata", "pytest_xdist"]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True).stdout.strip()
+    command = done.stdout.strip().splitlines()[-1]
+    assert command.startswith("python3 -m pip install -q --no-index --no-deps") and "--target /tmp/site .whl/*.whl" in command
+    assert command.endswith(f'gpu_targets.py --out "$OUT" --budget 540 --commit {commit} --stages micro')
+    assert len(command) <= 2000
