@@ -306,7 +306,8 @@ def _record_hashes(summary: Path) -> dict:
         record = comparable(json.loads(summary.read_text()))
     except (OSError, ValueError, KeyError):
         return {}
-    verdicts = {key: [cell.get("status"), cell.get("grade")] for key, cell in record.get("matrix", {}).items()}
+    # the grade's tier only: the grade also carries the measured numbers of its magnitude cells
+    verdicts = {key: [cell.get("status"), (cell.get("grade") or {}).get("tier")] for key, cell in record.get("matrix", {}).items()}
     digest = lambda value: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
     return {"record_sha256": digest(record), "verdicts_sha256": digest(verdicts), "verdict_cells": len(verdicts)}
 

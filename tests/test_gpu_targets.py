@@ -126,3 +126,15 @@ def test_prepare_writes_the_wheels_the_gpu_machine_lacks_and_its_command(tmp_pat
     assert command.startswith("python3 -m pip install -q --no-index --no-deps") and "--target /tmp/site .whl/*.whl" in command
     assert command.endswith(f'gpu_targets.py --out "$OUT" --budget 540 --commit {commit} --stages micro')
     assert len(command) <= 2000
+
+
+def test_verdicts_hash_reads_status_and_tier_not_the_numbers(tmp_path):
+    """Two records differing only in a magnitude cell's measured number: record hashes differ, verdict hashes agree."""
+    def record(measured: float) -> Path:
+        path = tmp_path / f"{measured}.json"
+        cell = {"status": "FAIL", "grade": {"tier": "not replicated", "magnitude_cells": [{"measured": measured}]}}
+        path.write_text(json.dumps({"world": {"name": "paper"}, "matrix": {"C4/ijepa_1k/8x3": cell}}))
+        return path
+
+    first, second = gpu_targets._record_hashes(record(0.1)), gpu_targets._record_hashes(record(0.1000001))
+    assert first["record_sha256"] != second["record_sha256"] and first["verdicts_sha256"] == second["verdicts_sha256"]
