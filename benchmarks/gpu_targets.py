@@ -28,12 +28,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
-import json
 import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -43,6 +40,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from stage_files import kill_listed, read_json, record_hashes, remove_parts, run_group, same_run_conditions, write_json  # noqa: E402
+
 # Seconds each stage may take: the first four fit one 540 s call, world-tf32 and world-float32 a second, capped-24 and
 # single-bfloat16 (one process with the whole GPU, against -n 4's four) a third.
 LIMITS = {"micro": 60, "together": 150, "world-bfloat16": 150, "capped-16": 180, "world-tf32": 200,
@@ -51,6 +50,7 @@ PRECISIONS = ("float32", "tf32", "bfloat16")
 CAPS = {"capped-16": 16, "capped-24": 24}
 ALONE = ("heads", "proxy")  # tables the together stage computes on their own (not in SHARED), beside the shared ones
 DRY_SLOWER = 4
+AFTER_LIMIT = 30  # seconds a stage's process has past its deadline to write its file, before it is killed
 
 
 def card(commit: str) -> dict:
@@ -132,7 +132,8 @@ def micro(args) -> dict:
                 rows.append({"precision": precision, "batch": batch, "block_s": block, "block_tflops": shape.flops / block / 1e12,
                              "resumed_s": resumed})
                 args.partial({"outside_torch_mib": outside, "rows": rows})
-    return {"outside_torch_mib": outside, "rows": rows}
+    # again once every kernel the loop used is loaded: their code also lies outside the allocator
+    return {"outside_torch_mib": outside, "outside_torch_mib_after_kernels": _outside_torch_mib(args.device), "rows": rows}
 
 
 def _outside_torch_mib(device: str) -> float | None:
@@ -166,7 +167,7 @@ def stand_in(args) -> Path:
 def together(args, limit: float) -> dict:
     """A cell's SHARED tables computed together, and its heads and proxy tables on their own, at forward batches of 8
     and 32 jobs in each precision; each run is written as it ends (`args.partial`), and a run that would not end
-    within `limit` seconds of the stage's start (judged by the longest so far) is not started."""
+    before the stage's deadline (judged by the longest so far) is not started."""
     from jepa_claims.conventions import Conventions
     from jepa_claims.engine.batching import Batch
     from jepa_claims.engine.precision import PRECISIONS as DTYPES, uses_tf32
@@ -175,7 +176,7 @@ def together(args, limit: float) -> dict:
     from jepa_claims.worlds.world import paper_world
 
     os.environ["HF_HUB_OFFLINE"] = "1"
-    deadline, longest = time.perf_counter() + limit - 5, 0.0
+    deadline, longest = args.stage_deadline - 5, 0.0
     work, (checkpoint, slice_name) = stand_in(args), args.cell
     world = dataclasses.replace(paper_world(work / "data", work / "hub").select((checkpoint,), (slice_name,)),
                                 skip_unreadable=True)
@@ -184,7 +185,7 @@ def together(args, limit: float) -> dict:
     wanted = frozenset((kind, source, slice_name, conv) for kind in (*SHARED, *ALONE))
     runs, reference, at_8 = [], None, None
     for precision, jobs in [(precision, jobs) for precision in PRECISIONS for jobs in (8, 32)]:
-        if time.perf_counter() + longest > deadline:
+        if time.time() + longest > deadline:
             return {"cell": f"{checkpoint} {slice_name}", "runs": runs,
                     "stopped": f"{precision} at {jobs} jobs and after not started: the stage's {limit:.0f} s would not hold it"}
         store = TableStore(world, args.work / f"together-{precision}-{jobs}", conv, args.device, DTYPES[precision],
@@ -205,7 +206,7 @@ def together(args, limit: float) -> dict:
         longest = max(longest, time.perf_counter() - started)
         args.partial({"cell": f"{checkpoint} {slice_name}", "runs": runs})
     try:  # measured last, on its own: a failure here leaves the runs above standing
-        if time.perf_counter() + runs[-1]["load_s"] + runs[-1]["tables_s"] > deadline:
+        if time.time() + runs[-1]["load_s"] + runs[-1]["tables_s"] > deadline:
             raise TimeoutError(f"not started: the stage's {limit:.0f} s would not hold it")
         waits = sync_waits(args, world, conv, wanted, checkpoint, slice_name)
     except Exception as error:  # noqa: BLE001
@@ -229,9 +230,9 @@ def sync_waits(args, world, conv, wanted, checkpoint: str, slice_name: str) -> d
     if not args.device.startswith("cuda"):
         return {"skipped": "sync debug mode needs CUDA"}
     batches = {"forward_batches": 0, "synchronize_calls": 0}
-    real, real_synchronize = tabulate.fit_memory, torch.cuda.synchronize
+    real, real_synchronize = tabulate.fit_pieces, torch.cuda.synchronize
 
-    def counted(jobs, compute, device):
+    def counted(jobs, compute, device):  # every forward batch runs through fit_pieces (fit_memory's too)
         batches["forward_batches"] += 1
         return real(jobs, compute, device)
 
@@ -242,7 +243,7 @@ def sync_waits(args, world, conv, wanted, checkpoint: str, slice_name: str) -> d
     store = TableStore(world, args.work / "together-sync", conv, args.device, torch.bfloat16,
                        batch_size=Batch(rows=8, jobs=32), wanted=wanted)
     store.encoder(checkpoint)
-    tabulate.fit_memory, proxy.fit_memory, torch.cuda.synchronize = counted, counted, synchronize
+    tabulate.fit_pieces, proxy.fit_pieces, torch.cuda.synchronize = counted, counted, synchronize
     torch.cuda.set_sync_debug_mode("warn")
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -251,7 +252,7 @@ def sync_waits(args, world, conv, wanted, checkpoint: str, slice_name: str) -> d
                 store.table(kind, checkpoint, slice_name)
     finally:
         torch.cuda.set_sync_debug_mode("default")
-        tabulate.fit_memory, proxy.fit_memory, torch.cuda.synchronize = real, real, real_synchronize
+        tabulate.fit_pieces, proxy.fit_pieces, torch.cuda.synchronize = real, real, real_synchronize
     where: dict[str, int] = {}
     for warning in (w for w in caught if "synchroniz" in str(w.message)):  # torch's words for a wait; other warnings aside
         source = Path(warning.filename)
@@ -283,9 +284,9 @@ def world_run(args, precision: str, cap: int | None, limit: float, workers: str 
                "--data-root", str(work / "data"), "--cache-dir", str(cache), "-p", "no:cacheprovider", "-q",
                "--html", str(folder / "replication.html"), *(["--gpu-memory", str(cap)] if cap else []), *args.select]
     sampler = _sampler(folder)
-    started, left = time.perf_counter(), max(1.0, args.stage_deadline - time.perf_counter())
+    started, left = time.perf_counter(), max(1.0, args.stage_deadline - time.time())
     try:
-        done = run_group(command, left, cwd=folder, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        done = run_group(command, left, groups=args.groups, cwd=folder, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     finally:
         if sampler is not None:
             sampler.terminate()
@@ -294,49 +295,7 @@ def world_run(args, precision: str, cap: int | None, limit: float, workers: str 
     result = {"precision": precision, "gpu_memory_cap_gb": cap, "processes": workers, "wall_s": time.perf_counter() - started,
               "exit": exit_code, "summary_line": tail, "gpu_memory_peak_mib": _memory_peak(folder),
               "workers": _worker_spans(cache)}
-    return result | _record_hashes(folder / "stats_summary.json")
-
-
-def _record_hashes(summary: Path) -> dict:
-    """The record's hash outside provenance, and its verdicts' alone (each cell's status and grade: what a difference
-    in the last bits of a number leaves alone); nothing for a record missing or cut off."""
-    from test_worker_identity import comparable
-
-    try:
-        record = comparable(json.loads(summary.read_text()))
-    except (OSError, ValueError, KeyError):
-        return {}
-    # the grade's tier only: the grade also carries the measured numbers of its magnitude cells
-    verdicts = {key: [cell.get("status"), (cell.get("grade") or {}).get("tier")] for key, cell in record.get("matrix", {}).items()}
-    digest = lambda value: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
-    return {"record_sha256": digest(record), "verdicts_sha256": digest(verdicts), "verdict_cells": len(verdicts)}
-
-
-def run_group(command: list[str], timeout: float, capture: bool = True, **popen) -> subprocess.CompletedProcess | None:
-    """The command in a process group of its own (its output captured, or passed through), waited for up to `timeout`
-    s; on timeout (None) the whole group is killed: pytest's xdist workers and checkpoint builder too, which would
-    hold the GPU into the next stage."""
-    pipes = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) if capture else {}
-    timed_out = False
-    with subprocess.Popen(command, start_new_session=True, **pipes, **popen) as process:
-        try:
-            out, err = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        finally:
-            _kill_group(process.pid)
-        if timed_out:
-            process.communicate()
-            return None
-    return subprocess.CompletedProcess(command, process.returncode, out, err)
-
-
-def _kill_group(group: int) -> None:
-    """Kill what is left of a process group (nothing, after a clean exit)."""
-    try:
-        os.killpg(group, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    return result | record_hashes(folder / "stats_summary.json")
 
 
 def _worker_spans(cache: Path) -> dict:
@@ -371,11 +330,15 @@ def run_stage(args, stage: str, limit: float) -> dict:
 
 def _compared(args, result: dict, name: str) -> dict:
     """The run's result with `name`: whether its record (and, apart, its verdicts) hash as world-bfloat16's did, this
-    call's or else --reference's (None where neither recorded one, or this run recorded none)."""
+    call's or else --reference's (None where neither recorded one, this run recorded none, or the reference ran on
+    another card, torch or commit: its record may then differ for reasons of its own)."""
     reference = _reference_run(args)
+    differs = same_run_conditions(args.card, reference) if reference else None
+    if differs:
+        result["reference_not_comparable"] = differs
     for key, field in ((name, "record_sha256"), (name.replace("record", "verdicts"), "verdicts_sha256")):
         mine, theirs = result.get(field), reference.get(field)
-        result[key] = None if mine is None or theirs is None else mine == theirs
+        result[key] = None if mine is None or theirs is None or differs else mine == theirs
     return result
 
 
@@ -383,25 +346,10 @@ def _reference_run(args) -> dict:
     """The uncapped bfloat16 run to compare with: this call's if it recorded a record, else --reference's, else {}."""
     for path in (args.out / "world-bfloat16.json", args.reference):
         if path is not None and path.exists():
-            run = _read_json(path)
+            run = read_json(path)
             if run.get("record_sha256"):
                 return run
     return {}
-
-
-def _read_json(path: Path) -> dict:
-    """A stage file's contents ({} for a file cut off part-way: a stage killed while writing)."""
-    try:
-        return json.loads(path.read_text())
-    except ValueError:
-        return {}
-
-
-def _write_json(path: Path, value: dict) -> None:
-    """Write a stage file whole or not at all (a reader never sees half of one)."""
-    part = path.with_suffix(".part")
-    part.write_text(json.dumps(value, indent=1) + "\n")
-    part.replace(path)
 
 
 def _arguments() -> argparse.Namespace:
@@ -417,7 +365,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--commit", default=None,
                         help="the commit the files name (default: this checkout's; a copy without git must pass it)")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a child process running one stage
+    parser.add_argument("--deadline", type=float, default=None, help=argparse.SUPPRESS)  # its end, in epoch seconds
     args = parser.parse_args()
+    unknown = [stage for stage in args.stages.split(",") if stage and stage not in LIMITS]
+    if unknown:
+        parser.error(f"no stage {', '.join(unknown)}: the stages are {', '.join(LIMITS)}")
     args.commit = args.commit or checkout_commit()
     if args.commit is None:
         parser.error("this tree is not a git checkout: pass --commit (the commit it is a copy of)")
@@ -433,15 +385,18 @@ def _arguments() -> argparse.Namespace:
 
 def _child(args, stage: str, limit: float) -> None:
     """Run one stage in this (child) process and write its JSON (a failure is its result, beside what it measured)."""
-    result = {"stage": stage, **card(args.commit), "limit_s": limit}
+    args.card = card(args.commit)
+    result = {"stage": stage, **args.card, "limit_s": limit}
     started = time.perf_counter()
     path, progress = args.out / f"{stage}.json", {}
-    args.stage_deadline = started + limit  # what the stage's own subprocesses may use of its limit
+    # the parent's clock: this process's own start-up (torch, CUDA) already spent part of the limit
+    args.stage_deadline = args.deadline if args.deadline is not None else time.time() + limit
+    args.groups = args.work / f"{stage}.groups"  # the parent kills the groups listed, should it have to kill this one
 
     def partial(so_far: dict) -> None:
         """What the stage has measured so far, in its file: a stage stopped at its limit or failing later keeps it."""
         progress.update(so_far)
-        _write_json(path, result | progress | {"partial": True, "seconds": time.perf_counter() - started})
+        write_json(path, result | progress | {"partial": True, "seconds": time.perf_counter() - started})
 
     args.partial = partial
     try:
@@ -449,7 +404,38 @@ def _child(args, stage: str, limit: float) -> None:
     except Exception as error:  # noqa: BLE001  (one stage's failure is its result; the next still runs)
         result |= progress | {"error": f"{type(error).__name__}: {error}"[:2000]}
     result["seconds"] = time.perf_counter() - started
-    _write_json(path, result)
+    write_json(path, result)
+
+
+def _build_stand_in(args, stages: list[str]) -> str | None:
+    """Build the stand-in before the stages that use it (no stage's limit pays for it); why it failed, or None."""
+    if all(stage == "micro" for stage in stages):
+        return None
+    started = time.perf_counter()
+    try:
+        stand_in(args)
+    except Exception as error:  # noqa: BLE001  (micro needs no stand-in and still runs)
+        return f"the stand-in could not be built: {type(error).__name__}: {error}"[:2000]
+    print("stand-in", f"{time.perf_counter() - started:.1f}", flush=True)
+    return None
+
+
+def _run_child(args, stage: str, limit: float) -> None:
+    """One stage in a process of its own, killed (with any group it started) `AFTER_LIMIT` s past its deadline; its
+    file says how it ended where the process could not."""
+    path, groups = args.out / f"{stage}.json", args.work / f"{stage}.groups"
+    groups.unlink(missing_ok=True)
+    deadline = time.time() + limit
+    done = run_group([sys.executable, __file__, *sys.argv[1:], "--one", stage, "--deadline", f"{deadline:.3f}"],
+                     limit + AFTER_LIMIT, capture=False)
+    kill_listed(groups)  # the stage's pytest, left running if its process was killed
+    code = "timed out" if done is None else done.returncode
+    written, torn = read_json(path), remove_parts(args.out)
+    ending = {"child_exit": code} | ({"torn_files_removed": torn} if torn else {})
+    if not written:  # the child died or was stopped before writing anything whole
+        write_json(path, {"stage": stage, "limit_s": limit} | ending)
+    elif written.get("partial") or torn:  # stopped part-way: what it measured, and how it ended
+        write_json(path, written | ending)
 
 
 def main() -> None:
@@ -461,24 +447,17 @@ def main() -> None:
         _child(args, args.one, LIMITS[args.one] * args.scale)
         return
     deadline, stages = time.perf_counter() + args.budget, [s for s in args.stages.split(",") if s]
-    if any(stage != "micro" for stage in stages):  # built here, so no stage's limit pays for it
-        started = time.perf_counter()
-        stand_in(args)
-        print("stand-in", f"{time.perf_counter() - started:.1f}", flush=True)
+    unbuilt = _build_stand_in(args, stages)
     for stage in stages:
         limit, left, path = LIMITS[stage] * args.scale, deadline - time.perf_counter(), args.out / f"{stage}.json"
-        if left < limit:
-            _write_json(path, {"stage": stage, "limit_s": limit,
-                               "skipped": f"{left:.0f} s of the budget left, the stage may take {limit} s"})
+        if unbuilt and stage != "micro":
+            write_json(path, {"stage": stage, "limit_s": limit, "error": unbuilt})
+        elif left < limit:
+            write_json(path, {"stage": stage, "limit_s": limit,
+                              "skipped": f"{left:.0f} s of the budget left, the stage may take {limit} s"})
         else:
-            done = run_group([sys.executable, __file__, *sys.argv[1:], "--one", stage], limit + 30, capture=False)
-            code = "timed out" if done is None else done.returncode
-            written = _read_json(path) if path.exists() else {}
-            if not written:  # the child died or was stopped before writing anything whole
-                _write_json(path, {"stage": stage, "limit_s": limit, "child_exit": code})
-            elif written.get("partial"):  # stopped part-way: what it measured, and how it ended
-                _write_json(path, written | {"child_exit": code})
-        print(stage, _read_json(path).get("seconds", "-"), flush=True)
+            _run_child(args, stage, limit)
+        print(stage, read_json(path).get("seconds", "-"), flush=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import gpu_targets  # noqa: E402
+import stage_files  # noqa: E402
+
 STAGES = ("micro", "together", "world-bfloat16", "capped-16", "single-bfloat16")
 
 
@@ -58,7 +60,9 @@ def test_a_capped_run_is_compared_with_the_reference_when_this_call_recorded_no_
     out, earlier = tmp_path / "out", tmp_path / "earlier"
     out.mkdir(), earlier.mkdir()
     _run(out, "world-bfloat16", summary_line="stopped at the stage's limit of 150 s")
-    args = SimpleNamespace(out=out, reference=_run(earlier, "world-bfloat16", record_sha256="r", verdicts_sha256="v"))
+    here = {"card": "NVIDIA H100 80GB HBM3", "torch": "2.13.0", "commit": "abc1234"}
+    args = SimpleNamespace(out=out, card=here, reference=_run(earlier, "world-bfloat16", record_sha256="r",
+                                                              verdicts_sha256="v", **here))
     capped = gpu_targets._compared(args, {"record_sha256": "r2", "verdicts_sha256": "v"}, "record_identical_to_uncapped")
     assert capped["record_identical_to_uncapped"] is False and capped["verdicts_identical_to_uncapped"] is True
     args.reference = None
@@ -69,10 +73,10 @@ def test_a_capped_run_is_compared_with_the_reference_when_this_call_recorded_no_
 def test_a_stage_file_cut_off_or_a_record_cut_off_reads_as_nothing(tmp_path):
     """A half-written stage file reads as {} and a half-written record hashes to nothing: no stage fails on either."""
     (tmp_path / "cut.json").write_text('{"stage": "world-bf')
-    assert gpu_targets._read_json(tmp_path / "cut.json") == {}
+    assert stage_files.read_json(tmp_path / "cut.json") == {}
     (tmp_path / "stats_summary.json").write_text('{"matrix": {"C1')
-    assert gpu_targets._record_hashes(tmp_path / "stats_summary.json") == {}
-    assert gpu_targets._record_hashes(tmp_path / "missing.json") == {}
+    assert stage_files.record_hashes(tmp_path / "stats_summary.json") == {}
+    assert stage_files.record_hashes(tmp_path / "missing.json") == {}
 
 
 def test_a_command_past_its_timeout_is_killed_with_every_process_it_started(tmp_path):
@@ -80,7 +84,7 @@ def test_a_command_past_its_timeout_is_killed_with_every_process_it_started(tmp_
     marker = tmp_path / "grandchild.pid"
     script = f"sleep 60 & echo $! > {marker}; wait"
     started = time.perf_counter()
-    assert gpu_targets.run_group(["bash", "-c", script], timeout=1.5) is None
+    assert stage_files.run_group(["bash", "-c", script], timeout=1.5) is None
     assert time.perf_counter() - started < 30
     grandchild = int(marker.read_text())
     for _ in range(50):  # killed; reaped by init a moment later
@@ -91,7 +95,7 @@ def test_a_command_past_its_timeout_is_killed_with_every_process_it_started(tmp_
         time.sleep(0.1)
     else:
         pytest.fail(f"process {grandchild} outlived its group's timeout")
-    done = gpu_targets.run_group(["bash", "-c", "echo finished"], timeout=30)
+    done = stage_files.run_group(["bash", "-c", "echo finished"], timeout=30)
     assert done.returncode == 0 and done.stdout == "finished\n"
 
 
@@ -99,7 +103,8 @@ def test_a_copy_without_git_must_name_its_commit(tmp_path):
     """Outside a git checkout (the GPU machine gets a copy of the tree) the script refuses to run without --commit."""
     copy = tmp_path / "benchmarks" / "gpu_targets.py"
     copy.parent.mkdir()
-    shutil.copy(ROOT / "benchmarks" / "gpu_targets.py", copy)
+    for script in ("gpu_targets.py", "stage_files.py"):
+        shutil.copy(ROOT / "benchmarks" / script, copy.parent / script)
     done = subprocess.run([sys.executable, str(copy), "--out", str(tmp_path / "out"), "--stages", ""],
                           capture_output=True, text=True, timeout=60, cwd=tmp_path, env={**os.environ, "GIT_DIR": "/nonexistent"})
     assert done.returncode == 2 and "pass --commit" in done.stderr
@@ -136,5 +141,65 @@ def test_verdicts_hash_reads_status_and_tier_not_the_numbers(tmp_path):
         path.write_text(json.dumps({"world": {"name": "paper"}, "matrix": {"C4/ijepa_1k/8x3": cell}}))
         return path
 
-    first, second = gpu_targets._record_hashes(record(0.1)), gpu_targets._record_hashes(record(0.1000001))
+    first, second = stage_files.record_hashes(record(0.1)), stage_files.record_hashes(record(0.1000001))
     assert first["record_sha256"] != second["record_sha256"] and first["verdicts_sha256"] == second["verdicts_sha256"]
+
+
+def test_a_reference_from_another_card_torch_or_commit_is_not_compared(tmp_path):
+    """--reference ran at another commit (or torch, or card): its record may differ for that reason alone, so the
+    comparison is None and the file says why, never a False that blames the cap."""
+    here = {"card": "NVIDIA H100 80GB HBM3", "torch": "2.13.0", "commit": "abc1234"}
+    reference = _run(tmp_path, "world-bfloat16", record_sha256="r", verdicts_sha256="v", **(here | {"commit": "def5678"}))
+    args = SimpleNamespace(out=tmp_path / "nothing-here", card=here, reference=reference)
+    capped = gpu_targets._compared(args, {"record_sha256": "r", "verdicts_sha256": "v"}, "record_identical_to_uncapped")
+    assert capped["record_identical_to_uncapped"] is None and capped["verdicts_identical_to_uncapped"] is None
+    assert capped["reference_not_comparable"] == "commit 'def5678' there, 'abc1234' here"
+
+
+def test_a_stage_killed_at_its_limit_takes_the_pytest_it_started_with_it(tmp_path, monkeypatch):
+    """The parent gives its child an absolute deadline and, after killing it, kills the process groups the child
+    listed (its pytest run, in a group of its own); a part file the kill left is removed and named."""
+    out, work = tmp_path / "out", tmp_path / "work"
+    out.mkdir(), work.mkdir()
+    orphan = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    seen = {}
+
+    def killed_child(command, timeout, capture=True, groups=None, **popen):
+        seen["command"], seen["timeout"] = command, timeout
+        (work / "world-bfloat16.groups").write_text(f"{orphan.pid}\n")  # what the child's run_group wrote
+        (out / "world-bfloat16.json.part").write_text('{"stage": "wor')
+        return None  # the parent's timeout: it killed the child
+
+    monkeypatch.setattr(gpu_targets, "run_group", killed_child)
+    args = SimpleNamespace(out=out, work=work)
+    started = time.time()
+    gpu_targets._run_child(args, "world-bfloat16", 150)
+    deadline = float(seen["command"][seen["command"].index("--deadline") + 1])
+    assert started + 150 - 0.001 <= deadline <= time.time() + 150 and seen["timeout"] == 150 + gpu_targets.AFTER_LIMIT  # written to the ms
+    assert orphan.wait(timeout=10) == -9  # SIGKILL
+    assert sorted(path.name for path in out.iterdir()) == ["world-bfloat16.json"]
+    written = stage_files.read_json(out / "world-bfloat16.json")
+    assert written == {"stage": "world-bfloat16", "limit_s": 150, "child_exit": "timed out",
+                       "torn_files_removed": ["world-bfloat16.json.part"]}
+
+
+def test_a_stand_in_that_cannot_be_built_fails_its_stages_and_micro_still_runs(tmp_path):
+    """The stand-in's build failing (here its folder is a file) is each of its stages' error, and micro measures."""
+    out, work = tmp_path / "out", tmp_path / "work"
+    work.mkdir()
+    (work / "stand-in").write_text("not a folder")
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu_targets.py"), "--dry-run", "--out", str(out),
+                           "--work", str(work), "--stages", "micro,together"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    together = json.loads((out / "together.json").read_text())
+    assert together["error"].startswith("the stand-in could not be built: ")
+    micro = json.loads((out / "micro.json").read_text())
+    assert "error" not in micro and len(micro["rows"]) == 6 and micro["outside_torch_mib"] is None
+
+
+def test_an_unknown_stage_is_refused_by_name(tmp_path):
+    """--stages with a name that is not a stage stops before anything runs, listing the stages."""
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu_targets.py"), "--out", str(tmp_path / "out"),
+                           "--stages", "micro,capped-12", "--commit", "abc1234"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "no stage capped-12: the stages are micro, together" in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -42,9 +42,9 @@ class ReadLog:
             for name in ("to_host", "host_copies"):
                 if hasattr(module, name):
                     monkeypatch.setattr(module, name, self._scope(getattr(host, name)))
-        real_fit = tabulate.fit_memory
+        real_fit, real_pieces = tabulate.fit_memory, tabulate.fit_pieces
         monkeypatch.setattr(tabulate, "fit_memory", lambda jobs, compute, device: real_fit(jobs, self.batch(compute), device))
-        monkeypatch.setattr(proxy, "fit_memory", lambda jobs, compute, device: real_fit(jobs, self.batch(compute), device))
+        monkeypatch.setattr(proxy, "fit_pieces", lambda jobs, compute, device: real_pieces(jobs, self.batch(compute), device))
 
     def _wrap(self, monkeypatch, owner, name: str) -> None:
         real = getattr(owner, name)

@@ -107,6 +107,25 @@ def test_an_out_of_memory_error_at_a_chosen_chunk_halves_it_and_changes_nothing(
     assert _retries(tmp_path / "undisturbed") == 0 and _retries(tmp_path / "disturbed") == sum(raised.values())
 
 
+def test_the_proxy_takes_the_halves_of_a_clean_batch_one_by_one_never_joined_on_the_device(world, tmp_path, monkeypatch):
+    """The proxy's clean pass keeps its states on the device: after an out-of-memory error its halves are taken one at
+    a time (a join there would need the whole batch's memory again), and its table equals an undisturbed run's."""
+    reference = TableStore(world, tmp_path / "undisturbed", CONV, batch_size=Batch(rows=8, jobs=64)).table("proxy", "ijepa_1k", "4x3")
+    real_on_device, real_join, calls, joined = proxy.on_device, tabulate._join, {"batches": 0}, []
+
+    def on_device(encoder, images, names):
+        calls["batches"] += 1
+        if calls["batches"] == 1:  # the clean pass's one batch of all 12 images
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
+        return real_on_device(encoder, images, names)
+
+    monkeypatch.setattr(proxy, "on_device", on_device)
+    monkeypatch.setattr(tabulate, "_join", lambda parts: joined.append(type(parts[0])) or real_join(parts))
+    disturbed = TableStore(world, tmp_path / "disturbed", CONV, batch_size=Batch(rows=8, jobs=64)).table("proxy", "ijepa_1k", "4x3")
+    pd.testing.assert_frame_equal(disturbed, reference, check_exact=True)
+    assert torch.Tensor not in joined and _retries(tmp_path / "disturbed") == 1
+
+
 def _retries(cache) -> int:
     """Forward batches halved after an out-of-memory error, summed over the model-work log of a cache."""
     return sum(json.loads(line)["oom_retries"] for line in (cache / "forwards.jsonl").read_text().splitlines())
@@ -158,7 +177,8 @@ def test_workers_on_one_gpu_split_it_and_the_cap_comes_first():
     assert worker_budget(12 * GB, 1, cap=16 * GB) == 12 * GB  # a cap above the card is the card
     # each worker's CUDA context comes out of the card (or the cap) first: 4 workers and their contexts fit 16 GB
     assert worker_budget(80 * GB, 4, cap=16 * GB, context=GB // 2) == 3.5 * GB
-    assert worker_budget(GB, 4, context=GB) == 0
+    with pytest.raises(ValueError, match="1 GB shared by 4 workers leaves nothing once each holds its 0.5 GB"):
+        worker_budget(80 * GB, 4, cap=GB, context=GB // 2)
     with pytest.raises(ValueError):
         worker_budget(GB, 0)
     with pytest.raises(ValueError):
@@ -194,3 +214,20 @@ def test_a_capped_gpu_holds_four_workers_and_their_contexts_within_the_cap(monke
     assert budget == 3.5 * GB and 4 * (budget + batching.CUDA_CONTEXT) == 16 * GB
     batching.enforce_budget("cuda", budget)
     assert fractions == [3.5 / 80]
+
+
+def test_a_cap_that_leaves_the_workers_nothing_past_their_contexts_stops_the_run(monkeypatch):
+    """--gpu-memory 1 under -n 4 on a (faked) GPU: four contexts of half a GB already pass it, so the run stops with a
+    usage error naming the cap, before any test; 3 GB leaves each worker a quarter of a GB."""
+    from types import SimpleNamespace
+
+    from jepa_claims.suite.options import SuiteOptions
+    from jepa_claims.suite.plugin import check_memory_split
+
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index: SimpleNamespace(total_memory=80 * GB))
+    with pytest.raises(pytest.UsageError, match=r"give --gpu-memory more than 2 GB, or run fewer workers"):
+        check_memory_split(SuiteOptions(device="cuda", gpu_memory=1.0), 4)
+    check_memory_split(SuiteOptions(device="cuda", gpu_memory=3.0), 4)
+    check_memory_split(SuiteOptions(device="cuda", gpu_memory=1.0), None)  # one process: 0.5 GB left

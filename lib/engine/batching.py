@@ -214,7 +214,11 @@ def worker_budget(device_total: int, sharing: int, cap: int | None = None, conte
     if sharing < 1:
         raise ValueError(f"a device is shared by at least one worker, got {sharing}")
     whole = device_total if cap is None else min(device_total, cap)
-    return max(0, whole - sharing * context) // sharing
+    if whole <= sharing * context:  # a budget of nothing would only show as every batch halving down to one image
+        raise ValueError(f"{whole / GB:g} GB shared by {sharing} workers leaves nothing once each holds its "
+                         f"{context / GB:g} GB outside torch's allocator (its CUDA context): give --gpu-memory more "
+                         f"than {sharing * context / GB:g} GB, or run fewer workers")
+    return (whole - sharing * context) // sharing
 
 
 def memory_seen(device: str | torch.device) -> str:

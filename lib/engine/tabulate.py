@@ -171,22 +171,33 @@ def forward_groups(jobs: Sequence[MaskJob], rows: int, per_forward: int) -> Iter
 def fit_memory(jobs: list[MaskJob], compute: Callable[[list[MaskJob]], Values], device) -> Values:
     """compute(jobs); on a CUDA out-of-memory error the jobs halved (whole images), each half computed (halved again
     if need be) and their values joined: a forward gives each image the same numbers in any batch. One image that
-    cannot fit is an error (ImageTooLarge) saying what memory the device showed."""
+    cannot fit is an error (ImageTooLarge) saying what memory the device showed. For values that stay on the device,
+    `fit_pieces` (a join there would need the whole batch's memory again)."""
+    pieces = [values for _part, values in fit_pieces(jobs, compute, device)]
+    return pieces[0] if len(pieces) == 1 else {key: _join([piece[key] for piece in pieces]) for key in pieces[0]}
+
+
+def fit_pieces(jobs: list[MaskJob], compute: Callable[[list[MaskJob]], Values],
+               device) -> Iterator[tuple[list[MaskJob], Values]]:
+    """(jobs, compute(jobs)) in one piece, or, after a CUDA out-of-memory error, in halves of whole images (halved
+    again if need be), each computed only once the one before it was taken: pieces in the jobs' order, never joined."""
     try:
-        return compute(jobs)
+        values = compute(jobs)
     except torch.cuda.OutOfMemoryError as error:
         ids = list(dict.fromkeys(job.image_id for job in jobs))
         if len(ids) == 1:
             raise ImageTooLarge(f"the runs of image {ids[0]} ({len(jobs)} mask jobs) do not fit even alone: "
                                 f"{memory_seen(device)}") from error
+    else:
+        yield jobs, values
+        return
     # Retried outside the handler, so the failed attempt's tensors (held by its traceback) are freed first.
     COUNTER.retries += 1
     if torch.device(device).type == "cuda":
         torch.cuda.empty_cache()
     first = set(ids[: len(ids) // 2])
-    halves = [fit_memory([job for job in jobs if (job.image_id in first) == inside], compute, device)
-              for inside in (True, False)]
-    return {key: _join([half[key] for half in halves]) for key in halves[0]}
+    for inside in (True, False):
+        yield from fit_pieces([job for job in jobs if (job.image_id in first) == inside], compute, device)
 
 
 def _join(parts: list) -> np.ndarray | torch.Tensor:

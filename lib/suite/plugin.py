@@ -84,6 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     suite_conventions(config)
     suite_world(config)
+    check_memory_split(suite_options(config), getattr(config.option, "numprocesses", None))
     _share_cores(config)
     _build_ahead(config)
     if config.option.tbstyle == "auto":
@@ -167,6 +168,19 @@ def use_world(config: pytest.Config, options: SuiteOptions, world: World) -> Non
     config.stash[OPTIONS], config.stash[WORLD] = options, world
     if not config.pluginmanager.has_plugin(PLUGIN_NAME):  # one recorder per config: pytester runs never share state
         config.pluginmanager.register(Recorder(config, lambda: _resolved(config), lambda: suite_store(config)), PLUGIN_NAME)
+
+
+def check_memory_split(options: SuiteOptions, workers: int | str | None) -> None:
+    """A --gpu-memory cap that leaves the workers sharing a GPU nothing past their CUDA contexts stops the run here
+    (a usage error), not in every test."""
+    from jepa_claims.engine.batching import GB, process_budget
+
+    if options.gpu_memory is None:
+        return
+    try:
+        process_budget(options.device, int(options.gpu_memory * GB), workers if isinstance(workers, int) and workers > 0 else 1)
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from error
 
 
 def suite_store(config: pytest.Config):

@@ -20,7 +20,7 @@ from jepa_claims.engine.drift import token_drift
 from jepa_claims.engine.host import host_copies, to_device, to_host
 from jepa_claims.engine.runs import run
 from jepa_claims.engine.sites import Site, parse_sites
-from jepa_claims.engine.tabulate import (MaskJob, Values, chunk_values, device_of, fit_memory, forward_groups, masked_inputs,
+from jepa_claims.engine.tabulate import (MaskJob, Values, chunk_values, device_of, fit_pieces, forward_groups, masked_inputs,
                                          on_device, place_group, resumed_patch)
 from jepa_claims.roles import Roles
 from jepa_claims.tables.ridge import Moments, apply, held_out_fits
@@ -67,16 +67,16 @@ def _clean_pass(encoder, inputs, jobs: list[MaskJob], sites: list[Site], conv: C
     moments: dict[str, Moments] = {}
     device = device_of(encoder)
     for group in forward_groups(first_jobs, 1, forward_jobs(as_batch(batch_size), encoder, sites)):
-        chunk = [job for images in group for job in images]
-        states = fit_memory(chunk, compute, device)
-        for row, job in enumerate(chunk):
-            part = Moments.of(states["source"][row, prefix:], states["target"][row, prefix:])
-            name = inputs.classes[job.image_id]
-            moments[name] = moments[name] + part if name in moments else part
-        # Each image's rows cloned into pageable memory: neither the batch (a view would hold it) nor pinned pages kept.
-        host = host_copies(states)
-        kept |= {job.image_id: {key: value[row].clone() for key, value in host.items()} for row, job in enumerate(chunk)}
-        del states, host  # before the next batch runs
+        # the halves of a batch that ran out of memory taken one by one, each as it was computed: never joined there
+        for chunk, states in fit_pieces([job for images in group for job in images], compute, device):
+            for row, job in enumerate(chunk):
+                part = Moments.of(states["source"][row, prefix:], states["target"][row, prefix:])
+                name = inputs.classes[job.image_id]
+                moments[name] = moments[name] + part if name in moments else part
+            # Each image's rows cloned into pageable memory: neither the batch (a view would hold it) nor pinned pages kept.
+            host = host_copies(states)
+            kept |= {job.image_id: {key: value[row].clone() for key, value in host.items()} for row, job in enumerate(chunk)}
+            del states, host  # before the next batch (or half) runs
     return kept, moments
 
 

@@ -1,0 +1,101 @@
+"""What benchmarks/gpu_targets.py's stages share: their processes (each in a group of its own, killed whole) and their
+files (written whole or not at all, read as nothing when cut off, hashed to compare one run's record with another's)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+
+def run_group(command: list[str], timeout: float, capture: bool = True, groups: Path | None = None,
+              **popen) -> subprocess.CompletedProcess | None:
+    """The command in a process group of its own (its output captured, or passed through), waited for up to `timeout`
+    s; on timeout (None) the whole group is killed: pytest's xdist workers and checkpoint builder too, which would
+    hold the GPU into the next stage. `groups` (a file) gets the group's id, for a parent that kills this process
+    first to kill the group it started as well."""
+    pipes = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) if capture else {}
+    timed_out = False
+    with subprocess.Popen(command, start_new_session=True, **pipes, **popen) as process:
+        if groups is not None:
+            with groups.open("a") as listed:
+                listed.write(f"{process.pid}\n")
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            kill_group(process.pid)
+        if timed_out:
+            process.communicate()
+            return None
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def kill_group(group: int) -> None:
+    """Kill what is left of a process group (nothing, after a clean exit)."""
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def kill_listed(groups: Path) -> int:
+    """Kill every process group `groups` lists (run_group's file) and remove the file; how many were listed."""
+    try:
+        listed = [int(line) for line in groups.read_text().split()]
+    except (OSError, ValueError):  # none started, or a line torn by a kill: nothing more to find
+        return 0
+    for group in listed:
+        kill_group(group)
+    groups.unlink(missing_ok=True)
+    return len(listed)
+
+
+def read_json(path: Path) -> dict:
+    """A stage file's contents ({} for a file missing or cut off part-way: a stage killed while writing)."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def write_json(path: Path, value: dict) -> None:
+    """Write a stage file whole or not at all (a reader never sees half of one). The part is written beside it (a
+    rename across file systems would not be atomic); `remove_parts` clears one a kill left."""
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(value, indent=1) + "\n")
+    part.replace(path)
+
+
+def remove_parts(folder: Path) -> list[str]:
+    """Remove the half-written parts a stage killed while writing left in `folder`; their names."""
+    parts = sorted(folder.glob("*.json.part"))
+    for part in parts:
+        part.unlink(missing_ok=True)
+    return [part.name for part in parts]
+
+
+def record_hashes(summary: Path) -> dict:
+    """The record's hash outside provenance, and its verdicts' alone (each cell's status and grade: what a difference
+    in the last bits of a number leaves alone); nothing for a record missing or cut off."""
+    from test_worker_identity import comparable
+
+    try:
+        record = comparable(json.loads(summary.read_text()))
+    except (OSError, ValueError, KeyError):
+        return {}
+    # the grade's tier only: the grade also carries the measured numbers of its magnitude cells
+    verdicts = {key: [cell.get("status"), (cell.get("grade") or {}).get("tier")] for key, cell in record.get("matrix", {}).items()}
+    digest = lambda value: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+    return {"record_sha256": digest(record), "verdicts_sha256": digest(verdicts), "verdict_cells": len(verdicts)}
+
+
+def same_run_conditions(mine: dict, theirs: dict) -> str | None:
+    """Why two stage files' records may differ for reasons other than the run (another card, torch or commit); None
+    when they ran on the same card, torch and commit."""
+    differ = [f"{key} {theirs.get(key)!r} there, {mine.get(key)!r} here" for key in ("card", "torch", "commit")
+              if theirs.get(key) != mine.get(key)]
+    return "; ".join(differ) or None
