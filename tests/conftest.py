@@ -6,6 +6,7 @@ import pytest
 from jepa_claims.engine.builders import build_model, save_pretrained_layout, tiny_config
 from jepa_claims.engine.cpu import share_of_cores, use_threads
 from jepa_claims.engine.models import ProcessorGeometry, load_encoder
+from planted_records import planted_run
 
 FAMILIES = ("ijepa", "vit_mae", "beit")
 TINY_GEOMETRY = ProcessorGeometry(size=56, resample=2, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
@@ -32,3 +33,9 @@ def tiny_encoders(tmp_path_factory) -> dict:
 def tiny_encoder(request, tiny_encoders):
     """Each family's tiny encoder in turn."""
     return tiny_encoders[request.param]
+
+
+@pytest.fixture
+def planted() -> tuple[dict, dict, list]:
+    """A planted run for the record's builder (tests/planted_records.py): C4 on three slices, one FAIL, and the rest."""
+    return planted_run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from html.parser import HTMLParser
 
-from test_report import WORLD, check_numbers_match, planted  # noqa: F401 - planted is a fixture
+from test_report import WORLD, check_numbers_match
 
 from jepa_claims.record import html as render
 from jepa_claims.record.front import front_rows

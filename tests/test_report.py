@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from claim_modules import CLAIMS, catalogued
+from planted_records import C4_SLICES, P_RAW, WORLD, item
 
 from jepa_claims.record import figures
 
@@ -19,59 +20,7 @@ from jepa_claims.record.summary import build_record, cell_key
 from jepa_claims.stats.paired import holm
 from jepa_claims.record.plugin import plain_id
 from jepa_claims.roles import Roles
-from jepa_claims.worlds.world import TOY_BANNER
 from planted import planted_heads_table
-
-C4_SLICES = ("4x3", "8x3", "12x3")
-WORLD = {"name": "toy", "banner": TOY_BANNER, "slices": ["4x3", "8x3", "12x3"],
-         "checkpoints": [{"key": "ijepa_1k", "label": "toy I-JEPA"}, {"key": "mae", "label": "toy MAE"}]}
-
-
-def _item(module, claim, ck, sl, doc="The claim holds."):
-    return {"module": module, "doc": doc, "claim": claim, "probe": None, "checkpoint": ck, "slice": sl,
-            "param_claim": None, "cell": None}
-
-
-def _verdict(test, claim, ck, sl, passed, p=None, adv=0.1):
-    stats = {"no_test": "planted without a test"} if p is None else {"object - background": {
-        "n": 12, "mean_diff": adv, "ci_low": adv - 0.05, "ci_high": adv + 0.05, "p": p, "p_exact": True,
-        "min_attainable_p": 2 / 2**12, "wins": 11, "confidence": 0.95}}
-    return {"kind": "verdict", "test": test, "outcome": "passed" if passed else "failed", "claim": claim, "checkpoint": ck,
-            "slice": sl, "passed": passed, "statement": f"{claim} statement on {sl}",
-            "measured": {"advantage": adv, "wins": 11, "n": 12, "by_bin": [0.1, 0.2]}, "paper": {"advantage": 0.1179}, "stats": stats}
-
-
-P_RAW = {"4x3": 0.0004, "8x3": 0.03, "12x3": 0.01}
-
-
-@pytest.fixture
-def planted():
-    """C4 on three slices (one FAIL), C12 on mae (one SKIP), C2 not selected, a probe, numeric cells skipped."""
-    items, outcomes, records = {}, {}, []
-    for sl in C4_SLICES:
-        node = f"claims/test_c04.py::test_c4[ijepa_1k-{sl}]"
-        items[node] = _item("test_c04", "C4", "ijepa_1k", sl)
-        passed = sl != "8x3"
-        outcomes[node] = {"outcome": "passed" if passed else "failed", "when": "call", "reason": ""}
-        records.append(_verdict(node, "C4", "ijepa_1k", sl, passed, P_RAW[sl]))
-    node = "claims/test_c12.py::test_c12[mae-8x3]"
-    items[node] = _item("test_c12", "C12", "mae", "8x3")
-    outcomes[node] = {"outcome": "skipped", "when": "setup", "reason": "mae weights missing"}
-    items["claims/test_c02.py::test_c2[not-selected]"] = _item("test_c02", "C2", None, None)
-    probe = "claims/test_p1.py::test_p1[C4-ijepa_1k-4x3]"
-    items[probe] = {"module": "test_p1", "doc": "", "claim": None, "probe": "P1", "checkpoint": "ijepa_1k", "slice": "4x3",
-                    "param_claim": "C4", "cell": None, "other_claims": "C13 involves no model."}
-    outcomes[probe] = {"outcome": "failed", "when": "call", "reason": "AssertionError: C4 also holds"}
-    records.append({"kind": "probe", "test": probe, "outcome": "failed", "probe": "P1", "claim": "C4", "checkpoint": "ijepa_1k",
-                    "slice": "4x3", "holds": True, "sentence": "C4 also holds on the untrained architecture", "measured": {"x": 0.5}})
-    cell = "claims/test_numeric_agreement.py::test_cell[table1/4x3/advantage]"
-    items[cell] = {"module": "test_numeric_agreement", "doc": "", "claim": None, "probe": None, "checkpoint": None,
-                   "slice": None, "param_claim": None, "cell": "table1/4x3/advantage"}
-    outcomes[cell] = {"outcome": "skipped", "when": "call", "reason": "numeric agreement is tested on the paper's checkpoints only (toy world)"}
-    modules = {"test_p1": {"doc": "P1 random-init control.\n\nMore."},
-               "test_numeric_agreement": {"doc": "Numeric."}}
-    return catalogued(items, modules), outcomes, records
-
 
 def test_matrix_has_one_cell_per_claim_and_wanted_column(planted):
     """One cell per claim and registered (checkpoint, slice); unselected ones say what they need."""
@@ -154,8 +103,6 @@ def test_toy_banner_carries_the_variant_table(planted, tmp_path):
 def test_claim_texts_are_quoted(planted):
     """Each claim's quoted sentence (from the registry) is in the report."""
     from markupsafe import escape
-
-    from claim_modules import CLAIMS, catalogued
 
     html = render.render(build_record(*planted, WORLD))
     assert escape(CLAIMS.get("C4").quote) in html and "On both 4x3 and 8x3" in CLAIMS.get("C4").quote
@@ -329,7 +276,7 @@ def test_every_check_reaches_the_matrix_with_its_tests_and_numbers():
     items, outcomes, records = {}, {}, []
     for claim, (ck, sl, _) in CASES.items():
         node = f"claims/test_{claim.lower()}.py::test_{claim.lower()}[{ck}-{sl}]"
-        items[node] = _item(f"test_{claim.lower()}", claim, ck, sl)
+        items[node] = item(f"test_{claim.lower()}", claim, ck, sl)
         outcomes[node] = {"outcome": "passed", "when": "call", "reason": ""}
         records.append({"kind": "verdict", "test": node, "outcome": "passed", **evaluate(claim, Planted(), ck, sl).to_dict()})
     world = {"name": "paper", "slices": ["4x3", "8x3", "16x3"],
@@ -358,7 +305,7 @@ def test_a_window_scaled_to_the_checkpoint_depth_is_shown_beside_the_paper_windo
     node = "claims/test_c01.py::test_c1[ijepa_1k-4x3]"
     verdict = evaluate("C1", Planted(), "ijepa_1k", "4x3").to_dict()
     verdict["measured"]["onset_window"] = [15, 19]  # what Roles.for_depth(21) gives
-    record = build_record(catalogued({node: _item("test_c01", "C1", "ijepa_1k", "4x3")}),
+    record = build_record(catalogued({node: item("test_c01", "C1", "ijepa_1k", "4x3")}),
                           {node: {"outcome": "passed", "when": "call", "reason": ""}},
                           [{"kind": "verdict", "test": node, "outcome": "passed", **verdict}], WORLD)
     html = render.render(record)

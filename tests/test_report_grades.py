@@ -8,7 +8,7 @@ import pytest
 from jepa_claims.record import html as render
 from jepa_claims.record.summary import build_record
 from jepa_claims.grading import grades as g
-from test_report import WORLD, check_numbers_match, matrix_cell, planted  # noqa: F401 - planted is a fixture
+from test_report import WORLD, check_numbers_match, matrix_cell
 
 PAPER_WORLD = WORLD | {"name": "paper", "banner": None}
 NUMERIC_NODE = "claims/test_numeric_agreement.py::test_cell[table1/4x3/advantage]"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from markupsafe import escape
 
-from test_report import WORLD, check_numbers_match, planted  # noqa: F401 - planted is a fixture
+from test_report import WORLD, check_numbers_match
 from jepa_claims.record import html as render
 from jepa_claims.record.sentences import outcome_of, sentence_rows
 from jepa_claims.record.summary import build_record
