@@ -86,12 +86,44 @@ def cap_line(stage: str) -> str:
     if (why := _finished(result)) is not None:
         return head + f"did not finish ({why}): **not met**."
     same, ran = result.get("record_identical_to_uncapped"), f"{result['wall_s']:.0f} s on {result['card']}{_cap_use(result)}"
+    if (elsewhere := result.get("reference_not_comparable")) is not None:
+        return head + f"{ran}, its reference ran elsewhere ({elsewhere}): **{NOT_MEASURED}**."
     if same is None:
         return head + f"{ran}, no uncapped record to compare with: **{NOT_MEASURED}**."
     if same:
         return head + f"{ran}, record identical: **met**."
     verdicts = " (its verdicts identical)" if result.get("verdicts_identical_to_uncapped") else ""
     return head + f"{ran}, record differs from the uncapped run's{verdicts}: **not met**."
+
+
+def spread_line() -> str:
+    """Issue 25's two ways to spread the work on one GPU: one process (-n 0) against four workers, same record."""
+    head = "- Paper world in one process (`-n 0`) gives the record of four workers (`-n 4`), bfloat16 (issue 25): "
+    single, parallel = stage_result("single-bfloat16"), stage_result("world-bfloat16")
+    if single is None:
+        return head + f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
+    if (why := _finished(single)) is not None:
+        return head + f"did not finish ({why}): **not met**."
+    same = single.get("record_identical_to_parallel")
+    timed = f"{single['wall_s']:.0f} s on {single['card']}" + (
+        f" against {parallel['wall_s']:.0f} s for `-n 4`" if parallel and _finished(parallel) is None
+        and parallel.get("card") == single.get("card") else "")
+    if (elsewhere := single.get("reference_not_comparable")) is not None or same is None:
+        why = f"its reference ran elsewhere ({elsewhere})" if elsewhere else "no `-n 4` record to compare with"
+        return head + f"{timed}, {why}: **{NOT_MEASURED}**."
+    return head + f"{timed}, record " + ("identical: **met**." if same else "differs: **not met**.")
+
+
+def invariance_line() -> str:
+    """Batch invariance on CUDA: the together stage's 32-job tables against its 8-job ones, precision by precision."""
+    head = "- Tables at 32 jobs a forward batch equal those at 8 on the GPU, bit for bit (issue 25): "
+    result = stage_result("together")
+    runs = [run for run in (result or {}).get("runs", []) if "equal_to_8_jobs" in run]
+    if not runs:
+        return head + f"no together stage recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
+    each = ", ".join(f"{run['precision']} {'equal' if run['equal_to_8_jobs'] else 'differs'}" for run in runs)
+    met = all(run["equal_to_8_jobs"] for run in runs)
+    return head + f"{result['cell']} on {result['card']}: {each}: " + ("**met**." if met else "**not met**.")
 
 
 def _cap_use(result: dict) -> str:
@@ -127,6 +159,8 @@ def main(argv=None) -> int:
         "",
         *[wall_line(stage, seconds) for stage, seconds in WALL_TARGETS],
         *[cap_line(stage) for stage in ("capped-24", "capped-16")],
+        spread_line(),
+        invariance_line(),
     ])
     return common.publish(NAME, body, write=not args.no_write)
 

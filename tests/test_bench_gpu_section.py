@@ -29,8 +29,8 @@ def _stage(folder: Path, stage: str, **result) -> None:
 def test_without_a_recorded_run_every_target_is_not_measured(targets):
     """No stage file: each of the five targets says so, and none says met."""
     lines = [gpu_section.wall_line(s, t) for s, t in gpu_section.WALL_TARGETS] + [
-        gpu_section.cap_line(s) for s in ("capped-24", "capped-16")]
-    assert len(lines) == 5 and all(line.endswith("**not measured**.") for line in lines)
+        gpu_section.cap_line(s) for s in ("capped-24", "capped-16")] + [gpu_section.spread_line(), gpu_section.invariance_line()]
+    assert len(lines) == 7 and all(line.endswith("**not measured**.") for line in lines)
 
 
 def test_a_recorded_run_is_judged_against_its_target_on_an_h100_only(targets):
@@ -75,3 +75,32 @@ def test_a_capped_run_says_its_memory_peak_and_the_batches_it_halved(targets):
            gpu_memory_peak_mib=15_360, workers=workers)
     assert ": 80 s on NVIDIA H100 80GB HBM3, peak 15.0 GiB, 3 forward batches halved, record identical" in \
         gpu_section.cap_line("capped-16")
+
+
+def test_a_reference_run_elsewhere_measures_nothing(targets):
+    """A capped or one-process run compared with a reference of another commit is not measured, and says why."""
+    why = "commit 'def5678' there, 'abc1234' here"
+    _stage(targets, "capped-16", card=H100, wall_s=80.0, exit=1, record_identical_to_uncapped=None, reference_not_comparable=why)
+    assert gpu_section.cap_line("capped-16").endswith(f"its reference ran elsewhere ({why}): **not measured**.")
+    _stage(targets, "single-bfloat16", card=H100, wall_s=70.0, exit=1, record_identical_to_parallel=None,
+           reference_not_comparable=why)
+    assert gpu_section.spread_line().endswith(f"its reference ran elsewhere ({why}): **not measured**.")
+
+
+def test_one_process_against_four_workers_reads_both_wall_times_and_the_record(targets):
+    """-n 0 against -n 4 on the same card: both wall times, met only with an identical record."""
+    _stage(targets, "world-bfloat16", card=H100, wall_s=58.0, exit=1)
+    _stage(targets, "single-bfloat16", card=H100, wall_s=71.4, exit=1, record_identical_to_parallel=True)
+    assert gpu_section.spread_line().endswith(f"71 s on {H100} against 58 s for `-n 4`, record identical: **met**.")
+    _stage(targets, "single-bfloat16", card=H100, wall_s=71.4, exit=1, record_identical_to_parallel=False)
+    assert gpu_section.spread_line().endswith("record differs: **not met**.")
+
+
+def test_batch_invariance_on_the_gpu_is_read_precision_by_precision(targets):
+    """The together stage's 32-job runs: each precision equal or not to its 8-job run; one that differs misses it."""
+    runs = [{"precision": "float32", "jobs": 8}, {"precision": "float32", "jobs": 32, "equal_to_8_jobs": True},
+            {"precision": "bfloat16", "jobs": 32, "equal_to_8_jobs": False}]
+    _stage(targets, "together", card=H100, cell="ijepa_1k 8x3", runs=runs)
+    assert gpu_section.invariance_line().endswith(f"ijepa_1k 8x3 on {H100}: float32 equal, bfloat16 differs: **not met**.")
+    _stage(targets, "together", card=H100, cell="ijepa_1k 8x3", runs=runs[:2])
+    assert gpu_section.invariance_line().endswith("float32 equal: **met**.")
