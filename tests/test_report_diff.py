@@ -165,3 +165,20 @@ def test_bad_input_exits_2_with_an_error_naming_the_file(tmp_path, capsys, conte
     assert main(["diff", str(_write(tmp_path, "a.json", _record())), str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"jepa-claims: error: {bad}: ") and message in err
+
+
+def test_the_diff_page_colours_every_status_badge_as_the_record_does(tmp_path):
+    """Each status badge on the diff page has the record's colour for its status (one stylesheet, status.css, in both):
+    a badge the diff page coloured on its own would drift from the record's."""
+    from jepa_claims.record.markup import STATUS_CLASS
+    from jepa_claims.record.templating import stylesheet
+
+    a, b = _record(), _record()
+    for n, status in enumerate(STATUS_CLASS):  # a cell per status, each changed so its badge is drawn
+        a["matrix"][f"C4|ck{n}|8x3"], b["matrix"][f"C4|ck{n}|8x3"] = {"claim": "C4", "status": "PASS"}, {"claim": "C4", "status": status}
+    _, html, _ = _diff(tmp_path, a, b)
+    badges = stylesheet("status.css")
+    assert badges in html and badges in stylesheet()
+    for status, css_class in STATUS_CLASS.items():
+        assert f'<span class="status {css_class}">{status}</span>' in html
+        assert f".status.{css_class} {{ background: #" in badges

@@ -32,8 +32,10 @@ import json
 import math
 from pathlib import Path
 
+from markupsafe import Markup
+
 from jepa_claims.record.markup import STATUS_CLASS
-from jepa_claims.record.templating import render_template
+from jepa_claims.record.templating import render_template, stylesheet
 
 KINDS = ("provenance", "claim", "cell", "number", "convention", "package")
 TITLES = {"provenance": "provenance (what was run, on what)", "claim": "claims present in one record only",
@@ -214,6 +216,7 @@ def render_html(about_a: dict, about_b: dict, changes: list[dict]) -> str:
     groups = {kind: [c for c in changes if c["kind"] == kind] for kind in KINDS}
     return render_template("diff.html.j2", a=about_a, b=about_b, verdict=verdict(changes), titles=TITLES,
                            statuses=list(STATUS_CLASS),  # the statuses the badge macro knows
+                           status_css=Markup(stylesheet("status.css")),  # the record's badge colours
                            groups={kind: rows for kind, rows in groups.items() if rows})
 
 

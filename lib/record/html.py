@@ -7,13 +7,10 @@ claim), never markup. Every number they print carries its place in the record (m
 """
 from __future__ import annotations
 
-from functools import cache
-from importlib.resources import files
-
 from jepa_claims.grading.grades import LEGEND, TIERS, p1_wording
 from jepa_claims.record.front import SYMBOLS, front_rows
 from jepa_claims.record.summary import STATUS_ORDER
-from jepa_claims.record.templating import render_template
+from jepa_claims.record.templating import render_template, stylesheet
 
 TIER_CLASS = {t: "tier-" + t.replace(" ", "-") for t in TIERS}
 NUMERIC_LEGEND = ("Tolerance = 1.96 x the standard error of the difference of two independent draws of images (the measured "
@@ -66,12 +63,6 @@ def figure_places(record: dict) -> tuple[dict[str, list[int]], dict[str, list[tu
                 home[i] = claim
                 placed.setdefault(claim, []).append(i)
     return placed, pointed, [i for i in index.values() if i not in home]
-
-
-@cache
-def stylesheet() -> str:
-    """The record's CSS (package data)."""
-    return files("jepa_claims.record").joinpath("templates", "record.css").read_text(encoding="utf-8")
 
 
 def paper_tables_html(record: dict) -> str:

@@ -7,6 +7,7 @@ checkpoint folder's name or a label reaches the page only through autoescaping.
 from __future__ import annotations
 
 from functools import cache
+from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -36,3 +37,10 @@ def environment() -> Environment:
 def render_template(name: str, **context) -> str:
     """One template of lib/record/templates filled with `context`."""
     return environment().get_template(name).render(**context)
+
+
+@cache
+def stylesheet(*names: str) -> str:
+    """The named stylesheets of lib/record/templates joined, by default the record's (its status badges first)."""
+    folder = files("jepa_claims.record").joinpath("templates")
+    return "\n".join(folder.joinpath(name).read_text(encoding="utf-8") for name in names or ("status.css", "record.css"))
