@@ -70,9 +70,11 @@ def wall_line(stage: str, seconds: float) -> str:
     result = stage_result(stage)
     if result is None:
         return head + f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
-    if "H100" not in result.get("card", ""):
-        return head + f"run on {result.get('card', 'an unnamed card')}, not an H100: **{NOT_MEASURED}**."
-    if (why := _finished(result)) is not None:
+    if (why := _finished(result)) is not None and "card" not in result:  # the stage's process never ran it
+        return head + f"did not run ({why}): **{NOT_MEASURED}**."
+    if "H100" not in result["card"]:
+        return head + f"run on {result['card']}, not an H100: **{NOT_MEASURED}**."
+    if why is not None:
         return head + f"did not finish ({why}): **not met**."
     return head + f"{result['wall_s']:.0f} s: " + ("**met**." if result["wall_s"] < seconds else "**not met**.")
 

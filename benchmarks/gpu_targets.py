@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import math
 import os
 import shutil
@@ -61,13 +62,16 @@ def card(commit: str) -> dict:
     return {"card": name, "torch": torch.__version__, "commit": commit, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
-def checkout_commit() -> str | None:
-    """This checkout's commit (short), with "+changes" where tracked files differ from it; None without git."""
-    git = lambda *words: subprocess.run(["git", *words], cwd=REPO, capture_output=True, text=True)
+def checkout_commit(repo: Path = REPO) -> str | None:
+    """This checkout's commit (short), with "+changes." and the first 8 hex digits of the sha256 of `git diff HEAD`
+    where tracked files differ from it (as benchmarks/gpu/prepare writes it: two trees with other changes never
+    compare as the same code); None without git."""
+    git = lambda *words: subprocess.run(["git", *words], cwd=repo, capture_output=True)
     head = git("rev-parse", "--short", "HEAD")
     if head.returncode:
         return None
-    return head.stdout.strip() + ("+changes" if git("status", "--porcelain", "--untracked-files=no").stdout.strip() else "")
+    changes = git("diff", "HEAD").stdout
+    return head.stdout.decode().strip() + (f"+changes.{hashlib.sha256(changes).hexdigest()[:8]}" if changes else "")
 
 
 def _sync(device: str) -> None:
@@ -123,6 +127,8 @@ def micro(args) -> dict:
         shape = Shape(32, 256, config.hidden_size, config.intermediate_size, config.num_attention_heads)
         with float32_maths(uses_tf32(precision)):
             for batch in args.batches:
+                if time.time() + 5 > args.stage_deadline:  # a batch more might not end before the deadline
+                    return {"outside_torch_mib": outside, "rows": rows, "stopped": f"{precision} at batch {batch} and after"}
                 pixels = torch.randn(batch, 3, 224, 224, device=args.device)
                 hidden = torch.randn(batch, 256, config.hidden_size, device=args.device, dtype=DTYPES[precision])
                 with torch.inference_mode():
@@ -358,7 +364,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--work", type=Path, default=Path("/tmp/gpu-targets"))
     parser.add_argument("--stages", default=",".join(LIMITS), help=f"comma-separated, of {', '.join(LIMITS)}")
-    parser.add_argument("--budget", type=float, default=540.0, help="seconds this call may take in all (a dry run: none)")
+    parser.add_argument("--budget", type=float, default=540.0,
+                        help="seconds the stages may take in all; a stage started within it may end up to 30 s after it "
+                             "(AFTER_LIMIT), so the call ends within --budget + 30 s (a dry run: no budget)")
     parser.add_argument("--dry-run", action="store_true", help="CPU, tiny sizes, a one-cell world: that every stage runs")
     parser.add_argument("--reference", type=Path, default=None,
                         help="an earlier call's world-bfloat16.json, for the capped and one-process stages to compare with")
@@ -420,11 +428,24 @@ def _build_stand_in(args, stages: list[str]) -> str | None:
     return None
 
 
+def _parent_file(args, stage: str, limit: float) -> dict:
+    """What a stage file the parent writes names: the stage, its limit, the commit and torch's package version (not
+    the card: asking torch for it would make this process hold a CUDA context through every stage)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        package = version("torch")
+    except PackageNotFoundError:
+        package = None
+    return {"stage": stage, "commit": args.commit, "torch_package": package, "limit_s": limit}
+
+
 def _run_child(args, stage: str, limit: float) -> None:
     """One stage in a process of its own, killed (with any group it started) `AFTER_LIMIT` s past its deadline; its
     file says how it ended where the process could not."""
     path, groups = args.out / f"{stage}.json", args.work / f"{stage}.groups"
     groups.unlink(missing_ok=True)
+    path.unlink(missing_ok=True)  # an earlier call's file in a reused folder is not this call's result
     deadline = time.time() + limit
     done = run_group([sys.executable, __file__, *sys.argv[1:], "--one", stage, "--deadline", f"{deadline:.3f}"],
                      limit + AFTER_LIMIT, capture=False)
@@ -433,7 +454,7 @@ def _run_child(args, stage: str, limit: float) -> None:
     written, torn = read_json(path), remove_parts(args.out)
     ending = {"child_exit": code} | ({"torn_files_removed": torn} if torn else {})
     if not written:  # the child died or was stopped before writing anything whole
-        write_json(path, {"stage": stage, "limit_s": limit} | ending)
+        write_json(path, _parent_file(args, stage, limit) | ending)
     elif written.get("partial") or torn:  # stopped part-way: what it measured, and how it ended
         write_json(path, written | ending)
 
@@ -451,10 +472,10 @@ def main() -> None:
     for stage in stages:
         limit, left, path = LIMITS[stage] * args.scale, deadline - time.perf_counter(), args.out / f"{stage}.json"
         if unbuilt and stage != "micro":
-            write_json(path, {"stage": stage, "limit_s": limit, "error": unbuilt})
+            write_json(path, _parent_file(args, stage, limit) | {"error": unbuilt})
         elif left < limit:
-            write_json(path, {"stage": stage, "limit_s": limit,
-                              "skipped": f"{left:.0f} s of the budget left, the stage may take {limit} s"})
+            write_json(path, _parent_file(args, stage, limit) | {
+                "skipped": f"{left:.0f} s of the budget left, the stage may take {limit} s"})
         else:
             _run_child(args, stage, limit)
         print(stage, read_json(path).get("seconds", "-"), flush=True)

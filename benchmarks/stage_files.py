@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -14,40 +15,75 @@ def run_group(command: list[str], timeout: float, capture: bool = True, groups: 
               **popen) -> subprocess.CompletedProcess | None:
     """The command in a process group of its own (its output captured, or passed through), waited for up to `timeout`
     s; on timeout (None) the whole group is killed: pytest's xdist workers and checkpoint builder too, which would
-    hold the GPU into the next stage. `groups` (a file) gets the group's id, for a parent that kills this process
-    first to kill the group it started as well."""
+    hold the GPU into the next stage. While it runs, `groups` (a file) lists the group, for a parent that kills this
+    process first to kill the group it started as well."""
     pipes = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) if capture else {}
     timed_out = False
     with subprocess.Popen(command, start_new_session=True, **pipes, **popen) as process:
-        if groups is not None:
-            with groups.open("a") as listed:
-                listed.write(f"{process.pid}\n")
         try:
+            if groups is not None:
+                _list(groups, process.pid)
             out, err = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-        finally:
+        finally:  # an error listing the group too: the group never outlives this call
             kill_group(process.pid)
         if timed_out:
             process.communicate()
-            return None
-    return subprocess.CompletedProcess(command, process.returncode, out, err)
+    if groups is not None:  # reaped: its id may be a stranger's from now on
+        _unlist(groups, process.pid)
+    return None if timed_out else subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
-def kill_group(group: int) -> None:
-    """Kill what is left of a process group (nothing, after a clean exit)."""
+def _list(groups: Path, group: int) -> None:
+    """Add a group to the file that lists the groups started."""
+    with groups.open("a") as listed:
+        listed.write(f"{group}\n")
+
+
+def _unlist(groups: Path, group: int) -> None:
+    """Take a group off the file (it was reaped)."""
     try:
-        os.killpg(group, signal.SIGKILL)
-    except ProcessLookupError:
+        kept = [line for line in groups.read_text().splitlines() if line.strip() != str(group)]
+        groups.write_text("".join(f"{line}\n" for line in kept))
+    except OSError:
         pass
 
 
-def kill_listed(groups: Path) -> int:
-    """Kill every process group `groups` lists (run_group's file) and remove the file; how many were listed."""
+def kill_group(group: int, wait: float = 10.0) -> None:
+    """Kill what is left of a process group (nothing, after a clean exit), and wait up to `wait` s for its members to
+    be gone (a killed xdist worker still holds its GPU memory until it has exited)."""
     try:
-        listed = [int(line) for line in groups.read_text().split()]
-    except (OSError, ValueError):  # none started, or a line torn by a kill: nothing more to find
+        os.killpg(group, signal.SIGKILL)
+    except OSError:  # none left (ProcessLookupError), or not ours to kill
+        return
+    waited = time.monotonic() + wait
+    while _members(group) and time.monotonic() < waited:
+        time.sleep(0.05)
+
+
+def _members(group: int) -> list[int]:
+    """The live (not zombie) processes of a group, read from /proc (none where there is no /proc)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # "pid (name) state ppid pgrp ...": the name may hold spaces, so read after its last ")"
+            state, _ppid, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError, ValueError):
+            continue
+        if int(pgrp) == group and state != "Z":
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def kill_listed(groups: Path) -> int:
+    """Kill every process group `groups` lists (run_group's file; a line torn by a kill is skipped) and remove the
+    file; how many were listed."""
+    try:
+        lines = groups.read_text().split()
+    except OSError:  # none started
         return 0
+    listed = [int(line) for line in lines if line.isdigit()]
     for group in listed:
         kill_group(group)
     groups.unlink(missing_ok=True)
@@ -95,7 +131,7 @@ def record_hashes(summary: Path) -> dict:
 
 def same_run_conditions(mine: dict, theirs: dict) -> str | None:
     """Why two stage files' records may differ for reasons other than the run (another card, torch or commit); None
-    when they ran on the same card, torch and commit."""
+    when they ran on the same card, torch and commit (a tree with changes names them by their hash: checkout_state)."""
     differ = [f"{key} {theirs.get(key)!r} there, {mine.get(key)!r} here" for key in ("card", "torch", "commit")
               if theirs.get(key) != mine.get(key)]
     return "; ".join(differ) or None

@@ -104,3 +104,13 @@ def test_batch_invariance_on_the_gpu_is_read_precision_by_precision(targets):
     assert gpu_section.invariance_line().endswith(f"ijepa_1k 8x3 on {H100}: float32 equal, bfloat16 differs: **not met**.")
     _stage(targets, "together", card=H100, cell="ijepa_1k 8x3", runs=runs[:2])
     assert gpu_section.invariance_line().endswith("float32 equal: **met**.")
+
+
+def test_a_stage_that_never_ran_says_why_and_measures_nothing(targets):
+    """A stage file the script's parent wrote (skipped for the budget, or the stand-in not built) names no card: the
+    line gives its reason, not "an unnamed card"."""
+    _stage(targets, "world-tf32", commit="abc1234", skipped="120 s of the budget left, the stage may take 200 s")
+    assert gpu_section.wall_line("world-tf32", 90).endswith(
+        "did not run (120 s of the budget left, the stage may take 200 s): **not measured**.")
+    _stage(targets, "world-bfloat16", commit="abc1234", error="the stand-in could not be built: OSError: disk full")
+    assert "did not run (the stand-in could not be built: OSError: disk full)" in gpu_section.wall_line("world-bfloat16", 60)

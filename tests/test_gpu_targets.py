@@ -3,6 +3,7 @@ one JSON per stage, nothing else written to its output folder, a capped run's re
 to the uncapped -n 2 run's."""
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import shutil
@@ -171,7 +172,8 @@ def test_a_stage_killed_at_its_limit_takes_the_pytest_it_started_with_it(tmp_pat
         return None  # the parent's timeout: it killed the child
 
     monkeypatch.setattr(gpu_targets, "run_group", killed_child)
-    args = SimpleNamespace(out=out, work=work)
+    (out / "world-bfloat16.json").write_text('{"stage": "world-bfloat16", "seconds": 99}')  # an earlier call's, reused folder
+    args = SimpleNamespace(out=out, work=work, commit="abc1234")
     started = time.time()
     gpu_targets._run_child(args, "world-bfloat16", 150)
     deadline = float(seen["command"][seen["command"].index("--deadline") + 1])
@@ -179,8 +181,8 @@ def test_a_stage_killed_at_its_limit_takes_the_pytest_it_started_with_it(tmp_pat
     assert orphan.wait(timeout=10) == -9  # SIGKILL
     assert sorted(path.name for path in out.iterdir()) == ["world-bfloat16.json"]
     written = stage_files.read_json(out / "world-bfloat16.json")
-    assert written == {"stage": "world-bfloat16", "limit_s": 150, "child_exit": "timed out",
-                       "torn_files_removed": ["world-bfloat16.json.part"]}
+    assert written == {"stage": "world-bfloat16", "commit": "abc1234", "torch_package": importlib.metadata.version("torch"),
+                       "limit_s": 150, "child_exit": "timed out", "torn_files_removed": ["world-bfloat16.json.part"]}
 
 
 def test_a_stand_in_that_cannot_be_built_fails_its_stages_and_micro_still_runs(tmp_path):
@@ -203,3 +205,47 @@ def test_an_unknown_stage_is_refused_by_name(tmp_path):
                            "--stages", "micro,capped-12", "--commit", "abc1234"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "no stage capped-12: the stages are micro, together" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_group_is_listed_while_it_runs_and_taken_off_once_reaped(tmp_path):
+    """run_group lists its group in the groups file while the command runs (the command reads it) and takes it off
+    once reaped; kill_listed skips a line torn by a kill and kills the rest."""
+    groups, seen = tmp_path / "stage.groups", tmp_path / "seen"
+    done = stage_files.run_group(["bash", "-c", f"sleep 0.5; cat {groups} > {seen}; echo $$"], timeout=30, groups=groups)
+    assert seen.read_text().split() == [done.stdout.strip()] and groups.read_text() == ""
+    alive = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    groups.write_text(f"{alive.pid}\n12")  # the second line torn part-way
+    assert stage_files.kill_listed(groups) == 2 and alive.wait(timeout=10) == -9 and not groups.exists()
+
+
+def test_a_killed_group_is_waited_for_until_its_members_are_gone(tmp_path):
+    """kill_group returns once no live member of the group is left (a killed worker frees its GPU memory on exit)."""
+    marker = tmp_path / "pid"
+    leader = subprocess.Popen(["bash", "-c", f"sleep 60 & echo $! > {marker}; wait"], start_new_session=True)
+    for _ in range(100):
+        if marker.exists() and marker.read_text().strip():
+            break
+        time.sleep(0.05)
+    assert stage_files._members(leader.pid)  # the leader and its sleep
+    stage_files.kill_group(leader.pid)
+    assert stage_files._members(leader.pid) == []
+    leader.wait(timeout=10)
+
+
+def test_changes_are_named_by_their_hash_so_two_changed_trees_never_compare_equal(tmp_path):
+    """A checkout with changes names its commit "+changes.<hash of git diff HEAD>", as prepare does: the commit alone
+    with "+changes" would make two different trees look like the same code."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
+    git = lambda *words: subprocess.run(["git", *words], cwd=clone, capture_output=True, text=True).stdout.strip()
+    commit = lambda: gpu_targets.checkout_commit(clone)
+    head = git("rev-parse", "--short", "HEAD")
+    assert commit() == head
+    (clone / "README.md").write_text((clone / "README.md").read_text() + "one change\n")
+    first = commit()
+    (clone / "README.md").write_text((clone / "README.md").read_text() + "another\n")
+    second = commit()
+    assert first.startswith(f"{head}+changes.") and second.startswith(f"{head}+changes.") and first != second
+    assert len(first) == len(head) + len("+changes.") + 8
+    prepared = subprocess.run("git diff HEAD | sha256sum | cut -c1-8", shell=True, cwd=clone, capture_output=True, text=True)
+    assert second == f"{head}+changes.{prepared.stdout.strip()}"  # benchmarks/gpu/prepare's way, the same name

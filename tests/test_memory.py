@@ -111,19 +111,23 @@ def test_the_proxy_takes_the_halves_of_a_clean_batch_one_by_one_never_joined_on_
     """The proxy's clean pass keeps its states on the device: after an out-of-memory error its halves are taken one at
     a time (a join there would need the whole batch's memory again), and its table equals an undisturbed run's."""
     reference = TableStore(world, tmp_path / "undisturbed", CONV, batch_size=Batch(rows=8, jobs=64)).table("proxy", "ijepa_1k", "4x3")
-    real_on_device, real_join, calls, joined = proxy.on_device, tabulate._join, {"batches": 0}, []
+    real_on_device, real_copies, real_join = proxy.on_device, proxy.host_copies, tabulate._join
+    events, joined = [], []
 
     def on_device(encoder, images, names):
-        calls["batches"] += 1
-        if calls["batches"] == 1:  # the clean pass's one batch of all 12 images
+        events.append(f"run {len(names)}")
+        if len(events) == 1:  # the clean pass's one batch of all 12 images
             raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
         return real_on_device(encoder, images, names)
 
     monkeypatch.setattr(proxy, "on_device", on_device)
+    monkeypatch.setattr(proxy, "host_copies", lambda values: events.append("to host") or real_copies(values))
     monkeypatch.setattr(tabulate, "_join", lambda parts: joined.append(type(parts[0])) or real_join(parts))
     disturbed = TableStore(world, tmp_path / "disturbed", CONV, batch_size=Batch(rows=8, jobs=64)).table("proxy", "ijepa_1k", "4x3")
     pd.testing.assert_frame_equal(disturbed, reference, check_exact=True)
     assert torch.Tensor not in joined and _retries(tmp_path / "disturbed") == 1
+    # the second half runs only once the first is on the host: both halves never on the device at once
+    assert events[:5] == ["run 12", "run 6", "to host", "run 6", "to host"]
 
 
 def _retries(cache) -> int:
@@ -224,10 +228,33 @@ def test_a_cap_that_leaves_the_workers_nothing_past_their_contexts_stops_the_run
     from jepa_claims.suite.options import SuiteOptions
     from jepa_claims.suite.plugin import check_memory_split
 
+    def no_card(*args):
+        raise AssertionError("the check asked the card: xdist's controller would hold a CUDA context")
+
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
-    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
-    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index: SimpleNamespace(total_memory=80 * GB))
+    monkeypatch.setattr(torch.cuda, "get_device_properties", no_card)
+    monkeypatch.setattr(torch.cuda, "mem_get_info", no_card)
     with pytest.raises(pytest.UsageError, match=r"give --gpu-memory more than 2 GB, or run fewer workers"):
         check_memory_split(SuiteOptions(device="cuda", gpu_memory=1.0), 4)
     check_memory_split(SuiteOptions(device="cuda", gpu_memory=3.0), 4)
-    check_memory_split(SuiteOptions(device="cuda", gpu_memory=1.0), None)  # one process: 0.5 GB left
+    check_memory_split(SuiteOptions(device="cuda", gpu_memory=1.0), 1)  # one process: 0.5 GB left
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)  # two cards: two workers each
+    check_memory_split(SuiteOptions(device="cuda", gpu_memory=1.5), 4)
+    with pytest.raises(pytest.UsageError):
+        check_memory_split(SuiteOptions(device="cuda", gpu_memory=1.0), 4)
+
+
+def test_the_workers_counted_are_those_xdist_starts():
+    """-n 8 under --maxprocesses 4 is four workers (xdist's --tx list), --tx 3*popen three, no distribution one, and a
+    worker reads the count it was given."""
+    from types import SimpleNamespace
+
+    from jepa_claims.suite.plugin import run_workers
+
+    config = lambda **option: SimpleNamespace(option=SimpleNamespace(**option))
+    assert run_workers(config(dist="loadgroup", tx=["popen"] * 4, numprocesses=8)) == 4
+    assert run_workers(config(dist="load", tx=["3*popen", "popen"])) == 4
+    assert run_workers(config(dist="no", tx=[])) == 1 and run_workers(config(dist="loadgroup", tx=[])) == 1
+    worker = config(dist="loadgroup", tx=["popen"] * 4)
+    worker.workerinput = {"workercount": 4, "workerid": "gw2"}
+    assert run_workers(worker) == 4

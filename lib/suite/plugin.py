@@ -84,7 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     suite_conventions(config)
     suite_world(config)
-    check_memory_split(suite_options(config), getattr(config.option, "numprocesses", None))
+    check_memory_split(suite_options(config), run_workers(config))
     _share_cores(config)
     _build_ahead(config)
     if config.option.tbstyle == "auto":
@@ -170,15 +170,33 @@ def use_world(config: pytest.Config, options: SuiteOptions, world: World) -> Non
         config.pluginmanager.register(Recorder(config, lambda: _resolved(config), lambda: suite_store(config)), PLUGIN_NAME)
 
 
-def check_memory_split(options: SuiteOptions, workers: int | str | None) -> None:
-    """A --gpu-memory cap that leaves the workers sharing a GPU nothing past their CUDA contexts stops the run here
-    (a usage error), not in every test."""
-    from jepa_claims.engine.batching import GB, process_budget
+def run_workers(config: pytest.Config) -> int:
+    """How many processes run the tests: xdist's workers (its --tx specs, `N*popen` counting N, as xdist starts them
+    after --maxprocesses), or 1 without distribution."""
+    worker = getattr(config, "workerinput", None)
+    if worker:
+        return int(worker["workercount"])
+    specs = getattr(config.option, "tx", None) or []
+    if getattr(config.option, "dist", "no") == "no" or not specs:
+        return 1
+    count = lambda spec: int(spec.partition("*")[0]) if "*" in spec and spec.partition("*")[0].isdigit() else 1
+    return sum(count(spec) for spec in specs)
 
-    if options.gpu_memory is None:
+
+def check_memory_split(options: SuiteOptions, workers: int) -> None:
+    """A --gpu-memory cap that leaves the workers sharing a GPU nothing past their CUDA contexts stops the run here
+    (a usage error), not in every test. The cap alone is checked: asking the card its size would make this process
+    (xdist's controller) hold a CUDA context of its own."""
+    import torch
+
+    from jepa_claims.engine.batching import CUDA_CONTEXT, GB, worker_budget, workers_on_device
+
+    if options.gpu_memory is None or not options.device.startswith("cuda"):
         return
+    cap = int(options.gpu_memory * GB)
+    sharing = workers_on_device(max(1, workers), max(1, torch.cuda.device_count()), 0)  # device 0 shares the most
     try:
-        process_budget(options.device, int(options.gpu_memory * GB), workers if isinstance(workers, int) and workers > 0 else 1)
+        worker_budget(cap, sharing, None, CUDA_CONTEXT)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from error
 
