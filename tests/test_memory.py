@@ -222,9 +222,7 @@ def test_a_capped_gpu_holds_four_workers_and_their_contexts_within_the_cap(monke
 
 def test_a_cap_that_leaves_the_workers_nothing_past_their_contexts_stops_the_run(monkeypatch):
     """--gpu-memory 1 under -n 4 on a (faked) GPU: four contexts of half a GB already pass it, so the run stops with a
-    usage error naming the cap, before any test; 3 GB leaves each worker a quarter of a GB."""
-    from types import SimpleNamespace
-
+    usage error naming the cap, before any test; 3 GB leaves each worker a quarter of a GB. The card is never asked."""
     from jepa_claims.suite.options import SuiteOptions
     from jepa_claims.suite.plugin import check_memory_split
 
