@@ -319,8 +319,7 @@ def _census(config: pytest.Config) -> list[str]:
     from jepa_claims.tables.store import TableStore
 
     options = suite_options(config)
-    workers = getattr(config.option, "numprocesses", None)
-    threads = options.threads or share_of_cores(workers if isinstance(workers, int) and workers > 0 else 1)
+    threads = options.threads or share_of_cores(run_workers(config))
     store = TableStore(suite_world(config), options.cache_dir, suite_conventions(config), options.device, PRECISIONS[options.dtype],
                        tf32=uses_tf32(options.dtype))
     return run_census(store, threads, options.untrained_seeds, suite_catalogue(config)).lines()
