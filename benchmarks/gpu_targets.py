@@ -447,8 +447,9 @@ def _run_child(args, stage: str, limit: float) -> None:
     groups.unlink(missing_ok=True)
     path.unlink(missing_ok=True)  # an earlier call's file in a reused folder is not this call's result
     deadline = time.time() + limit
-    done = run_group([sys.executable, __file__, *sys.argv[1:], "--one", stage, "--deadline", f"{deadline:.3f}"],
-                     limit + AFTER_LIMIT, capture=False)
+    # the call's commit, read once: a tree edited during the call would otherwise name another in each stage
+    done = run_group([sys.executable, __file__, *sys.argv[1:], "--one", stage, "--deadline", f"{deadline:.3f}",
+                      "--commit", args.commit], limit + AFTER_LIMIT, capture=False)
     kill_listed(groups)  # the stage's pytest, left running if its process was killed
     code = "timed out" if done is None else done.returncode
     written, torn = read_json(path), remove_parts(args.out)

@@ -177,6 +177,7 @@ def test_a_stage_killed_at_its_limit_takes_the_pytest_it_started_with_it(tmp_pat
     started = time.time()
     gpu_targets._run_child(args, "world-bfloat16", 150)
     deadline = float(seen["command"][seen["command"].index("--deadline") + 1])
+    assert seen["command"][-2:] == ["--commit", "abc1234"]  # read once by the parent, the same in every stage
     assert started + 150 - 0.001 <= deadline <= time.time() + 150 and seen["timeout"] == 150 + gpu_targets.AFTER_LIMIT  # written to the ms
     assert orphan.wait(timeout=10) == -9  # SIGKILL
     assert sorted(path.name for path in out.iterdir()) == ["world-bfloat16.json"]
