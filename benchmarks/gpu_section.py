@@ -64,17 +64,25 @@ def _finished(result: dict) -> str | None:
     return None if result.get("exit") in (0, 1) else result.get("summary_line") or f"pytest exit {result.get('exit')}"
 
 
+def _never_ran(result: dict) -> str | None:
+    """The end of a target's line for a stage whose process never ran it (its file, written by the script's parent,
+    names no card: skipped for the budget, the stand-in not built, the process dead before writing); else None."""
+    if "card" in result:
+        return None
+    return f"did not run ({_finished(result) or 'no card named'}): **{NOT_MEASURED}**."
+
+
 def wall_line(stage: str, seconds: float) -> str:
     """Issue 25's wall-time target of one precision on one H100, judged from its recorded stage."""
     head = f"- Paper world cold on one H100, {stage.removeprefix('world-')}, under {seconds:.0f} s (issue 25): "
     result = stage_result(stage)
     if result is None:
         return head + f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
-    if (why := _finished(result)) is not None and "card" not in result:  # the stage's process never ran it
-        return head + f"did not run ({why}): **{NOT_MEASURED}**."
+    if (never := _never_ran(result)) is not None:
+        return head + never
     if "H100" not in result["card"]:
         return head + f"run on {result['card']}, not an H100: **{NOT_MEASURED}**."
-    if why is not None:
+    if (why := _finished(result)) is not None:
         return head + f"did not finish ({why}): **not met**."
     return head + f"{result['wall_s']:.0f} s: " + ("**met**." if result["wall_s"] < seconds else "**not met**.")
 
@@ -85,6 +93,8 @@ def cap_line(stage: str) -> str:
     result = stage_result(stage)
     if result is None:
         return head + f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
+    if (never := _never_ran(result)) is not None:
+        return head + never
     if (why := _finished(result)) is not None:
         return head + f"did not finish ({why}): **not met**."
     same, ran = result.get("record_identical_to_uncapped"), f"{result['wall_s']:.0f} s on {result['card']}{_cap_use(result)}"
@@ -104,6 +114,8 @@ def spread_line() -> str:
     single, parallel = stage_result("single-bfloat16"), stage_result("world-bfloat16")
     if single is None:
         return head + f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
+    if (never := _never_ran(single)) is not None:
+        return head + never
     if (why := _finished(single)) is not None:
         return head + f"did not finish ({why}): **not met**."
     same = single.get("record_identical_to_parallel")

@@ -12,7 +12,7 @@ Stages (in this order unless --stages says otherwise; each writes OUT/<stage>.js
   capped-24        as capped-16 at 24 GB
   single-bfloat16  world-bfloat16 in one process (-n 0): the other way to spread the work, record identical
 
-    python benchmarks/gpu_targets.py --out "$OUT" --budget 540 --commit C      # on a GPU, one call
+    python benchmarks/gpu_targets.py --out "$OUT" --budget 540 --commit C --code T   # on a GPU, one call
     python benchmarks/gpu_targets.py --out /tmp/dry --dry-run                  # on a CPU: tiny sizes, every stage runs
 
 benchmarks/gpu/prepare (run where the package registry answers) writes the wheels the GPU machine lacks into .whl/
@@ -27,8 +27,6 @@ Nothing else is written to OUT (the HTML records stay in --work).
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import hashlib
 import math
 import os
 import shutil
@@ -41,237 +39,43 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from stage_files import kill_listed, read_json, record_hashes, remove_parts, run_group, same_run_conditions, write_json  # noqa: E402
+from gpu_micro import micro  # noqa: E402
+from gpu_together import together  # noqa: E402
+from stage_files import (kill_listed, read_json, record_hashes, remove_parts, run_group, same_run_conditions,  # noqa: E402
+                         stand_in, write_json)
 
 # Seconds each stage may take: the first four fit one 540 s call, world-tf32 and world-float32 a second, capped-24 and
 # single-bfloat16 (one process with the whole GPU, against -n 4's four) a third.
 LIMITS = {"micro": 60, "together": 150, "world-bfloat16": 150, "capped-16": 180, "world-tf32": 200,
           "world-float32": 300, "capped-24": 180, "single-bfloat16": 240}
-PRECISIONS = ("float32", "tf32", "bfloat16")
 CAPS = {"capped-16": 16, "capped-24": 24}
-ALONE = ("heads", "proxy")  # tables the together stage computes on their own (not in SHARED), beside the shared ones
 DRY_SLOWER = 4
 AFTER_LIMIT = 30  # seconds a stage's process has past its deadline to write its file, before it is killed
 
 
-def card(commit: str) -> dict:
-    """What ran it: the GPU (or CPU), torch, the commit and the date."""
+def card(commit: str, code: str) -> dict:
+    """What ran it: the GPU (or CPU), torch, the commit, the code (benchmarks/gpu/code-tree) and the date."""
     import torch
 
     name = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
-    return {"card": name, "torch": torch.__version__, "commit": commit, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    return {"card": name, "torch": torch.__version__, "commit": commit, "code": code,
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
 def checkout_commit(repo: Path = REPO) -> str | None:
-    """This checkout's commit (short), with "+changes." and the first 8 hex digits of the sha256 of `git diff HEAD`
-    where tracked files differ from it (as benchmarks/gpu/prepare writes it: two trees with other changes never
-    compare as the same code); None without git."""
-    git = lambda *words: subprocess.run(["git", *words], cwd=repo, capture_output=True)
+    """This checkout's commit (short), with "+changes" where tracked files differ from it; None without git."""
+    git = lambda *words: subprocess.run(["git", *words], cwd=repo, capture_output=True, text=True)
     head = git("rev-parse", "--short", "HEAD")
     if head.returncode:
         return None
-    changes = git("diff", "HEAD").stdout
-    return head.stdout.decode().strip() + (f"+changes.{hashlib.sha256(changes).hexdigest()[:8]}" if changes else "")
+    return head.stdout.strip() + ("+changes" if git("status", "--porcelain", "--untracked-files=no").stdout.strip() else "")
 
 
-def _sync(device: str) -> None:
-    """Wait for the device's queued work (timings on a GPU need it)."""
-    import torch
-
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-
-
-def _fastest(call, device: str, repeats: int = 3) -> float:
-    """The fastest of a few timed calls (after one warm-up): other load only ever slows a call down."""
-    call()
-    _sync(device)
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        call()
-        _sync(device)
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
-def _micro_encoder(dry: bool, device: str, dtype):
-    """A random I-JEPA encoder of ViT-H's shape (tiny on a dry run), built in memory."""
-    from transformers import IJepaConfig
-
-    from jepa_claims.engine.builders import build_model
-    from jepa_claims.engine.models import _describe
-    from jepa_claims.engine.processor import ProcessorGeometry
-
-    size = dict(hidden_size=32, intermediate_size=128, num_attention_heads=2, num_hidden_layers=32) if dry else \
-        dict(hidden_size=1280, intermediate_size=5120, num_attention_heads=16, num_hidden_layers=32)
-    config = IJepaConfig(image_size=224, patch_size=14, **size)
-    model = build_model("ijepa", config, seed=0).to(device, dtype)
-    geometry = ProcessorGeometry(size=224, resample=2, mean=(0.5,) * 3, std=(0.5,) * 3)
-    return _describe(model, "ijepa", "micro", None, geometry, config, None)
-
-
-def micro(args) -> dict:
-    """Seconds per image of one block and of the run resumed at block 29, per precision and batch."""
-    import torch
-
-    from jepa_claims.engine.precision import PRECISIONS as DTYPES, float32_maths, uses_tf32
-    from jepa_claims.engine.runs import run
-    from jepa_claims.tables.census import Shape
-
-    rows, outside = [], _outside_torch_mib(args.device)
-    encoder = _micro_encoder(args.dry_run, args.device, torch.float32)  # built once (CPU init), cast per precision
-    for precision in PRECISIONS:  # float32 and tf32 before bfloat16: a cast down is never undone
-        encoder.model.to(DTYPES[precision])
-        config = encoder.model.config
-        shape = Shape(32, 256, config.hidden_size, config.intermediate_size, config.num_attention_heads)
-        with float32_maths(uses_tf32(precision)):
-            for batch in args.batches:
-                if time.time() + 5 > args.stage_deadline:  # a batch more might not end before the deadline
-                    return {"outside_torch_mib": outside, "rows": rows, "stopped": f"{precision} at batch {batch} and after"}
-                pixels = torch.randn(batch, 3, 224, 224, device=args.device)
-                hidden = torch.randn(batch, 256, config.hidden_size, device=args.device, dtype=DTYPES[precision])
-                with torch.inference_mode():
-                    block = _fastest(lambda: encoder.run_block(0, hidden, tuple(pixels.shape)), args.device) / batch
-                trace = run(encoder, pixels)
-                resumed = _fastest(lambda: run(encoder, pixels, resume=trace, start=29), args.device) / batch
-                rows.append({"precision": precision, "batch": batch, "block_s": block, "block_tflops": shape.flops / block / 1e12,
-                             "resumed_s": resumed})
-                args.partial({"outside_torch_mib": outside, "rows": rows})
-    # again once every kernel the loop used is loaded: their code also lies outside the allocator
-    return {"outside_torch_mib": outside, "outside_torch_mib_after_kernels": _outside_torch_mib(args.device), "rows": rows}
-
-
-def _outside_torch_mib(device: str) -> float | None:
-    """GPU memory in use that torch's allocator does not hold, with only this process's CUDA context made: the context
-    (what a --gpu-memory cap does not count), plus whatever another process left on the card."""
-    import torch
-
-    if not device.startswith("cuda"):
-        return None
-    torch.zeros(1, device=device)
-    free, total = torch.cuda.mem_get_info()
-    return (total - free - torch.cuda.memory_reserved()) / 2**20
-
-
-def stand_in(args) -> Path:
-    """The stand-in hub cache and data sets in --work (built once per call)."""
-    import rehearsal
-
-    work = args.work / "stand-in"
-    if not (work / "done").exists():
-        if not args.dry_run:  # the published widths: rehearsal_config overlays nothing
-            rehearsal.WIDTHS.clear()
-            rehearsal.MAE_DECODER_WIDTHS.clear()
-        shutil.rmtree(work, ignore_errors=True)
-        rehearsal.write_hub_cache(work / "hub")
-        rehearsal.write_data(work / "data")
-        (work / "done").write_text("ok\n")
-    return work
-
-
-def together(args, limit: float) -> dict:
-    """A cell's SHARED tables computed together, and its heads and proxy tables on their own, at forward batches of 8
-    and 32 jobs in each precision; each run is written as it ends (`args.partial`), and a run that would not end
-    before the stage's deadline (judged by the longest so far) is not started."""
-    from jepa_claims.conventions import Conventions
-    from jepa_claims.engine.batching import Batch
-    from jepa_claims.engine.precision import PRECISIONS as DTYPES, uses_tf32
-    from jepa_claims.tables.store import TableStore
-    from jepa_claims.tables.together import SHARED
-    from jepa_claims.worlds.world import paper_world
-
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    deadline, longest = args.stage_deadline - 5, 0.0
-    work, (checkpoint, slice_name) = stand_in(args), args.cell
-    world = dataclasses.replace(paper_world(work / "data", work / "hub").select((checkpoint,), (slice_name,)),
-                                skip_unreadable=True)
-    source, conv = world.checkpoints[0].source, Conventions()
-    # Every kind the stage computes is wanted: the store keeps the encoder until the last of them is (one load a run).
-    wanted = frozenset((kind, source, slice_name, conv) for kind in (*SHARED, *ALONE))
-    runs, reference, at_8 = [], None, None
-    for precision, jobs in [(precision, jobs) for precision in PRECISIONS for jobs in (8, 32)]:
-        if time.time() + longest > deadline:
-            return {"cell": f"{checkpoint} {slice_name}", "runs": runs,
-                    "stopped": f"{precision} at {jobs} jobs and after not started: the stage's {limit:.0f} s would not hold it"}
-        store = TableStore(world, args.work / f"together-{precision}-{jobs}", conv, args.device, DTYPES[precision],
-                           batch_size=Batch(rows=8, jobs=jobs), wanted=wanted, tf32=uses_tf32(precision))
-        started = time.perf_counter()
-        store.encoder(checkpoint)
-        loaded = time.perf_counter()
-        tables = {kind: store.table(kind, checkpoint, slice_name) for kind in (*SHARED, *ALONE)}
-        _sync(args.device)
-        reference = reference or tables  # float32 at 8 jobs, the first computed
-        run = {"precision": precision, "jobs": jobs, "load_s": loaded - started, "tables_s": time.perf_counter() - loaded,
-               "max_difference_from_float32": {kind: _max_difference(tables[kind], reference[kind]) for kind in tables}}
-        if jobs == 8:
-            at_8 = tables
-        else:  # batch invariance on this device: the same rows, bit for bit
-            run["equal_to_8_jobs"] = all(table.equals(at_8[kind]) for kind, table in tables.items())
-        runs.append(run)
-        longest = max(longest, time.perf_counter() - started)
-        args.partial({"cell": f"{checkpoint} {slice_name}", "runs": runs})
-    try:  # measured last, on its own: a failure here leaves the runs above standing
-        if time.time() + runs[-1]["load_s"] + runs[-1]["tables_s"] > deadline:
-            raise TimeoutError(f"not started: the stage's {limit:.0f} s would not hold it")
-        waits = sync_waits(args, world, conv, wanted, checkpoint, slice_name)
-    except Exception as error:  # noqa: BLE001
-        waits = {"error": f"{type(error).__name__}: {error}"[:1000]}
-    return {"cell": f"{checkpoint} {slice_name}", "runs": runs, "waits_for_the_gpu": waits}
-
-
-def sync_waits(args, world, conv, wanted, checkpoint: str, slice_name: str) -> dict:
-    """Where the cell's tables (bfloat16, 32 jobs, cold) wait for the GPU, by torch's sync debug mode: warnings by the
-    line that raised them, beside the forward batches run (each should wait once, in engine/host.py)."""
-    import warnings
-
-    import torch
-
-    from jepa_claims.engine import tabulate
-    from jepa_claims.engine.batching import Batch
-    from jepa_claims.tables import proxy
-    from jepa_claims.tables.store import TableStore
-    from jepa_claims.tables.together import SHARED
-
-    if not args.device.startswith("cuda"):
-        return {"skipped": "sync debug mode needs CUDA"}
-    batches = {"forward_batches": 0, "synchronize_calls": 0}
-    real, real_synchronize = tabulate.fit_pieces, torch.cuda.synchronize
-
-    def counted(jobs, compute, device):  # every forward batch runs through fit_pieces (fit_memory's too)
-        batches["forward_batches"] += 1
-        return real(jobs, compute, device)
-
-    def synchronize(device=None):  # the designed waits (engine/host.py): sync debug mode does not report them
-        batches["synchronize_calls"] += 1
-        return real_synchronize(device)
-
-    store = TableStore(world, args.work / "together-sync", conv, args.device, torch.bfloat16,
-                       batch_size=Batch(rows=8, jobs=32), wanted=wanted)
-    store.encoder(checkpoint)
-    tabulate.fit_pieces, proxy.fit_pieces, torch.cuda.synchronize = counted, counted, synchronize
-    torch.cuda.set_sync_debug_mode("warn")
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            for kind in (*SHARED, *ALONE):
-                store.table(kind, checkpoint, slice_name)
-    finally:
-        torch.cuda.set_sync_debug_mode("default")
-        tabulate.fit_pieces, proxy.fit_pieces, torch.cuda.synchronize = real, real, real_synchronize
-    where: dict[str, int] = {}
-    for warning in (w for w in caught if "synchroniz" in str(w.message)):  # torch's words for a wait; other warnings aside
-        source = Path(warning.filename)
-        line = f"{source.relative_to(REPO) if REPO in source.parents else source}:{warning.lineno}"
-        where[line] = where.get(line, 0) + 1
-    # waits: the implicit ones (a copy or a read that made the host wait), by the line that made them
-    return batches | {"waits": sum(where.values()), "by_line": dict(sorted(where.items(), key=lambda kv: -kv[1])[:40])}
-
-
-def _max_difference(table, reference) -> float:
-    """The largest absolute difference between two tables' float columns (rows in the same order)."""
-    floats = [c for c in reference.columns if reference[c].dtype.kind == "f"]
-    return float((table[floats] - reference[floats]).abs().max().max()) if floats else 0.0
+def checkout_code(repo: Path = REPO) -> str | None:
+    """The code this tree runs, as benchmarks/gpu/code-tree names it (what stage files are compared by); None
+    without git."""
+    done = subprocess.run(["bash", str(REPO / "benchmarks" / "gpu" / "code-tree"), str(repo)], capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
 
 
 def world_run(args, precision: str, cap: int | None, limit: float, workers: str | None = None) -> dict:
@@ -372,15 +176,18 @@ def _arguments() -> argparse.Namespace:
                         help="an earlier call's world-bfloat16.json, for the capped and one-process stages to compare with")
     parser.add_argument("--commit", default=None,
                         help="the commit the files name (default: this checkout's; a copy without git must pass it)")
+    parser.add_argument("--code", default=None,
+                        help="the code's name, benchmarks/gpu/code-tree's (default: this checkout's; a copy without git "
+                             "must pass it): runs are compared with --reference by it")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a child process running one stage
     parser.add_argument("--deadline", type=float, default=None, help=argparse.SUPPRESS)  # its end, in epoch seconds
     args = parser.parse_args()
     unknown = [stage for stage in args.stages.split(",") if stage and stage not in LIMITS]
     if unknown:
         parser.error(f"no stage {', '.join(unknown)}: the stages are {', '.join(LIMITS)}")
-    args.commit = args.commit or checkout_commit()
-    if args.commit is None:
-        parser.error("this tree is not a git checkout: pass --commit (the commit it is a copy of)")
+    args.commit, args.code = args.commit or checkout_commit(), args.code or checkout_code()
+    if args.commit is None or args.code is None:
+        parser.error("this tree is not a git checkout: pass --commit and --code (benchmarks/gpu/prepare prints both)")
     args.device = "cpu" if args.dry_run else "cuda"
     args.workers = "2" if args.dry_run else "4"
     args.batches = (2, 4) if args.dry_run else (2, 4, 8, 16, 32, 64)
@@ -393,7 +200,7 @@ def _arguments() -> argparse.Namespace:
 
 def _child(args, stage: str, limit: float) -> None:
     """Run one stage in this (child) process and write its JSON (a failure is its result, beside what it measured)."""
-    args.card = card(args.commit)
+    args.card = card(args.commit, args.code)
     result = {"stage": stage, **args.card, "limit_s": limit}
     started = time.perf_counter()
     path, progress = args.out / f"{stage}.json", {}
@@ -437,7 +244,7 @@ def _parent_file(args, stage: str, limit: float) -> dict:
         package = version("torch")
     except PackageNotFoundError:
         package = None
-    return {"stage": stage, "commit": args.commit, "torch_package": package, "limit_s": limit}
+    return {"stage": stage, "commit": args.commit, "code": args.code, "torch_package": package, "limit_s": limit}
 
 
 def _run_child(args, stage: str, limit: float) -> None:
@@ -449,7 +256,7 @@ def _run_child(args, stage: str, limit: float) -> None:
     deadline = time.time() + limit
     # the call's commit, read once: a tree edited during the call would otherwise name another in each stage
     done = run_group([sys.executable, __file__, *sys.argv[1:], "--one", stage, "--deadline", f"{deadline:.3f}",
-                      "--commit", args.commit], limit + AFTER_LIMIT, capture=False)
+                      "--commit", args.commit, "--code", args.code], limit + AFTER_LIMIT, capture=False)
     kill_listed(groups)  # the stage's pytest, left running if its process was killed
     code = "timed out" if done is None else done.returncode
     written, torn = read_json(path), remove_parts(args.out)

@@ -1,10 +1,12 @@
-"""What benchmarks/gpu_targets.py's stages share: their processes (each in a group of its own, killed whole) and their
-files (written whole or not at all, read as nothing when cut off, hashed to compare one run's record with another's)."""
+"""What benchmarks/gpu_targets.py's stages share: their processes (each in a group of its own, killed whole), their
+files (written whole or not at all, read as nothing when cut off, hashed to compare one run's record with another's)
+and the stand-in they run on (built once a call in --work)."""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -45,7 +47,9 @@ def _unlist(groups: Path, group: int) -> None:
     """Take a group off the file (it was reaped)."""
     try:
         kept = [line for line in groups.read_text().splitlines() if line.strip() != str(group)]
-        groups.write_text("".join(f"{line}\n" for line in kept))
+        part = groups.with_name(groups.name + ".part")
+        part.write_text("".join(f"{line}\n" for line in kept))
+        part.replace(groups)  # whole: a parent reading it never sees it half-written
     except OSError:
         pass
 
@@ -80,14 +84,30 @@ def kill_listed(groups: Path) -> int:
     """Kill every process group `groups` lists (run_group's file; a line torn by a kill is skipped) and remove the
     file; how many were listed."""
     try:
-        lines = groups.read_text().split()
+        text = groups.read_text()
     except OSError:  # none started
         return 0
-    listed = [int(line) for line in lines if line.isdigit()]
+    listed = [int(line) for line in text.split("\n")[:-1] if line.isdigit()]  # a line without its end is torn
     for group in listed:
         kill_group(group)
     groups.unlink(missing_ok=True)
     return len(listed)
+
+
+def stand_in(args) -> Path:
+    """The stand-in hub cache and data sets in --work (built once per call)."""
+    import rehearsal
+
+    work = args.work / "stand-in"
+    if not (work / "done").exists():
+        if not args.dry_run:  # the published widths: rehearsal_config overlays nothing
+            rehearsal.WIDTHS.clear()
+            rehearsal.MAE_DECODER_WIDTHS.clear()
+        shutil.rmtree(work, ignore_errors=True)
+        rehearsal.write_hub_cache(work / "hub")
+        rehearsal.write_data(work / "data")
+        (work / "done").write_text("ok\n")
+    return work
 
 
 def read_json(path: Path) -> dict:
@@ -130,8 +150,8 @@ def record_hashes(summary: Path) -> dict:
 
 
 def same_run_conditions(mine: dict, theirs: dict) -> str | None:
-    """Why two stage files' records may differ for reasons other than the run (another card, torch or commit); None
-    when they ran on the same card, torch and commit (a tree with changes names them by their hash: checkout_state)."""
-    differ = [f"{key} {theirs.get(key)!r} there, {mine.get(key)!r} here" for key in ("card", "torch", "commit")
+    """Why two stage files' records may differ for reasons other than the run (another card, torch or code); None
+    when they ran on the same card and torch and the same code (benchmarks/gpu/code-tree: whatever commit carried it)."""
+    differ = [f"{key} {theirs.get(key)!r} there, {mine.get(key)!r} here" for key in ("card", "torch", "code")
               if theirs.get(key) != mine.get(key)]
     return "; ".join(differ) or None

@@ -114,3 +114,7 @@ def test_a_stage_that_never_ran_says_why_and_measures_nothing(targets):
         "did not run (120 s of the budget left, the stage may take 200 s): **not measured**.")
     _stage(targets, "world-bfloat16", commit="abc1234", error="the stand-in could not be built: OSError: disk full")
     assert "did not run (the stand-in could not be built: OSError: disk full)" in gpu_section.wall_line("world-bfloat16", 60)
+    _stage(targets, "capped-16", commit="abc1234", skipped="30 s of the budget left, the stage may take 180 s")
+    assert gpu_section.cap_line("capped-16").endswith("the stage may take 180 s): **not measured**.")
+    _stage(targets, "single-bfloat16", commit="abc1234", child_exit=-9)
+    assert gpu_section.spread_line().endswith("did not run (the stage's process ended with -9): **not measured**.")

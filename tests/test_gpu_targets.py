@@ -61,7 +61,7 @@ def test_a_capped_run_is_compared_with_the_reference_when_this_call_recorded_no_
     out, earlier = tmp_path / "out", tmp_path / "earlier"
     out.mkdir(), earlier.mkdir()
     _run(out, "world-bfloat16", summary_line="stopped at the stage's limit of 150 s")
-    here = {"card": "NVIDIA H100 80GB HBM3", "torch": "2.13.0", "commit": "abc1234"}
+    here = {"card": "NVIDIA H100 80GB HBM3", "torch": "2.13.0", "commit": "abc1234", "code": "d0a16c8d"}
     args = SimpleNamespace(out=out, card=here, reference=_run(earlier, "world-bfloat16", record_sha256="r",
                                                               verdicts_sha256="v", **here))
     capped = gpu_targets._compared(args, {"record_sha256": "r2", "verdicts_sha256": "v"}, "record_identical_to_uncapped")
@@ -104,12 +104,13 @@ def test_a_copy_without_git_must_name_its_commit(tmp_path):
     """Outside a git checkout (the GPU machine gets a copy of the tree) the script refuses to run without --commit."""
     copy = tmp_path / "benchmarks" / "gpu_targets.py"
     copy.parent.mkdir()
-    for script in ("gpu_targets.py", "stage_files.py"):
+    for script in ("gpu_targets.py", "gpu_micro.py", "gpu_together.py", "stage_files.py"):
         shutil.copy(ROOT / "benchmarks" / script, copy.parent / script)
     done = subprocess.run([sys.executable, str(copy), "--out", str(tmp_path / "out"), "--stages", ""],
                           capture_output=True, text=True, timeout=60, cwd=tmp_path, env={**os.environ, "GIT_DIR": "/nonexistent"})
-    assert done.returncode == 2 and "pass --commit" in done.stderr
-    done = subprocess.run([sys.executable, str(copy), "--out", str(tmp_path / "out"), "--stages", "", "--commit", "abc1234"],
+    assert done.returncode == 2 and "pass --commit and --code" in done.stderr
+    done = subprocess.run([sys.executable, str(copy), "--out", str(tmp_path / "out"), "--stages", "", "--commit", "abc1234",
+                           "--code", "d0a16c8d"],
                           capture_output=True, text=True, timeout=60, cwd=tmp_path, env={**os.environ, "GIT_DIR": "/nonexistent"})
     assert done.returncode == 0, done.stderr
 
@@ -128,9 +129,10 @@ def test_prepare_writes_the_wheels_the_gpu_machine_lacks_and_its_command(tmp_pat
     wheels = sorted(path.name.split("-")[0] for path in (clone / ".whl").glob("*.whl"))
     assert wheels == ["execnet", "jepa_claims", "pytest", "pytest_html", "pytest_metadata", "pytest_xdist"]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True).stdout.strip()
+    code = gpu_targets.checkout_code(clone)
     command = done.stdout.strip().splitlines()[-1]
     assert command.startswith("python3 -m pip install -q --no-index --no-deps") and "--target /tmp/site .whl/*.whl" in command
-    assert command.endswith(f'gpu_targets.py --out "$OUT" --budget 540 --commit {commit} --stages micro')
+    assert command.endswith(f'gpu_targets.py --out "$OUT" --budget 540 --commit {commit} --code {code} --stages micro')
     assert len(command) <= 2000
 
 
@@ -146,15 +148,19 @@ def test_verdicts_hash_reads_status_and_tier_not_the_numbers(tmp_path):
     assert first["record_sha256"] != second["record_sha256"] and first["verdicts_sha256"] == second["verdicts_sha256"]
 
 
-def test_a_reference_from_another_card_torch_or_commit_is_not_compared(tmp_path):
-    """--reference ran at another commit (or torch, or card): its record may differ for that reason alone, so the
-    comparison is None and the file says why, never a False that blames the cap."""
-    here = {"card": "NVIDIA H100 80GB HBM3", "torch": "2.13.0", "commit": "abc1234"}
-    reference = _run(tmp_path, "world-bfloat16", record_sha256="r", verdicts_sha256="v", **(here | {"commit": "def5678"}))
+def test_a_reference_from_another_card_torch_or_code_is_not_compared(tmp_path):
+    """--reference ran other code (or torch, or card): its record may differ for that reason alone, so the comparison
+    is None and the file says why, never a False that blames the cap. Another commit with the same code compares."""
+    here = {"card": "NVIDIA H100 80GB HBM3", "torch": "2.13.0", "commit": "abc1234", "code": "d0a16c8d"}
+    same_code = _run(tmp_path, "world-bfloat16", record_sha256="r", verdicts_sha256="v", **(here | {"commit": "0ld0001"}))
+    args = SimpleNamespace(out=tmp_path / "nothing-here", card=here, reference=same_code)
+    assert gpu_targets._compared(args, {"record_sha256": "r", "verdicts_sha256": "v"}, "record_identical_to_uncapped")[
+        "record_identical_to_uncapped"] is True
+    reference = _run(tmp_path, "world-bfloat16", record_sha256="r", verdicts_sha256="v", **(here | {"code": "5e5e5e5e"}))
     args = SimpleNamespace(out=tmp_path / "nothing-here", card=here, reference=reference)
     capped = gpu_targets._compared(args, {"record_sha256": "r", "verdicts_sha256": "v"}, "record_identical_to_uncapped")
     assert capped["record_identical_to_uncapped"] is None and capped["verdicts_identical_to_uncapped"] is None
-    assert capped["reference_not_comparable"] == "commit 'def5678' there, 'abc1234' here"
+    assert capped["reference_not_comparable"] == "code '5e5e5e5e' there, 'd0a16c8d' here"
 
 
 def test_a_stage_killed_at_its_limit_takes_the_pytest_it_started_with_it(tmp_path, monkeypatch):
@@ -173,16 +179,17 @@ def test_a_stage_killed_at_its_limit_takes_the_pytest_it_started_with_it(tmp_pat
 
     monkeypatch.setattr(gpu_targets, "run_group", killed_child)
     (out / "world-bfloat16.json").write_text('{"stage": "world-bfloat16", "seconds": 99}')  # an earlier call's, reused folder
-    args = SimpleNamespace(out=out, work=work, commit="abc1234")
+    args = SimpleNamespace(out=out, work=work, commit="abc1234", code="d0a16c8d")
     started = time.time()
     gpu_targets._run_child(args, "world-bfloat16", 150)
     deadline = float(seen["command"][seen["command"].index("--deadline") + 1])
-    assert seen["command"][-2:] == ["--commit", "abc1234"]  # read once by the parent, the same in every stage
+    assert seen["command"][-4:] == ["--commit", "abc1234", "--code", "d0a16c8d"]  # read once, the same in every stage
     assert started + 150 - 0.001 <= deadline <= time.time() + 150 and seen["timeout"] == 150 + gpu_targets.AFTER_LIMIT  # written to the ms
     assert orphan.wait(timeout=10) == -9  # SIGKILL
     assert sorted(path.name for path in out.iterdir()) == ["world-bfloat16.json"]
     written = stage_files.read_json(out / "world-bfloat16.json")
-    assert written == {"stage": "world-bfloat16", "commit": "abc1234", "torch_package": importlib.metadata.version("torch"),
+    assert written == {"stage": "world-bfloat16", "commit": "abc1234", "code": "d0a16c8d",
+                       "torch_package": importlib.metadata.version("torch"),
                        "limit_s": 150, "child_exit": "timed out", "torn_files_removed": ["world-bfloat16.json.part"]}
 
 
@@ -210,13 +217,13 @@ def test_an_unknown_stage_is_refused_by_name(tmp_path):
 
 def test_a_group_is_listed_while_it_runs_and_taken_off_once_reaped(tmp_path):
     """run_group lists its group in the groups file while the command runs (the command reads it) and takes it off
-    once reaped; kill_listed skips a line torn by a kill and kills the rest."""
+    once reaped; kill_listed skips a line torn by a kill (no line end) and kills the rest."""
     groups, seen = tmp_path / "stage.groups", tmp_path / "seen"
     done = stage_files.run_group(["bash", "-c", f"sleep 0.5; cat {groups} > {seen}; echo $$"], timeout=30, groups=groups)
     assert seen.read_text().split() == [done.stdout.strip()] and groups.read_text() == ""
     alive = subprocess.Popen(["sleep", "60"], start_new_session=True)
-    groups.write_text(f"{alive.pid}\n12")  # the second line torn part-way
-    assert stage_files.kill_listed(groups) == 2 and alive.wait(timeout=10) == -9 and not groups.exists()
+    groups.write_text(f"{alive.pid}\n12")  # the second line torn part-way: "12" may be the start of another group's id
+    assert stage_files.kill_listed(groups) == 1 and alive.wait(timeout=10) == -9 and not groups.exists()
 
 
 def test_a_killed_group_is_waited_for_until_its_members_are_gone(tmp_path):
@@ -233,20 +240,29 @@ def test_a_killed_group_is_waited_for_until_its_members_are_gone(tmp_path):
     leader.wait(timeout=10)
 
 
-def test_changes_are_named_by_their_hash_so_two_changed_trees_never_compare_equal(tmp_path):
-    """A checkout with changes names its commit "+changes.<hash of git diff HEAD>", as prepare does: the commit alone
-    with "+changes" would make two different trees look like the same code."""
+def test_the_code_names_the_tree_the_device_gets_and_not_the_results_recorded(tmp_path):
+    """benchmarks/gpu/code-tree (run by prepare and the script alike) names the working tree: a change, or a new file,
+    gives other code, and two different changes never the same; recording results (RESULTS.md, benchmarks/gpu/) and
+    committing leave it as it is. The real index is untouched."""
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
-    git = lambda *words: subprocess.run(["git", *words], cwd=clone, capture_output=True, text=True).stdout.strip()
-    commit = lambda: gpu_targets.checkout_commit(clone)
-    head = git("rev-parse", "--short", "HEAD")
-    assert commit() == head
+    code = lambda: gpu_targets.checkout_code(clone)
+    index = (clone / ".git" / "index").read_bytes()
+    clean = code()
+    assert len(clean) == 8 and gpu_targets.checkout_commit(clone).find("+") == -1
     (clone / "README.md").write_text((clone / "README.md").read_text() + "one change\n")
-    first = commit()
+    first = code()
     (clone / "README.md").write_text((clone / "README.md").read_text() + "another\n")
-    second = commit()
-    assert first.startswith(f"{head}+changes.") and second.startswith(f"{head}+changes.") and first != second
-    assert len(first) == len(head) + len("+changes.") + 8
-    prepared = subprocess.run("git diff HEAD | sha256sum | cut -c1-8", shell=True, cwd=clone, capture_output=True, text=True)
-    assert second == f"{head}+changes.{prepared.stdout.strip()}"  # benchmarks/gpu/prepare's way, the same name
+    second = code()
+    assert len({clean, first, second}) == 3 and gpu_targets.checkout_commit(clone).endswith("+changes")
+    (clone / "new_module.py").write_text("x = 1\n")
+    with_new = code()
+    assert with_new != second
+    (clone / "benchmarks" / "RESULTS.md").write_text("recorded\n")
+    (clone / "benchmarks" / "gpu" / "targets").mkdir(exist_ok=True)
+    (clone / "benchmarks" / "gpu" / "targets" / "micro.json").write_text("{}\n")
+    assert code() == with_new and (clone / ".git" / "index").read_bytes() == index
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "x"], cwd=clone, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=clone, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "y"], cwd=clone, check=True)
+    assert code() == with_new  # committed: another commit, the same code

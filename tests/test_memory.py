@@ -218,6 +218,9 @@ def test_a_capped_gpu_holds_four_workers_and_their_contexts_within_the_cap(monke
     assert budget == 3.5 * GB and 4 * (budget + batching.CUDA_CONTEXT) == 16 * GB
     batching.enforce_budget("cuda", budget)
     assert fractions == [3.5 / 80]
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)  # two cards: spread, two workers each; cuda:1, all four
+    assert batching.process_budget("cuda:1", 16 * GB, 4) == 7.5 * GB
+    assert batching.process_budget("cuda:1", 16 * GB, 4, spread=False) == 3.5 * GB
 
 
 def test_a_cap_that_leaves_the_workers_nothing_past_their_contexts_stops_the_run(monkeypatch):
@@ -240,6 +243,8 @@ def test_a_cap_that_leaves_the_workers_nothing_past_their_contexts_stops_the_run
     check_memory_split(SuiteOptions(device="cuda", gpu_memory=1.5), 4)
     with pytest.raises(pytest.UsageError):
         check_memory_split(SuiteOptions(device="cuda", gpu_memory=1.0), 4)
+    with pytest.raises(pytest.UsageError, match="shared by 4 workers"):  # --device cuda:1: all four on that card
+        check_memory_split(SuiteOptions(device="cuda:1", gpu_memory=1.5), 4, spread=False)
 
 
 def test_the_workers_counted_are_those_xdist_starts():
@@ -253,6 +258,7 @@ def test_the_workers_counted_are_those_xdist_starts():
     assert run_workers(config(dist="loadgroup", tx=["popen"] * 4, numprocesses=8)) == 4
     assert run_workers(config(dist="load", tx=["3*popen", "popen"])) == 4
     assert run_workers(config(dist="no", tx=[])) == 1 and run_workers(config(dist="loadgroup", tx=[])) == 1
+    assert run_workers(config(dist="loadgroup", tx=["popen"] * 4, collectonly=True)) == 1  # collecting starts no workers
     worker = config(dist="loadgroup", tx=["popen"] * 4)
     worker.workerinput = {"workercount": 4, "workerid": "gw2"}
     assert run_workers(worker) == 4

@@ -231,15 +231,22 @@ def memory_seen(device: str | torch.device) -> str:
     return f"{available_bytes(device) / 2**30:.2f} GiB available on {device}"
 
 
-def process_budget(device: str, cap: int | None, workers: int) -> int | None:
+def process_budget(device: str, cap: int | None, workers: int, spread: bool = True) -> int | None:
     """Bytes this process may use on `device`: a GPU split evenly among the workers that share it (under the run's
-    cap, if any); a CPU's free memory is shared as it goes, so there only a cap is split (None: no budget)."""
+    cap, if any); a CPU's free memory is shared as it goes, so there only a cap is split (None: no budget). `spread`:
+    the workers were spread over the GPUs (`--device cuda`); else (`cuda:N`) they all share this one."""
     target = torch.device(device)
     if target.type != "cuda":
         return None if cap is None else worker_budget(cap, max(1, workers))
     index = target.index if target.index is not None else torch.cuda.current_device()
-    sharing = workers_on_device(max(1, workers), torch.cuda.device_count(), index)
+    sharing = sharing_workers(workers, torch.cuda.device_count(), index, spread)
     return worker_budget(torch.cuda.get_device_properties(index).total_memory, sharing, cap, CUDA_CONTEXT)
+
+
+def sharing_workers(workers: int, devices: int, index: int, spread: bool) -> int:
+    """How many of the run's workers share GPU `index`: its round-robin share where they were spread over the
+    `devices` GPUs, else all of them."""
+    return workers_on_device(max(1, workers), max(1, devices), index) if spread else max(1, workers)
 
 
 def enforce_budget(device: str, budget: int | None) -> None:

@@ -84,7 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     suite_conventions(config)
     suite_world(config)
-    check_memory_split(suite_options(config), run_workers(config))
+    check_memory_split(suite_options(config), run_workers(config), spread=config.getoption("--device") == "cuda")
     _share_cores(config)
     _build_ahead(config)
     if config.option.tbstyle == "auto":
@@ -172,29 +172,29 @@ def use_world(config: pytest.Config, options: SuiteOptions, world: World) -> Non
 
 def run_workers(config: pytest.Config) -> int:
     """How many processes run the tests: xdist's workers (its --tx specs, `N*popen` counting N, as xdist starts them
-    after --maxprocesses), or 1 without distribution."""
+    after --maxprocesses), or 1 without distribution (--collect-only does not distribute)."""
     worker = getattr(config, "workerinput", None)
     if worker:
         return int(worker["workercount"])
     specs = getattr(config.option, "tx", None) or []
-    if getattr(config.option, "dist", "no") == "no" or not specs:
+    if getattr(config.option, "dist", "no") == "no" or not specs or getattr(config.option, "collectonly", False):
         return 1
     count = lambda spec: int(spec.partition("*")[0]) if "*" in spec and spec.partition("*")[0].isdigit() else 1
     return sum(count(spec) for spec in specs)
 
 
-def check_memory_split(options: SuiteOptions, workers: int) -> None:
+def check_memory_split(options: SuiteOptions, workers: int, spread: bool = True) -> None:
     """A --gpu-memory cap that leaves the workers sharing a GPU nothing past their CUDA contexts stops the run here
     (a usage error), not in every test. The cap alone is checked: asking the card its size would make this process
-    (xdist's controller) hold a CUDA context of its own."""
+    (xdist's controller) hold a CUDA context of its own. `spread`: as process_budget's."""
     import torch
 
-    from jepa_claims.engine.batching import CUDA_CONTEXT, GB, worker_budget, workers_on_device
+    from jepa_claims.engine.batching import CUDA_CONTEXT, GB, sharing_workers, worker_budget
 
     if options.gpu_memory is None or not options.device.startswith("cuda"):
         return
     cap = int(options.gpu_memory * GB)
-    sharing = workers_on_device(max(1, workers), max(1, torch.cuda.device_count()), 0)  # device 0 shares the most
+    sharing = sharing_workers(workers, torch.cuda.device_count(), 0, spread)  # device 0 shares the most
     try:
         worker_budget(cap, sharing, None, CUDA_CONTEXT)
     except ValueError as error:
@@ -217,7 +217,8 @@ def suite_store(config: pytest.Config):
     wanted = wanted_tables(world, conv, options.untrained_seeds, suite_catalogue(config))  # the tables of a slice it reads are computed together
     worker = getattr(config, "workerinput", None)
     cap = None if options.gpu_memory is None else int(options.gpu_memory * GB)
-    budget = process_budget(options.device, cap, int(worker["workercount"]) if worker else 1)
+    budget = process_budget(options.device, cap, int(worker["workercount"]) if worker else 1,
+                            spread=config.getoption("--device") == "cuda")
     enforce_budget(options.device, budget)
     return TableStore(world, options.cache_dir, conv, options.device, PRECISIONS[options.dtype],
                       options.run_id, Batch(memory=budget), progress_stream=stream, wanted=wanted,
