@@ -118,13 +118,14 @@ def test_a_copy_without_git_must_name_its_commit(tmp_path):
 @pytest.mark.slow
 def test_prepare_writes_the_wheels_the_gpu_machine_lacks_and_its_command(tmp_path):
     """benchmarks/gpu/prepare, in a checkout: six wheels in .whl/ (this package, pytest, pytest-html, pytest-metadata,
-    pytest-xdist, execnet) and one device command that installs them and names the checkout's commit, within the
-    device's 2,000 characters."""
+    pytest-xdist, execnet) and one device command that installs them and names the checkout's commit and code, within
+    the device's 2,000 characters; run as the device would (a copy of the tree without git, this package imported
+    from the installed wheel), it writes its stage file."""
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
     (clone / ".venv").symlink_to(Path(sys.prefix))  # this interpreter's environment
-    done = subprocess.run([str(clone / "benchmarks" / "gpu" / "prepare"), "--stages", "micro"], capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run([str(clone / "benchmarks" / "gpu" / "prepare"), "--dry-run", "--stages", "micro"],
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     wheels = sorted(path.name.split("-")[0] for path in (clone / ".whl").glob("*.whl"))
     assert wheels == ["execnet", "jepa_claims", "pytest", "pytest_html", "pytest_metadata", "pytest_xdist"]
@@ -132,8 +133,25 @@ def test_prepare_writes_the_wheels_the_gpu_machine_lacks_and_its_command(tmp_pat
     code = gpu_targets.checkout_code(clone)
     command = done.stdout.strip().splitlines()[-1]
     assert command.startswith("python3 -m pip install -q --no-index --no-deps") and "--target /tmp/site .whl/*.whl" in command
-    assert command.endswith(f'gpu_targets.py --out "$OUT" --budget 540 --commit {commit} --code {code} --stages micro')
+    assert command.endswith(f'gpu_targets.py --out "$OUT" --budget 540 --commit {commit} --code {code} --dry-run --stages micro')
     assert len(command) <= 2000
+    _run_as_the_device(tmp_path, clone, command, commit, code)
+
+
+def _run_as_the_device(tmp_path: Path, clone: Path, command: str, commit: str, code: str) -> None:
+    """The device command in a copy of the tree without .git (this interpreter for the device's python3, a folder of
+    this test's for /tmp/site): the package comes from its wheel, and the stage file names the commit and code."""
+    device, site, out = tmp_path / "device", tmp_path / "site", tmp_path / "out"
+    shutil.copytree(clone, device, ignore=shutil.ignore_patterns(".git", ".venv"))
+    here = command.replace("python3 ", f"{sys.executable} ").replace("/tmp/site", str(site))
+    ran = subprocess.run(["bash", "-c", here], cwd=device, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "OUT": str(out)})
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    origin = subprocess.run([sys.executable, "-c", "import jepa_claims, pytest_html; print(jepa_claims.__file__)"],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(site)}, cwd=tmp_path)
+    assert origin.stdout.startswith(str(site)), origin.stdout + origin.stderr
+    micro = json.loads((out / "micro.json").read_text())
+    assert (micro["commit"], micro["code"], len(micro["rows"])) == (commit, code, 6) and "error" not in micro
 
 
 def test_verdicts_hash_reads_status_and_tier_not_the_numbers(tmp_path):
