@@ -72,18 +72,25 @@ def _never_ran(result: dict) -> str | None:
     return f"did not run ({_finished(result) or 'no card named'}): **{NOT_MEASURED}**."
 
 
+def _unfinished(result: dict | None) -> str | None:
+    """The end of a target's line for a stage not recorded, never run, or stopped before its end; None for a run
+    that finished."""
+    if result is None:
+        return f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
+    if (never := _never_ran(result)) is not None:
+        return never
+    why = _finished(result)
+    return None if why is None else f"did not finish ({why}): **not met**."
+
+
 def wall_line(stage: str, seconds: float) -> str:
     """Issue 25's wall-time target of one precision on one H100, judged from its recorded stage."""
     head = f"- Paper world cold on one H100, {stage.removeprefix('world-')}, under {seconds:.0f} s (issue 25): "
     result = stage_result(stage)
-    if result is None:
-        return head + f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
-    if (never := _never_ran(result)) is not None:
-        return head + never
-    if "H100" not in result["card"]:
+    if result is not None and "H100" not in result.get("card", "H100"):  # a run elsewhere measures nothing, finished or not
         return head + f"run on {result['card']}, not an H100: **{NOT_MEASURED}**."
-    if (why := _finished(result)) is not None:
-        return head + f"did not finish ({why}): **not met**."
+    if (end := _unfinished(result)) is not None:
+        return head + end
     return head + f"{result['wall_s']:.0f} s: " + ("**met**." if result["wall_s"] < seconds else "**not met**.")
 
 
@@ -91,12 +98,8 @@ def cap_line(stage: str) -> str:
     """Issue 25's capped target: the run completes under the cap with the record of the uncapped run."""
     head = f"- Paper world under `--gpu-memory {stage.removeprefix('capped-')}` completes, record identical to uncapped (issue 25): "
     result = stage_result(stage)
-    if result is None:
-        return head + f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
-    if (never := _never_ran(result)) is not None:
-        return head + never
-    if (why := _finished(result)) is not None:
-        return head + f"did not finish ({why}): **not met**."
+    if (end := _unfinished(result)) is not None:
+        return head + end
     same, ran = result.get("record_identical_to_uncapped"), f"{result['wall_s']:.0f} s on {result['card']}{_cap_use(result)}"
     if (elsewhere := result.get("reference_not_comparable")) is not None:
         return head + f"{ran}, its reference ran elsewhere ({elsewhere}): **{NOT_MEASURED}**."
@@ -112,12 +115,8 @@ def spread_line() -> str:
     """Issue 25's two ways to spread the work on one GPU: one process (-n 0) against four workers, same record."""
     head = "- Paper world in one process (`-n 0`) gives the record of four workers (`-n 4`), bfloat16 (issue 25): "
     single, parallel = stage_result("single-bfloat16"), stage_result("world-bfloat16")
-    if single is None:
-        return head + f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
-    if (never := _never_ran(single)) is not None:
-        return head + never
-    if (why := _finished(single)) is not None:
-        return head + f"did not finish ({why}): **not met**."
+    if (end := _unfinished(single)) is not None:
+        return head + end
     same = single.get("record_identical_to_parallel")
     timed = f"{single['wall_s']:.0f} s on {single['card']}" + (
         f" against {parallel['wall_s']:.0f} s for `-n 4`" if parallel and _finished(parallel) is None
