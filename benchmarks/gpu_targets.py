@@ -105,7 +105,10 @@ def world_run(args, precision: str, cap: int | None, limit: float, workers: str 
     result = {"precision": precision, "gpu_memory_cap_gb": cap, "processes": workers, "wall_s": time.perf_counter() - started,
               "exit": exit_code, "summary_line": tail, "gpu_memory_peak_mib": _memory_peak(folder),
               "workers": _worker_spans(cache)}
-    return result | record_hashes(folder / "stats_summary.json")
+    try:  # what the run measured stands whatever reading its record does
+        return result | record_hashes(folder / "stats_summary.json")
+    except Exception as error:  # noqa: BLE001
+        return result | {"record_error": f"{type(error).__name__}: {error}"[:1000]}
 
 
 def _worker_spans(cache: Path) -> dict:

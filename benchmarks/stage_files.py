@@ -137,7 +137,7 @@ def remove_parts(folder: Path) -> list[str]:
 def record_hashes(summary: Path) -> dict:
     """The record's hash outside provenance, and its verdicts' alone (each cell's status and grade: what a difference
     in the last bits of a number leaves alone); nothing for a record missing or cut off."""
-    from test_worker_identity import comparable
+    from jepa_claims.record.diff import comparable
 
     try:
         record = comparable(json.loads(summary.read_text()))

@@ -1,11 +1,13 @@
 """The repository's claim suite for the self-tests: its catalogue, a claim's verdict by id, a claims/ test function."""
 from __future__ import annotations
 
-from jepa_claims.claim.catalogue import load, repository_suite, suite_module
+from pathlib import Path
+
+from jepa_claims.claim.catalogue import load, suite_module
 from jepa_claims.claim.source import TableSource
 from jepa_claims.claim.verdict import Verdict
 
-SUITE = repository_suite()
+SUITE = Path(__file__).resolve().parents[1] / "claims"  # beside tests/, wherever the package is installed
 CLAIMS = load(SUITE)
 
 

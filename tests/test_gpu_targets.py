@@ -124,7 +124,7 @@ def test_prepare_writes_the_wheels_the_gpu_machine_lacks_and_its_command(tmp_pat
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
     (clone / ".venv").symlink_to(Path(sys.prefix))  # this interpreter's environment
-    done = subprocess.run([str(clone / "benchmarks" / "gpu" / "prepare"), "--dry-run", "--stages", "micro"],
+    done = subprocess.run([str(clone / "benchmarks" / "gpu" / "prepare"), "--dry-run", "--stages", "micro,world-bfloat16"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     wheels = sorted(path.name.split("-")[0] for path in (clone / ".whl").glob("*.whl"))
@@ -133,14 +133,16 @@ def test_prepare_writes_the_wheels_the_gpu_machine_lacks_and_its_command(tmp_pat
     code = gpu_targets.checkout_code(clone)
     command = done.stdout.strip().splitlines()[-1]
     assert command.startswith("python3 -m pip install -q --no-index --no-deps") and "--target /tmp/site .whl/*.whl" in command
-    assert command.endswith(f'gpu_targets.py --out "$OUT" --budget 540 --commit {commit} --code {code} --dry-run --stages micro')
+    assert command.endswith(f'gpu_targets.py --out "$OUT" --budget 540 --commit {commit} --code {code} --dry-run '
+                            '--stages micro,world-bfloat16')
     assert len(command) <= 2000
     _run_as_the_device(tmp_path, clone, command, commit, code)
 
 
 def _run_as_the_device(tmp_path: Path, clone: Path, command: str, commit: str, code: str) -> None:
     """The device command in a copy of the tree without .git (this interpreter for the device's python3, a folder of
-    this test's for /tmp/site): the package comes from its wheel, and the stage file names the commit and code."""
+    this test's for /tmp/site): the package comes from its wheel, the stage files name the commit and code, and the
+    world run (pytest claims/ on the stand-in, its plan read from the tree's claims/, not beside the wheel) records."""
     device, site, out = tmp_path / "device", tmp_path / "site", tmp_path / "out"
     shutil.copytree(clone, device, ignore=shutil.ignore_patterns(".git", ".venv"))
     here = command.replace("python3 ", f"{sys.executable} ").replace("/tmp/site", str(site))
@@ -152,6 +154,8 @@ def _run_as_the_device(tmp_path: Path, clone: Path, command: str, commit: str, c
     assert origin.stdout.startswith(str(site)), origin.stdout + origin.stderr
     micro = json.loads((out / "micro.json").read_text())
     assert (micro["commit"], micro["code"], len(micro["rows"])) == (commit, code, 6) and "error" not in micro
+    world = json.loads((out / "world-bfloat16.json").read_text())
+    assert world["exit"] in (0, 1) and world["record_sha256"] and world["verdict_cells"] > 0, world
 
 
 def test_verdicts_hash_reads_status_and_tier_not_the_numbers(tmp_path):

@@ -27,12 +27,11 @@ import torch
 from record_page import assert_fits_the_reviewers_screen
 from test_report import check_numbers_match
 
-from jepa_claims.record.diff import diff_records
+from jepa_claims.record.diff import comparable, diff_records
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "toy_matrix.json"
 TOLERANCE = 1e-9  # the golden's rounding
-VOLATILE = ("provenance", "generated", "report_seconds")  # who ran, when, and how long: not numbers of the claims
 
 
 def run_main_command(tmp: Path, name: str, workers: str, cache: str, *options: str) -> tuple[dict, str]:
@@ -46,13 +45,6 @@ def run_main_command(tmp: Path, name: str, workers: str, cache: str, *options: s
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return json.loads(report.with_name("stats_summary.json").read_text()), report.read_text()
-
-
-def comparable(summary: dict) -> dict:
-    """The record without provenance, and without the world's cache path (each run has its own)."""
-    kept = {k: v for k, v in summary.items() if k not in VOLATILE}
-    kept["world"] = {k: v for k, v in kept["world"].items() if k != "data_root"}
-    return kept
 
 
 def first_difference(a, b, path: str = "", tolerance: float = 0.0) -> str | None:

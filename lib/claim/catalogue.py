@@ -117,5 +117,11 @@ def load(*folders: Path) -> Catalogue:
 
 
 def repository_suite() -> Path:
-    """The claim suite of this repository's checkout (`claims/` beside `lib/`)."""
-    return Path(__file__).resolve().parents[2] / "claims"
+    """The claim suite of this repository's checkout (`claims/` beside `lib/`); an error saying so where this package
+    was installed from a wheel (no checkout beside it: a pytest run of the suite names its claims/ itself)."""
+    suite = Path(__file__).resolve().parents[2] / "claims"
+    if not suite.is_dir():
+        raise FileNotFoundError(f"no claim suite beside this package ({suite} does not exist): jepa_claims was "
+                                "installed from a wheel; run from a checkout (pip install -e .), where claims/ lies "
+                                "beside lib/")
+    return suite

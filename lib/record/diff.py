@@ -41,6 +41,7 @@ KINDS = ("provenance", "claim", "cell", "number", "convention", "package")
 TITLES = {"provenance": "provenance (what was run, on what)", "claim": "claims present in one record only",
           "cell": "cell statuses and grades", "number": "numbers moved beyond their tolerance",
           "convention": "conventions", "package": "package versions"}
+RUN_OWN = ("provenance", "generated", "report_seconds")  # who ran, when, and how long: not numbers of the claims
 REL_TOLERANCE = 0.01  # 1% of the headline's magnitude: beyond float32 noise, below any effect the paper reads
 NOTHING = "nothing changed (grades, statuses, numbers within tolerance, conventions, versions, provenance)"
 
@@ -202,6 +203,14 @@ def _line(change: dict) -> str:
     elif change["kind"] == "number":
         line += " (a number in one record only)"
     return line
+
+
+def comparable(summary: dict) -> dict:
+    """A record (stats_summary.json) as two runs of the same work share it: without what is each run's own (RUN_OWN),
+    nor the world's data folder."""
+    kept = {k: v for k, v in summary.items() if k not in RUN_OWN}
+    kept["world"] = {k: v for k, v in kept["world"].items() if k != "data_root"}
+    return kept
 
 
 def render_text(about_a: dict, about_b: dict, changes: list[dict]) -> str:

@@ -360,7 +360,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from jepa_claims.suite.assign import plan_groups, unit_of_test
     from jepa_claims.suite.work import world_rows
 
-    rows = world_rows(config.stash[WORLD], suite_conventions(config), suite_options(config).untrained_seeds)
+    rows = world_rows(config.stash[WORLD], suite_conventions(config), suite_options(config).untrained_seeds,
+                      suite_catalogue(config))  # the run's claims/, wherever this package is installed
     groups = plan_groups(rows, int(worker["workercount"])) if rows is not None else {}  # None: grouped per checkpoint
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})

@@ -44,15 +44,15 @@ def world_depths(world: str) -> dict[str, int]:
     raise ValueError(f"the census knows the worlds {', '.join(WORLDS)}, not {world!r}")
 
 
-def census_rows(world: str = "paper", options: CensusOptions = CensusOptions()) -> list[dict]:
+def census_rows(world: str = "paper", options: CensusOptions = CensusOptions(), claims=None) -> list[dict]:
     """One row per planned table, in plan order: variant, kind, checkpoint, slice, images, depth, computed, minimum
-    (block evaluations)."""
+    (block evaluations); `claims`: the suite's catalogue (the repository's claims/ by default)."""
     depths = world_depths(world)
     checkpoints = options.checkpoints or tuple(depths)
     unknown = sorted(set(checkpoints) - set(depths)) + sorted(set(options.slices or ()) - set(PAPER_SLICES))
     if unknown:
         raise ValueError(f"unknown checkpoints or slices {unknown}; the {world} world has {list(depths)} and {list(PAPER_SLICES)}")
-    planned = plan(checkpoints, options.slices or PAPER_SLICES, options.conv, options.untrained_seeds)
+    planned = plan(checkpoints, options.slices or PAPER_SLICES, options.conv, options.untrained_seeds, claims=claims)
     heads = world_heads(world)
     computed = [0] * len(planned)
     for key, depth in depths.items():  # as the store computes them: SHARED tables of one slice together
@@ -65,13 +65,14 @@ def census_rows(world: str = "paper", options: CensusOptions = CensusOptions()) 
              "computed": c, "minimum": m} for t, c, m in zip(planned, computed, minimum)]
 
 
-def world_rows(world, conv: Conventions, untrained_seeds: int) -> list[dict] | None:
-    """The census rows of a world's selection; None for a world the census cannot cost without loading weights."""
+def world_rows(world, conv: Conventions, untrained_seeds: int, claims=None) -> list[dict] | None:
+    """The census rows of a world's selection with these claims (census_rows'); None for a world the census cannot cost
+    without loading weights."""
     if world.name not in WORLDS:
         return None
     try:
         return census_rows(world.name, CensusOptions(tuple(spec.key for spec in world.checkpoints), tuple(world.slices),
-                                                     conv, untrained_seeds))
+                                                     conv, untrained_seeds), claims)
     except (KeyError, ValueError):  # a selection the census does not know (own checkpoints)
         return None
 
