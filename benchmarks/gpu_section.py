@@ -72,13 +72,18 @@ def _never_ran(result: dict) -> str | None:
     return f"did not run ({_finished(result) or 'no card named'}): **{NOT_MEASURED}**."
 
 
-def _unfinished(result: dict | None) -> str | None:
-    """The end of a target's line for a stage not recorded, never run, or stopped before its end; None for a run
-    that finished."""
+def _unfinished(result: dict | None, card: str = "H100") -> str | None:
+    """The end of a target's line for a stage not recorded, never run, run on a card whose name lacks `card` (a CPU
+    dry run too), failing in the script itself (an `error`: it measured nothing), or stopped before its end; None for
+    a run that finished."""
     if result is None:
         return f"no run recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
     if (never := _never_ran(result)) is not None:
         return never
+    if card not in result["card"] or result["card"] == "cpu":
+        return f"run on {result['card']}, not an {card}: **{NOT_MEASURED}**."
+    if "error" in result:
+        return f"the stage failed ({result['error']}): **{NOT_MEASURED}**."
     why = _finished(result)
     return None if why is None else f"did not finish ({why}): **not met**."
 
@@ -87,8 +92,6 @@ def wall_line(stage: str, seconds: float) -> str:
     """Issue 25's wall-time target of one precision on one H100, judged from its recorded stage."""
     head = f"- Paper world cold on one H100, {stage.removeprefix('world-')}, under {seconds:.0f} s (issue 25): "
     result = stage_result(stage)
-    if result is not None and "H100" not in result.get("card", "H100"):  # a run elsewhere measures nothing, finished or not
-        return head + f"run on {result['card']}, not an H100: **{NOT_MEASURED}**."
     if (end := _unfinished(result)) is not None:
         return head + end
     return head + f"{result['wall_s']:.0f} s: " + ("**met**." if result["wall_s"] < seconds else "**not met**.")
@@ -115,12 +118,12 @@ def spread_line() -> str:
     """Issue 25's two ways to spread the work on one GPU: one process (-n 0) against four workers, same record."""
     head = "- Paper world in one process (`-n 0`) gives the record of four workers (`-n 4`), bfloat16 (issue 25): "
     single, parallel = stage_result("single-bfloat16"), stage_result("world-bfloat16")
-    if (end := _unfinished(single)) is not None:
+    if (end := _unfinished(single, card="")) is not None:  # any GPU: the two ways are compared on one card
         return head + end
     same = single.get("record_identical_to_parallel")
     timed = f"{single['wall_s']:.0f} s on {single['card']}" + (
-        f" against {parallel['wall_s']:.0f} s for `-n 4`" if parallel and _finished(parallel) is None
-        and parallel.get("card") == single.get("card") else "")
+        f" against {parallel['wall_s']:.0f} s for `-n {parallel.get('processes', '?')}`" if parallel
+        and _unfinished(parallel, card="") is None and parallel.get("card") == single.get("card") else "")
     if (elsewhere := single.get("reference_not_comparable")) is not None or same is None:
         why = f"its reference ran elsewhere ({elsewhere})" if elsewhere else "no `-n 4` record to compare with"
         return head + f"{timed}, {why}: **{NOT_MEASURED}**."
@@ -134,6 +137,8 @@ def invariance_line() -> str:
     runs = [run for run in (result or {}).get("runs", []) if "equal_to_8_jobs" in run]
     if not runs:
         return head + f"no together stage recorded in benchmarks/gpu/targets/: **{NOT_MEASURED}**."
+    if result["card"] == "cpu":
+        return head + f"run on a CPU, not a GPU: **{NOT_MEASURED}**."
     each = ", ".join(f"{run['precision']} {'equal' if run['equal_to_8_jobs'] else 'differs'}" for run in runs)
     met = all(run["equal_to_8_jobs"] for run in runs)
     return head + f"{result['cell']} on {result['card']}: {each}: " + ("**met**." if met else "**not met**.")

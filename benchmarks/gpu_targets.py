@@ -188,6 +188,8 @@ def _arguments() -> argparse.Namespace:
     unknown = [stage for stage in args.stages.split(",") if stage and stage not in LIMITS]
     if unknown:
         parser.error(f"no stage {', '.join(unknown)}: the stages are {', '.join(LIMITS)}")
+    if args.reference is not None and not args.reference.is_file():  # a typo would only read "not measured" later
+        parser.error(f"--reference {args.reference}: no such file (an earlier call's world-bfloat16.json)")
     args.commit, args.code = args.commit or checkout_commit(), args.code or checkout_code()
     if args.commit is None or args.code is None:
         parser.error("this tree is not a git checkout: pass --commit and --code (benchmarks/gpu/prepare prints both)")

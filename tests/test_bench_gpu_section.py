@@ -89,7 +89,7 @@ def test_a_reference_run_elsewhere_measures_nothing(targets):
 
 def test_one_process_against_four_workers_reads_both_wall_times_and_the_record(targets):
     """-n 0 against -n 4 on the same card: both wall times, met only with an identical record."""
-    _stage(targets, "world-bfloat16", card=H100, wall_s=58.0, exit=1)
+    _stage(targets, "world-bfloat16", card=H100, wall_s=58.0, exit=1, processes="4")
     _stage(targets, "single-bfloat16", card=H100, wall_s=71.4, exit=1, record_identical_to_parallel=True)
     assert gpu_section.spread_line().endswith(f"71 s on {H100} against 58 s for `-n 4`, record identical: **met**.")
     _stage(targets, "single-bfloat16", card=H100, wall_s=71.4, exit=1, record_identical_to_parallel=False)
@@ -118,3 +118,17 @@ def test_a_stage_that_never_ran_says_why_and_measures_nothing(targets):
     assert gpu_section.cap_line("capped-16").endswith("the stage may take 180 s): **not measured**.")
     _stage(targets, "single-bfloat16", commit="abc1234", child_exit=-9)
     assert gpu_section.spread_line().endswith("did not run (the stage's process ended with -9): **not measured**.")
+
+
+def test_a_cpu_dry_run_or_a_failing_script_measures_nothing(targets):
+    """The script's dry-run files (card "cpu") leave every target not measured, the capped, one-process and invariance
+    ones too; a stage whose script failed (an `error`) measured nothing, it did not miss its target."""
+    runs = [{"precision": "float32", "jobs": 32, "equal_to_8_jobs": True}]
+    _stage(targets, "together", card="cpu", cell="beit 4x3", runs=runs)
+    _stage(targets, "capped-16", card="cpu", wall_s=20.0, exit=1, record_identical_to_uncapped=True)
+    _stage(targets, "single-bfloat16", card="cpu", wall_s=12.0, exit=1, record_identical_to_parallel=True)
+    lines = [gpu_section.cap_line("capped-16"), gpu_section.spread_line(), gpu_section.invariance_line()]
+    assert all(line.endswith("**not measured**.") for line in lines) and "run on cpu, not an H100" in lines[0]
+    _stage(targets, "capped-24", card=H100, error="FileNotFoundError: claim suite folder /tmp/site/claims does not exist")
+    assert gpu_section.cap_line("capped-24").endswith("the stage failed (FileNotFoundError: claim suite folder "
+                                                      "/tmp/site/claims does not exist): **not measured**.")
