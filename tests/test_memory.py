@@ -244,7 +244,7 @@ def test_a_cap_that_leaves_the_workers_nothing_past_their_contexts_stops_the_run
     with pytest.raises(pytest.UsageError):
         check_memory_split(SuiteOptions(device="cuda", gpu_memory=1.0), 4)
     with pytest.raises(pytest.UsageError, match="shared by 4 workers"):  # --device cuda:1: all four on that card
-        check_memory_split(SuiteOptions(device="cuda:1", gpu_memory=1.5), 4, spread=False)
+        check_memory_split(SuiteOptions(device="cuda:1", gpu_memory=1.5, spread=False), 4)
 
 
 def test_the_workers_counted_are_those_xdist_starts():

@@ -42,6 +42,7 @@ class SuiteOptions:
     hf_cache: Path | None = None  # the Hugging Face hub cache (None: huggingface_hub's own)
     untrained_seeds: int = DEFAULT_UNTRAINED_SEEDS  # P1: untrained architectures (init seeds) per checkpoint
     gpu_memory: float | None = None  # GB the whole run may use of each GPU (split among its workers); None: all of it
+    spread: bool = True  # --device cuda: the workers spread over the GPUs (cuda:N puts them all on one)
 
 
 def worker_device(requested: str, worker: str | None, cuda_devices: int) -> str:

@@ -84,7 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     suite_conventions(config)
     suite_world(config)
-    check_memory_split(suite_options(config), run_workers(config), spread=config.getoption("--device") == "cuda")
+    check_memory_split(suite_options(config), run_workers(config))
     _share_cores(config)
     _build_ahead(config)
     if config.option.tbstyle == "auto":
@@ -97,8 +97,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def runs_claim_suite(config: pytest.Config) -> bool:
-    """True when a path of the run is, holds or lies in a folder of the claim suite."""
-    suite = suite_folders(config)
+    """True when a path of the run is, holds or lies in a folder of the claim suite (one that exists)."""
+    suite = [folder for folder in suite_folders(config) if folder.is_dir()]
     paths = [(config.invocation_params.dir / str(arg).split("::")[0]).resolve() for arg in config.args]
     return any(p == s or s in p.parents or p in s.parents for p in paths for s in suite)
 
@@ -125,7 +125,8 @@ def suite_options(config: pytest.Config) -> SuiteOptions:
             cache_dir=Path(config.getoption("--cache-dir")), run_id=_run_id(config),
             skip_unreadable=config.getoption("--skip-unreadable"), threads=config.getoption("--threads"),
             hf_cache=Path(config.getoption("--hf-cache")) if config.getoption("--hf-cache") else None,
-            untrained_seeds=config.getoption("--untrained-seeds"), gpu_memory=config.getoption("--gpu-memory"))
+            untrained_seeds=config.getoption("--untrained-seeds"), gpu_memory=config.getoption("--gpu-memory"),
+            spread=config.getoption("--device") == "cuda")
     return config.stash[OPTIONS]
 
 
@@ -183,10 +184,10 @@ def run_workers(config: pytest.Config) -> int:
     return sum(count(spec) for spec in specs)
 
 
-def check_memory_split(options: SuiteOptions, workers: int, spread: bool = True) -> None:
+def check_memory_split(options: SuiteOptions, workers: int) -> None:
     """A --gpu-memory cap that leaves the workers sharing a GPU nothing past their CUDA contexts stops the run here
     (a usage error), not in every test. The cap alone is checked: asking the card its size would make this process
-    (xdist's controller) hold a CUDA context of its own. `spread`: as process_budget's."""
+    (xdist's controller) hold a CUDA context of its own."""
     import torch
 
     from jepa_claims.engine.batching import CUDA_CONTEXT, GB, sharing_workers, worker_budget
@@ -194,7 +195,7 @@ def check_memory_split(options: SuiteOptions, workers: int, spread: bool = True)
     if options.gpu_memory is None or not options.device.startswith("cuda"):
         return
     cap = int(options.gpu_memory * GB)
-    sharing = sharing_workers(workers, torch.cuda.device_count(), 0, spread)  # device 0 shares the most
+    sharing = sharing_workers(workers, torch.cuda.device_count(), 0, options.spread)  # device 0 shares the most
     try:
         worker_budget(cap, sharing, None, CUDA_CONTEXT)
     except ValueError as error:
@@ -217,8 +218,7 @@ def suite_store(config: pytest.Config):
     wanted = wanted_tables(world, conv, options.untrained_seeds, suite_catalogue(config))  # the tables of a slice it reads are computed together
     worker = getattr(config, "workerinput", None)
     cap = None if options.gpu_memory is None else int(options.gpu_memory * GB)
-    budget = process_budget(options.device, cap, int(worker["workercount"]) if worker else 1,
-                            spread=config.getoption("--device") == "cuda")
+    budget = process_budget(options.device, cap, int(worker["workercount"]) if worker else 1, options.spread)
     enforce_budget(options.device, budget)
     return TableStore(world, options.cache_dir, conv, options.device, PRECISIONS[options.dtype],
                       options.run_id, Batch(memory=budget), progress_stream=stream, wanted=wanted,
