@@ -173,7 +173,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--stages", default=",".join(LIMITS), help=f"comma-separated, of {', '.join(LIMITS)}")
     parser.add_argument("--budget", type=float, default=540.0,
                         help="seconds the stages may take in all; a stage started within it may end up to 30 s after it "
-                             "(AFTER_LIMIT), so the call ends within --budget + 30 s (a dry run: no budget)")
+                             "(AFTER_LIMIT), and each kill waits up to 10 s for what it killed, so the call ends within "
+                             "about --budget + 50 s (a dry run: no budget)")
     parser.add_argument("--dry-run", action="store_true", help="CPU, tiny sizes, a one-cell world: that every stage runs")
     parser.add_argument("--reference", type=Path, default=None,
                         help="an earlier call's world-bfloat16.json, for the capped and one-process stages to compare with")
@@ -241,8 +242,8 @@ def _build_stand_in(args, stages: list[str]) -> str | None:
 
 
 def _parent_file(args, stage: str, limit: float) -> dict:
-    """What a stage file the parent writes names: the stage, its limit, the commit and torch's package version (not
-    the card: asking torch for it would make this process hold a CUDA context through every stage)."""
+    """What a stage file the parent writes names: the stage, its limit, the commit, the code and torch's package
+    version (not the card: asking torch for it would make this process hold a CUDA context through every stage)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -47,9 +47,7 @@ def _unlist(groups: Path, group: int) -> None:
     """Take a group off the file (it was reaped)."""
     try:
         kept = [line for line in groups.read_text().splitlines() if line.strip() != str(group)]
-        part = groups.with_name(groups.name + ".part")
-        part.write_text("".join(f"{line}\n" for line in kept))
-        part.replace(groups)  # whole: a parent reading it never sees it half-written
+        write_whole(groups, "".join(f"{line}\n" for line in kept))
     except OSError:
         pass
 
@@ -119,10 +117,15 @@ def read_json(path: Path) -> dict:
 
 
 def write_json(path: Path, value: dict) -> None:
-    """Write a stage file whole or not at all (a reader never sees half of one). The part is written beside it (a
-    rename across file systems would not be atomic); `remove_parts` clears one a kill left."""
+    """Write a stage file whole or not at all (write_whole)."""
+    write_whole(path, json.dumps(value, indent=1) + "\n")
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write a file whole or not at all (a reader never sees half of one). The part is written beside it (a rename
+    across file systems would not be atomic); `remove_parts` clears one a kill left."""
     part = path.with_name(path.name + ".part")
-    part.write_text(json.dumps(value, indent=1) + "\n")
+    part.write_text(text)
     part.replace(path)
 
 

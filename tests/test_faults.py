@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from jepa_claims.conventions import Conventions
+from jepa_claims.record.diff import RUN_OWN
 from jepa_claims.suite import options
 from jepa_claims.suite.options import SuiteOptions, resolve_world
 from jepa_claims.tables.files import DAMAGED, hash_path
@@ -28,8 +29,6 @@ from jepa_claims.tables.worklog import LOG_NAME, forwards_of_run
 pytestmark = pytest.mark.xdist_group("faults")  # one worker builds the shared toy run once
 ROOT = Path(__file__).resolve().parents[1]
 SELECTION = ["--world", "toy", "--slices", "4x3", "--checkpoints", "ijepa_1k"]
-# What differs between two runs by design: when, which run, and the run's own model work and repairs.
-VOLATILE = ("generated", "report_seconds", "provenance")
 
 
 def run_suite(cache: Path, report: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -162,7 +161,8 @@ def test_altered_and_truncated_tables_give_the_clean_record_number_for_number(cl
     done = run_suite(cache, tmp_path / "r.html")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     record = record_of(tmp_path / "r.html")
-    assert {k: v for k, v in record.items() if k not in VOLATILE} == {k: v for k, v in clean_record.items() if k not in VOLATILE}
+    # what differs between two runs by design (when, which run, its own model work and repairs) left out
+    assert {k: v for k, v in record.items() if k not in RUN_OWN} == {k: v for k, v in clean_record.items() if k not in RUN_OWN}
     repairs = record["provenance"]["cache_repairs"]["tables_recomputed"]
     assert sorted(r["table"] for r in repairs) == sorted([altered.name, cut.name])
     assert all("hash" in r["reason"] for r in repairs)
